@@ -1,0 +1,95 @@
+"""Vietnamese input formats: dates are day-first, numbers use '.' for thousands and ',' for decimals.
+
+Every reader of user input goes through these functions so that "05/03/2024" is never read as
+May 3rd and "1.952" is never read as 1.952.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime
+from typing import Literal
+
+NumberStyle = Literal["vi", "machine"]
+
+_DMY = re.compile(r"^\s*(\d{1,2})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{4})\s*$")
+_ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]00:00(?::00)?)?\s*$")
+
+
+class FormatError(ValueError):
+    """A value that cannot be read; the message is Vietnamese and names the value."""
+
+
+def nfc(text: str) -> str:
+    """Normalise to NFC so that composed and decomposed Vietnamese compare equal."""
+    return unicodedata.normalize("NFC", text)
+
+
+def parse_date(value: object) -> date:
+    """Read a date written dd/mm/yyyy (or d/m/yyyy, with '-' or '.') or ISO yyyy-mm-dd.
+
+    Month-first is never tried: a Vietnamese "05/03/2024" is the 5th of March.
+    """
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise FormatError(f"không phải ngày tháng: {value!r}")
+    text = nfc(value).strip()
+    match = _DMY.match(text)
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+    else:
+        match = _ISO.match(text)
+        if not match:
+            raise FormatError(f"ngày '{value}' không đúng định dạng dd/mm/yyyy hoặc yyyy-mm-dd")
+        year, month, day = (int(g) for g in match.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise FormatError(f"ngày '{value}' không tồn tại") from None
+
+
+def parse_number(value: object, style: NumberStyle = "vi") -> float:
+    """Read a number; with style 'vi', '1.952' is 1952 and '98,5' is 98.5; '98,5%' is 0.985.
+
+    With style 'machine', '.' is the decimal point and ',' separates thousands.
+    A trailing '%' divides by 100.
+    """
+    if isinstance(value, bool):
+        raise FormatError(f"không phải số: {value!r}")
+    if isinstance(value, (int, float)):
+        return float(value)
+    if not isinstance(value, str):
+        raise FormatError(f"không phải số: {value!r}")
+    text = nfc(value).strip().replace("\u00a0", "").replace(" ", "")
+    percent = text.endswith("%")
+    if percent:
+        text = text[:-1]
+    if style == "vi":
+        if re.fullmatch(r"[-+]?\d{1,3}(\.\d{3})+(,\d+)?", text) or re.fullmatch(r"[-+]?\d+(,\d+)?", text):
+            text = text.replace(".", "").replace(",", ".")
+        elif not re.fullmatch(r"[-+]?\d+", text):
+            raise FormatError(f"số '{value}' không đúng định dạng Việt Nam (1.952 hoặc 98,5)")
+    else:
+        if re.fullmatch(r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?", text) or re.fullmatch(r"[-+]?\d+(\.\d+)?", text):
+            text = text.replace(",", "")
+        else:
+            raise FormatError(f"số '{value}' không đúng định dạng (1952 hoặc 98.5)")
+    number = float(text)
+    return number / 100 if percent else number
+
+
+def format_date(value: date) -> str:
+    """Render a date the Vietnamese way, dd/mm/yyyy."""
+    return value.strftime("%d/%m/%Y")
+
+
+def format_number(value: float, decimals: int = 2) -> str:
+    """Render a number the Vietnamese way: '.' for thousands, ',' for decimals, no trailing zeros."""
+    text = f"{value:,.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(",", "\u0001").replace(".", ",").replace("\u0001", ".")
