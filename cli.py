@@ -1,0 +1,197 @@
+"""parindex command line: parses arguments, calls the engine, prints. Exit 0 scored, 1 data problems, 2 invalid input."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from engine.criteria import criteria_json_schema
+from engine.criteria_check import check_criteria_file, load_criteria
+from engine.evidence import load_bundles
+from engine.output import explain_text, gaps_table, lost_points, ranking_table, to_csv, to_json, write_atomic
+from engine.problems import InputError, Problem
+from engine.results import RunResult
+from engine.scoring import score_run
+
+ROOT = Path(__file__).resolve().parent
+DEFAULT_CRITERIA = ROOT / "criteria" / "xa-2024.yaml"
+DEFAULT_EVIDENCE = ROOT / "evidence" / "vung-tau-2024"
+DEFAULT_OUT = Path("out")
+
+app = typer.Typer(help="parindex — chấm điểm Chỉ số cải cách hành chính (PAR INDEX) từ bộ chỉ số YAML và minh chứng.",
+                  no_args_is_help=True, add_completion=False, rich_markup_mode=None)
+console = Console(soft_wrap=False)
+err_console = Console(stderr=True)
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def _display_path(path: Path) -> str:
+    """Paths in results are relative to the working folder when possible, so runs are reproducible."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def _fail(problems: list[Problem], as_json: bool = False) -> None:
+    if as_json:
+        print(json.dumps({"problems": [p.model_dump(mode="json") for p in problems]}, ensure_ascii=False, indent=2))
+    else:
+        err_console.print(f"[bold red]Dữ liệu đầu vào không hợp lệ ({len(problems)} lỗi):[/]")
+        for problem in problems:
+            err_console.print("  - " + problem.render(), markup=False, highlight=False)
+    raise typer.Exit(2)
+
+
+def _run(criteria: Path, evidence: list[Path], as_json: bool = False, show_progress: bool = False) -> RunResult:
+    try:
+        loaded = load_criteria(criteria)
+        bundles = load_bundles(evidence)
+        bundles = [_relative(b) for b in bundles]
+        if show_progress and len(bundles) > 1:
+            with Progress(console=err_console, transient=True) as progress:
+                task = progress.add_task("Đang chấm điểm", total=len(bundles))
+                return score_run(loaded, bundles, criteria, lambda: progress.advance(task))
+        return score_run(loaded, bundles, criteria)
+    except InputError as exc:
+        _fail(exc.problems, as_json)
+        raise
+
+
+def _relative(bundle):
+    bundle.file = _display_path(Path(bundle.file))
+    return bundle
+
+
+def _exit_code(run: RunResult) -> int:
+    return 1 if any(u.data_problems for u in run.units) else 0
+
+
+CriteriaOpt = typer.Option(DEFAULT_CRITERIA, "--criteria", "-c", help="Tệp bộ chỉ số YAML")
+
+
+@app.command()
+def score(
+    evidence: Optional[list[Path]] = typer.Argument(None, help="Bộ minh chứng (.yaml/.xlsx) hoặc thư mục; mặc định: bộ mẫu"),
+    criteria: Path = CriteriaOpt,
+    format: Format = typer.Option(Format.table, "--format", "-f", help="table | json | csv"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Ghi kết quả ra tệp"),
+) -> None:
+    """Chấm điểm một hoặc nhiều đơn vị và xếp hạng."""
+    run = _run(criteria, evidence or [DEFAULT_EVIDENCE], format == Format.json, show_progress=True)
+    if format == Format.json:
+        text = to_json(run)
+    elif format == Format.csv:
+        text = to_csv(run)
+    else:
+        console.print(ranking_table(run))
+        json_path = output or DEFAULT_OUT / f"{run.criteria_set.id}.json"
+        write_atomic(json_path, to_json(run))
+        problems = sum(u.data_problems for u in run.units)
+        console.print(f"Kết quả chi tiết (JSON): {json_path}")
+        if problems:
+            console.print(f"[yellow]Có {problems} lỗi dữ liệu ở "
+                          f"{sum(1 for u in run.units if u.data_problems)} đơn vị; xem 'parindex gaps' để biết chi tiết.[/]")
+        raise typer.Exit(_exit_code(run))
+    if output:
+        write_atomic(output, text)
+        err_console.print(f"Đã ghi {output}")
+    else:
+        sys.stdout.write(text)
+    raise typer.Exit(_exit_code(run))
+
+
+@app.command()
+def explain(
+    unit: str = typer.Argument(..., help="Mã đơn vị, ví dụ phuong-8"),
+    criterion: str = typer.Argument(..., help="Mã tiêu chí, ví dụ 3.5.1 (hoặc 3 cho cả lĩnh vực)"),
+    evidence: Optional[list[Path]] = typer.Option(None, "--evidence", "-e", help="Bộ minh chứng hoặc thư mục"),
+    criteria: Path = CriteriaOpt,
+) -> None:
+    """Giải trình cách chấm một tiêu chí của một đơn vị."""
+    run = _run(criteria, evidence or [DEFAULT_EVIDENCE])
+    result = run.unit(unit)
+    if result is None:
+        _fail([Problem(file="(tham số)", value=unit, message="không có đơn vị này trong minh chứng; có: "
+                       + ", ".join(u.unit_id for u in run.units))])
+    text = explain_text(result, criterion)
+    if text is None:
+        _fail([Problem(file=run.criteria_set.file, value=criterion, message="không có tiêu chí này trong bộ chỉ số")])
+    console.print(text, markup=False, highlight=False)
+    raise typer.Exit(_exit_code(run))
+
+
+@app.command()
+def gaps(
+    unit: Optional[str] = typer.Argument(None, help="Mã đơn vị; bỏ trống: mọi đơn vị"),
+    evidence: Optional[list[Path]] = typer.Option(None, "--evidence", "-e", help="Bộ minh chứng hoặc thư mục"),
+    criteria: Path = CriteriaOpt,
+) -> None:
+    """Liệt kê điểm bị mất (lớn nhất trước), lý do, minh chứng còn thiếu và nhiệm vụ khắc phục."""
+    run = _run(criteria, evidence or [DEFAULT_EVIDENCE])
+    units = run.units
+    if unit is not None:
+        units = [u for u in units if u.unit_id == unit]
+        if not units:
+            _fail([Problem(file="(tham số)", value=unit, message="không có đơn vị này trong minh chứng; có: "
+                           + ", ".join(u.unit_id for u in run.units))])
+    for result in units:
+        if lost_points(result):
+            console.print(gaps_table(result))
+        else:
+            console.print(f"{result.name}: không mất điểm nào.")
+        for warning in result.warnings:
+            console.print(f"[yellow]Cảnh báo:[/] {warning}", highlight=False)
+    raise typer.Exit(_exit_code(run))
+
+
+@app.command()
+def validate(
+    criteria: list[Path] = typer.Argument(..., help="Một hoặc nhiều tệp bộ chỉ số YAML"),
+    format: Format = typer.Option(Format.table, "--format", "-f", help="table | json"),
+) -> None:
+    """Kiểm tra bộ chỉ số: lỗi định dạng và lỗi ý nghĩa, tất cả trong một lần."""
+    problems: list[Problem] = []
+    for path in criteria:
+        problems += check_criteria_file(path)[1]
+    errors = [p for p in problems if p.severity == "error"]
+    if format == Format.json:
+        print(json.dumps({"problems": [p.model_dump(mode="json") for p in problems]}, ensure_ascii=False, indent=2))
+    elif problems:
+        for problem in problems:
+            prefix = "[red]Lỗi[/]" if problem.severity == "error" else "[yellow]Cảnh báo[/]"
+            console.print(f"{prefix}: ", end="")
+            console.print(problem.render(), markup=False, highlight=False)
+    if errors:
+        if format != Format.json:
+            console.print(f"[bold red]{len(errors)} lỗi.[/]")
+        raise typer.Exit(2)
+    if format != Format.json:
+        console.print(f"Hợp lệ: {len(criteria)} bộ chỉ số.")
+
+
+@app.command()
+def schema(output: Optional[Path] = typer.Option(None, "--output", "-o", help="Tệp JSON Schema")) -> None:
+    """Xuất JSON Schema của định dạng bộ chỉ số (để trình soạn thảo kiểm tra YAML khi gõ)."""
+    text = json.dumps(criteria_json_schema(), ensure_ascii=False, indent=2) + "\n"
+    if output:
+        write_atomic(output, text)
+    else:
+        sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,261 @@
+"""Load a criteria YAML and check its meaning: every problem, with file, YAML path and line, in one pass."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Iterator
+
+from pydantic import ValidationError
+
+from .criteria import (
+    AllOf, AnyOf, Band, CompareCondition, CriteriaSet, DocumentCondition, FactCondition, Node, NotCondition,
+    Tier, TiersRule, leaf_max, node_max,
+)
+from .evidence_names import BUILTIN_METRICS
+from .problems import InputError, Problem
+from .yamlsource import Loc, YamlDoc, load_yaml, validation_problems
+
+EPS = 1e-9
+
+
+class LoadedCriteria:
+    """A validated set with the document it came from (for line numbers and the content hash)."""
+
+    def __init__(self, criteria: CriteriaSet, doc: YamlDoc, warnings: list[Problem]):
+        self.criteria = criteria
+        self.doc = doc
+        self.warnings = warnings
+
+    @property
+    def digest(self) -> str:
+        return self.doc.digest
+
+
+def check_criteria_file(path: Path) -> tuple[LoadedCriteria | None, list[Problem]]:
+    """Parse, validate and check a criteria file; return the set (if valid) and all problems found."""
+    doc, problems = load_yaml(path)
+    if doc is None:
+        return None, problems
+    if not isinstance(doc.data, dict):
+        return None, problems + [doc.problem((), "tệp bộ chỉ số phải là một bảng khóa–giá trị (id, title, items...)")]
+    try:
+        criteria = CriteriaSet.model_validate(doc.data)
+    except ValidationError as exc:
+        return None, problems + validation_problems(doc, exc)
+    problems += meaning_problems(criteria, doc)
+    errors = [p for p in problems if p.severity == "error"]
+    return (None if errors else LoadedCriteria(criteria, doc, [p for p in problems if p.severity != "error"])), problems
+
+
+def load_criteria(path: Path) -> LoadedCriteria:
+    """Load a criteria set or raise InputError with every problem."""
+    loaded, problems = check_criteria_file(path)
+    errors = [p for p in problems if p.severity == "error"]
+    if loaded is None or errors:
+        raise InputError(errors or problems)
+    return loaded
+
+
+def _walk(nodes: list[Node], loc: Loc) -> Iterator[tuple[Node, Loc]]:
+    for index, node in enumerate(nodes):
+        node_loc = loc + (index,)
+        yield node, node_loc
+        yield from _walk(node.children, node_loc + ("children",))
+
+
+def meaning_problems(criteria: CriteriaSet, doc: YamlDoc) -> list[Problem]:
+    """The checks a schema cannot express: ids, sums, tiers, bands, evidence names."""
+    problems: list[Problem] = []
+    nodes = list(_walk(criteria.items, ("items",)))
+    levels = sorted({criteria.level} | {lvl for node, _ in nodes for lvl in (node.levels or {})})
+
+    seen: Counter[str] = Counter(node.id for node, _ in nodes)
+    seen.update(adj.id for adj in criteria.adjustments)
+    for node, loc in nodes:
+        if seen[node.id] > 1:
+            problems.append(doc.problem(loc + ("id",), f"mã tiêu chí '{node.id}' bị trùng ({seen[node.id]} lần)", node.id))
+        for child_index, child in enumerate(node.children):
+            if not child.id.startswith(node.id + "."):
+                problems.append(doc.problem(loc + ("children", child_index, "id"),
+                                            f"mã '{child.id}' phải bắt đầu bằng mã cha '{node.id}.'", child.id))
+        if node.children and node.max_points is not None:
+            total = node_max(node, criteria.level)
+            if abs(total - node.max_points) > EPS:
+                problems.append(doc.problem(loc + ("max_points",),
+                                            f"điểm tối đa của '{node.id}' là {node.max_points:g} nhưng tổng các tiêu chí con là {total:g}",
+                                            node.max_points))
+        if node.rule is not None:
+            problems += _rule_problems(node, loc, criteria, doc)
+        if node.levels and node.children:
+            problems.append(doc.problem(loc + ("levels",), "điểm theo cấp (levels) chỉ đặt ở tiêu chí lá"))
+
+    total = sum(node_max(item, criteria.level) for item in criteria.items)
+    if abs(total - criteria.max_points) > EPS:
+        problems.append(doc.problem(("max_points",),
+                                    f"tổng điểm tối đa của bộ chỉ số là {criteria.max_points:g} nhưng tổng các lĩnh vực là {total:g}",
+                                    criteria.max_points))
+    survey_total = sum(leaf_max(node, criteria.level) for node, _ in nodes if node.rule is not None and node.rule.kind == "survey")
+    if abs(survey_total - criteria.survey_points) > EPS:
+        problems.append(doc.problem(("survey_points",),
+                                    f"điểm điều tra xã hội học khai báo {criteria.survey_points:g} nhưng tổng các tiêu chí điều tra là {survey_total:g}",
+                                    criteria.survey_points))
+    for index, adj in enumerate(criteria.adjustments):
+        loc = ("adjustments", index)
+        problems += _rule_problems(adj, loc, criteria, doc)
+        if adj.rule.kind == "survey":
+            problems.append(doc.problem(loc + ("rule", "kind"), "điểm thưởng/trừ không lấy từ điều tra xã hội học", "survey"))
+    problems += _bands_problems(criteria.bands, doc)
+    if len(levels) > 1:
+        for level in levels[1:]:
+            level_total = sum(node_max(item, level) for item in criteria.items)
+            if abs(level_total - criteria.max_points) > EPS:
+                problems.append(doc.problem(("max_points",),
+                                            f"với cấp '{level}', tổng điểm tối đa các lĩnh vực là {level_total:g}, khác {criteria.max_points:g}",
+                                            level))
+    return problems
+
+
+def _rule_problems(node, loc: Loc, criteria: CriteriaSet, doc: YamlDoc) -> list[Problem]:
+    rule = node.rule
+    rule_loc = loc + ("rule",)
+    maxima = {leaf_max(node, lvl) for lvl in ({criteria.level} | set(getattr(node, "levels", None) or {}))} \
+        if isinstance(node, Node) else {node.max_points}
+    top = min(maxima)
+    problems: list[Problem] = []
+
+    def too_high(field: str, value: float | None) -> None:
+        if value is not None and value > top + EPS:
+            problems.append(doc.problem(rule_loc + (field,), f"số điểm {value:g} vượt điểm tối đa {top:g} của '{node.id}'", value))
+
+    kind = rule.kind
+    if kind == "pass_fail":
+        too_high("points_pass", rule.points_pass)
+        too_high("points_fail", rule.points_fail)
+    elif kind == "timeliness":
+        too_high("on_time_points", rule.on_time_points)
+        too_high("late_points", rule.late_points)
+        too_high("missing_points", rule.missing_points)
+    elif kind == "documents":
+        too_high("points_otherwise", rule.points_otherwise)
+    elif kind == "count":
+        too_high("cap", rule.cap)
+    elif kind == "tiers":
+        for index, tier in enumerate(rule.tiers):
+            if tier.points > top + EPS:
+                problems.append(doc.problem(rule_loc + ("tiers", index, "points"),
+                                            f"số điểm {tier.points:g} vượt điểm tối đa {top:g} của '{node.id}'", tier.points))
+        problems += tier_coverage_problems(rule, doc, rule_loc)
+    problems += _name_problems(rule, rule_loc, criteria, doc)
+    if isinstance(node, Node) and node.applicable_if is not None:
+        problems += _condition_names(node.applicable_if, loc + ("applicable_if",), criteria, doc)
+    return problems
+
+
+def _intervals_problems(items: list[Tier] | list[Band], low: float, high: float | None, doc: YamlDoc, loc: Loc,
+                        what: str, unit: str) -> list[Problem]:
+    """Intervals must not overlap and must leave no gap over [low, high]."""
+    problems: list[Problem] = []
+
+    def start_key(item):
+        return (float("-inf") if item.min is None else item.min, 0 if item.min_inclusive else 1)
+
+    order = sorted(range(len(items)), key=lambda i: start_key(items[i]))
+    first = items[order[0]]
+    if first.min is not None and (first.min > low or (first.min == low and not first.min_inclusive)):
+        problems.append(doc.problem(loc + (order[0],), f"{what} để hở khoảng từ {low:g}{unit} đến {first.min:g}{unit}"))
+    previous = None
+    for index in order:
+        item = items[index]
+        if previous is not None:
+            prev = items[previous]
+            if prev.max is None:
+                problems.append(doc.problem(loc + (index,), f"{what} chồng lấn: khoảng trước không có giới hạn trên"))
+            elif item.min is None or item.min < prev.max or (
+                    item.min == prev.max and item.min_inclusive and prev.max_inclusive):
+                problems.append(doc.problem(loc + (index,), f"{what} chồng lấn tại {prev.max:g}{unit}",
+                                            item.min if item.min is not None else "không có"))
+            elif item.min > prev.max or (item.min == prev.max and not item.min_inclusive and not prev.max_inclusive):
+                problems.append(doc.problem(loc + (index,), f"{what} để hở khoảng giữa {prev.max:g}{unit} và {item.min:g}{unit}",
+                                            item.min))
+        if item.min is not None and item.max is not None and (
+                item.min > item.max or (item.min == item.max and not (item.min_inclusive and item.max_inclusive))):
+            problems.append(doc.problem(loc + (index,), f"{what} rỗng: cận dưới {item.min:g} không nhỏ hơn cận trên {item.max:g}"))
+        previous = index
+    last = items[order[-1]]
+    if high is None:
+        if last.max is not None:
+            problems.append(doc.problem(loc + (order[-1],), f"{what} để hở các giá trị từ {last.max:g}{unit} trở lên"))
+    elif last.max is not None and (last.max < high or (last.max == high and not last.max_inclusive)):
+        problems.append(doc.problem(loc + (order[-1],), f"{what} để hở khoảng từ {last.max:g}{unit} đến {high:g}{unit}"))
+    return problems
+
+
+def tier_coverage_problems(rule: TiersRule, doc: YamlDoc, rule_loc: Loc) -> list[Problem]:
+    low, high = rule.effective_domain()
+    unit = "%" if rule.value.is_percent else ""
+    return _intervals_problems(rule.tiers, low, high, doc, rule_loc + ("tiers",), "các mức (tiers)", unit)
+
+
+def _bands_problems(bands: list[Band], doc: YamlDoc) -> list[Problem]:
+    if not bands:
+        return []
+    return _intervals_problems(bands, 0.0, 100.0, doc, ("bands",), "các mức xếp loại (bands)", "%")
+
+
+def _name_problems(rule, rule_loc: Loc, criteria: CriteriaSet, doc: YamlDoc) -> list[Problem]:
+    problems: list[Problem] = []
+    if hasattr(rule, "value"):
+        problems += _value_names(rule.value, rule_loc + ("value",), criteria, doc)
+    if rule.kind == "timeliness":
+        problems += _document_name(rule.document, rule_loc + ("document",), criteria, doc)
+        if rule.deadline.after_document:
+            problems += _document_name(rule.deadline.after_document, rule_loc + ("deadline", "after_document"), criteria, doc)
+    if rule.kind == "documents":
+        for index, required in enumerate(rule.documents):
+            problems += _document_name(required.kind, rule_loc + ("documents", index, "kind"), criteria, doc)
+    if rule.kind == "pass_fail":
+        problems += _condition_names(rule.condition, rule_loc + ("condition",), criteria, doc)
+    if rule.kind in ("all_of", "any_of"):
+        for index, condition in enumerate(rule.conditions):
+            problems += _condition_names(condition, rule_loc + ("conditions", index), criteria, doc)
+    return problems
+
+
+def _value_names(value, loc: Loc, criteria: CriteriaSet, doc: YamlDoc) -> list[Problem]:
+    problems = []
+    known = set(criteria.catalog.metrics) | set(BUILTIN_METRICS)
+    if value.metric and value.metric not in known:
+        problems.append(doc.problem(loc + ("metric",), _unknown("chỉ số (metric)", value.metric, "catalog.metrics"), value.metric))
+    for index, name in enumerate(value.ratio or ()):
+        if name not in known:
+            problems.append(doc.problem(loc + ("ratio", index), _unknown("chỉ số (metric)", name, "catalog.metrics"), name))
+    return problems
+
+
+def _document_name(kind: str, loc: Loc, criteria: CriteriaSet, doc: YamlDoc) -> list[Problem]:
+    if kind in criteria.catalog.documents:
+        return []
+    return [doc.problem(loc, _unknown("loại tài liệu", kind, "catalog.documents"), kind)]
+
+
+def _condition_names(condition, loc: Loc, criteria: CriteriaSet, doc: YamlDoc) -> list[Problem]:
+    if isinstance(condition, AllOf):
+        return [p for i, c in enumerate(condition.all_of) for p in _condition_names(c, loc + ("all_of", i), criteria, doc)]
+    if isinstance(condition, AnyOf):
+        return [p for i, c in enumerate(condition.any_of) for p in _condition_names(c, loc + ("any_of", i), criteria, doc)]
+    if isinstance(condition, NotCondition):
+        return _condition_names(condition.not_, loc + ("not",), criteria, doc)
+    if isinstance(condition, DocumentCondition):
+        return _document_name(condition.document, loc + ("document",), criteria, doc)
+    if isinstance(condition, FactCondition):
+        if condition.fact in criteria.catalog.facts:
+            return []
+        return [doc.problem(loc + ("fact",), _unknown("dữ kiện (fact)", condition.fact, "catalog.facts"), condition.fact)]
+    if isinstance(condition, CompareCondition):
+        return _value_names(condition, loc, criteria, doc)
+    return []
+
+
+def _unknown(what: str, name: str, where: str) -> str:
+    return f"{what} '{name}' không được khai báo trong {where} và không có nguồn dữ liệu nào cung cấp"

@@ -1,0 +1,335 @@
+"""Evidence bundles: what one unit has for one period (documents, metrics, plan tasks, scores, N/A).
+
+A bundle is YAML, with optional CSV tables for long lists. Validation errors name file, field and
+value; impossible data (negative counts, documents dated after the as-of date) is not an input
+error but a data problem that the criteria using it will report.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from .problems import InputError, Problem
+from .vnformat import FormatError, format_date, nfc, parse_date, parse_number
+from .yamlsource import YamlDoc, load_yaml, validation_problems
+
+
+def _date(value: Any) -> date | None:
+    if value is None or value == "":
+        return None
+    try:
+        return parse_date(value)
+    except FormatError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool):
+        return 1.0 if value else 0.0
+    if isinstance(value, str) and value.strip().lower() in ("có", "co", "yes", "true", "x"):
+        return 1.0
+    if isinstance(value, str) and value.strip().lower() in ("không", "khong", "no", "false"):
+        return 0.0
+    try:
+        return parse_number(value)
+    except FormatError as exc:
+        raise ValueError(str(exc)) from None
+
+
+VnDate = Annotated[date, BeforeValidator(_date)]
+OptDate = Annotated[date | None, BeforeValidator(_date)]
+Number = Annotated[float, BeforeValidator(_number)]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Unit(Frozen):
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    level: str = Field(min_length=1)
+    aliases: list[str] = Field(default_factory=list)
+
+
+class Period(Frozen):
+    year: int
+    start: VnDate
+    end: VnDate
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Period":
+        if self.end < self.start:
+            raise ValueError(f"kỳ đánh giá kết thúc ({format_date(self.end)}) trước khi bắt đầu ({format_date(self.start)})")
+        return self
+
+
+class Document(Frozen):
+    """An issued document, cited as "Quyết định số 9137/QĐ-UBND ngày 26/12/2023"."""
+
+    kind: str = Field(min_length=1)
+    number: str | None = None
+    issue_date: OptDate = None
+    issuer: str | None = None
+    title: str | None = None
+    link: str | None = None
+    sample: bool = Field(False, description="A sample value, not taken from a real document")
+
+    def cite(self) -> str:
+        parts = [self.title or self.kind]
+        if self.number:
+            parts.append(f"số {self.number}")
+        if self.issue_date:
+            parts.append(f"ngày {format_date(self.issue_date)}")
+        text = " ".join(parts)
+        return text + (" (số liệu mẫu)" if self.sample else "")
+
+
+class Metric(Frozen):
+    """A named number with where it came from; booleans (có/không) are 1/0."""
+
+    name: str = Field(min_length=1)
+    value: Number
+    period: str | None = None
+    source: str | None = None
+    as_of: OptDate = None
+    sample: bool = False
+    note: str | None = None
+
+    def cite_source(self) -> str:
+        """Where the number comes from, as an auditor would want it cited."""
+        text = self.source or "không ghi nguồn"
+        if self.period:
+            text += f", kỳ {self.period}"
+        return text + (" (số liệu mẫu)" if self.sample else "")
+
+    def cite(self) -> str:
+        text = f"{self.name} = {self.value:g}"
+        if self.source:
+            text += f" (nguồn: {self.source})"
+        return text + (" (số liệu mẫu)" if self.sample else "")
+
+
+TaskStatus = Literal["hoàn thành", "đang thực hiện", "chưa thực hiện"]
+
+
+class PlanTask(Frozen):
+    id: str
+    title: str
+    deadline: OptDate = None
+    deadline_text: str | None = None
+    recurring: bool = False
+    status: TaskStatus = "chưa thực hiện"
+    done_date: OptDate = None
+
+
+class ScoreEntry(Frozen):
+    """Points a person or the survey gives a criterion, with who and why."""
+
+    criterion: str
+    points: Number
+    by: str = Field(min_length=1)
+    justification: str = Field(min_length=1)
+    evidence: list[str] = Field(default_factory=list)
+
+
+class NotApplicable(Frozen):
+    criterion: str
+    justification: str = Field(min_length=1)
+    by: str = Field(min_length=1)
+
+
+class Tables(Frozen):
+    """CSV files (relative to the bundle) holding long lists."""
+
+    documents: str | None = None
+    metrics: str | None = None
+    plan_tasks: str | None = None
+
+
+class Bundle(Frozen):
+    unit: Unit
+    period: Period
+    as_of: VnDate
+    documents: list[Document] = Field(default_factory=list)
+    metrics: list[Metric] = Field(default_factory=list)
+    plan_tasks: list[PlanTask] = Field(default_factory=list)
+    survey: list[ScoreEntry] = Field(default_factory=list)
+    manual: list[ScoreEntry] = Field(default_factory=list)
+    not_applicable: list[NotApplicable] = Field(default_factory=list)
+    tables: Tables | None = None
+    notes: str | None = None
+
+
+class LoadedBundle:
+    """A validated bundle with its source file, content hash and the warnings found while reading."""
+
+    def __init__(self, bundle: Bundle, file: str, digest: str, warnings: list[Problem]):
+        self.bundle = bundle
+        self.file = file
+        self.digest = digest
+        self.warnings = warnings
+
+
+_CSV_FIELDS = {
+    "documents": ("kind", Document),
+    "metrics": ("name", Metric),
+    "plan_tasks": ("id", PlanTask),
+}
+
+
+def _read_csv_table(base: Path, relative: str, what: str, doc: YamlDoc) -> tuple[list[dict], list[Problem], str]:
+    path = (base / relative)
+    file = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return [], [doc.problem(("tables", what), f"không đọc được bảng CSV: {exc.strerror or exc}", relative)], ""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [], [Problem(file=file, message="bảng CSV phải mã hóa UTF-8")], ""
+    rows = [{nfc(k).strip(): (nfc(v).strip() if isinstance(v, str) else v) for k, v in row.items() if k}
+            for row in csv.DictReader(text.splitlines())]
+    return rows, [], hashlib.sha256(raw).hexdigest()
+
+
+def load_bundle(path: Path) -> tuple[LoadedBundle | None, list[Problem]]:
+    """Read and validate one YAML bundle (with its CSV tables); every problem in one pass."""
+    doc, problems = load_yaml(path)
+    if doc is None:
+        return None, problems
+    if not isinstance(doc.data, dict):
+        return None, problems + [doc.problem((), "bộ minh chứng phải là một bảng khóa–giá trị (unit, period, as_of...)")]
+    data = dict(doc.data)
+    digest = hashlib.sha256(doc.digest.encode())
+    table_problems: list[Problem] = []
+    tables = data.get("tables") if isinstance(data.get("tables"), dict) else {}
+    for what, (_, model) in _CSV_FIELDS.items():
+        relative = tables.get(what)
+        if not relative:
+            continue
+        rows, read_problems, table_digest = _read_csv_table(path.parent, str(relative), what, doc)
+        table_problems += read_problems
+        digest.update(table_digest.encode())
+        csv_file = str(path.parent / str(relative))
+        for row_index, row in enumerate(rows, start=2):
+            clean = {k: v for k, v in row.items() if v not in (None, "")}
+            try:
+                model.model_validate(clean)
+            except ValidationError as exc:
+                for err in exc.errors(include_url=False):
+                    column = str(err["loc"][0]) if err["loc"] else None
+                    table_problems.append(Problem(
+                        file=csv_file, row=row_index, column=column,
+                        value=None if column is None else clean.get(column),
+                        message=_csv_message(err)))
+                continue
+            data.setdefault(what, [])
+            data[what] = list(data[what]) + [clean]
+    try:
+        bundle = Bundle.model_validate(data)
+    except ValidationError as exc:
+        return None, problems + table_problems + validation_problems(doc, exc)
+    if table_problems or [p for p in problems if p.severity == "error"]:
+        return None, problems + table_problems
+    warnings = _consistency_warnings(bundle, doc)
+    return LoadedBundle(bundle, doc.file, digest.hexdigest(), warnings), problems + warnings
+
+
+def _csv_message(err: dict) -> str:
+    if err["type"] == "missing":
+        return "thiếu giá trị bắt buộc"
+    if err["type"] == "value_error":
+        return str((err.get("ctx") or {}).get("error", err["msg"]))
+    if err["type"] == "extra_forbidden":
+        return "cột không được phép"
+    return err["msg"]
+
+
+def _consistency_warnings(bundle: Bundle, doc: YamlDoc) -> list[Problem]:
+    """Facts that are not input errors but that scoring will treat as data problems."""
+    warnings: list[Problem] = []
+    for index, document in enumerate(bundle.documents):
+        if document.issue_date and document.issue_date > bundle.as_of:
+            warnings.append(doc.problem(("documents", index, "issue_date"),
+                                        f"ngày ban hành sau ngày chốt số liệu {format_date(bundle.as_of)}",
+                                        format_date(document.issue_date), severity="warning"))
+    names: dict[str, int] = {}
+    for index, metric in enumerate(bundle.metrics):
+        if metric.value < 0:
+            warnings.append(doc.problem(("metrics", index, "value"), f"chỉ số '{metric.name}' âm", metric.value, severity="warning"))
+        if metric.name in names:
+            warnings.append(doc.problem(("metrics", index, "name"),
+                                        f"chỉ số '{metric.name}' khai báo hai lần (lần đầu ở metrics[{names[metric.name]}])",
+                                        metric.name, severity="warning"))
+        names.setdefault(metric.name, index)
+    for index, task in enumerate(bundle.plan_tasks):
+        if task.status == "hoàn thành" and task.done_date is None:
+            warnings.append(doc.problem(("plan_tasks", index, "done_date"),
+                                        f"nhiệm vụ '{task.id}' hoàn thành nhưng thiếu ngày hoàn thành", severity="warning"))
+        if task.done_date and task.done_date > bundle.as_of:
+            warnings.append(doc.problem(("plan_tasks", index, "done_date"),
+                                        f"ngày hoàn thành sau ngày chốt số liệu {format_date(bundle.as_of)}",
+                                        format_date(task.done_date), severity="warning"))
+    return warnings
+
+
+BUNDLE_SUFFIXES = (".yaml", ".yml")
+
+
+def find_bundle_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
+    """Files to read: each path is a bundle or a folder of bundles (read in sorted order)."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in BUNDLE_SUFFIXES + EXTRA_SUFFIXES and p.is_file())
+            if not found:
+                problems.append(Problem(file=str(path), message="thư mục không có bộ minh chứng nào (.yaml, .yml, .xlsx)"))
+            files += found
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(Problem(file=str(path), message="không tìm thấy tệp hoặc thư mục minh chứng"))
+    return files, problems
+
+
+EXTRA_SUFFIXES: tuple[str, ...] = (".xlsx",)
+_EXTRA_LOADERS: dict[str, Any] = {}
+
+
+def register_loader(suffix: str, loader) -> None:
+    """Other evidence formats (the Excel workbook) plug in here without the core knowing them."""
+    _EXTRA_LOADERS[suffix] = loader
+
+
+def load_bundles(paths: list[Path]) -> list[LoadedBundle]:
+    """Load every bundle; raise InputError with all problems of all files if any is invalid."""
+    files, problems = find_bundle_files(paths)
+    loaded: list[LoadedBundle] = []
+    for file in files:
+        loader = _EXTRA_LOADERS.get(file.suffix.lower(), load_bundle)
+        if file.suffix.lower() not in BUNDLE_SUFFIXES and file.suffix.lower() not in _EXTRA_LOADERS:
+            problems.append(Problem(file=str(file), message="định dạng minh chứng không được hỗ trợ (dùng .yaml hoặc .xlsx)"))
+            continue
+        bundle, file_problems = loader(file)
+        problems += [p for p in file_problems if p.severity == "error"]
+        if bundle is not None:
+            loaded.append(bundle)
+    ids: dict[str, str] = {}
+    for item in loaded:
+        key = item.bundle.unit.id
+        if key in ids:
+            problems.append(Problem(file=item.file, path="unit.id", value=key,
+                                    message=f"mã đơn vị trùng với bộ minh chứng {ids[key]}"))
+        ids.setdefault(key, item.file)
+    if problems:
+        raise InputError(problems)
+    return loaded

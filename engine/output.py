@@ -1,0 +1,134 @@
+"""Plain outputs of a run: JSON, CSV, terminal tables, explanation trails and gap lists; atomic writes.
+
+The engine builds text and rich renderables; only the CLI prints them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from rich.table import Table
+from rich.text import Text
+
+from .results import NodeResult, RunResult, UnitResult
+from .vnformat import format_number
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """Neutralise text that a spreadsheet would run as a formula (CSV/XLSX injection)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_atomic(path: Path, data: bytes | str) -> None:
+    """Write to a temporary file beside the target, then rename: a reader never sees half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def to_json(run: RunResult) -> str:
+    """Deterministic JSON: fixed key order from the models, no timestamps, UTF-8 text."""
+    return json.dumps(run.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
+
+
+def to_csv(run: RunResult) -> str:
+    """One row per unit with the index per area; cells are neutralised against formula injection."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    area_ids = [a.id for a in run.units[0].areas] if run.units else []
+    area_titles = {a.id: a.title for a in run.units[0].areas} if run.units else {}
+    writer.writerow(["Hạng", "Mã đơn vị", "Tên đơn vị", "Cấp", "Điểm đạt", "Điểm tối đa áp dụng", "Chỉ số (%)", "Xếp loại",
+                     "Lỗi dữ liệu"] + [f"{i}. {area_titles[i]} (%)" for i in area_ids])
+    for unit in run.units:
+        areas = {a.id: a.index_pct for a in unit.areas}
+        writer.writerow([safe_cell(x) for x in [
+            unit.rank, unit.unit_id, unit.name, unit.level, unit.points, unit.max_points, unit.index_pct,
+            unit.band or "", unit.data_problems] + ["" if areas.get(i) is None else areas[i] for i in area_ids]])
+    return buffer.getvalue()
+
+
+def ranking_table(run: RunResult) -> Table:
+    table = Table(title=f"{run.criteria_set.title} — xếp hạng {len(run.units)} đơn vị", title_justify="left")
+    for header, justify in (("Hạng", "right"), ("Đơn vị", "left"), ("Điểm", "right"), ("Tối đa", "right"),
+                            ("Chỉ số", "right"), ("Xếp loại", "left"), ("Lỗi dữ liệu", "right")):
+        table.add_column(header, justify=justify)
+    for unit in run.units:
+        problems = Text(str(unit.data_problems), style="bold red") if unit.data_problems else Text("0")
+        table.add_row(str(unit.rank or "-"), unit.name, format_number(unit.points), format_number(unit.max_points),
+                      "-" if unit.index_pct is None else format_number(unit.index_pct) + "%", unit.band or "-", problems)
+    return table
+
+
+def explain_text(unit: UnitResult, node_id: str) -> str | None:
+    """The explanation trail of one node (and its sub-nodes) for an auditor."""
+    nodes = [n for n in unit.nodes if n.id == node_id or n.id.startswith(node_id + ".")]
+    if not nodes:
+        return None
+    lines = [f"{unit.name} ({unit.unit_id}) — số liệu chốt ngày {unit.as_of}", ""]
+    for node in nodes:
+        lines += _node_lines(node)
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _node_lines(node: NodeResult) -> list[str]:
+    indent = "  " * node.depth
+    lines = [f"{indent}{node.id} {node.title}: {format_number(node.points)}/{format_number(node.max_points)} điểm — {node.status_label}"]
+    if node.explanation is None or not node.is_leaf:
+        return lines
+    exp = node.explanation
+    lines.append(f"{indent}  Quy tắc: {exp.rule}")
+    lines.append(f"{indent}  Yêu cầu: {exp.expected}")
+    for obs in exp.observed:
+        ref = f" [{obs.ref}]" if obs.ref and obs.ref != obs.value else ""
+        lines.append(f"{indent}  Thực tế: {obs.name} = {obs.value}{ref}")
+    if not exp.observed:
+        lines.append(f"{indent}  Thực tế: không có minh chứng")
+    lines.append(f"{indent}  Kết luận: {exp.branch}")
+    for problem in exp.problems:
+        lines.append(f"{indent}  Lỗi dữ liệu: {problem}")
+    if node.remediation:
+        lines.append(f"{indent}  Nhiệm vụ khắc phục: {node.remediation.task}")
+    return lines
+
+
+def lost_points(unit: UnitResult) -> list[NodeResult]:
+    """Leaves that lost points, largest loss first (ties by criterion id)."""
+    leaves = [n for n in unit.nodes if n.is_leaf and n.remediation is not None]
+    return sorted(leaves, key=lambda n: (-n.remediation.recoverable_points, _id_key(n.id)))
+
+
+def _id_key(node_id: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else p for p in node_id.split("."))
+
+
+def gaps_table(unit: UnitResult) -> Table:
+    table = Table(title=f"{unit.name}: điểm bị mất ({format_number(unit.max_points - unit.points)} điểm)", title_justify="left",
+                  show_lines=True)
+    for header in ("Tiêu chí", "Mất", "Tình trạng", "Lý do", "Minh chứng còn thiếu", "Nhiệm vụ khắc phục"):
+        table.add_column(header, overflow="fold")
+    for node in lost_points(unit):
+        exp = node.explanation
+        reason = exp.branch + ("; " + "; ".join(exp.problems) if exp.problems else "")
+        missing = ", ".join(node.missing) or "-"
+        task = node.remediation.task + (f" (hạn: {node.remediation.deadline})" if node.remediation.deadline else "")
+        table.add_row(f"{node.id} {node.title}", format_number(node.remediation.recoverable_points), node.status_label, reason,
+                      missing, task)
+    return table
