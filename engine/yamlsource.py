@@ -74,7 +74,7 @@ def _build(node: yaml.Node, loc: Loc, lines: dict[Loc, int], problems: list[Prob
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = yaml.SafeLoader.construct_scalar(yaml.SafeLoader(""), key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            key = _SCALAR_LOADER.construct_scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
             if key is None or not isinstance(key, str):
                 problems.append(Problem(file=file, line=key_node.start_mark.line + 1, path=format_loc(loc) or None,
                                         message="khóa YAML phải là chuỗi ký tự"))
