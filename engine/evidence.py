@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from .evidence_sources import Sources, expand_sources
 from .problems import InputError, Problem
 from .vnformat import FormatError, format_date, nfc, parse_date, parse_number
 from .yamlsource import YamlDoc, load_yaml, validation_problems
@@ -81,8 +82,9 @@ class Document(Frozen):
     link: str | None = None
     sample: bool = Field(False, description="A sample value, not taken from a real document")
 
-    def cite(self) -> str:
-        parts = [self.title or self.kind]
+    def cite(self, label: str | None = None) -> str:
+        """The citation; without a title the kind's catalog `label` names the document, not its code."""
+        parts = [self.title or label or self.kind]
         if self.number:
             parts.append(f"số {self.number}")
         if self.issue_date:
@@ -164,17 +166,20 @@ class Bundle(Frozen):
     manual: list[ScoreEntry] = Field(default_factory=list)
     not_applicable: list[NotApplicable] = Field(default_factory=list)
     tables: Tables | None = None
+    sources: Sources | None = None
     notes: str | None = None
 
 
 class LoadedBundle:
     """A validated bundle with its source file, content hash and the warnings found while reading."""
 
-    def __init__(self, bundle: Bundle, file: str, digest: str, warnings: list[Problem]):
+    def __init__(self, bundle: Bundle, file: str, digest: str, warnings: list[Problem],
+                 failed: dict[str, str] | None = None):
         self.bundle = bundle
         self.file = file
         self.digest = digest
         self.warnings = warnings
+        self.failed = failed or {}
 
 
 _CSV_FIELDS = {
@@ -239,8 +244,24 @@ def load_bundle(path: Path) -> tuple[LoadedBundle | None, list[Problem]]:
         return None, problems + table_problems + validation_problems(doc, exc)
     if table_problems or [p for p in problems if p.severity == "error"]:
         return None, problems + table_problems
-    warnings = _consistency_warnings(bundle, doc)
-    return LoadedBundle(bundle, doc.file, digest.hexdigest(), warnings), problems + warnings
+    bundle, failed, source_problems = expand_sources(bundle, path.parent)
+    for source_problem in source_problems:
+        digest.update(source_problem.render().encode())
+    if bundle.sources is not None:
+        for relative in _source_files(bundle.sources):
+            try:
+                digest.update(hashlib.sha256((path.parent / relative).read_bytes()).hexdigest().encode())
+            except OSError:
+                pass
+    warnings = _consistency_warnings(bundle, doc) + [p.model_copy(update={"severity": "warning"}) for p in source_problems]
+    return LoadedBundle(bundle, doc.file, digest.hexdigest(), warnings, failed), problems + warnings
+
+
+def _source_files(sources: Sources) -> list[str]:
+    files = [s.file for s in sources.dossier_exports]
+    if sources.plan_table is not None:
+        files += [sources.plan_table.file] + ([sources.plan_table.status] if sources.plan_table.status else [])
+    return files
 
 
 def _csv_message(err: dict) -> str:
@@ -312,6 +333,8 @@ def register_loader(suffix: str, loader) -> None:
 
 def load_bundles(paths: list[Path]) -> list[LoadedBundle]:
     """Load every bundle; raise InputError with all problems of all files if any is invalid."""
+    from . import workbook  # noqa: F401  (imported for its side effect: registers the ".xlsx" loader)
+
     files, problems = find_bundle_files(paths)
     loaded: list[LoadedBundle] = []
     for file in files:

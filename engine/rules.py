@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from .criteria import (
     OP_WORDS, AllOf, AnyOf, CompareCondition, DeadlineSpec, DocumentCondition, FactCondition, NotCondition,
@@ -59,8 +59,9 @@ class ZeroDenominator(Exception):
 class Context:
     """One unit's evidence, indexed for the rules."""
 
-    def __init__(self, bundle: Bundle, catalog_labels: dict[str, str]):
+    def __init__(self, bundle: Bundle, catalog_labels: dict[str, str], failed: dict[str, str] | None = None):
         self.bundle = bundle
+        self.failed = failed or {}
         self.labels = catalog_labels
         self.year = bundle.period.year
         self.as_of = bundle.as_of
@@ -76,10 +77,12 @@ class Context:
 
     def metric(self, name: str) -> tuple[float, Observation]:
         found = self.metrics.get(name)
+        if not found and name in self.failed:
+            raise DataProblem(self.failed[name])
         if not found:
             raise MissingEvidence(f"chỉ số '{self.label(name)}' ({name})")
         if len(found) > 1:
-            values = ", ".join(format_number(m.value) for m in found)
+            values = ", ".join(format_number(v) for v in sorted(m.value for m in found))
             raise DataProblem(f"chỉ số '{name}' được khai báo {len(found)} lần với các giá trị {values}")
         metric = found[0]
         observation = Observation(name=f"{self.label(name)} ({name})", value=format_number(metric.value), ref=metric.cite_source())
@@ -90,14 +93,17 @@ class Context:
     def document(self, kind: str) -> tuple[Document | None, list[Observation]]:
         """The earliest valid document of a kind (an earlier one can only help the unit)."""
         found = sorted(self.documents.get(kind, []), key=lambda d: (d.issue_date or date.max, d.number or ""))
-        observed = [Observation(name=f"{self.label(kind)}", value=d.cite(), ref=d.cite()) for d in found]
+        observed = [Observation(name=f"{self.label(kind)}", value=self.cite(d), ref=self.cite(d)) for d in found]
         for document in found:
             if document.issue_date is None:
-                raise DataProblem(f"văn bản {document.cite()} thiếu ngày ban hành", observed)
+                raise DataProblem(f"văn bản {self.cite(document)} thiếu ngày ban hành", observed)
             if document.issue_date > self.as_of:
                 raise DataProblem(
-                    f"văn bản {document.cite()} có ngày ban hành sau ngày chốt số liệu {format_date(self.as_of)}", observed)
+                    f"văn bản {self.cite(document)} có ngày ban hành sau ngày chốt số liệu {format_date(self.as_of)}", observed)
         return (found[0] if found else None), observed
+
+    def cite(self, document: Document) -> str:
+        return document.cite(self.label(document.kind))
 
     def deadline(self, spec: DeadlineSpec) -> date:
         document_dates = {}
@@ -131,7 +137,7 @@ def read_value(ref: ValueRef, ctx: Context) -> tuple[float, list[Observation], t
         return value, [observation], None
     if ref.ratio:
         num_name, den_name = ref.ratio
-        missing = [name for name in ref.ratio if name not in ctx.metrics]
+        missing = [name for name in ref.ratio if name not in ctx.metrics and name not in ctx.failed]
         if missing:
             raise MissingEvidence(", ".join(f"chỉ số '{ctx.label(n)}' ({n})" for n in missing))
         numerator, num_obs = ctx.metric(num_name)
@@ -144,7 +150,7 @@ def read_value(ref: ValueRef, ctx: Context) -> tuple[float, list[Observation], t
                 f"'{ctx.label(num_name)}' ({format_number(numerator)}) lớn hơn '{ctx.label(den_name)}' "
                 f"({format_number(denominator)}): tỷ lệ vượt 100% là số liệu không hợp lệ, không được tính là đạt",
                 observed)
-        pct = numerator / denominator * 100
+        pct = numerator * 100 / denominator  # not n / d * 100: 11 / 20 * 100 is 55.00000000000001
         observed.append(Observation(name="tỷ lệ", value=_pct(pct)))
         return pct, observed, (numerator, denominator)
     return _plan_value(ref, ctx)
@@ -152,6 +158,8 @@ def read_value(ref: ValueRef, ctx: Context) -> tuple[float, list[Observation], t
 
 def _plan_value(ref: ValueRef, ctx: Context) -> tuple[float, list[Observation], tuple[float, float] | None]:
     tasks = ctx.bundle.plan_tasks
+    if "plan_tasks" in ctx.failed:
+        raise DataProblem(ctx.failed["plan_tasks"])
     if not tasks:
         raise MissingEvidence("danh sách nhiệm vụ kế hoạch (plan_tasks)")
     end = ctx.bundle.period.end
@@ -176,7 +184,7 @@ def _plan_value(ref: ValueRef, ctx: Context) -> tuple[float, list[Observation], 
         return float(len(overdue)), observed, None
     if not due:
         raise ZeroDenominator("plan_tasks", observed)
-    pct = len(done) / len(due) * 100
+    pct = len(done) * 100 / len(due)
     observed.append(Observation(name="tỷ lệ", value=_pct(pct)))
     return pct, observed, (float(len(done)), float(len(due)))
 
@@ -368,7 +376,7 @@ def _document_timing(kind: str, spec: DeadlineSpec, grace: int, ctx: Context) ->
     due = ctx.deadline(spec)
     document, observed = ctx.document(kind)
     if document is None:
-        state = "not_due" if ctx.as_of < due else "missing"
+        state = "not_due" if ctx.as_of < due + timedelta(days=grace) else "missing"
         observed = [Observation(name=ctx.label(kind), value="chưa có trong minh chứng")]
         return state, None, due, observed
     late_days = (document.issue_date - due).days
@@ -378,12 +386,14 @@ def _document_timing(kind: str, spec: DeadlineSpec, grace: int, ctx: Context) ->
 def _eval_timeliness(rule, max_points, ctx, criterion, rule_text):
     expected = _expected(rule, max_points, ctx)
     state, document, due, observed = _document_timing(rule.document, rule.deadline, rule.grace_days, ctx)
-    refs = [document.cite()] if document else []
+    refs = [ctx.cite(document)] if document else []
     on_time = max_points if rule.on_time_points is None else rule.on_time_points
     label = ctx.label(rule.document)
     if state == "not_due":
+        when = (f"hạn {format_date(due)} chưa đến" if ctx.as_of < due
+                else f"hạn {format_date(due)} đã qua nhưng còn trong {rule.grace_days} ngày cho phép trễ")
         return Outcome(0, "not_due", rule_text, expected,
-                       f"chưa có {label}; hạn {format_date(due)} chưa đến (số liệu chốt ngày {format_date(ctx.as_of)})",
+                       f"chưa có {label}; {when} (số liệu chốt ngày {format_date(ctx.as_of)})",
                        observed, missing=[label])
     if state == "missing":
         return Outcome(rule.missing_points, "missing_evidence", rule_text, expected,
@@ -410,10 +420,10 @@ def _eval_documents(rule, max_points, ctx, criterion, rule_text):
         states.append((state, label, due, document))
         text = {"on_time": "đúng hạn", "late": "trễ hạn", "missing": "không có (đã quá hạn)", "not_due": "chưa đến hạn"}[state]
         observed.append(Observation(name=f"{label} (hạn {format_date(due)})",
-                                    value=(document.cite() + ", " if document else "") + text,
-                                    ref=document.cite() if document else None))
+                                    value=(ctx.cite(document) + ", " if document else "") + text,
+                                    ref=ctx.cite(document) if document else None))
         if document:
-            refs.append(document.cite())
+            refs.append(ctx.cite(document))
     bad = [(s, label) for s, label, _, _ in states if s in ("late", "missing")]
     missing = [label for s, label in bad if s == "missing"]
     late = [label for s, label in bad if s == "late"]

@@ -102,7 +102,7 @@ def score_unit(loaded: LoadedCriteria, evidence: LoadedBundle) -> UnitResult:
     criteria = loaded.criteria
     bundle = evidence.bundle
     level = bundle.unit.level
-    ctx = Context(bundle, catalog_labels(criteria))
+    ctx = Context(bundle, catalog_labels(criteria), evidence.failed)
     rnd = criteria.rounding
     results: list[NodeResult] = []
     areas: list[AreaResult] = []
@@ -162,7 +162,8 @@ def score_unit(loaded: LoadedCriteria, evidence: LoadedBundle) -> UnitResult:
     denominator = applicable_total if criteria.index_basis == "applicable" else criteria.max_points
     index = round(total / denominator * 100, rnd) if denominator > EPS else None
     band = next((b.label for b in criteria.bands if index is not None and b.contains(min(index, 100.0))), None)
-    data_problems = sum(1 for r in results if r.is_leaf and r.status == "data_error") + len(evidence.warnings)
+    data_problems = (sum(1 for r in results if r.is_leaf and r.status == "data_error")
+                     + sum(1 for a in adjustments if a.status == "data_error") + len(evidence.warnings))
     return UnitResult(
         unit_id=bundle.unit.id, name=bundle.unit.name, level=level, evidence_file=evidence.file,
         evidence_hash=evidence.digest, as_of=format_date(bundle.as_of), points=total,

@@ -1,0 +1,105 @@
+"""Bundles that point to a plan appendix table and to one-stop dossier exports instead of listing them."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from engine.criteria_check import load_criteria
+from engine.evidence import load_bundle
+from engine.scoring import score_unit
+
+ROOT = Path(__file__).resolve().parents[1]
+CRITERIA = ROOT / "criteria" / "xa-2024.yaml"
+
+PLAN = """STT,Nhiệm vụ,Sản phẩm,Cơ quan chủ trì,Cơ quan phối hợp,Thời gian thực hiện
+1,Ban hành Kế hoạch CCHC năm 2024,Kế hoạch,Văn phòng,Các bộ phận,Trước ngày 31/12/2023
+2,Kế hoạch tuyên truyền CCHC,Kế hoạch,Văn hóa,,Tháng 01/2024
+3,Niêm yết công khai TTHC,Bảng niêm yết,Một cửa,,Hoàn thành trước ngày 15/02/2024
+4,Rà soát văn bản,Báo cáo,Tư pháp,,Quý I năm 2024
+5,Đối thoại với người dân,Hội nghị,Chủ tịch,,Thường xuyên
+"""
+
+STATUS = """STT,Trạng thái,Ngày hoàn thành
+1,hoàn thành,27/12/2023
+2,hoàn thành,31/01/2024
+3,hoàn thành,14/02/2024
+4,đang thực hiện,
+5,đang thực hiện,
+"""
+
+
+def _bundle_with_plan(tmp_path: Path, plan: str, status: str | None = STATUS) -> Path:
+    base = (ROOT / "evidence" / "vung-tau-2024" / "phuong-1.yaml").read_text(encoding="utf-8")
+    head, _, _ = base.partition("plan_tasks:")
+    (tmp_path / "plan.csv").write_text(plan, encoding="utf-8")
+    sources = "sources:\n  plan_table:\n    file: plan.csv\n    year: 2024\n"
+    if status is not None:
+        (tmp_path / "status.csv").write_text(status, encoding="utf-8")
+        sources += "    status: status.csv\n"
+    path = tmp_path / "bundle.yaml"
+    path.write_text(head + sources, encoding="utf-8")
+    return path
+
+
+def _node(unit, node_id):
+    return next(n for n in unit.nodes if n.id == node_id)
+
+
+def test_plan_table_tasks_score_plan_completion(tmp_path):
+    path = _bundle_with_plan(tmp_path, PLAN)
+    loaded, problems = load_bundle(path)
+    assert loaded is not None, problems
+    tasks = {t.id: t for t in loaded.bundle.plan_tasks}
+    assert tasks["5"].recurring and tasks["5"].deadline is None
+    # "Trước ngày 31/12/2023" is read literally: the last on-time day is 30/12/2023.
+    assert tasks["1"].deadline.isoformat() == "2023-12-30"
+    assert tasks["2"].deadline.isoformat() == "2024-01-31"
+    unit = score_unit(load_criteria(CRITERIA), loaded)
+    node = _node(unit, "1.1.4")
+    # as_of 29/02/2024: tasks 1-3 due and done on time; task 4 (Quý I) is not yet due → 3/3 = 100%.
+    assert node.points == 2 and node.status == "pass"
+    observed = {o.name: o.value for o in node.explanation.observed}
+    assert observed["nhiệm vụ đến hạn"] == "3"
+    assert observed["hoàn thành đúng hạn"] == "3"
+
+
+def test_late_task_lowers_completion(tmp_path):
+    path = _bundle_with_plan(tmp_path, PLAN, STATUS.replace("3,hoàn thành,14/02/2024", "3,hoàn thành,20/02/2024"))
+    loaded, _ = load_bundle(path)
+    node = _node(score_unit(load_criteria(CRITERIA), loaded), "1.1.4")
+    assert node.points == 0 and node.status == "fail"  # 2/3 = 66.67% < 70%
+
+
+def test_unreadable_deadline_makes_plan_criteria_a_data_error(tmp_path):
+    broken = PLAN.replace("Quý I năm 2024", "không rõ")
+    path = _bundle_with_plan(tmp_path, broken)
+    loaded, problems = load_bundle(path)
+    assert loaded is not None
+    assert any("không rõ" in (p.value or "") for p in problems)
+    node = _node(score_unit(load_criteria(CRITERIA), loaded), "1.1.4")
+    assert node.status == "data_error" and node.points == 0
+    assert "plan.csv" in node.explanation.problems[0]
+
+
+def test_missing_plan_file_is_a_data_error_not_a_fail(tmp_path):
+    path = _bundle_with_plan(tmp_path, PLAN)
+    (tmp_path / "plan.csv").unlink()
+    loaded, _ = load_bundle(path)
+    node = _node(score_unit(load_criteria(CRITERIA), loaded), "1.1.4")
+    assert node.status == "data_error"
+
+
+def test_sources_do_not_modify_inputs(tmp_path):
+    path = _bundle_with_plan(tmp_path, PLAN)
+    before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in tmp_path.iterdir()}
+    load_bundle(path)
+    after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in tmp_path.iterdir()}
+    assert before == after
+
+
+def test_evidence_hash_changes_with_the_referenced_table(tmp_path):
+    path = _bundle_with_plan(tmp_path, PLAN)
+    first = load_bundle(path)[0].digest
+    (tmp_path / "status.csv").write_text(STATUS.replace("14/02/2024", "13/02/2024"), encoding="utf-8")
+    assert load_bundle(path)[0].digest != first
