@@ -193,5 +193,81 @@ def schema(output: Optional[Path] = typer.Option(None, "--output", "-o", help="T
         sys.stdout.write(text)
 
 
+@app.command()
+def template(
+    unit: str = typer.Option(..., "--unit", "-u", help="Mã đơn vị, ví dụ phuong-1"),
+    criteria: Path = CriteriaOpt,
+    name: Optional[str] = typer.Option(None, "--name", "-n", help="Tên đơn vị, ví dụ 'UBND Phường 1'"),
+    level: Optional[str] = typer.Option(None, "--level", "-l", help="Cấp đơn vị; mặc định: cấp của bộ chỉ số"),
+    year: Optional[int] = typer.Option(None, "--year", "-y", help="Năm đánh giá; mặc định: năm của bộ chỉ số"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Tệp .xlsx; mặc định out/<bộ chỉ số>-<đơn vị>.xlsx"),
+) -> None:
+    """Tạo biểu mẫu Excel minh chứng cho một đơn vị từ bộ chỉ số (đơn vị điền rồi chấm bằng 'parindex score')."""
+    from engine.workbook import build_template
+
+    try:
+        loaded = load_criteria(criteria)
+        data = build_template(loaded.criteria, unit, name=name, level=level, year=year, criteria_digest=loaded.digest)
+    except InputError as exc:
+        _fail(exc.problems)
+        raise
+    path = output or DEFAULT_OUT / f"{loaded.criteria.id}-{unit}.xlsx"
+    write_atomic(path, data)
+    console.print(f"Đã tạo biểu mẫu minh chứng: {path}", markup=False, highlight=False)
+
+
+class ReportFormat(str, Enum):
+    xlsx = "xlsx"
+    docx = "docx"
+    md = "md"
+    html = "html"
+
+
+class PlanFormat(str, Enum):
+    xlsx = "xlsx"
+    docx = "docx"
+    md = "md"
+
+
+@app.command()
+def report(
+    evidence: Optional[list[Path]] = typer.Argument(None, help="Bộ minh chứng (.yaml/.xlsx) hoặc thư mục; mặc định: bộ mẫu"),
+    criteria: Path = CriteriaOpt,
+    format: ReportFormat = typer.Option(ReportFormat.xlsx, "--format", "-f", help="xlsx | docx | md | html"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o",
+                                          help="Tệp kết quả; mặc định out/<mã bộ chỉ số>-bang-diem.<định dạng>"),
+) -> None:
+    """Bảng tự đánh giá, chấm điểm (Excel, Word, Markdown) kèm bảng tổng hợp, hoặc báo cáo HTML."""
+    from engine.reports import report_document
+
+    run = _run(criteria, evidence or [DEFAULT_EVIDENCE], show_progress=True)
+    path = output or DEFAULT_OUT / f"{run.criteria_set.id}-bang-diem.{format.value}"
+    write_atomic(path, report_document(run, format.value, load_criteria(criteria).criteria.bands))
+    console.print(f"Đã ghi {'báo cáo' if format == ReportFormat.html else 'bảng điểm'} của {len(run.units)} đơn vị: {path}",
+                  markup=False, highlight=False)
+    raise typer.Exit(_exit_code(run))
+
+
+@app.command()
+def plan(
+    evidence: Optional[list[Path]] = typer.Argument(None, help="Bộ minh chứng (.yaml/.xlsx) hoặc thư mục; mặc định: bộ mẫu"),
+    criteria: Path = CriteriaOpt,
+    province: bool = typer.Option(False, "--province", help="Kế hoạch chung: gộp các đơn vị cùng tiêu chí chưa đạt"),
+    format: PlanFormat = typer.Option(PlanFormat.xlsx, "--format", "-f", help="xlsx | docx | md"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o",
+                                          help="Tệp kết quả; mặc định out/<mã bộ chỉ số>-ke-hoach-khac-phuc.<định dạng>"),
+) -> None:
+    """Kế hoạch khắc phục các tiêu chí chưa đạt điểm tối đa (theo mẫu phụ lục kế hoạch CCHC)."""
+    from engine.reports import plan_document
+
+    run = _run(criteria, evidence or [DEFAULT_EVIDENCE], show_progress=True)
+    suffix = "-tinh" if province else ""
+    path = output or DEFAULT_OUT / f"{run.criteria_set.id}-ke-hoach-khac-phuc{suffix}.{format.value}"
+    write_atomic(path, plan_document(run, format.value, province, load_criteria(criteria).criteria.bands))
+    what = "kế hoạch khắc phục chung" if province else "kế hoạch khắc phục"
+    console.print(f"Đã ghi {what} của {len(run.units)} đơn vị: {path}", markup=False, highlight=False)
+    raise typer.Exit(_exit_code(run))
+
+
 if __name__ == "__main__":
     app()

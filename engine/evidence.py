@@ -18,7 +18,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from .evidence_sources import Sources, expand_sources
 from .problems import InputError, Problem
 from .vnformat import FormatError, format_date, nfc, parse_date, parse_number
-from .yamlsource import YamlDoc, load_yaml, validation_problems
+from .yamlsource import YamlDoc, load_yaml, pydantic_message, validation_problems
 
 
 def _date(value: Any) -> date | None:
@@ -215,6 +215,7 @@ def load_bundle(path: Path) -> tuple[LoadedBundle | None, list[Problem]]:
     data = dict(doc.data)
     digest = hashlib.sha256(doc.digest.encode())
     table_problems: list[Problem] = []
+    origins: dict[tuple[str, int], tuple[str, int]] = {}
     tables = data.get("tables") if isinstance(data.get("tables"), dict) else {}
     for what, (_, model) in _CSV_FIELDS.items():
         relative = tables.get(what)
@@ -237,6 +238,7 @@ def load_bundle(path: Path) -> tuple[LoadedBundle | None, list[Problem]]:
                         message=_csv_message(err)))
                 continue
             data.setdefault(what, [])
+            origins[(what, len(data[what]) if isinstance(data[what], list) else 0)] = (csv_file, row_index)
             data[what] = list(data[what]) + [clean]
     try:
         bundle = Bundle.model_validate(data)
@@ -253,7 +255,7 @@ def load_bundle(path: Path) -> tuple[LoadedBundle | None, list[Problem]]:
                 digest.update(hashlib.sha256((path.parent / relative).read_bytes()).hexdigest().encode())
             except OSError:
                 pass
-    warnings = _consistency_warnings(bundle, doc) + [p.model_copy(update={"severity": "warning"}) for p in source_problems]
+    warnings = _consistency_warnings(bundle, doc, origins) + [p.model_copy(update={"severity": "warning"}) for p in source_problems]
     return LoadedBundle(bundle, doc.file, digest.hexdigest(), warnings, failed), problems + warnings
 
 
@@ -271,34 +273,44 @@ def _csv_message(err: dict) -> str:
         return str((err.get("ctx") or {}).get("error", err["msg"]))
     if err["type"] == "extra_forbidden":
         return "cột không được phép"
-    return err["msg"]
+    return pydantic_message(err)
 
 
-def _consistency_warnings(bundle: Bundle, doc: YamlDoc) -> list[Problem]:
-    """Facts that are not input errors but that scoring will treat as data problems."""
+def _consistency_warnings(bundle: Bundle, doc: YamlDoc,
+                          origins: dict[tuple[str, int], tuple[str, int]] | None = None) -> list[Problem]:
+    """Facts that are not input errors but that scoring will treat as data problems.
+
+    `origins` maps (list, index) of items read from a CSV table to (file, row), so the warning
+    names the CSV row rather than the YAML list.
+    """
     warnings: list[Problem] = []
+
+    def warn(what: str, index: int, field: str, message: str, value=None) -> None:
+        origin = (origins or {}).get((what, index))
+        if origin is None:
+            warnings.append(doc.problem((what, index, field), message, value, severity="warning"))
+        else:
+            warnings.append(Problem(file=origin[0], row=origin[1], column=field, message=message,
+                                    value=None if value is None else str(value), severity="warning"))
+
     for index, document in enumerate(bundle.documents):
         if document.issue_date and document.issue_date > bundle.as_of:
-            warnings.append(doc.problem(("documents", index, "issue_date"),
-                                        f"ngày ban hành sau ngày chốt số liệu {format_date(bundle.as_of)}",
-                                        format_date(document.issue_date), severity="warning"))
+            warn("documents", index, "issue_date", f"ngày ban hành sau ngày chốt số liệu {format_date(bundle.as_of)}",
+                 format_date(document.issue_date))
     names: dict[str, int] = {}
     for index, metric in enumerate(bundle.metrics):
         if metric.value < 0:
-            warnings.append(doc.problem(("metrics", index, "value"), f"chỉ số '{metric.name}' âm", metric.value, severity="warning"))
+            warn("metrics", index, "value", f"chỉ số '{metric.name}' âm", metric.value)
         if metric.name in names:
-            warnings.append(doc.problem(("metrics", index, "name"),
-                                        f"chỉ số '{metric.name}' khai báo hai lần (lần đầu ở metrics[{names[metric.name]}])",
-                                        metric.name, severity="warning"))
+            warn("metrics", index, "name", f"chỉ số '{metric.name}' khai báo hai lần (lần đầu ở metrics[{names[metric.name]}])",
+                 metric.name)
         names.setdefault(metric.name, index)
     for index, task in enumerate(bundle.plan_tasks):
         if task.status == "hoàn thành" and task.done_date is None:
-            warnings.append(doc.problem(("plan_tasks", index, "done_date"),
-                                        f"nhiệm vụ '{task.id}' hoàn thành nhưng thiếu ngày hoàn thành", severity="warning"))
+            warn("plan_tasks", index, "done_date", f"nhiệm vụ '{task.id}' hoàn thành nhưng thiếu ngày hoàn thành")
         if task.done_date and task.done_date > bundle.as_of:
-            warnings.append(doc.problem(("plan_tasks", index, "done_date"),
-                                        f"ngày hoàn thành sau ngày chốt số liệu {format_date(bundle.as_of)}",
-                                        format_date(task.done_date), severity="warning"))
+            warn("plan_tasks", index, "done_date", f"ngày hoàn thành sau ngày chốt số liệu {format_date(bundle.as_of)}",
+                 format_date(task.done_date))
     return warnings
 
 

@@ -144,7 +144,7 @@ _PYDANTIC_MESSAGES = {
     "greater_than": "phải lớn hơn {gt}",
     "less_than_equal": "phải nhỏ hơn hoặc bằng {le}",
     "union_tag_invalid": "loại '{tag}' không tồn tại; các loại hợp lệ: {expected_tags}",
-    "union_tag_not_found": "thiếu khóa '{discriminator}' cho biết loại",
+    "union_tag_not_found": "thiếu khóa {discriminator} cho biết loại",
     "string_pattern_mismatch": "không đúng mẫu {pattern}",
     "too_short": "không được để trống",
 }
@@ -155,36 +155,47 @@ def validation_problems(doc: YamlDoc, exc: ValidationError, base: Loc = ()) -> l
     problems = []
     for err in exc.errors(include_url=False):
         loc = base + _user_loc(doc.value_at(base), tuple(err["loc"]))
-        template = _PYDANTIC_MESSAGES.get(err["type"])
-        ctx = {k: (", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v) for k, v in (err.get("ctx") or {}).items()}
-        if template is None:
-            message = err["msg"] if err["type"] != "value_error" else str(ctx.get("error", err["msg"]))
-        else:
-            try:
-                message = template.format(**ctx)
-            except (KeyError, IndexError):
-                message = template
-            if err["type"] == "literal_error" and "expected" in ctx:
-                message += f"; chấp nhận: {ctx['expected']}"
         value = None if err["type"] == "missing" else doc.value_at(loc)
         if isinstance(value, (dict, list)):
             value = None
-        problems.append(doc.problem(loc, message, value))
+        problems.append(doc.problem(loc, pydantic_message(err), value))
     return problems
+
+
+def pydantic_message(err: dict) -> str:
+    """One pydantic error in Vietnamese (shared by every reader: YAML, CSV, workbook)."""
+    template = _PYDANTIC_MESSAGES.get(err["type"])
+    ctx = {k: (", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v) for k, v in (err.get("ctx") or {}).items()}
+    if template is None:
+        return err["msg"] if err["type"] != "value_error" else str(ctx.get("error", err["msg"]))
+    try:
+        message = template.format(**ctx)
+    except (KeyError, IndexError):
+        message = template
+    if err["type"] == "literal_error" and "expected" in ctx:
+        message += f"; chấp nhận: {str(ctx['expected']).replace(' or ', ' hoặc ')}"
+    return message
 
 
 def _user_loc(data: Any, loc: Loc) -> Loc:
     """Drop the parts pydantic adds for tagged unions and validators; the user never wrote them.
 
     Walking the data, a string part that is not a key of the mapping at hand (and is not the
-    last part, which may name a missing key) is such a tag.
+    last part, which may name a missing key) is such a tag. So is the mapping's own `kind` the
+    first time it appears there, even when a key has the same name ({kind: tiers, tiers: [...]}).
     """
     kept: list[str | int] = []
     node = data
+    kind_dropped = False
     for index, part in enumerate(loc):
         last = index == len(loc) - 1
-        if isinstance(node, dict) and isinstance(part, str) and part not in node and not last:
-            continue
+        if isinstance(node, dict) and isinstance(part, str) and not last:
+            if part not in node:
+                continue
+            if part == node.get("kind") and not kind_dropped:
+                kind_dropped = True
+                continue
+        kind_dropped = False
         kept.append(part)
         try:
             node = node[part]
