@@ -269,5 +269,71 @@ def plan(
     raise typer.Exit(_exit_code(run))
 
 
+class TextOrJson(str, Enum):
+    text = "text"
+    json = "json"
+
+
+criteria_app = typer.Typer(help="Xem và so sánh bộ chỉ số, kể cả bộ tinh chỉnh (extends).", no_args_is_help=True,
+                           add_completion=False, rich_markup_mode=None)
+app.add_typer(criteria_app, name="criteria")
+
+
+@criteria_app.command("show")
+def criteria_show(
+    file: Path = typer.Argument(..., help="Tệp bộ chỉ số YAML (có thể có extends)"),
+    resolved: bool = typer.Option(False, "--resolved", help="In bộ chỉ số đã ghép dạng YAML, ghi nguồn tệp:dòng từng mục"),
+) -> None:
+    """Xem cây tiêu chí của bộ chỉ số, hoặc bản đã ghép (--resolved) kèm nguồn từng mục và mã băm."""
+    from engine.tailoring import render_outline, render_resolved
+
+    try:
+        loaded = load_criteria(file)
+    except InputError as exc:
+        _fail(exc.problems)
+    sys.stdout.write(render_resolved(loaded) if resolved else render_outline(loaded))
+
+
+@criteria_app.command("diff")
+def criteria_diff(
+    old: Path = typer.Argument(..., help="Bộ chỉ số cũ"),
+    new: Path = typer.Argument(..., help="Bộ chỉ số mới"),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="text | json"),
+) -> None:
+    """So sánh hai bộ chỉ số: tiêu chí thêm, bỏ, thay đổi và ảnh hưởng đến điểm tối đa từng lĩnh vực."""
+    from engine.criteria_diff import diff_criteria, diff_json, diff_text
+
+    problems: list[Problem] = []
+    loaded = []
+    for path in (old, new):
+        try:
+            loaded.append(load_criteria(path))
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        _fail(problems, format == TextOrJson.json)
+    diff = diff_criteria(loaded[0], loaded[1], _display_path(old), _display_path(new))
+    sys.stdout.write(diff_json(diff) if format == TextOrJson.json else diff_text(diff))
+
+
+@app.command("test")
+def test_cases(
+    path: Path = typer.Argument(..., help="Bộ chỉ số, tệp *.cases.yaml, hoặc thư mục (ví dụ criteria)"),
+    coverage: bool = typer.Option(False, "--coverage", help="Liệt kê ranh giới mức điểm và trạng thái chưa được kiểm thử"),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="text | json"),
+) -> None:
+    """Chạy các trường hợp kiểm thử của bộ chỉ số (cases/<mã bộ chỉ số>.cases.yaml). Exit 0 đạt, 1 có trường hợp sai, 2 đầu vào lỗi."""
+    from engine.casetest import format_report, run_tests
+
+    report = run_tests(path)
+    if format == TextOrJson.json:
+        print(json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    else:
+        sys.stdout.write(format_report(report, coverage))
+    if report.problems:
+        _fail(report.problems, format == TextOrJson.json)
+    raise typer.Exit(report.exit_code)
+
+
 if __name__ == "__main__":
     app()
