@@ -39,6 +39,10 @@ def check_criteria_file(path: Path) -> tuple[LoadedCriteria | None, list[Problem
         return None, problems
     if not isinstance(doc.data, dict):
         return None, problems + [doc.problem((), "tệp bộ chỉ số phải là một bảng khóa–giá trị (id, title, items...)")]
+    if "extends" in doc.data:
+        from .tailoring import check_tailored
+
+        return check_tailored(path, doc, problems)
     try:
         criteria = CriteriaSet.model_validate(doc.data)
     except ValidationError as exc:
@@ -136,6 +140,13 @@ def _rule_problems(node, loc: Loc, criteria: CriteriaSet, doc: YamlDoc) -> list[
         too_high("on_time_points", rule.on_time_points)
         too_high("late_points", rule.late_points)
         too_high("missing_points", rule.missing_points)
+        on_time = top if rule.on_time_points is None else rule.on_time_points
+        if rule.late_points > on_time + EPS:
+            problems.append(doc.problem(rule_loc + ("late_points",), f"số điểm khi trễ hạn ({rule.late_points:g}) lớn hơn "
+                                        f"số điểm khi đúng hạn ({on_time:g}) của '{node.id}'", rule.late_points))
+        if rule.missing_points > rule.late_points + EPS:
+            problems.append(doc.problem(rule_loc + ("missing_points",), f"số điểm khi không ban hành ({rule.missing_points:g}) "
+                                        f"lớn hơn số điểm khi trễ hạn ({rule.late_points:g}) của '{node.id}'", rule.missing_points))
     elif kind == "documents":
         too_high("points_otherwise", rule.points_otherwise)
     elif kind == "count":
@@ -154,40 +165,68 @@ def _rule_problems(node, loc: Loc, criteria: CriteriaSet, doc: YamlDoc) -> list[
 
 def _intervals_problems(items: list[Tier] | list[Band], low: float, high: float | None, doc: YamlDoc, loc: Loc,
                         what: str, unit: str) -> list[Problem]:
-    """Intervals must not overlap and must leave no gap over [low, high]."""
+    """Intervals must not overlap and must leave no gap over [low, high].
+
+    Walking the intervals by their start, each is compared with the furthest end reached so far
+    (not just the previous interval's end), so a wide interval that contains a narrower one is an
+    overlap and never a false gap.
+    """
     problems: list[Problem] = []
+    inf = float("inf")
 
     def start_key(item):
-        return (float("-inf") if item.min is None else item.min, 0 if item.min_inclusive else 1)
+        return (-inf if item.min is None else item.min, 0 if item.min_inclusive else 1)
+
+    def is_empty(item) -> bool:
+        return item.min is not None and item.max is not None and (
+            item.min > item.max or (item.min == item.max and not (item.min_inclusive and item.max_inclusive)))
 
     order = sorted(range(len(items)), key=lambda i: start_key(items[i]))
-    first = items[order[0]]
-    if first.min is not None and (first.min > low or (first.min == low and not first.min_inclusive)):
-        problems.append(doc.problem(loc + (order[0],), f"{what} để hở khoảng từ {low:g}{unit} đến {first.min:g}{unit}"))
-    previous = None
     for index in order:
         item = items[index]
-        if previous is not None:
-            prev = items[previous]
-            if prev.max is None:
-                problems.append(doc.problem(loc + (index,), f"{what} chồng lấn: khoảng trước không có giới hạn trên"))
-            elif item.min is None or item.min < prev.max or (
-                    item.min == prev.max and item.min_inclusive and prev.max_inclusive):
-                problems.append(doc.problem(loc + (index,), f"{what} chồng lấn tại {prev.max:g}{unit}",
-                                            item.min if item.min is not None else "không có"))
-            elif item.min > prev.max or (item.min == prev.max and not item.min_inclusive and not prev.max_inclusive):
-                problems.append(doc.problem(loc + (index,), f"{what} để hở khoảng giữa {prev.max:g}{unit} và {item.min:g}{unit}",
-                                            item.min))
-        if item.min is not None and item.max is not None and (
-                item.min > item.max or (item.min == item.max and not (item.min_inclusive and item.max_inclusive))):
+        if is_empty(item):
             problems.append(doc.problem(loc + (index,), f"{what} rỗng: cận dưới {item.min:g} không nhỏ hơn cận trên {item.max:g}"))
-        previous = index
-    last = items[order[-1]]
+    live = [i for i in order if not is_empty(items[i])]
+    if not live:
+        return problems
+    first = items[live[0]]
+    if first.min is not None and (first.min > low or (first.min == low and not first.min_inclusive)):
+        gap = (f"giá trị {low:g}{unit} (không mức nào chứa nó)" if first.min == low
+               else f"khoảng từ {low:g}{unit} đến {first.min:g}{unit}")
+        problems.append(doc.problem(loc + (live[0],), f"{what} để hở {gap}"))
+    reach: tuple[float, bool] | None = None  # furthest end so far and whether it is included
+    reach_index = live[0]
+    for index in live:
+        item = items[index]
+        if reach is not None:
+            end, end_inclusive = reach
+            if end == inf:
+                problems.append(doc.problem(loc + (index,), f"{what} chồng lấn: khoảng trước không có giới hạn trên"))
+            elif item.min is None or item.min < end or (item.min == end and item.min_inclusive and end_inclusive):
+                if item.min is not None and item.min == end:
+                    text = f"chồng lấn tại {end:g}{unit}"
+                else:
+                    lower = "-∞" if item.min is None else f"{item.min:g}{unit}"
+                    upper = end if item.max is None else min(end, item.max)
+                    text = f"chồng lấn trong khoảng từ {lower} đến {upper:g}{unit}"
+                problems.append(doc.problem(loc + (index,), f"{what} {text}", item.min if item.min is not None else "không có"))
+            elif item.min > end:
+                problems.append(doc.problem(loc + (index,), f"{what} để hở khoảng giữa {end:g}{unit} và {item.min:g}{unit}",
+                                            item.min))
+            elif item.min == end and not item.min_inclusive and not end_inclusive:
+                problems.append(doc.problem(loc + (index,), f"{what} để hở giá trị {item.min:g}{unit} (không mức nào chứa nó)",
+                                            item.min))
+        item_end = (inf, True) if item.max is None else (item.max, item.max_inclusive)
+        if reach is None or item_end > reach:
+            reach, reach_index = item_end, index
+    end, end_inclusive = reach
     if high is None:
-        if last.max is not None:
-            problems.append(doc.problem(loc + (order[-1],), f"{what} để hở các giá trị từ {last.max:g}{unit} trở lên"))
-    elif last.max is not None and (last.max < high or (last.max == high and not last.max_inclusive)):
-        problems.append(doc.problem(loc + (order[-1],), f"{what} để hở khoảng từ {last.max:g}{unit} đến {high:g}{unit}"))
+        if end != inf:
+            problems.append(doc.problem(loc + (reach_index,), f"{what} để hở các giá trị từ {end:g}{unit} trở lên"))
+    elif end < high or (end == high and not end_inclusive):
+        gap = (f"giá trị {high:g}{unit} (không mức nào chứa nó)" if end == high
+               else f"khoảng từ {end:g}{unit} đến {high:g}{unit}")
+        problems.append(doc.problem(loc + (reach_index,), f"{what} để hở {gap}"))
     return problems
 
 

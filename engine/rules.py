@@ -8,6 +8,7 @@ which tier or branch applied, in the spirit of InSpec's expected-vs-got records.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -156,6 +157,11 @@ def read_value(ref: ValueRef, ctx: Context) -> tuple[float, list[Observation], t
     return _plan_value(ref, ctx)
 
 
+def _natural(text: str) -> tuple:
+    """'2' before '10', then text: a stable order for ids such as 1, 2, 10, 2a."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text) if part)
+
+
 def _plan_value(ref: ValueRef, ctx: Context) -> tuple[float, list[Observation], tuple[float, float] | None]:
     tasks = ctx.bundle.plan_tasks
     if "plan_tasks" in ctx.failed:
@@ -165,17 +171,18 @@ def _plan_value(ref: ValueRef, ctx: Context) -> tuple[float, list[Observation], 
     end = ctx.bundle.period.end
     dated = [t for t in tasks if t.deadline is not None and not t.recurring]
     due = [t for t in dated if t.deadline <= end and (t.deadline <= ctx.as_of or t.status == "hoàn thành")]
+    due.sort(key=lambda t: _natural(t.id))  # the listing order of tasks must not change the explanation
     done = [t for t in due if t.status == "hoàn thành" and t.done_date is not None and t.done_date <= t.deadline]
     overdue = [t for t in due if t not in done and t.deadline < ctx.as_of]
     skipped = len(tasks) - len(dated)
     observed = [
-        Observation(name="nhiệm vụ đến hạn", value=str(len(due)), ref="plan_tasks"),
+        Observation(name="nhiệm vụ đến hạn", value=str(len(due))),
         Observation(name="hoàn thành đúng hạn", value=str(len(done)),
-                    ref=", ".join(t.id for t in done) or None),
+                    ref=("Kế hoạch CCHC, nhiệm vụ số " + ", ".join(t.id for t in done)) if done else None),
     ]
     if overdue:
         observed.append(Observation(name="quá hạn chưa hoàn thành", value=str(len(overdue)),
-                                    ref=", ".join(t.id for t in overdue)))
+                                    ref="Kế hoạch CCHC, nhiệm vụ số " + ", ".join(t.id for t in overdue)))
     if skipped:
         observed.append(Observation(name="nhiệm vụ thường xuyên/không có hạn (không tính)", value=str(skipped)))
     if ref.plan_tasks == "completed_count":
@@ -428,9 +435,10 @@ def _eval_documents(rule, max_points, ctx, criterion, rule_text):
     missing = [label for s, label in bad if s == "missing"]
     late = [label for s, label in bad if s == "late"]
     if not bad:
-        if any(s == "not_due" for s, *_ in states):
+        pending = [f"{label} (hạn {format_date(due)})" for s, label, due, _ in states if s == "not_due"]
+        if pending:
             return Outcome(0, "not_due", rule_text, expected, "các văn bản đến hạn đều đúng hạn; còn văn bản chưa đến hạn",
-                           observed, refs)
+                           observed, refs, missing=pending)
         return Outcome(max_points, "pass", rule_text, expected, "tất cả văn bản ban hành đúng hạn", observed, refs)
     parts = []
     if missing:

@@ -200,15 +200,20 @@ def _adjustments(criteria: CriteriaSet, ctx: Context, rnd: int) -> tuple[float, 
     for adj in criteria.adjustments:
         outcome = evaluate_rule(adj.rule, adj.max_points, ctx, adj.id)
         points = round(min(max(outcome.points, 0.0), adj.max_points), rnd) if outcome.status != "data_error" else 0.0
+        status, branch = outcome.status, outcome.branch
         if adj.kind == "bonus":
             bonus += points
         else:
             penalty += points
+            if status in ("pass", "partial", "fail"):
+                # For a penalty the rule holding is the bad outcome: deducted points read as "không đạt".
+                status = "fail" if points > 0 else "pass"
+                branch = f"bị trừ {points:g} điểm ({branch})" if points > 0 else "không bị trừ điểm"
         out.append(AdjustmentResult(
-            id=adj.id, title=adj.title, kind=adj.kind, points=points, max_points=adj.max_points, status=outcome.status,
-            status_label=STATUS_LABELS[outcome.status],
+            id=adj.id, title=adj.title, kind=adj.kind, points=points, max_points=adj.max_points, status=status,
+            status_label=STATUS_LABELS[status],
             explanation=Explanation(rule=outcome.rule, expected=outcome.expected, observed=outcome.observed,
-                                    branch=outcome.branch, problems=outcome.problems)))
+                                    branch=branch, problems=outcome.problems)))
     if criteria.bonus_cap is not None:
         bonus = min(bonus, criteria.bonus_cap)
     if criteria.penalty_cap is not None:

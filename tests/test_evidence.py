@@ -1,0 +1,300 @@
+"""Evidence bundles: day-first dates, Vietnamese numbers, CSV tables, and every input problem named in one pass."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from conftest import SAMPLE_EVIDENCE
+from engine.evidence import load_bundle, load_bundles
+from engine.problems import InputError
+
+GOOD = """\
+unit: {id: phuong-a, name: UBND Phường A, level: xa}
+period: {year: 2024, start: 01/01/2024, end: 31/12/2024}
+as_of: 29/02/2024
+documents:
+  - kind: ke_hoach_cchc
+    number: 114/KH-UBND
+    issue_date: 05/03/2023
+    title: Kế hoạch CCHC năm 2024
+metrics:
+  - {name: dossiers_resolved, value: "1.952", source: Phần mềm Một cửa}
+  - {name: feedback_handled_pct, value: "98,5"}
+  - {name: plan_funded, value: có}
+plan_tasks:
+  - {id: "1", title: Ban hành kế hoạch, deadline: 31/12/2023, status: hoàn thành, done_date: 20/12/2023}
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "phuong-a.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def load(tmp_path: Path, text: str):
+    path = write(tmp_path, text)
+    loaded, problems = load_bundle(path)
+    return path, loaded, problems
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), start=1) if needle in line)
+
+
+def edit(old: str, new: str, text: str = GOOD) -> str:
+    assert text.count(old) == 1, old
+    return text.replace(old, new)
+
+
+def errors(problems):
+    return [(p.path, p.line, p.message, p.value) for p in problems if p.severity == "error"]
+
+
+def test_good_bundle_reads_day_first_dates_and_vietnamese_numbers(tmp_path):
+    path, loaded, problems = load(tmp_path, GOOD)
+    assert problems == []
+    bundle = loaded.bundle
+    assert bundle.as_of == date(2024, 2, 29)
+    assert bundle.documents[0].issue_date == date(2023, 3, 5)  # "05/03/2023" is the 5th of March
+    assert [m.value for m in bundle.metrics] == [1952, 98.5, 1]
+    assert loaded.file == str(path)
+    assert len(loaded.digest) == 64
+
+
+def test_month_first_is_never_tried(tmp_path):
+    text = edit("issue_date: 05/03/2023", "issue_date: 2023-03-05")
+    assert load(tmp_path, text)[1].bundle.documents[0].issue_date == date(2023, 3, 5)
+    text = edit("issue_date: 05/03/2023", "issue_date: 12/25/2023")
+    path, loaded, problems = load(tmp_path, text)
+    assert errors(problems) == [("documents[0].issue_date", line_of(text, "12/25/2023"), "ngày '12/25/2023' không tồn tại",
+                                 "12/25/2023")]
+
+
+@pytest.mark.parametrize("bad, message", [
+    ("31/02/2024", "ngày '31/02/2024' không tồn tại"),
+    ("30/02/2024", "ngày '30/02/2024' không tồn tại"),
+    ("hôm qua", "ngày 'hôm qua' không đúng định dạng dd/mm/yyyy hoặc yyyy-mm-dd"),
+])
+def test_bad_date_named_with_path_line_and_value(tmp_path, bad, message):
+    text = edit("as_of: 29/02/2024", f"as_of: {bad}")
+    path, loaded, problems = load(tmp_path, text)
+    assert loaded is None
+    assert errors(problems) == [("as_of", 3, message, bad)]
+    assert problems[0].render() == f"{path} [as_of, dòng 3]: {message} (giá trị: '{bad}')"
+
+
+def test_unknown_key(tmp_path):
+    text = edit("    title: Kế hoạch CCHC năm 2024\n", "    title: Kế hoạch CCHC năm 2024\n    so_trang: 12\n")
+    path, loaded, problems = load(tmp_path, text)
+    assert errors(problems) == [("documents[0].so_trang", line_of(text, "so_trang"),
+                                 "khóa không được phép (không có trong định dạng)", "12")]
+
+
+def test_missing_unit(tmp_path):
+    text = edit("unit: {id: phuong-a, name: UBND Phường A, level: xa}\n", "")
+    path, loaded, problems = load(tmp_path, text)
+    assert errors(problems) == [("unit", 1, "thiếu trường bắt buộc", None)]
+
+
+def test_missing_unit_fields(tmp_path):
+    text = edit("unit: {id: phuong-a, name: UBND Phường A, level: xa}", "unit: {id: phuong-a}")
+    path, loaded, problems = load(tmp_path, text)
+    assert errors(problems) == [("unit.name", 1, "thiếu trường bắt buộc", None), ("unit.level", 1, "thiếu trường bắt buộc", None)]
+
+
+def test_bad_number_and_missing_value(tmp_path):
+    text = edit('value: "98,5"', "value: chín mươi")
+    text = edit("{name: plan_funded, value: có}", "{name: plan_funded}", text)
+    path, loaded, problems = load(tmp_path, text)
+    assert errors(problems) == [
+        ("metrics[1].value", 11, "số 'chín mươi' không đúng định dạng Việt Nam (1.952 hoặc 98,5)", "chín mươi"),
+        ("metrics[2].value", 12, "thiếu trường bắt buộc", None),
+    ]
+
+
+def test_period_end_before_start(tmp_path):
+    text = edit("end: 31/12/2024", "end: 31/12/2023")
+    path, loaded, problems = load(tmp_path, text)
+    assert errors(problems) == [("period", 2, "kỳ đánh giá kết thúc (31/12/2023) trước khi bắt đầu (01/01/2024)", None)]
+
+
+def test_plan_task_status_in_vietnamese(tmp_path):
+    text = edit("status: hoàn thành", "status: xong")
+    path, loaded, problems = load(tmp_path, text)
+    assert errors(problems) == [("plan_tasks[0].status", 14,
+                                 "giá trị không hợp lệ; chấp nhận: 'hoàn thành', 'đang thực hiện' hoặc 'chưa thực hiện'", "xong")]
+
+
+def test_decomposed_vietnamese_is_normalised(tmp_path):
+    text = edit("status: hoàn thành", "status: " + unicodedata.normalize("NFD", "hoàn thành"))
+    path, loaded, problems = load(tmp_path, text)
+    assert problems == [] and loaded.bundle.plan_tasks[0].status == "hoàn thành"
+
+
+def test_several_problems_in_one_pass(tmp_path):
+    text = edit("as_of: 29/02/2024", "as_of: 31/02/2024")
+    text = edit("number: 114/KH-UBND", "so: 114/KH-UBND", text)
+    text = edit('value: "1.952"', "value: nhiều", text)
+    path, loaded, problems = load(tmp_path, text)
+    assert {p.path for p in problems} == {"as_of", "documents[0].so", "metrics[0].value"}
+    assert all(p.file == str(path) and p.line for p in problems)
+
+
+def test_not_a_mapping(tmp_path):
+    path, loaded, problems = load(tmp_path, "- a\n")
+    assert errors(problems) == [(None, 1, "bộ minh chứng phải là một bảng khóa–giá trị (unit, period, as_of...)", None)]
+
+
+def test_bad_yaml(tmp_path):
+    path, loaded, problems = load(tmp_path, edit("as_of: 29/02/2024", "as_of: [29/02/2024"))
+    assert loaded is None and problems[0].message.startswith("YAML không hợp lệ")
+    assert problems[0].line == 4
+
+
+# ---------------------------------------------------------------- consistency warnings
+
+
+def test_plan_task_warnings(tmp_path):
+    text = edit("status: hoàn thành, done_date: 20/12/2023", "status: hoàn thành")
+    text += '  - {id: "2", title: Việc hai, deadline: 31/03/2024, status: hoàn thành, done_date: 15/03/2024}\n'
+    path, loaded, problems = load(tmp_path, text)
+    assert loaded is not None
+    assert [(p.severity, p.path, p.message) for p in problems] == [
+        ("warning", "plan_tasks[0].done_date", "nhiệm vụ '1' hoàn thành nhưng thiếu ngày hoàn thành"),
+        ("warning", "plan_tasks[1].done_date", "ngày hoàn thành sau ngày chốt số liệu 29/02/2024"),
+    ]
+    assert loaded.warnings == problems
+
+
+# ---------------------------------------------------------------- CSV tables
+
+
+WITH_TABLES = GOOD + "tables: {metrics: chi-so.csv, documents: van-ban.csv, plan_tasks: nhiem-vu.csv}\n"
+
+
+def with_csv(tmp_path, metrics="name,value,source\n", documents="kind,number,issue_date,title\n",
+             tasks="id,title,deadline,status,done_date\n"):
+    (tmp_path / "chi-so.csv").write_text(metrics, encoding="utf-8")
+    (tmp_path / "van-ban.csv").write_text(documents, encoding="utf-8")
+    (tmp_path / "nhiem-vu.csv").write_text(tasks, encoding="utf-8")
+    return load(tmp_path, WITH_TABLES)
+
+
+def test_csv_rows_join_the_bundle(tmp_path):
+    path, loaded, problems = with_csv(
+        tmp_path,
+        metrics='name,value,source\ndossiers_received,"2.040",Một cửa\nresults_digitized,857,Báo cáo quý I\n',
+        documents="kind,number,issue_date,title\nbao_cao_quy_1,5/BC-UBND,05/02/2024,Báo cáo quý I\n",
+        tasks="id,title,deadline,status,done_date\n2,Báo cáo quý I,14/03/2024,chưa thực hiện,\n")
+    assert problems == []
+    bundle = loaded.bundle
+    assert [(m.name, m.value) for m in bundle.metrics][-2:] == [("dossiers_received", 2040), ("results_digitized", 857)]
+    assert bundle.documents[-1].issue_date == date(2024, 2, 5)
+    assert bundle.plan_tasks[-1].deadline == date(2024, 3, 14) and bundle.plan_tasks[-1].done_date is None
+
+
+def test_csv_changes_change_the_evidence_hash(tmp_path):
+    _, first, _ = with_csv(tmp_path, metrics="name,value\nx,1\n")
+    _, second, _ = with_csv(tmp_path, metrics="name,value\nx,2\n")
+    assert first.digest != second.digest
+
+
+def test_csv_bad_rows_name_file_row_column_and_value(tmp_path):
+    path, loaded, problems = with_csv(
+        tmp_path,
+        metrics="name,value,source\ndossiers_received,12,Một cửa\nresults_digitized,nhiều,Một cửa\n,3,Một cửa\n",
+        documents="kind,number,issue_date,title\nbao_cao_quy_1,5/BC-UBND,31/02/2024,Báo cáo\n",
+        tasks="id,title,deadline,status,done_date,ghi_chu\n1,Việc,31/03/2024,xong,,\n2,Việc hai,31/03/2024,hoàn thành,01/02/2024,thêm\n")
+    assert loaded is None
+    found = [(Path(p.file).name, p.row, p.column, p.value, p.message) for p in problems]
+    assert found == [
+        ("van-ban.csv", 2, "issue_date", "31/02/2024", "ngày '31/02/2024' không tồn tại"),
+        ("chi-so.csv", 3, "value", "nhiều", "số 'nhiều' không đúng định dạng Việt Nam (1.952 hoặc 98,5)"),
+        ("chi-so.csv", 4, "name", None, "thiếu giá trị bắt buộc"),
+        ("nhiem-vu.csv", 2, "status", "xong",
+         "giá trị không hợp lệ; chấp nhận: 'hoàn thành', 'đang thực hiện' hoặc 'chưa thực hiện'"),
+        ("nhiem-vu.csv", 3, "ghi_chu", "thêm", "cột không được phép"),
+    ]
+    assert problems[1].render() == (f"{tmp_path / 'chi-so.csv'} [dòng 3, cột value]: số 'nhiều' không đúng định dạng "
+                                    "Việt Nam (1.952 hoặc 98,5) (giá trị: 'nhiều')")
+
+
+def test_csv_rows_with_impossible_data_are_warned_at_their_row(tmp_path):
+    path, loaded, problems = with_csv(
+        tmp_path, metrics="name,value\nx,1\nso_am,-4\n",
+        documents="kind,number,issue_date,title\nbao_cao_quy_1,5/BC-UBND,05/03/2024,Báo cáo quý I\n")
+    assert loaded is not None
+    assert [(Path(p.file).name, p.row, p.column, p.value, p.message, p.severity) for p in problems] == [
+        ("van-ban.csv", 2, "issue_date", "05/03/2024", "ngày ban hành sau ngày chốt số liệu 29/02/2024", "warning"),
+        ("chi-so.csv", 3, "value", "-4.0", "chỉ số 'so_am' âm", "warning"),
+    ]
+
+
+def test_csv_problems_and_yaml_problems_in_one_pass(tmp_path):
+    (tmp_path / "chi-so.csv").write_text("name,value\nx,abc\n", encoding="utf-8")
+    text = edit("as_of: 29/02/2024", "as_of: 31/02/2024", GOOD + "tables: {metrics: chi-so.csv}\n")
+    path, loaded, problems = load(tmp_path, text)
+    assert {(Path(p.file).name, p.path, p.row) for p in problems} == {("chi-so.csv", None, 2), ("phuong-a.yaml", "as_of", None)}
+
+
+def test_csv_file_missing(tmp_path):
+    path, loaded, problems = load(tmp_path, GOOD + "tables: {metrics: khong-co.csv}\n")
+    assert loaded is None
+    assert [(p.path, p.value) for p in problems] == [("tables.metrics", "khong-co.csv")]
+    assert problems[0].message.startswith("không đọc được bảng CSV")
+
+
+# ---------------------------------------------------------------- many bundles
+
+
+def test_sample_folder_loads_17_wards_without_problems():
+    bundles = load_bundles([SAMPLE_EVIDENCE])
+    assert len(bundles) == 17
+    assert len({b.bundle.unit.id for b in bundles}) == 17
+    assert all(b.warnings == [] for b in bundles)
+
+
+def test_duplicate_unit_ids_and_bad_files_reported_together(tmp_path):
+    write(tmp_path, GOOD, "a.yaml")
+    write(tmp_path, GOOD, "b.yaml")
+    write(tmp_path, edit("as_of: 29/02/2024", "as_of: 31/02/2024"), "c.yaml")
+    with pytest.raises(InputError) as info:
+        load_bundles([tmp_path, tmp_path / "khong-co"])
+    found = [(Path(p.file).name, p.path, p.message) for p in info.value.problems]
+    assert found == [
+        ("khong-co", None, "không tìm thấy tệp hoặc thư mục minh chứng"),
+        ("c.yaml", "as_of", "ngày '31/02/2024' không tồn tại"),
+        ("b.yaml", "unit.id", f"mã đơn vị trùng với bộ minh chứng {tmp_path / 'a.yaml'}"),
+    ]
+
+
+def test_empty_folder_and_unsupported_file(tmp_path):
+    (tmp_path / "trong").mkdir()
+    other = write(tmp_path, "x", "ghi-chu.txt")
+    with pytest.raises(InputError) as info:
+        load_bundles([tmp_path / "trong", other])
+    assert [p.message for p in info.value.problems] == [
+        "thư mục không có bộ minh chứng nào (.yaml, .yml, .xlsx)",
+        "định dạng minh chứng không được hỗ trợ (dùng .yaml hoặc .xlsx)",
+    ]
+
+
+def test_registered_loader_is_used_for_its_suffix(tmp_path, monkeypatch):
+    import engine.evidence as evidence
+
+    good = write(tmp_path, GOOD, "phuong-a.yaml")
+    calls = []
+
+    def fake_loader(path):
+        calls.append(path.name)
+        return load_bundle(good)
+
+    monkeypatch.setitem(evidence._EXTRA_LOADERS, ".xyz", fake_loader)
+    other = write(tmp_path, "", "phuong-b.xyz")
+    bundles = load_bundles([other])
+    assert calls == ["phuong-b.xyz"] and bundles[0].bundle.unit.id == "phuong-a"
