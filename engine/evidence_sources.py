@@ -88,38 +88,41 @@ def _due_for_level(deadline, level: str):
 
 
 @lru_cache(maxsize=16)
-def _aggregate(path: str, mapping: str, start, end, aliases: tuple[tuple[str, str], ...], stamp: float):
-    """Aggregate an export once per run even when many bundles point to it."""
+def _aggregate(path: str, mapping: str, start, end, stamp: float):
+    """Aggregate an export once per run even when many bundles point to it (keyed by file time too)."""
     from .dossiers import aggregate_dossiers, load_mapping
 
     mapping_path = Path(mapping) if mapping.endswith((".yaml", ".yml")) else MAPPINGS_DIR / f"{mapping}.yaml"
-    return aggregate_dossiers(Path(path), load_mapping(mapping_path), start, end, dict(aliases))
+    return aggregate_dossiers(Path(path), load_mapping(mapping_path), start, end)
 
 
 def _dossier_metrics(source: DossierSource, base: Path, bundle):
+    """The unit's metrics from a shared export; its rows are found by the unit's id, name or aliases (exact)."""
+    from .dossiers import text_key
     from .evidence import Metric
 
     path = base / source.file
     mapping = source.mapping if not source.mapping.endswith((".yaml", ".yml")) else str(base / source.mapping)
     unit = bundle.unit
-    aliases = tuple(sorted({(name, unit.id) for name in [unit.id, unit.name, *unit.aliases]}))
+    end = min(bundle.period.end, bundle.as_of)
     try:
         stamp = path.stat().st_mtime
     except OSError:
         return [], [Problem(file=str(path), message="không đọc được tệp hồ sơ TTHC")]
     try:
-        aggregation = _aggregate(str(path), mapping, bundle.period.start, min(bundle.period.end, bundle.as_of),
-                                 aliases, stamp)
+        aggregation = _aggregate(str(path), mapping, bundle.period.start, end, stamp)
     except InputError as exc:
         return [], exc.problems
+    names = {text_key(name) for name in [unit.id, unit.name, *unit.aliases]}
+    matches = sorted(key for key in aggregation.metrics if text_key(key) in names)
     problems = list(aggregation.problems)
-    values = aggregation.metrics.get(unit.id)
-    if not values:
+    if not matches:
         return [], problems + [Problem(file=str(path), severity="warning", value=unit.name,
                                        message=f"không có hồ sơ nào của đơn vị {unit.id} trong kỳ; thiếu số liệu hồ sơ TTHC")]
-    period = f"{bundle.period.start:%d/%m/%Y}–{min(bundle.period.end, bundle.as_of):%d/%m/%Y}"
-    metrics = [Metric(name=name, value=values.get(name, 0), period=period, source=f"{path.name} (hồ sơ TTHC)")
-               for name in sorted(BUILTIN_METRICS)]
+    values = {name: sum(aggregation.metrics[key].get(name, 0) for key in matches) for name in BUILTIN_METRICS}
+    period = f"{bundle.period.start:%d/%m/%Y}–{end:%d/%m/%Y}"
+    source_text = f"{path.name} ({aggregation.system}), đơn vị ghi là: " + "; ".join(matches)
+    metrics = [Metric(name=name, value=values[name], period=period, source=source_text) for name in sorted(BUILTIN_METRICS)]
     return metrics, problems
 
 

@@ -103,3 +103,58 @@ def test_evidence_hash_changes_with_the_referenced_table(tmp_path):
     first = load_bundle(path)[0].digest
     (tmp_path / "status.csv").write_text(STATUS.replace("14/02/2024", "13/02/2024"), encoding="utf-8")
     assert load_bundle(path)[0].digest != first
+
+
+EXPORT_HEADER = "Mã hồ sơ,Đơn vị,Ngày tiếp nhận,Ngày hẹn trả,Ngày trả kết quả,Trạng thái,Số hóa kết quả,Nộp trực tuyến,Thanh toán trực tuyến\n"
+
+
+def _export_rows() -> str:
+    rows = []
+    # Phường 1 (written "UBND phường 1" by the software): 10 resolved (8 on time or early, 2 late), 9 digitized, 4 online.
+    for i in range(10):
+        status = "Đúng hạn" if i < 6 else ("Sớm hạn" if i < 8 else "Quá hạn")
+        rows.append(f"HS{i:03d},UBND phường 1,0{1 + i % 9}/02/2024,15/02/2024,1{i % 9}/02/2024,{status},"
+                    f"{'Có' if i < 9 else 'Không'},{'Có' if i < 4 else 'Không'},Không")
+    rows.append("HS100,UBND phường 1,20/02/2024,10/03/2024,,Đang xử lý (còn hạn),Không,Có,Không")
+    rows.append("HS200,UBND phường 2,05/02/2024,15/02/2024,10/02/2024,Đúng hạn,Có,Không,Không")
+    return EXPORT_HEADER + "\n".join(rows) + "\n"
+
+
+def _bundle_with_export(tmp_path: Path, export: str) -> Path:
+    base = (ROOT / "evidence" / "vung-tau-2024" / "phuong-1.yaml").read_text(encoding="utf-8")
+    head, _, rest = base.partition("metrics:")
+    _, _, tail = rest.partition("plan_tasks:")
+    keep = ("- name: plan_covers_all_tasks\n  value: có\n")
+    (tmp_path / "motcua.csv").write_text(export, encoding="utf-8")
+    text = (head + "metrics:\n" + keep + "plan_tasks:" + tail
+            + "sources:\n  dossier_exports:\n    - {file: motcua.csv, mapping: motcua_tinh}\n")
+    path = tmp_path / "bundle.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_dossier_export_provides_the_units_metrics(tmp_path):
+    loaded, problems = load_bundle(_bundle_with_export(tmp_path, _export_rows()))
+    assert loaded is not None, problems
+    metrics = {m.name: m.value for m in loaded.bundle.metrics}
+    assert metrics["dossiers_resolved"] == 10
+    assert metrics["dossiers_resolved_on_time"] == 8
+    assert metrics["results_digitized"] == 9
+    assert metrics["dossiers_received"] == 11
+    assert metrics["dossiers_online"] == 5
+    unit = score_unit(load_criteria(CRITERIA), loaded)
+    digitized = _node(unit, "3.5.1")
+    assert digitized.points == 2  # 90% is in "từ 70% đến 90%"
+    assert any("motcua.csv" in ref for ref in digitized.evidence_refs)
+    assert _node(unit, "3.2.1").points == 0  # 80% on time is below 90%
+
+
+def test_export_missing_a_column_makes_dossier_criteria_data_errors(tmp_path):
+    broken = _export_rows().replace(",Số hóa kết quả", ",Ghi chú", 1)
+    loaded, problems = load_bundle(_bundle_with_export(tmp_path, broken))
+    assert loaded is not None
+    assert any("Số hóa kết quả" in p.message for p in problems)
+    unit = score_unit(load_criteria(CRITERIA), loaded)
+    node = _node(unit, "3.5.1")
+    assert node.status == "data_error" and node.points == 0
+    assert "motcua.csv" in node.explanation.problems[0]

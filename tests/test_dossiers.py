@@ -1,0 +1,472 @@
+"""Dossier export ingestion: statuses to metrics, period boundaries, reported rows, mappings."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import tempfile
+import unicodedata
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine.dossiers import (
+    METRIC_NAMES,
+    MAX_LISTED_ROWS,
+    DossierMapping,
+    aggregate_dossiers,
+    aggregation_to_metrics_rows,
+    csv_read_arguments,
+    load_mapping,
+)
+from engine.problems import InputError
+
+ROOT = Path(__file__).resolve().parent.parent
+MAPPING_PATH = ROOT / "engine" / "mappings" / "motcua_tinh.yaml"
+HEADERS = ["Mã hồ sơ", "Đơn vị", "Ngày tiếp nhận", "Ngày hẹn trả", "Ngày trả kết quả", "Trạng thái",
+           "Số hóa kết quả", "Nộp trực tuyến", "Thanh toán trực tuyến"]
+ALIASES = {
+    "UBND phường 3": "phuong-3",
+    "Phường 3": "phuong-3",
+    "P.3": "phuong-3",
+    "UBND xã An Bình": "xa-an-binh",
+    "Xã An Bình": "xa-an-binh",
+}
+YEAR = (date(2024, 1, 1), date(2024, 12, 31))
+
+
+@pytest.fixture(scope="module")
+def mapping() -> DossierMapping:
+    return load_mapping(MAPPING_PATH)
+
+
+def row(dossier_id: str, unit: str = "UBND phường 3", received: str = "05/03/2024", status: str = "Đúng hạn",
+        resolved: str | None = None, digitized: str = "", online: str = "", payment: str = "",
+        due: str = "15/03/2024") -> list[str]:
+    """One export row; resolved dossiers get a resolved date unless one is given."""
+    if resolved is None:
+        resolved = "10/03/2024" if status in ("Sớm hạn", "Đúng hạn", "Quá hạn") else ""
+    return [dossier_id, unit, received, due, resolved, status, digitized, online, payment]
+
+
+def write_csv(path: Path, rows: list[list[str]], headers: list[str] = HEADERS, bom: bool = True,
+              before: list[list[str]] | None = None) -> Path:
+    with path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerows(before or [])
+        writer.writerow(headers)
+        writer.writerows(rows)
+    return path
+
+
+def write_xlsx(path: Path, rows: list[list[object]], headers: list[str] = HEADERS) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Danh sách hồ sơ"
+    sheet.append(headers)
+    for values in rows:
+        sheet.append(values)
+    book.save(path)
+    return path
+
+
+def run(path: Path, mapping: DossierMapping, period: tuple[date, date] = YEAR, aliases=ALIASES):
+    return aggregate_dossiers(path, mapping, period[0], period[1], aliases)
+
+
+def test_shipped_mapping_loads(mapping):
+    assert mapping.columns.dossier_id == "Mã hồ sơ"
+    assert mapping.statuses["Sớm hạn"] == "early"
+    assert mapping.statuses["Rút không giải quyết"] == "withdrawn"
+    assert mapping.period_date == "received"
+    with pytest.raises(Exception):
+        mapping.system = "khác"
+
+
+def test_every_status_goes_to_its_metric(tmp_path, mapping):
+    labels = ["Sớm hạn", "Đúng hạn", "Quá hạn", "Đang xử lý (còn hạn)", "Đang xử lý (quá hạn)",
+              "Đang bổ sung", "Rút hồ sơ", "Rút không giải quyết", "Trễ hạn", "Trước hạn"]
+    rows = [row(f"H{i}", status=label, digitized="Có", online="x" if i % 2 else "Không", payment="1" if i < 3 else "")
+            for i, label in enumerate(labels)]
+    result = run(write_csv(tmp_path / "hoso.csv", rows), mapping)
+    assert result.metrics == {"phuong-3": {
+        "dossiers_received": 10,
+        "dossiers_resolved": 5,
+        "dossiers_resolved_on_time": 3,
+        "dossiers_resolved_late": 2,
+        "dossiers_in_progress": 1,
+        "dossiers_in_progress_overdue": 1,
+        "dossiers_waiting_supplement": 1,
+        "dossiers_withdrawn": 2,
+        "results_digitized": 5,
+        "dossiers_online": 5,
+        "payments_online": 3,
+    }}
+    assert list(result.metrics["phuong-3"]) == list(METRIC_NAMES)
+    assert result.rows_read == result.rows_used == 10
+    assert [p.message for p in result.problems if "số hóa" in p.message]
+    digitized = next(p for p in result.problems if "results_digitized" in p.message)
+    assert digitized.severity == "warning" and "5 dòng" in digitized.message
+
+
+def test_early_and_on_time_both_count_as_on_time(tmp_path, mapping):
+    rows = [row("A", status="Sớm hạn"), row("B", status="Đúng hạn"), row("C", status="Quá hạn")]
+    metrics = run(write_csv(tmp_path / "hoso.csv", rows), mapping).metrics["phuong-3"]
+    assert metrics["dossiers_resolved_on_time"] == 2
+    assert metrics["dossiers_resolved_late"] == 1
+    assert metrics["dossiers_resolved"] == 3
+
+
+def test_xlsx_with_real_dates_and_numeric_flags(tmp_path, mapping):
+    rows = [
+        ["A1", "UBND phường 3", datetime(2024, 3, 5), datetime(2024, 3, 15), datetime(2024, 3, 10), "Sớm hạn", 1, 1, 0],
+        [1002, "Xã An Bình", "05/03/2024", None, None, "Đang bổ sung", None, 0, None],
+        ["A3", "P.3", datetime(2023, 12, 31), None, None, "Đúng hạn", "Có", "Có", "Có"],
+    ]
+    result = run(write_xlsx(tmp_path / "hoso.xlsx", rows), mapping)
+    assert result.metrics["phuong-3"]["dossiers_resolved_on_time"] == 1
+    assert result.metrics["phuong-3"]["results_digitized"] == 1
+    assert result.metrics["phuong-3"]["dossiers_online"] == 1
+    assert result.metrics["phuong-3"]["payments_online"] == 0
+    assert result.metrics["xa-an-binh"]["dossiers_waiting_supplement"] == 1
+    outside = next(p for p in result.problems if "trước kỳ" in p.message)
+    assert (outside.sheet, outside.row, outside.column) == ("Danh sách hồ sơ", 4, "Ngày tiếp nhận")
+    assert outside.value == "31/12/2023"
+
+
+def test_csv_and_xlsx_agree(tmp_path, mapping):
+    rows = [row("A", status="Sớm hạn", digitized="Có"), row("B", unit="P.3", status="Quá hạn", online="x"),
+            row("C", unit="Xã An Bình", status="Đang xử lý (quá hạn)"), row("B", status="Đúng hạn"),
+            row("D", status="Chờ duyệt"), row("E", received="01/01/2025")]
+    from_csv = run(write_csv(tmp_path / "hoso.csv", rows), mapping)
+    from_xlsx = run(write_xlsx(tmp_path / "hoso.xlsx", rows), mapping)
+    assert from_csv.metrics == from_xlsx.metrics
+    assert [(p.row, p.column, p.value, p.message) for p in from_csv.problems] == \
+        [(p.row, p.column, p.value, p.message) for p in from_xlsx.problems]
+
+
+def test_period_boundaries_included_and_neighbours_reported(tmp_path, mapping):
+    rows = [row("A", received="01/01/2024"), row("B", received="31/12/2024"),
+            row("C", received="31/12/2023"), row("D", received="01/01/2025")]
+    result = run(write_csv(tmp_path / "hoso.csv", rows), mapping)
+    assert result.metrics["phuong-3"]["dossiers_received"] == 2
+    assert result.rows_outside_period == 2
+    before = next(p for p in result.problems if "trước kỳ" in p.message)
+    after = next(p for p in result.problems if "sau kỳ" in p.message)
+    assert (before.row, before.column, before.value, before.severity) == (4, "Ngày tiếp nhận", "31/12/2023", "warning")
+    assert (after.row, after.value) == (5, "01/01/2025")
+    assert "01/01/2024–31/12/2024" in before.message
+    assert before.file == str(tmp_path / "hoso.csv")
+
+
+def test_dates_are_day_first(tmp_path, mapping):
+    rows = [row("A", received="05/03/2024"), row("B", received="5/3/2024"), row("C", received="2024-03-05")]
+    path = write_csv(tmp_path / "hoso.csv", rows)
+    march = run(path, mapping, (date(2024, 3, 1), date(2024, 3, 31)))
+    assert march.metrics["phuong-3"]["dossiers_received"] == 3
+    may = run(path, mapping, (date(2024, 5, 1), date(2024, 5, 31)))
+    assert may.metrics == {}
+    assert may.rows_outside_period == 3
+
+
+def test_trailing_time_is_ignored_and_bad_dates_reported(tmp_path, mapping):
+    rows = [row("A", received="05/03/2024 08:30"), row("B", received="31/02/2024"), row("C", received=""),
+            row("D", received="03/05/2024", due="không rõ")]
+    result = run(write_csv(tmp_path / "hoso.csv", rows), mapping)
+    assert result.metrics["phuong-3"]["dossiers_received"] == 2
+    assert result.rows_unreadable_date == 2
+    bad = next(p for p in result.problems if p.value == "31/02/2024")
+    assert (bad.row, bad.column) == (3, "Ngày tiếp nhận") and "không tính" in bad.message
+    missing = next(p for p in result.problems if "thiếu ngày tiếp nhận" in p.message)
+    assert missing.row == 4
+    due = next(p for p in result.problems if p.value == "không rõ")
+    assert due.column == "Ngày hẹn trả" and "vẫn được tính" in due.message
+
+
+def test_duplicates_reported_and_counted_once(tmp_path, mapping):
+    rows = [row("H-001"), row("H-002"), row("H-001", status="Quá hạn"), row(" H-001 ")]
+    result = run(write_csv(tmp_path / "hoso.csv", rows), mapping)
+    assert result.metrics["phuong-3"]["dossiers_received"] == 2
+    assert result.metrics["phuong-3"]["dossiers_resolved_late"] == 0
+    assert result.rows_duplicate == 2
+    [problem] = [p for p in result.problems if "lặp lại" in p.message]
+    assert (problem.row, problem.column, problem.value) == (4, "Mã hồ sơ", "H-001")
+    assert "lần đầu ở dòng 2" in problem.message and "dòng 4, 5" in problem.message
+
+
+def test_unknown_status_reported_with_row_and_value(tmp_path, mapping):
+    rows = [row("A"), row("B", status="Chờ phê duyệt"), row("C", status="Chờ phê duyệt"), row("D", status="")]
+    result = run(write_csv(tmp_path / "hoso.csv", rows), mapping)
+    assert result.rows_unknown_status == 3
+    assert result.metrics["phuong-3"]["dossiers_received"] == 1
+    problem = next(p for p in result.problems if p.value == "Chờ phê duyệt")
+    assert (problem.row, problem.column, problem.severity) == (3, "Trạng thái", "warning")
+    assert "dòng 3, 4" in problem.message and "2 dòng" in problem.message
+    assert any("thiếu trạng thái" in p.message and p.row == 5 for p in result.problems)
+    assert all(unicodedata.is_normalized("NFC", p.message) for p in result.problems)
+
+
+def test_unknown_unit_reported(tmp_path, mapping):
+    rows = [row("A"), row("B", unit="Phường 99"), row("C", unit="")]
+    result = run(write_csv(tmp_path / "hoso.csv", rows), mapping)
+    assert result.rows_unknown_unit == 2
+    problem = next(p for p in result.problems if p.value == "Phường 99")
+    assert (problem.row, problem.column) == (3, "Đơn vị")
+    assert "bảng bí danh" in problem.message
+    assert any("thiếu đơn vị" in p.message for p in result.problems)
+
+
+def test_alias_matching_nfc_case_and_whitespace(tmp_path, mapping):
+    nfd = unicodedata.normalize("NFD", "UBND phường 3")
+    assert nfd != "UBND phường 3"
+    rows = [row("A", unit=nfd), row("B", unit="P.3"), row("C", unit="  ubnd   PHƯỜNG 3 "), row("D", unit="Phường 3"),
+            row("E", unit="phuong-3"), row("F", unit="unbd phường 3"), row("G", unit="P3")]
+    result = run(write_csv(tmp_path / "hoso.csv", rows), mapping)
+    assert result.metrics["phuong-3"]["dossiers_received"] == 5
+    assert result.rows_unknown_unit == 2
+    assert {p.value for p in result.problems if "bảng bí danh" in p.message} == {"unbd phường 3", "P3"}
+
+
+def test_alias_table_with_nfd_keys(tmp_path, mapping):
+    aliases = {unicodedata.normalize("NFD", "Phường 3"): "phuong-3"}
+    result = run(write_csv(tmp_path / "hoso.csv", [row("A", unit="Phường 3")]), mapping, aliases=aliases)
+    assert result.metrics["phuong-3"]["dossiers_received"] == 1
+
+
+def test_conflicting_aliases_rejected(tmp_path, mapping):
+    path = write_csv(tmp_path / "hoso.csv", [row("A")])
+    with pytest.raises(InputError) as caught:
+        run(path, mapping, aliases={"Phường 3": "phuong-3", "PHƯỜNG  3": "phuong-03"})
+    assert "hai đơn vị" in caught.value.problems[0].message
+
+
+def test_without_aliases_unit_column_is_the_id(tmp_path, mapping):
+    rows = [row("A", unit="phuong-3"), row("B", unit="xa-an-binh")]
+    result = aggregate_dossiers(write_csv(tmp_path / "hoso.csv", rows), mapping, *YEAR)
+    assert sorted(result.metrics) == ["phuong-3", "xa-an-binh"]
+
+
+def test_number_style_for_flags(tmp_path, mapping):
+    rows = [row("A", online="1,0"), row("B", online="1.0"), row("C", online="0,0"), row("D", online="có lẽ")]
+    path = write_csv(tmp_path / "hoso.csv", rows)
+    vi = run(path, mapping)
+    assert vi.metrics["phuong-3"]["dossiers_online"] == 1
+    assert {p.value for p in vi.problems if "không nhận ra" in p.message} == {"1.0", "có lẽ"}
+    machine = run(path, mapping.model_copy(update={"number_style": "machine"}))
+    assert machine.metrics["phuong-3"]["dossiers_online"] == 1
+    assert {p.value for p in machine.problems if "không nhận ra" in p.message} == {"1,0", "0,0", "có lẽ"}
+
+
+def test_missing_columns_error_names_file_columns_and_found(tmp_path, mapping):
+    headers = [h for h in HEADERS if h not in ("Trạng thái", "Ngày tiếp nhận")]
+    path = write_csv(tmp_path / "hoso.csv", [["A", "P.3", "", "", "", "", ""]], headers=headers)
+    with pytest.raises(InputError) as caught:
+        run(path, mapping)
+    [problem] = caught.value.problems
+    assert problem.severity == "error"
+    assert problem.file == str(path)
+    assert "'Ngày tiếp nhận'" in problem.message and "'Trạng thái'" in problem.message
+    assert "'Mã hồ sơ'" in problem.message and "'Thanh toán trực tuyến'" in problem.message
+
+
+def test_missing_columns_in_xlsx(tmp_path, mapping):
+    path = write_xlsx(tmp_path / "hoso.xlsx", [["A"]], headers=["Mã hồ sơ"])
+    with pytest.raises(InputError) as caught:
+        run(path, mapping)
+    assert "'Đơn vị'" in caught.value.problems[0].message
+    assert caught.value.problems[0].sheet == "Danh sách hồ sơ"
+
+
+def test_headers_compared_after_normalisation(tmp_path, mapping):
+    headers = [unicodedata.normalize("NFD", h).upper() + " " for h in HEADERS]
+    result = run(write_csv(tmp_path / "hoso.csv", [row("A")], headers=headers), mapping)
+    assert result.metrics["phuong-3"]["dossiers_received"] == 1
+
+
+def test_title_rows_above_header_keep_row_numbers(tmp_path, mapping):
+    path = write_csv(tmp_path / "hoso.csv", [row("A"), row("B", status="?")],
+                     before=[["DANH SÁCH HỒ SƠ"], ["Từ ngày 01/01/2024 đến ngày 31/12/2024"]])
+    result = run(path, mapping.model_copy(update={"header_row": 3}))
+    assert result.metrics["phuong-3"]["dossiers_received"] == 1
+    assert next(p for p in result.problems if p.value == "?").row == 5
+
+
+def test_csv_without_bom_and_not_utf8(tmp_path, mapping):
+    path = write_csv(tmp_path / "hoso.csv", [row("A")], bom=False)
+    assert run(path, mapping).rows_used == 1
+    latin = tmp_path / "cu.csv"
+    latin.write_bytes(",".join(HEADERS).encode("utf-8") + b"\nA,Ph\xb0\xeang 3\n")
+    with pytest.raises(InputError) as caught:
+        run(latin, mapping)
+    assert "UTF-8" in caught.value.problems[0].message
+
+
+def test_unreadable_inputs_are_errors(tmp_path, mapping):
+    old = tmp_path / "hoso.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0")
+    with pytest.raises(InputError) as caught:
+        run(old, mapping)
+    assert ".xls" in caught.value.problems[0].message
+    path = write_csv(tmp_path / "hoso.csv", [row("A")])
+    with pytest.raises(InputError) as caught:
+        run(path, mapping, (date(2024, 12, 31), date(2024, 1, 1)))
+    assert "kỳ không hợp lệ" in caught.value.problems[0].message
+    semicolons = tmp_path / "champhay.csv"
+    semicolons.write_text(";".join(HEADERS) + "\n" + ";".join(row("A")) + "\n", encoding="utf-8-sig")
+    with pytest.raises(InputError) as caught:
+        run(semicolons, mapping)
+    assert "';'" in caught.value.problems[0].message
+    assert run(semicolons, mapping.model_copy(update={"delimiter": ";"})).rows_used == 1
+
+
+def test_blank_rows_are_skipped_without_shifting_row_numbers(tmp_path, mapping):
+    path = tmp_path / "hoso.csv"
+    write_csv(path, [row("A"), ["", "", "", "", "", "", "", "", ""], row("B", status="?")])
+    result = run(path, mapping)
+    assert result.rows_blank == 1 and result.rows_read == 2
+    assert next(p for p in result.problems if p.value == "?").row == 4
+
+
+def test_input_files_not_modified(tmp_path, mapping):
+    rows = [row("A"), row("A"), row("B", status="?"), row("C", received="01/01/2023")]
+    for path in (write_csv(tmp_path / "hoso.csv", rows), write_xlsx(tmp_path / "hoso.xlsx", rows)):
+        before = hashlib.sha256(path.read_bytes()).hexdigest()
+        stat = path.stat()
+        run(path, mapping)
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+        assert path.stat().st_mtime_ns == stat.st_mtime_ns
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hoso.csv", "hoso.xlsx"]
+
+
+def test_many_bad_rows_make_few_problems(tmp_path, mapping):
+    rows = [row(f"A{i}", status=f"Lạ {i % 30}") for i in range(600)]
+    rows += [row(f"B{i}", received="01/01/2025") for i in range(100)]
+    result = run(write_csv(tmp_path / "hoso.csv", rows), mapping)
+    unknown = [p for p in result.problems if "trạng thái" in p.message or "giá trị khác" in p.message]
+    assert len(unknown) == 21
+    assert "còn 10 giá trị khác" in unknown[-1].message and "200 dòng" in unknown[-1].message
+    assert "và 180 dòng khác" in unknown[-1].message
+    [after] = [p for p in result.problems if "sau kỳ" in p.message]
+    assert "100 dòng" in after.message and "và 80 dòng khác" in after.message
+    listed = after.message.split("(dòng ")[1].split(" và")[0].split(", ")
+    assert len(listed) == MAX_LISTED_ROWS and listed[0] == "602"
+    assert result.rows_unknown_status == 600 and result.rows_outside_period == 100
+
+
+def test_period_by_resolved_date(tmp_path, mapping):
+    rows = [row("A", received="28/12/2023", resolved="03/01/2024", status="Đúng hạn"),
+            row("B", received="20/12/2024", resolved="02/01/2025", status="Đúng hạn"),
+            row("C", received="10/06/2024", resolved="", status="Đang xử lý (còn hạn)"),
+            row("D", received="10/06/2024", resolved="", status="Quá hạn")]
+    result = run(write_csv(tmp_path / "hoso.csv", rows), mapping.model_copy(update={"period_date": "resolved"}))
+    metrics = result.metrics["phuong-3"]
+    assert (metrics["dossiers_resolved"], metrics["dossiers_in_progress"]) == (1, 1)
+    assert any("sau kỳ" in p.message and p.row == 3 for p in result.problems)
+    assert any("thiếu ngày trả kết quả" in p.message and p.row == 5 for p in result.problems)
+
+
+def test_metrics_rows_for_evidence(tmp_path, mapping):
+    result = run(write_csv(tmp_path / "hoso.csv", [row("A"), row("B", unit="Xã An Bình")]), mapping)
+    records = aggregation_to_metrics_rows(result)
+    assert sorted(records) == ["phuong-3", "xa-an-binh"]
+    first = records["phuong-3"][0]
+    assert first == {"name": "dossiers_received", "value": 1, "period_start": date(2024, 1, 1),
+                     "period_end": date(2024, 12, 31), "source": f"hoso.csv ({mapping.system})"}
+    assert [r["name"] for r in records["phuong-3"]] == list(METRIC_NAMES)
+
+
+def test_rows_with_too_many_cells_reported_not_counted(tmp_path, mapping):
+    path = tmp_path / "hoso.csv"
+    lines = [",".join(HEADERS),
+             "A,Sở Văn hóa, Thể thao,05/03/2024,,10/03/2024,Đúng hạn,,,x",
+             ",".join(row("B")),
+             ",".join(row("C")) + ",thừa,thừa",
+             '"D","Phường\n3",05/03/2024,,10/03/2024,Đúng hạn,,,',
+             ",".join(row("E", status="?"))]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run(path, mapping)
+    assert result.metrics["phuong-3"]["dossiers_received"] == 2
+    assert result.rows_malformed == 2 and result.rows_read == 5
+    [problem] = [p for p in result.problems if "nhiều ô hơn" in p.message]
+    assert problem.row == 2 and "dòng 2, 4" in problem.message
+    assert next(p for p in result.problems if p.value == "?").row == 6
+
+
+def test_csv_read_arguments_read_text_without_guessing_an_index(tmp_path, mapping):
+    path = write_csv(tmp_path / "hoso.csv", [row("A") + ["thừa"]], headers=HEADERS + ["Ghi chú"])
+    arguments = csv_read_arguments(path, mapping)
+    assert arguments["dtype"] is object and arguments["index_col"] is False
+    assert len(arguments["names"]) == len(HEADERS) + 2 and arguments["encoding"] == "utf-8-sig"
+
+
+def test_mapping_errors_name_file_and_key(tmp_path):
+    text = MAPPING_PATH.read_text(encoding="utf-8")
+    bad = text.replace('"Quá hạn": late', '"Quá hạn": tre').replace("header_row: 1", "header_row: 1\nsheets: 2")
+    bad = bad.replace('date_format: "dd/mm/yyyy"', 'date_format: "mm/dd/yyyy"')
+    path = tmp_path / "sai.yaml"
+    path.write_text(bad, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_mapping(path)
+    problems = {p.path: p for p in caught.value.problems}
+    assert set(problems) == {"statuses.Quá hạn", "sheets", "date_format"}
+    assert all(p.file == str(path) for p in problems.values())
+    assert problems["statuses.Quá hạn"].value == "tre"
+    assert "dd/mm/yyyy" in problems["date_format"].message
+
+
+def test_mapping_missing_column_key_and_yaml_scalars(tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_text("system: X\ncolumns: {dossier_id: A}\nstatuses: {1: early, Đúng hạn: on_time}\n"
+                    "truthy: [TRUE, 1, x]\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_mapping(path)
+    assert {p.path for p in caught.value.problems} >= {"columns.unit", "columns.status"}
+    path.write_text("system: X\ncolumns: {dossier_id: A, unit: B, received_date: C, resolved_date: D, status: E,"
+                    " digitized_result: F, online_submission: G, online_payment: H}\n"
+                    "statuses: {1: early, Đúng hạn: on_time}\ntruthy: [TRUE, 1, x]\n", encoding="utf-8")
+    loaded = load_mapping(path)
+    assert loaded.statuses["1"] == "early" and loaded.truthy == ("TRUE", "1", "x")
+
+
+STATUS_LABELS = ["Sớm hạn", "Đúng hạn", "Quá hạn", "Đang xử lý (còn hạn)", "Đang xử lý (quá hạn)", "Đang bổ sung",
+                 "Rút hồ sơ", "Chờ phê duyệt"]
+UNITS = ["UBND phường 3", "P.3", "Xã An Bình", "Phường 99"]
+
+rows_strategy = st.lists(
+    st.tuples(st.sampled_from(UNITS), st.sampled_from(STATUS_LABELS), st.integers(-3, 368),
+              st.booleans(), st.booleans(), st.booleans()),
+    min_size=1, max_size=40,
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows_strategy, st.randoms(use_true_random=False), st.booleans())
+def test_metrics_do_not_depend_on_row_order(spec, random, repeat_one):
+    mapping = load_mapping(MAPPING_PATH)
+    rows = []
+    for i, (unit, status, day, digitized, online, payment) in enumerate(spec):
+        received = date.fromordinal(date(2024, 1, 1).toordinal() + day).strftime("%d/%m/%Y")
+        rows.append(row(f"H{i:04d}", unit=unit, status=status, received=received, digitized="Có" if digitized else "",
+                        online="x" if online else "Không", payment="1" if payment else "0"))
+    if repeat_one:
+        rows.append(list(rows[0]))
+    shuffled = list(rows)
+    random.shuffle(shuffled)
+    with tempfile.TemporaryDirectory() as folder:
+        first = run(write_csv(Path(folder) / "a.csv", rows), mapping)
+        second = run(write_csv(Path(folder) / "b.csv", shuffled), mapping)
+    assert first.metrics == second.metrics
+    counts = ("rows_read", "rows_used", "rows_outside_period", "rows_duplicate", "rows_unknown_status",
+              "rows_unknown_unit")
+    assert [getattr(first, c) for c in counts] == [getattr(second, c) for c in counts]
+    for metrics in first.metrics.values():
+        assert metrics["dossiers_resolved_on_time"] + metrics["dossiers_resolved_late"] == metrics["dossiers_resolved"]
+        assert metrics["dossiers_received"] == sum(metrics[name] for name in (
+            "dossiers_resolved", "dossiers_in_progress", "dossiers_in_progress_overdue",
+            "dossiers_waiting_supplement", "dossiers_withdrawn"))
+        assert metrics["results_digitized"] <= metrics["dossiers_resolved"]
+    assert sum(m["dossiers_received"] for m in first.metrics.values()) == first.rows_used
