@@ -813,29 +813,24 @@ class _Reader:
             self.at(row, key, f"thiếu '{row.headers[key]}'")
         return value
 
-    def date(self, row: _Row, key: str, required: bool = False) -> date | None:
+    def _parsed(self, row: _Row, key: str, required: bool, parse):
+        """A cell read with `parse`; an empty or unreadable cell is reported and gives None."""
         value = row.cells.get(key)
         if _plain(value) is None:
             if required:
                 self.at(row, key, f"thiếu '{row.headers[key]}'")
             return None
         try:
-            return _to_date(value)
+            return parse(value)
         except FormatError as exc:
             self.at(row, key, f"{row.headers[key]}: {exc}")
             return None
 
+    def date(self, row: _Row, key: str, required: bool = False) -> date | None:
+        return self._parsed(row, key, required, _to_date)
+
     def number(self, row: _Row, key: str, required: bool = False) -> float | None:
-        value = row.cells.get(key)
-        if _plain(value) is None:
-            if required:
-                self.at(row, key, f"thiếu '{row.headers[key]}'")
-            return None
-        try:
-            return _to_number(value)
-        except FormatError as exc:
-            self.at(row, key, f"{row.headers[key]}: {exc}")
-            return None
+        return self._parsed(row, key, required, _to_number)
 
     def yes_no(self, row: _Row, key: str) -> bool | None:
         value = row.cells.get(key)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pydantic import Field
 
 from ..output import lost_points
-from ..results import RunResult, UnitResult
+from ..results import RemediationTask, RunResult, UnitResult
 from ..vnformat import format_number
 from .common import roman
 from .document import Column, Frozen, Heading, Paragraph, Part, Row, Table
@@ -36,16 +36,10 @@ class UnitGap(Frozen):
     points: float
 
 
-class PlanTask(Frozen):
-    criterion: str
+class PlanTask(RemediationTask):
+    """A corrective task as planned: the unit's task plus the criterion's title and, province-wide, its units."""
+
     criterion_title: str
-    area: str
-    task: str
-    product: str | None = None
-    lead: str | None = None
-    cooperating: list[str] = Field(default_factory=list)
-    deadline: str | None = None
-    recoverable_points: float
     units: list[UnitGap] = Field(default_factory=list, description="Provincial plan: the units with this gap")
 
 
