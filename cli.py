@@ -76,8 +76,9 @@ def _relative(bundle):
     return bundle
 
 
-def _exit_code(run: RunResult) -> int:
-    return 1 if any(u.data_problems for u in run.units) else 0
+def _exit_code(run: RunResult, units=None) -> int:
+    """1 when any unit shown has data problems (it is still scored), else 0."""
+    return 1 if any(u.data_problems for u in (run.units if units is None else units)) else 0
 
 
 CriteriaOpt = typer.Option(DEFAULT_CRITERIA, "--criteria", "-c", help="Tệp bộ chỉ số YAML")
@@ -131,7 +132,7 @@ def explain(
     if text is None:
         _fail([Problem(file=run.criteria_set.file, value=criterion, message="không có tiêu chí này trong bộ chỉ số")])
     console.print(text, markup=False, highlight=False)
-    raise typer.Exit(_exit_code(run))
+    raise typer.Exit(_exit_code(run, [result]))
 
 
 @app.command()
@@ -155,7 +156,7 @@ def gaps(
             console.print(f"{result.name}: không mất điểm nào.")
         for warning in result.warnings:
             console.print(f"[yellow]Cảnh báo:[/] {warning}", highlight=False)
-    raise typer.Exit(_exit_code(run))
+    raise typer.Exit(_exit_code(run, units))
 
 
 @app.command()

@@ -92,8 +92,8 @@ def _build(node: yaml.Node, loc: Loc, lines: dict[Loc, int], problems: list[Prob
     return nfc(value) if isinstance(value, str) else value
 
 
-class _ScalarLoader(yaml.SafeLoader):
-    """Safe scalar construction; dates stay strings so that they are read day-first by us."""
+class _ScalarLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """Safe loading (libyaml's parser when present); dates stay strings so that they are read day-first by us."""
 
 
 _ScalarLoader.yaml_implicit_resolvers = {

@@ -140,12 +140,18 @@ def test_explain_an_area(run):
 
 def test_gaps_lists_the_digitization_task(run):
     result = run("gaps", "phuong-8")
-    assert result.exit_code != 2  # the exit code reflects the whole run (Phường 3, 5, 9 have data problems)
+    assert result.exit_code == 0  # Phường 8 itself has no data problem (Phường 3, 5, 9 do)
     row = next(line for line in result.output.splitlines() if "3.5.1" in line)
     assert "không đạt" in row
     assert "Số hóa 74 kết quả giải quyết TTHC còn lại" in row
     assert "30/03/2024" in result.output  # the task's deadline (as_of + 30 days), in the wrapped task cell
     assert "UBND Phường 8: điểm bị mất" in result.output
+
+
+def test_gaps_of_a_unit_with_a_data_problem_exits_1(run):
+    result = run("gaps", "phuong-3")
+    assert result.exit_code == 1
+    assert "lỗi dữ liệu" in result.output
 
 
 def test_unknown_unit_exits_2(run):
