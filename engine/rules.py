@@ -138,6 +138,10 @@ def read_value(ref: ValueRef, ctx: Context) -> tuple[float, list[Observation], t
         return value, [observation], None
     if ref.ratio:
         num_name, den_name = ref.ratio
+        if den_name in ctx.metrics and num_name not in ctx.metrics and num_name not in ctx.failed:
+            denominator, den_obs = ctx.metric(den_name)
+            if denominator == 0:  # nothing to count (no recommendations, no feedback): the part is moot
+                raise ZeroDenominator(den_name, [den_obs])
         missing = [name for name in ref.ratio if name not in ctx.metrics and name not in ctx.failed]
         if missing:
             raise MissingEvidence(", ".join(f"chỉ số '{ctx.label(n)}' ({n})" for n in missing))

@@ -58,7 +58,7 @@ def test_score_without_arguments_ranks_the_17_wards(run, tmp_path):
     for ward in WARDS:
         assert any(f"│ {ward} " in line for line in lines), ward
     first_row = next(line for line in lines if "UBND" in line)
-    assert "│    1 │ UBND Phường 1 " in first_row and "76,77%" in first_row and "Khá" in first_row
+    assert "│    1 │ UBND Phường 1 " in first_row and "79,44%" in first_row and "Khá" in first_row
     assert "Kết quả chi tiết (JSON): out/xa-2024.json" in result.output
     assert "Có 3 lỗi dữ liệu ở 3 đơn vị" in result.output
     written = json.loads((tmp_path / "out" / "xa-2024.json").read_text(encoding="utf-8"))

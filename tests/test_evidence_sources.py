@@ -158,3 +158,11 @@ def test_export_missing_a_column_makes_dossier_criteria_data_errors(tmp_path):
     node = _node(unit, "3.5.1")
     assert node.status == "data_error" and node.points == 0
     assert "motcua.csv" in node.explanation.problems[0]
+
+
+def test_zero_denominator_without_numerator_is_not_applicable_not_missing():
+    """No audit recommendations at all: 6.3.1 allows N/A with full points even if 'done' was not filled in."""
+    loaded, _ = load_bundle(ROOT / "evidence" / "vung-tau-2024" / "phuong-1.yaml")
+    unit = score_unit(load_criteria(CRITERIA), loaded)
+    node = _node(unit, "6.3.1")
+    assert node.status == "not_applicable" and node.points == node.max_points == 2

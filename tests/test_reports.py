@@ -191,7 +191,7 @@ def test_markdown_sheet_has_header_rows_and_vietnamese_numbers(run, bands):
     assert text.count("| " + " | ".join(SHEET_HEADERS) + " |") == len(run.units)
     unit = run.unit("phuong-3")
     assert f"| **{TOTAL_LABEL}** | **{format_number(unit.max_points)}** | **{format_number(unit.points)}** |" in text
-    assert "47,02" in text
+    assert "49,02" in text
 
 
 def test_office_outputs_are_byte_identical_between_runs(hostile_run, bands):
