@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from .criteria import (
-    OP_WORDS, AllOf, AnyOf, CompareCondition, DeadlineSpec, DocumentCondition, FactCondition, NotCondition,
+    OP_WORDS, AllOf, AnyOf, DeadlineSpec, DocumentCondition, FactCondition, NotCondition,
     Tier, ValueRef,
 )
 from .evidence import Bundle, Document, Metric

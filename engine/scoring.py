@@ -18,13 +18,16 @@ from .results import (
     AdjustmentResult, AreaResult, CriteriaRef, Explanation, NodeResult, RemediationTask, RunResult, STATUS_LABELS,
     UnitResult,
 )
-from .rules import EPS, Context, DataProblem, MissingEvidence, Outcome, ZeroDenominator, eval_condition, evaluate_rule
+from .evidence_names import BUILTIN_METRICS
+from .rules import (
+    EPS, Context, DataProblem, MissingEvidence, Outcome, ZeroDenominator, describe_expected, describe_rule, eval_condition,
+    evaluate_rule,
+)
 from .vnformat import format_date
 
 
 def catalog_labels(criteria: CriteriaSet) -> dict[str, str]:
-    from .evidence_names import BUILTIN_METRICS
-
+    """Vietnamese labels of every evidence name, for explanations."""
     labels = {name: label for name, (label, _) in BUILTIN_METRICS.items()}
     for group in (criteria.catalog.documents, criteria.catalog.metrics, criteria.catalog.facts):
         labels.update({name: entry.label for name, entry in group.items()})
@@ -49,8 +52,7 @@ def _na_outcome(node: Node, max_points: float, reason: str, rule_text: str, expe
 
 
 def evaluate_leaf(node: Node, criteria: CriteriaSet, ctx: Context, max_points: float) -> Outcome:
-    from .rules import describe_expected, describe_rule
-
+    """One leaf: not-applicable handling first, then its rule; evidence problems become statuses."""
     rule_text = describe_rule(node.rule, max_points, ctx.labels)
     expected = describe_expected(node.rule, max_points, ctx.labels, ctx.year)
     declared = [d for d in ctx.bundle.not_applicable if d.criterion == node.id]
