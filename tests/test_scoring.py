@@ -247,3 +247,23 @@ def test_scoring_never_changes_the_inputs(tmp_path):
     before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in [SAMPLE_CRITERIA, *sorted(SAMPLE_EVIDENCE.iterdir())]}
     score_run(load_criteria(SAMPLE_CRITERIA), load_bundles([SAMPLE_EVIDENCE]), SAMPLE_CRITERIA)
     assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in before} == before
+
+
+def test_city_bundle_scores_with_the_district_tailoring():
+    """The city's own documents named in seed 003 (9137/QĐ-UBND ngày 26/12/2023; 3604/3604 digitized)."""
+    from pathlib import Path
+
+    from engine.criteria_check import load_criteria
+    from engine.evidence import load_bundles
+    from engine.scoring import score_run
+
+    root = Path(__file__).resolve().parents[1]
+    loaded = load_criteria(root / "criteria" / "huyen-2024.yaml")
+    run = score_run(loaded, load_bundles([root / "evidence" / "thanh-pho-vung-tau"]), "huyen-2024.yaml")
+    unit = run.unit("tp-vung-tau")
+    nodes = {n.id: n for n in unit.nodes}
+    assert nodes["1.1.1"].status == "pass"
+    assert any("9137/QĐ-UBND" in ref and "26/12/2023" in ref for ref in nodes["1.1.1"].evidence_refs)
+    assert (nodes["3.5.1"].points, nodes["3.5.1"].status) == (4, "pass")
+    assert nodes["3.2.1"].status == "missing_evidence"  # the on-time figures are for another period
+    assert unit.data_problems == 0
