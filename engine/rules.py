@@ -205,10 +205,11 @@ def _plan_value(ref: ValueRef, ctx: Context) -> tuple[float, list[Observation], 
 
 @dataclass
 class CondResult:
-    value: bool | None  # None: evidence missing
+    value: bool | None  # None: evidence missing, or a deadline not yet reached
     text: str
     observed: list[Observation] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    pending: bool = False  # unknown only because the deadline is after the as-of date
 
 
 def describe_condition(cond, ctx_labels: dict[str, str]) -> str:
@@ -244,14 +245,21 @@ def eval_condition(cond, ctx: Context) -> CondResult:
             value = False if False in values else (None if None in values else True)
         else:
             value = True if True in values else (None if None in values else False)
-        return CondResult(value, text, observed, missing if value is None else [])
+        pending = value is None and all(p.pending for p in parts if p.value is None)
+        return CondResult(value, text, observed, missing if value is None else [], pending)
     if isinstance(cond, NotCondition):
         inner = eval_condition(cond.not_, ctx)
-        return CondResult(None if inner.value is None else not inner.value, text, inner.observed, inner.missing)
+        return CondResult(None if inner.value is None else not inner.value, text, inner.observed, inner.missing,
+                          inner.pending)
     if isinstance(cond, DocumentCondition):
         document, observed = ctx.document(cond.document)
         if document is None:
-            return CondResult(False, text, [Observation(name=ctx.label(cond.document), value="không có")])
+            absent = [Observation(name=ctx.label(cond.document), value="không có")]
+            if cond.deadline is not None:
+                due = ctx.deadline(cond.deadline)
+                if ctx.as_of < due:
+                    return CondResult(None, text, absent, [f"{ctx.label(cond.document)} (hạn {format_date(due)})"], True)
+            return CondResult(False, text, absent)
         if cond.deadline is not None:
             due = ctx.deadline(cond.deadline)
             return CondResult(document.issue_date <= due, text, observed)
@@ -304,6 +312,9 @@ def _conditions(rule, max_points, ctx, criterion, rule_text, conds, combine, poi
     expected = _expected(rule, max_points, ctx)
     if value is None:
         missing = [m for r in results for m in r.missing]
+        if all(r.pending for r in results if r.value is None):
+            return Outcome(0, "not_due", rule_text, expected, "chưa đến hạn: " + "; ".join(missing), observed, refs,
+                           missing=missing)
         return Outcome(0, "missing_evidence", rule_text, expected, "thiếu minh chứng: " + "; ".join(missing),
                        observed, refs, missing=missing)
     failed = [r.text for r in results if r.value is False]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -629,3 +631,23 @@ def test_adjustment_with_a_data_error_adds_nothing_and_counts_as_a_data_problem(
     unit = adjusted(bundle_dict(manual=[entry(2)], metrics={"so_hop": 1.5}), adjustments=[MEETING_BONUS])
     assert (unit.bonus, unit.adjustments[0].status) == (0, "data_error")
     assert unit.data_problems == 1
+
+
+def test_document_condition_before_its_deadline_is_not_due_and_after_it_fails(tmp_path):
+    """A pass_fail on "document issued by 31/03" is "chưa đến hạn" on 29/02 and "không đạt" on 01/04 when absent."""
+    from engine.criteria_check import load_criteria
+    from engine.evidence import load_bundle
+    from engine.scoring import score_unit
+
+    root = Path(__file__).resolve().parents[1]
+    loaded = load_criteria(root / "criteria" / "xa-2024.yaml")
+    text = (root / "evidence" / "vung-tau-2024" / "phuong-1.yaml").read_text(encoding="utf-8")
+    early = tmp_path / "early.yaml"
+    early.write_text(text, encoding="utf-8")
+    late = tmp_path / "late.yaml"
+    late.write_text(text.replace("as_of: 29/02/2024", "as_of: 01/04/2024"), encoding="utf-8")
+    node = {n.id: n for n in score_unit(loaded, load_bundle(early)[0]).nodes}["2.3.1"]
+    assert (node.status, node.points) == ("not_due", 0)
+    assert "31/03/2024" in node.explanation.branch
+    node = {n.id: n for n in score_unit(loaded, load_bundle(late)[0]).nodes}["2.3.1"]
+    assert (node.status, node.points) == ("fail", 0)
