@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from enum import Enum
 from pathlib import Path
@@ -15,11 +16,11 @@ from rich.progress import Progress
 
 from engine.criteria import criteria_json_schema
 from engine.criteria_check import check_criteria_file, load_criteria
-from engine.evidence import load_bundles
+from engine.evidence import read_bundles
 from engine.output import explain_text, gaps_table, lost_points, ranking_table, to_csv, to_json, write_atomic
 from engine.problems import InputError, Problem
 from engine.results import RunResult
-from engine.scoring import score_run
+from engine.scoring import score_run, set_levels
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_CRITERIA = ROOT / "criteria" / "xa-2024.yaml"
@@ -29,7 +30,7 @@ DEFAULT_OUT = Path("out")
 app = typer.Typer(help="parindex — chấm điểm Chỉ số cải cách hành chính (PAR INDEX) từ bộ chỉ số YAML và minh chứng.",
                   no_args_is_help=True, add_completion=False, rich_markup_mode=None)
 console = Console(soft_wrap=False)
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # a problem stays on one line when piped, for grep and editors
 
 
 class Format(str, Enum):
@@ -57,10 +58,28 @@ def _fail(problems: list[Problem], as_json: bool = False) -> None:
 
 
 def _run(criteria: Path, evidence: list[Path], as_json: bool = False, show_progress: bool = False) -> RunResult:
+    """Load the set and every bundle, report the problems of all of them in one pass, then score.
+
+    Problems name files as the user gave them; bundle paths become relative only for the results.
+    """
+    loaded, criteria_problems = check_criteria_file(criteria)
+    problems = [p for p in criteria_problems if p.severity == "error"]
+    if loaded is None and not problems:
+        problems = criteria_problems
+    bundles, evidence_problems = read_bundles(evidence)
+    problems += evidence_problems
+    if loaded is not None:
+        levels = set_levels(loaded.criteria)
+        mismatched = [b for b in bundles if b.bundle.unit.level not in levels]
+        if mismatched:
+            try:
+                score_run(loaded, mismatched, criteria)
+            except InputError as exc:
+                problems += exc.problems
+    if problems:
+        _fail(problems, as_json)
+    bundles = [_relative(b) for b in bundles]
     try:
-        loaded = load_criteria(criteria)
-        bundles = load_bundles(evidence)
-        bundles = [_relative(b) for b in bundles]
         if show_progress and len(bundles) > 1:
             with Progress(console=err_console, transient=True) as progress:
                 task = progress.add_task("Đang chấm điểm", total=len(bundles))
@@ -69,6 +88,29 @@ def _run(criteria: Path, evidence: list[Path], as_json: bool = False, show_progr
     except InputError as exc:
         _fail(exc.problems, as_json)
         raise
+
+
+def _write(path: Path, data: bytes | str, as_json: bool = False) -> None:
+    """Every file the CLI writes: a folder or permission problem is exit 2 with a Vietnamese message, not a traceback."""
+    try:
+        write_atomic(path, data)
+    except InputError as exc:
+        _fail(exc.problems, as_json)
+
+
+_SAFE_ID = re.compile(r"\w[\w.-]*")
+
+
+def _template_argument_problems(unit: str, year: int | None) -> list[Problem]:
+    """The unit id names the output file, so it must not reach outside the output folder."""
+    problems = []
+    if unit.strip() and not _SAFE_ID.fullmatch(unit):
+        problems.append(Problem(file="(tham số)", path="--unit", value=unit,
+                                message="mã đơn vị chỉ gồm chữ, chữ số, '-', '_', '.', không bắt đầu bằng '.' "
+                                        "và không có '/', '\\' hay dấu cách; ví dụ phuong-1"))
+    if year is not None and not 1900 <= year <= 2100:
+        problems.append(Problem(file="(tham số)", path="--year", value=str(year), message="năm đánh giá phải từ 1900 đến 2100"))
+    return problems
 
 
 def _relative(bundle):
@@ -100,7 +142,7 @@ def score(
     else:
         console.print(ranking_table(run))
         json_path = output or DEFAULT_OUT / f"{run.criteria_set.id}.json"
-        write_atomic(json_path, to_json(run))
+        _write(json_path, to_json(run))
         problems = sum(u.data_problems for u in run.units)
         console.print(f"Kết quả chi tiết (JSON): {json_path}")
         if problems:
@@ -108,7 +150,7 @@ def score(
                           f"{sum(1 for u in run.units if u.data_problems)} đơn vị; xem 'parindex gaps' để biết chi tiết.[/]")
         raise typer.Exit(_exit_code(run))
     if output:
-        write_atomic(output, text)
+        _write(output, text, format == Format.json)
         err_console.print(f"Đã ghi {output}")
     else:
         sys.stdout.write(text)
@@ -174,8 +216,8 @@ def validate(
     elif problems:
         for problem in problems:
             prefix = "[red]Lỗi[/]" if problem.severity == "error" else "[yellow]Cảnh báo[/]"
-            console.print(f"{prefix}: ", end="")
-            console.print(problem.render(), markup=False, highlight=False)
+            console.print(f"{prefix}: ", end="", soft_wrap=True)
+            console.print(problem.render(), markup=False, highlight=False, soft_wrap=True)
     if errors:
         if format != Format.json:
             console.print(f"[bold red]{len(errors)} lỗi.[/]")
@@ -189,7 +231,7 @@ def schema(output: Optional[Path] = typer.Option(None, "--output", "-o", help="T
     """Xuất JSON Schema của định dạng bộ chỉ số (để trình soạn thảo kiểm tra YAML khi gõ)."""
     text = json.dumps(criteria_json_schema(), ensure_ascii=False, indent=2) + "\n"
     if output:
-        write_atomic(output, text)
+        _write(output, text)
     else:
         sys.stdout.write(text)
 
@@ -200,20 +242,27 @@ def template(
     criteria: Path = CriteriaOpt,
     name: Optional[str] = typer.Option(None, "--name", "-n", help="Tên đơn vị, ví dụ 'UBND Phường 1'"),
     level: Optional[str] = typer.Option(None, "--level", "-l", help="Cấp đơn vị; mặc định: cấp của bộ chỉ số"),
-    year: Optional[int] = typer.Option(None, "--year", "-y", help="Năm đánh giá; mặc định: năm của bộ chỉ số"),
+    year: Optional[int] = typer.Option(None, "--year", "-y", help="Năm đánh giá (1900–2100); mặc định: năm của bộ chỉ số"),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Tệp .xlsx; mặc định out/<bộ chỉ số>-<đơn vị>.xlsx"),
 ) -> None:
     """Tạo biểu mẫu Excel minh chứng cho một đơn vị từ bộ chỉ số (đơn vị điền rồi chấm bằng 'parindex score')."""
     from engine.workbook import build_template
 
+    problems = _template_argument_problems(unit, year)
     try:
         loaded = load_criteria(criteria)
+    except InputError as exc:
+        _fail(problems + exc.problems)
+        raise
+    if problems:
+        _fail(problems)
+    try:
         data = build_template(loaded.criteria, unit, name=name, level=level, year=year, criteria_digest=loaded.digest)
     except InputError as exc:
         _fail(exc.problems)
         raise
     path = output or DEFAULT_OUT / f"{loaded.criteria.id}-{unit}.xlsx"
-    write_atomic(path, data)
+    _write(path, data)
     console.print(f"Đã tạo biểu mẫu minh chứng: {path}", markup=False, highlight=False)
 
 
@@ -243,7 +292,7 @@ def report(
 
     run = _run(criteria, evidence or [DEFAULT_EVIDENCE], show_progress=True)
     path = output or DEFAULT_OUT / f"{run.criteria_set.id}-bang-diem.{format.value}"
-    write_atomic(path, report_document(run, format.value, load_criteria(criteria).criteria.bands))
+    _write(path, report_document(run, format.value, load_criteria(criteria).criteria.bands))
     console.print(f"Đã ghi {'báo cáo' if format == ReportFormat.html else 'bảng điểm'} của {len(run.units)} đơn vị: {path}",
                   markup=False, highlight=False)
     raise typer.Exit(_exit_code(run))
@@ -264,7 +313,7 @@ def plan(
     run = _run(criteria, evidence or [DEFAULT_EVIDENCE], show_progress=True)
     suffix = "-tinh" if province else ""
     path = output or DEFAULT_OUT / f"{run.criteria_set.id}-ke-hoach-khac-phuc{suffix}.{format.value}"
-    write_atomic(path, plan_document(run, format.value, province, load_criteria(criteria).criteria.bands))
+    _write(path, plan_document(run, format.value, province, load_criteria(criteria).criteria.bands))
     what = "kế hoạch khắc phục chung" if province else "kế hoạch khắc phục"
     console.print(f"Đã ghi {what} của {len(run.units)} đơn vị: {path}", markup=False, highlight=False)
     raise typer.Exit(_exit_code(run))

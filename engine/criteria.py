@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from string import Formatter
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 from .vnformat import FormatError, format_date, parse_date
 
 
 class Frozen(BaseModel):
-    """Immutable, strict-keyed base: an unknown key in YAML is an error, never silently ignored."""
+    """Immutable, strict-keyed base: an unknown key in YAML is an error, never silently ignored; .nan/.inf are not numbers."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 Op = Literal[">", ">=", "<", "<=", "==", "!="]
@@ -37,16 +38,19 @@ class Provenance(Frozen):
 # ---------------------------------------------------------------- deadlines
 
 
+MAX_DAYS = 3660  # about ten years: any count of days beyond that is a typing mistake
+
+
 class DeadlineSpec(Frozen):
     """A deadline: absolute, a day of the assessment year (with offset), or relative to the period or a document."""
 
     date: str | None = Field(None, description="Absolute date, dd/mm/yyyy or yyyy-mm-dd")
     day: int | None = Field(None, ge=1, le=31)
     month: int | None = Field(None, ge=1, le=12)
-    year_offset: int = Field(0, description="Year relative to the assessment year: -1 = previous year")
+    year_offset: int = Field(0, ge=-10, le=10, description="Year relative to the assessment year: -1 = previous year")
     relative_to: Literal["period_start", "period_end"] | None = None
     after_document: str | None = Field(None, description="Document kind whose issue date starts the count")
-    days: int = Field(0, description="Days added to `relative_to` or `after_document`")
+    days: int = Field(0, ge=-MAX_DAYS, le=MAX_DAYS, description="Days added to `relative_to` or `after_document`")
 
     @model_validator(mode="after")
     def _one_form(self) -> "DeadlineSpec":
@@ -58,10 +62,15 @@ class DeadlineSpec(Frozen):
             raise ValueError("hạn theo ngày trong năm cần cả day và month")
         if self.date is not None:
             try:
-                parse_date(self.date)
+                when = parse_date(self.date)
             except FormatError as exc:
                 raise ValueError(str(exc)) from None
+            if not 1900 <= when.year <= 2100:
+                raise ValueError(f"năm của hạn '{self.date}' phải từ 1900 đến 2100")
         if self.day is not None and self.month is not None:
+            if (self.day, self.month) == (29, 2):
+                raise ValueError("ngày 29/02 không có ở năm không nhuận nên không dùng làm hạn hằng năm; "
+                                 "dùng 28/02 hoặc 01/03")
             try:
                 date(2024, self.month, self.day)
             except ValueError:
@@ -80,8 +89,8 @@ class DeadlineSpec(Frozen):
         anchor_date = document_dates.get(self.after_document or "")
         return None if anchor_date is None else anchor_date + timedelta(days=self.days)
 
-    def describe(self, year: int | None = None) -> str:
-        """The deadline in Vietnamese words."""
+    def describe(self, year: int | None = None, labels: dict[str, str] | None = None) -> str:
+        """The deadline in Vietnamese words; `labels` name documents by their catalog label."""
         if self.date is not None:
             return f"ngày {format_date(parse_date(self.date))}"
         if self.day is not None and self.month is not None:
@@ -91,8 +100,11 @@ class DeadlineSpec(Frozen):
             return f"ngày {self.day:02d}/{self.month:02d} {suffix}"
         if self.relative_to is not None:
             anchor = "đầu kỳ đánh giá" if self.relative_to == "period_start" else "cuối kỳ đánh giá"
-            return anchor if self.days == 0 else f"{self.days:+d} ngày so với {anchor}"
-        return f"{self.days} ngày sau ngày ban hành văn bản loại '{self.after_document}'"
+            if self.days == 0:
+                return anchor
+            return f"{abs(self.days)} ngày {'sau' if self.days > 0 else 'trước'} {anchor}"
+        document = (labels or {}).get(self.after_document or "", self.after_document)
+        return f"{self.days} ngày sau ngày ban hành {document}"
 
 
 # ---------------------------------------------------------------- values and conditions
@@ -132,11 +144,26 @@ class ValueRef(Frozen):
                 "overdue_count": "số nhiệm vụ kế hoạch quá hạn chưa hoàn thành"}[self.plan_tasks or "completed_pct"]
 
 
+CONDITION_KEYS = ("metric", "ratio", "plan_tasks", "fact", "document", "all_of", "any_of", "not")
+
+
 class CompareCondition(ValueRef):
     """A value compared with a target, e.g. {ratio: [online, received], op: ">", target: 50}."""
 
     op: Op
     target: float
+
+    @model_validator(mode="before")
+    @classmethod
+    def _some_condition(cls, value: Any) -> Any:
+        """A mapping with no key of any condition form is reported once, with the keys it has, not as a missing op."""
+        if isinstance(value, dict) and not any(key in value for key in ("metric", "ratio", "plan_tasks")):
+            unknown = [str(key) for key in value if key not in ("op", "target")]
+            message = "điều kiện phải có một trong các khóa: " + ", ".join(CONDITION_KEYS)
+            if unknown:
+                message += "; khóa không nhận ra: " + ", ".join(f"'{key}'" for key in unknown)
+            raise ValueError(message)
+        return value
 
 
 class FactCondition(Frozen):
@@ -237,10 +264,12 @@ class Tier(Frozen):
     def describe(self, unit: str = "") -> str:
         if self.label:
             return self.label
+        if self.min is not None and self.min == self.max and self.min_inclusive and self.max_inclusive:
+            return f"đúng {_num(self.min)}{unit}"
         low = None if self.min is None else f"{'từ' if self.min_inclusive else 'trên'} {_num(self.min)}{unit}"
         high = None if self.max is None else f"{'đến' if self.max_inclusive else 'dưới'} {_num(self.max)}{unit}"
         if low and high:
-            return f"{low} {high}"
+            return f"{low} {'đến ' if not self.max_inclusive else ''}{high}"
         return low or high or "mọi giá trị"
 
 
@@ -283,7 +312,7 @@ class TimelinessRule(Frozen):
     kind: Literal["timeliness"]
     document: str
     deadline: DeadlineSpec
-    grace_days: int = Field(0, ge=0, description="Days after the deadline still counted on time")
+    grace_days: int = Field(0, ge=0, le=MAX_DAYS, description="Days after the deadline still counted on time")
     on_time_points: float | None = Field(None, ge=0, description="Default: the criterion's max")
     late_points: float = Field(0, ge=0)
     missing_points: float = Field(0, ge=0)
@@ -350,27 +379,69 @@ PLACEHOLDERS = {
     "year": "năm đánh giá",
     "next_year": "năm sau năm đánh giá",
 }
-_FIELD = re.compile(r"\{([^{}]*)\}")
+_LOOSE_FIELD = re.compile(r"(?<!\{)\{([^{}]*)\}(?!\})")
+
+
+def placeholder_problems(text: str) -> list[str]:
+    """What makes a template text fail when filled: unknown names, formats, unbalanced braces.
+
+    It is read with the same parser str.format_map uses, so a text that passes cannot fail at
+    scoring time. After a brace error the parser stops, so the rest is scanned for {names} too.
+    """
+    unknown: list[str] = []
+    formatted: list[str] = []
+    brace: str | None = None
+    fields: list[tuple[str, str | None, str | None]] = []
+    try:
+        for _, name, spec, conversion in Formatter().parse(text):
+            if name is not None:
+                fields.append((name, spec, conversion))
+    except ValueError as exc:
+        if "Single '}'" in str(exc):
+            brace = "có dấu '}' không có '{' mở tương ứng (muốn viết chữ '}' thì ghi '}}')"
+        else:
+            brace = "có dấu '{' chưa được đóng bằng '}' (muốn viết chữ '{' thì ghi '{{')"
+        seen = {name for name, _, _ in fields}
+        fields += [(name, "", None) for name in _LOOSE_FIELD.findall(text) if name not in seen]
+    for name, spec, conversion in fields:
+        written = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+        if name not in PLACEHOLDERS:
+            unknown.append(f"'{written}'")
+        elif spec or conversion:
+            formatted.append(f"'{written}'")
+    problems = []
+    if unknown:
+        problems.append(f"biến {', '.join(dict.fromkeys(unknown))} không tồn tại; dùng được: "
+                        + ", ".join("{" + k + "}" for k in PLACEHOLDERS))
+    if formatted:
+        problems.append(f"biến {', '.join(dict.fromkeys(formatted))} không được kèm định dạng; chỉ ghi tên biến, ví dụ {{unit}}")
+    if brace:
+        problems.append(brace)
+    return problems
+
+
+def _template_text(text: str) -> str:
+    problems = placeholder_problems(text)
+    if problems:
+        raise ValueError("; ".join(problems))
+    return text
+
+
+TemplateText = Annotated[str, AfterValidator(_template_text)]
 
 
 class RemediationTemplate(Frozen):
-    """A corrective task in the plan-appendix layout; text fields may use {placeholders}."""
+    """A corrective task in the plan-appendix layout; text fields may use {placeholders}.
 
-    task: str
-    product: str | None = None
-    lead: str | None = None
-    cooperating: list[str] = Field(default_factory=list)
-    deadline: str | None = Field(None, description="Text, e.g. 'Trước ngày 31/12/{year}'")
-    deadline_days: int | None = Field(None, ge=0, description="Days after the evidence's as-of date")
+    Each text field is checked on its own, so every bad placeholder is reported at its field.
+    """
 
-    @model_validator(mode="after")
-    def _known_placeholders(self) -> "RemediationTemplate":
-        for text in [self.task, self.product, self.lead, self.deadline, *self.cooperating]:
-            for name in _FIELD.findall(text or ""):
-                if name not in PLACEHOLDERS:
-                    raise ValueError(f"biến '{{{name}}}' không tồn tại; dùng được: "
-                                     + ", ".join("{" + k + "}" for k in PLACEHOLDERS))
-        return self
+    task: TemplateText
+    product: TemplateText | None = None
+    lead: TemplateText | None = None
+    cooperating: list[TemplateText] = Field(default_factory=list)
+    deadline: TemplateText | None = Field(None, description="Text, e.g. 'Trước ngày 31/12/{year}'")
+    deadline_days: int | None = Field(None, ge=0, le=MAX_DAYS, description="Days after the evidence's as-of date")
 
 
 # ---------------------------------------------------------------- tree and set
@@ -463,7 +534,7 @@ class CriteriaSet(Frozen):
     id: str
     title: str
     level: str
-    year: int
+    year: int = Field(ge=1900, le=2100)
     decision: Provenance | None = None
     max_points: float = Field(gt=0)
     survey_points: float = Field(0, ge=0)
@@ -479,6 +550,15 @@ class CriteriaSet(Frozen):
     items: list[Node] = Field(min_length=1)
     adjustments: list[Adjustment] = Field(default_factory=list)
     notes: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _file_name_id(cls, value: str) -> str:
+        """The id names output files (out/<id>.json), so it must stay a plain file name."""
+        if not re.fullmatch(r"\w[\w.-]*", value):
+            raise ValueError(f"mã bộ chỉ số '{value}' chỉ gồm chữ, chữ số, '-', '_', '.' và không bắt đầu bằng '.'; "
+                             "ví dụ xa-2024")
+        return value
 
 
 def iter_nodes(nodes: list[Node], depth: int = 0, parent: str | None = None):

@@ -20,11 +20,11 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .problems import InputError, Problem
+from .problems import InputError, Problem, os_error_vi
 from .vnformat import FormatError, NumberStyle, format_date, format_number, nfc, parse_date, parse_number
+from .yamlsource import load_yaml, pydantic_message
 
 CanonicalStatus = Literal[
     "early", "on_time", "late", "in_progress", "in_progress_overdue", "waiting_supplement", "withdrawn"
@@ -211,44 +211,40 @@ _PYDANTIC_MESSAGES = {
 
 
 def load_mapping(path: Path) -> DossierMapping:
-    """Read a mapping YAML; raise InputError with every problem, each naming the file and key."""
+    """Read a mapping YAML; raise InputError with every problem, each naming the file, key and line."""
     path = Path(path)
     file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError([Problem(file=file, message=f"không đọc được tệp ánh xạ: {exc.strerror or exc}")]) from None
-    except UnicodeDecodeError as exc:
-        raise InputError([Problem(file=file, message=f"tệp ánh xạ không phải UTF-8 (byte {exc.start})")]) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError([Problem(file=file, line=mark.line + 1 if mark else None,
-                                  message=f"YAML không hợp lệ: {getattr(exc, 'problem', None) or exc}")]) from None
+    doc, problems = load_yaml(path)
+    errors = [p for p in problems if p.severity == "error"]
+    if doc is None or errors:
+        raise InputError(errors or problems)
+    data = doc.data
     if not isinstance(data, dict):
-        raise InputError([Problem(file=file, message="tệp ánh xạ phải là một bảng khóa–giá trị")])
+        raise InputError([doc.problem((), "tệp ánh xạ phải là một bảng khóa–giá trị")])
     try:
         return DossierMapping.model_validate(data)
     except ValidationError as exc:
-        raise InputError([_mapping_problem(file, data, err) for err in exc.errors(include_url=False)]) from None
+        raise InputError([_mapping_problem(file, data, err, doc.line) for err in exc.errors(include_url=False)]) from None
 
 
-def _mapping_problem(file: str, data: Any, err: dict[str, Any]) -> Problem:
+def _mapping_problem(file: str, data: Any, err: dict[str, Any], line_of=None) -> Problem:
     loc = [part for part in err["loc"] if part not in ("[key]",)]
     key = ".".join(str(part) for part in loc) or None
     ctx = {key: (", ".join(map(str, value)) if isinstance(value, (list, tuple)) else value)
            for key, value in (err.get("ctx") or {}).items()}
     template = _PYDANTIC_MESSAGES.get(err["type"])
     if template is None:
-        message = str(ctx.get("error", err["msg"])) if err["type"] == "value_error" else err["msg"]
+        message = pydantic_message(err)
     else:
         try:
             message = template.format(**ctx)
         except (KeyError, IndexError):
             message = template
+        if err["type"] == "literal_error":
+            message = message.replace(" or ", " hoặc ")
     value = None if err["type"] == "missing" else _value_at(data, loc)
-    return Problem(file=file, path=key, message=message, value=value)
+    line = line_of(tuple(loc)) if line_of is not None else None
+    return Problem(file=file, path=key, line=line, message=message, value=value)
 
 
 def _value_at(data: Any, loc: list[Any]) -> str | None:
@@ -398,7 +394,7 @@ def _csv_plan(path: Path, mapping: DossierMapping) -> tuple[dict[str, Any], dict
                     header = row
                     break
     except OSError as exc:
-        raise InputError([Problem(file=file, message=f"không đọc được tệp: {exc.strerror or exc}")]) from None
+        raise InputError([Problem(file=file, message=f"không đọc được tệp: {os_error_vi(exc)}")]) from None
     except UnicodeDecodeError as exc:
         raise InputError([_not_utf8(file, exc)]) from None
     except csv.Error as exc:
@@ -438,6 +434,8 @@ def _read_xlsx(path: Path, mapping: DossierMapping) -> _Table:
                                   usecols=[p for _, p in ordered], dtype=object)
     except InputError:
         raise
+    except OSError as exc:
+        raise InputError([Problem(file=file, message=f"không đọc được tệp Excel: {os_error_vi(exc)}")]) from None
     except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
         raise InputError([Problem(file=file, message=f"không đọc được tệp Excel: {exc}")]) from None
     frame.columns = [field for field, _ in ordered]

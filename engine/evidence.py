@@ -9,25 +9,34 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import math
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator,
+)
 
 from .evidence_sources import Sources, expand_sources
-from .problems import InputError, Problem
+from .problems import InputError, Problem, os_error_vi
 from .vnformat import FormatError, format_date, nfc, parse_date, parse_number
 from .yamlsource import YamlDoc, load_yaml, pydantic_message, validation_problems
+
+
+FIRST_YEAR, LAST_YEAR = 1900, 2100
 
 
 def _date(value: Any) -> date | None:
     if value is None or value == "":
         return None
     try:
-        return parse_date(value)
+        when = parse_date(value)
     except FormatError as exc:
         raise ValueError(str(exc)) from None
+    if not FIRST_YEAR <= when.year <= LAST_YEAR:
+        raise ValueError(f"năm của ngày {format_date(when)} phải từ {FIRST_YEAR} đến {LAST_YEAR}")
+    return when
 
 
 def _number(value: Any) -> float:
@@ -38,9 +47,12 @@ def _number(value: Any) -> float:
     if isinstance(value, str) and value.strip().lower() in ("không", "khong", "no", "false"):
         return 0.0
     try:
-        return parse_number(value)
+        number = parse_number(value)
     except FormatError as exc:
         raise ValueError(str(exc)) from None
+    if not math.isfinite(number):
+        raise ValueError(f"không phải số hữu hạn: {value} (.nan, .inf không phải số liệu)")
+    return number
 
 
 VnDate = Annotated[date, BeforeValidator(_date)]
@@ -60,9 +72,29 @@ class Unit(Frozen):
 
 
 class Period(Frozen):
-    year: int
+    """The assessment period; it ends in `year` and starts in it or (15/12-style periods) the year before."""
+
+    year: int = Field(ge=FIRST_YEAR, le=LAST_YEAR)
     start: VnDate
     end: VnDate
+
+    @field_validator("start")
+    @classmethod
+    def _start_in_year(cls, value: date, info: ValidationInfo) -> date:
+        year = info.data.get("year")
+        if year is not None and value.year not in (year - 1, year):
+            raise ValueError(f"ngày bắt đầu kỳ {format_date(value)} không thuộc năm đánh giá period.year = {year}")
+        return value
+
+    @field_validator("end")
+    @classmethod
+    def _end_in_year(cls, value: date, info: ValidationInfo) -> date:
+        year, start = info.data.get("year"), info.data.get("start")
+        if start is not None and value < start:
+            return value  # reported as a whole by _ordered, which names both dates
+        if year is not None and value.year != year:
+            raise ValueError(f"ngày kết thúc kỳ {format_date(value)} không thuộc năm đánh giá period.year = {year}")
+        return value
 
     @model_validator(mode="after")
     def _ordered(self) -> "Period":
@@ -111,11 +143,6 @@ class Metric(Frozen):
             text += f", kỳ {self.period}"
         return text + (" (số liệu mẫu)" if self.sample else "")
 
-    def cite(self) -> str:
-        text = f"{self.name} = {self.value:g}"
-        if self.source:
-            text += f" (nguồn: {self.source})"
-        return text + (" (số liệu mẫu)" if self.sample else "")
 
 
 TaskStatus = Literal["hoàn thành", "đang thực hiện", "chưa thực hiện"]
@@ -169,6 +196,15 @@ class Bundle(Frozen):
     sources: Sources | None = None
     notes: str | None = None
 
+    @field_validator("as_of")
+    @classmethod
+    def _after_start(cls, value: date, info: ValidationInfo) -> date:
+        period = info.data.get("period")
+        if period is not None and value < period.start:
+            raise ValueError(f"ngày chốt số liệu {format_date(value)} trước ngày bắt đầu kỳ đánh giá "
+                             f"{format_date(period.start)} (period.start)")
+        return value
+
 
 class LoadedBundle:
     """A validated bundle with its source file, content hash and the warnings found while reading."""
@@ -195,19 +231,33 @@ def _read_csv_table(base: Path, relative: str, what: str, doc: YamlDoc) -> tuple
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        return [], [doc.problem(("tables", what), f"không đọc được bảng CSV: {exc.strerror or exc}", relative)], ""
+        return [], [doc.problem(("tables", what), f"không đọc được bảng CSV {file}: {os_error_vi(exc)}", relative)], ""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         return [], [Problem(file=file, message="bảng CSV phải mã hóa UTF-8")], ""
-    rows = [{nfc(k).strip(): (nfc(v).strip() if isinstance(v, str) else v) for k, v in row.items() if k}
-            for row in csv.DictReader(text.splitlines())]
-    return rows, [], hashlib.sha256(raw).hexdigest()
+    rows: list[dict] = []
+    problems: list[Problem] = []
+    reader = csv.DictReader(text.splitlines())
+    try:
+        for row_index, row in enumerate(reader, start=2):
+            extra = [nfc(v).strip() for v in row.get(None) or [] if isinstance(v, str)]
+            if extra:
+                problems.append(Problem(
+                    file=file, row=row_index, value=", ".join(extra),
+                    message=f"dòng có {len(reader.fieldnames or []) + len(extra)} ô, nhiều hơn {len(reader.fieldnames or [])} "
+                            f"cột của dòng tiêu đề; các ô thừa không thuộc cột nào (kiểm tra dấu phẩy trong ô: "
+                            f"đặt ô đó trong ngoặc kép)"))
+            rows.append({nfc(k).strip(): (nfc(v).strip() if isinstance(v, str) else v) for k, v in row.items() if k})
+    except csv.Error:
+        problems.append(Problem(file=file, row=reader.line_num or None,
+                                message="bảng CSV sai định dạng từ dòng này (ô quá dài hoặc dấu ngoặc kép không được đóng)"))
+    return rows, problems, hashlib.sha256(raw).hexdigest()
 
 
 def load_bundle(path: Path) -> tuple[LoadedBundle | None, list[Problem]]:
     """Read and validate one YAML bundle (with its CSV tables); every problem in one pass."""
-    doc, problems = load_yaml(path)
+    doc, problems = load_yaml(path, vi_numbers=True)
     if doc is None:
         return None, problems
     if not isinstance(doc.data, dict):
@@ -219,8 +269,8 @@ def load_bundle(path: Path) -> tuple[LoadedBundle | None, list[Problem]]:
     tables = data.get("tables") if isinstance(data.get("tables"), dict) else {}
     for what, (_, model) in _CSV_FIELDS.items():
         relative = tables.get(what)
-        if not relative:
-            continue
+        if not relative or not isinstance(relative, str):
+            continue  # a value that is not a path is reported by validation
         rows, read_problems, table_digest = _read_csv_table(path.parent, str(relative), what, doc)
         table_problems += read_problems
         digest.update(table_digest.encode())
@@ -345,6 +395,14 @@ def register_loader(suffix: str, loader) -> None:
 
 def load_bundles(paths: list[Path]) -> list[LoadedBundle]:
     """Load every bundle; raise InputError with all problems of all files if any is invalid."""
+    loaded, problems = read_bundles(paths)
+    if problems:
+        raise InputError(problems)
+    return loaded
+
+
+def read_bundles(paths: list[Path]) -> tuple[list[LoadedBundle], list[Problem]]:
+    """The bundles that load and the errors of all files, so a caller can check the valid ones in the same pass."""
     from . import workbook  # noqa: F401  (imported for its side effect: registers the ".xlsx" loader)
 
     files, problems = find_bundle_files(paths)
@@ -365,6 +423,4 @@ def load_bundles(paths: list[Path]) -> list[LoadedBundle]:
             problems.append(Problem(file=item.file, path="unit.id", value=key,
                                     message=f"mã đơn vị trùng với bộ minh chứng {ids[key]}"))
         ids.setdefault(key, item.file)
-    if problems:
-        raise InputError(problems)
-    return loaded
+    return loaded, problems

@@ -21,7 +21,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from .evidence_names import BUILTIN_METRICS
-from .problems import InputError, Problem
+from .problems import InputError, Problem, os_error_vi
 
 LEVEL_WORDS = {"xa": "xã", "phuong": "xã", "so": "sở", "huyen": "huyện", "tinh": "tỉnh"}
 MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
@@ -107,8 +107,8 @@ def _dossier_metrics(source: DossierSource, base: Path, bundle):
     end = min(bundle.period.end, bundle.as_of)
     try:
         stamp = path.stat().st_mtime
-    except OSError:
-        return [], [Problem(file=str(path), message="không đọc được tệp hồ sơ TTHC")]
+    except OSError as exc:
+        return [], [Problem(file=str(path), message=f"không đọc được tệp hồ sơ TTHC: {os_error_vi(exc)}")]
     try:
         aggregation = _aggregate(str(path), mapping, bundle.period.start, end, stamp)
     except InputError as exc:

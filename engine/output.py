@@ -15,7 +15,8 @@ from pathlib import Path
 from rich.table import Table
 from rich.text import Text
 
-from .results import NodeResult, RunResult, UnitResult
+from .problems import InputError, Problem, os_error_vi
+from .results import Explanation, NodeResult, RunResult, UnitResult
 from .vnformat import format_number
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -29,17 +30,30 @@ def safe_cell(value):
 
 
 def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write to a temporary file beside the target, then rename: a reader never sees half a file."""
+    """Write to a temporary file beside the target, then rename: a reader never sees half a file.
+
+    The file gets the permissions a plain open() would give (0o666 less the umask), not mkstemp's
+    owner-only 0600; a failure is an InputError naming the file with a Vietnamese reason.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp: str | None = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        umask = os.umask(0)
+        os.umask(umask)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
+    except OSError as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise InputError([Problem(file=str(path), message=f"không ghi được tệp: {os_error_vi(exc)}")]) from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         raise
 
 
@@ -79,23 +93,38 @@ def ranking_table(run: RunResult) -> Table:
 def explain_text(unit: UnitResult, node_id: str) -> str | None:
     """The explanation trail of one node (and its sub-nodes) for an auditor."""
     nodes = [n for n in unit.nodes if n.id == node_id or n.id.startswith(node_id + ".")]
-    if not nodes:
+    adjustment = next((a for a in unit.adjustments if a.id == node_id), None)
+    if not nodes and adjustment is None:
         return None
     lines = [f"{unit.name} ({unit.unit_id}) — số liệu chốt ngày {unit.as_of}", ""]
     for node in nodes:
         lines += _node_lines(node)
         lines.append("")
+    if adjustment is not None:
+        sign = "+" if adjustment.kind == "bonus" else "−"
+        lines.append(f"{adjustment.id} {adjustment.title} ({'điểm thưởng' if adjustment.kind == 'bonus' else 'điểm trừ'}): "
+                     f"{sign}{format_number(adjustment.points)} điểm (tối đa {format_number(adjustment.max_points)}) "
+                     f"— {adjustment.status_label}")
+        lines += _explanation_lines(adjustment.explanation, "")
     return "\n".join(lines).rstrip() + "\n"
 
 
 def _node_lines(node: NodeResult) -> list[str]:
     indent = "  " * node.depth
     lines = [f"{indent}{node.id} {node.title}: {format_number(node.points)}/{format_number(node.max_points)} điểm — {node.status_label}"]
-    if node.explanation is None or not node.is_leaf:
+    if node.explanation is None:
         return lines
-    exp = node.explanation
-    lines.append(f"{indent}  Quy tắc: {exp.rule}")
-    lines.append(f"{indent}  Yêu cầu: {exp.expected}")
+    if not node.is_leaf:
+        return lines + [f"{indent}  Tổng hợp: {node.explanation.branch}"]
+    lines += _explanation_lines(node.explanation, indent)
+    if node.remediation:
+        lines.append(f"{indent}  Nhiệm vụ khắc phục: {node.remediation.task}")
+    return lines
+
+
+def _explanation_lines(exp: Explanation, indent: str) -> list[str]:
+    """Rule, expected, observed (with the evidence cited), conclusion and data problems."""
+    lines = [f"{indent}  Quy tắc: {exp.rule}", f"{indent}  Yêu cầu: {exp.expected}"]
     for obs in exp.observed:
         ref = f" [{obs.ref}]" if obs.ref and obs.ref != obs.value else ""
         lines.append(f"{indent}  Thực tế: {obs.name} = {obs.value}{ref}")
@@ -104,8 +133,6 @@ def _node_lines(node: NodeResult) -> list[str]:
     lines.append(f"{indent}  Kết luận: {exp.branch}")
     for problem in exp.problems:
         lines.append(f"{indent}  Lỗi dữ liệu: {problem}")
-    if node.remediation:
-        lines.append(f"{indent}  Nhiệm vụ khắc phục: {node.remediation.task}")
     return lines
 
 
@@ -120,7 +147,8 @@ def _id_key(node_id: str) -> tuple:
 
 
 def gaps_table(unit: UnitResult) -> Table:
-    table = Table(title=f"{unit.name}: điểm bị mất ({format_number(unit.max_points - unit.points)} điểm)", title_justify="left",
+    lost = sum(n.remediation.recoverable_points for n in lost_points(unit))
+    table = Table(title=f"{unit.name}: điểm bị mất ({format_number(lost)} điểm)", title_justify="left",
                   show_lines=True)
     for header in ("Tiêu chí", "Mất", "Tình trạng", "Lý do", "Minh chứng còn thiếu", "Nhiệm vụ khắc phục"):
         table.add_column(header, overflow="fold")

@@ -21,7 +21,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from engine.deadlines import Deadline, parse_deadline
-from engine.problems import InputError, Problem
+from engine.problems import InputError, Problem, os_error_vi
 from engine.vnformat import FormatError, format_date, nfc, parse_date
 
 TaskStatus = Literal["hoàn thành", "đang thực hiện", "chưa thực hiện"]
@@ -170,6 +170,8 @@ def _read_records(path: Path, sheet: str | None) -> tuple[list[_Record], bool]:
 def _read_text(path: Path) -> str:
     try:
         return nfc(path.read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise InputError([Problem(file=str(path), message=f"Không đọc được tệp: {os_error_vi(exc)}")]) from None
     except UnicodeDecodeError:
         raise InputError([Problem(file=str(path), message="Tệp không phải văn bản UTF-8")]) from None
 
@@ -192,6 +194,8 @@ def _xlsx_records(path: Path, sheet: str | None) -> list[_Record]:
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
+    except OSError as error:
+        raise InputError([Problem(file=str(path), message=f"Không mở được tệp Excel: {os_error_vi(error)}")]) from None
     except Exception as error:  # openpyxl raises many kinds for a damaged file
         raise InputError([Problem(file=str(path), message=f"Không mở được tệp Excel: {error}")]) from None
     try:

@@ -7,6 +7,7 @@ sees every problem of an input in one pass.
 
 from __future__ import annotations
 
+import errno
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -62,3 +63,31 @@ class InputError(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("\n".join(p.render() for p in problems))
+
+
+_OS_ERRORS_VI: tuple[tuple[type[OSError], str], ...] = (
+    (FileNotFoundError, "không tìm thấy tệp hoặc thư mục"),
+    (IsADirectoryError, "đường dẫn là một thư mục, không phải tệp"),
+    (NotADirectoryError, "một phần của đường dẫn là tệp, không phải thư mục"),
+    (FileExistsError, "đã có một tệp trùng tên ở chỗ cần tạo thư mục"),
+    (PermissionError, "không có quyền truy cập"),
+)
+_ERRNO_VI = {
+    errno.ENOSPC: "ổ đĩa đã đầy",
+    errno.EROFS: "ổ đĩa chỉ cho phép đọc",
+    errno.ENAMETOOLONG: "tên tệp quá dài",
+    errno.EINVAL: "tên tệp không hợp lệ",
+    errno.ELOOP: "đường dẫn có liên kết vòng",
+    errno.EIO: "lỗi đọc/ghi thiết bị",
+    errno.EBUSY: "tệp đang được chương trình khác sử dụng",
+}
+
+
+def os_error_vi(exc: OSError) -> str:
+    """The reason of an OSError in Vietnamese; the operating system's own text is English."""
+    for kind, text in _OS_ERRORS_VI:
+        if isinstance(exc, kind):
+            return text
+    if exc.errno in _ERRNO_VI:
+        return _ERRNO_VI[exc.errno]
+    return f"lỗi hệ điều hành (mã {exc.errno})" if exc.errno else "lỗi hệ điều hành"

@@ -26,7 +26,7 @@ def build_task(criterion: str, title: str, area: str, template: RemediationTempl
     needs_finding = any("{" + name + "}" in (template.task if template else "") for name in ("shortfall", "observed"))
     if template is None or outcome.status == "data_error" or (needs_finding and not outcome.observed):
         task = _default_task(criterion, title, outcome)
-        lead = (template.lead if template and template.lead else unit_name).format_map(values)
+        lead = template.lead.format_map(values) if template and template.lead else unit_name
         return dict(criterion=criterion, area=area, task=task, product=None, lead=lead, cooperating=[],
                     deadline=None, recoverable_points=lost)
     deadline = template.deadline.format_map(values) if template.deadline else None
@@ -36,7 +36,7 @@ def build_task(criterion: str, title: str, area: str, template: RemediationTempl
         criterion=criterion, area=area,
         task=template.task.format_map(values),
         product=template.product.format_map(values) if template.product else None,
-        lead=(template.lead or unit_name).format_map(values),
+        lead=template.lead.format_map(values) if template.lead else unit_name,
         cooperating=[c.format_map(values) for c in template.cooperating],
         deadline=deadline, recoverable_points=lost)
 
@@ -44,6 +44,12 @@ def build_task(criterion: str, title: str, area: str, template: RemediationTempl
 def _default_task(criterion: str, title: str, outcome: Outcome) -> str:
     if outcome.status == "data_error":
         return f"Rà soát, sửa số liệu của tiêu chí {criterion} ({title}): " + "; ".join(outcome.problems)
+    late = [m for m in outcome.missing if m.endswith("(trễ hạn)")]
+    if outcome.missing and len(late) == len(outcome.missing):
+        return (f"Rút kinh nghiệm, bảo đảm ban hành đúng hạn trong kỳ tới các văn bản của tiêu chí {criterion} ({title}): "
+                + ", ".join(m.removesuffix(" (trễ hạn)") for m in late))
+    if outcome.status == "not_due":
+        return f"Chuẩn bị, ban hành đúng hạn cho tiêu chí {criterion} ({title}): " + ", ".join(outcome.missing)
     if outcome.missing:
         return f"Bổ sung minh chứng cho tiêu chí {criterion} ({title}): " + ", ".join(outcome.missing)
     return f"Khắc phục tiêu chí {criterion} ({title}) để đạt yêu cầu: {outcome.expected}"

@@ -91,8 +91,12 @@ class Context:
             raise DataProblem(f"chỉ số '{name}' âm ({format_number(metric.value)})", [observation])
         return metric.value, observation
 
-    def document(self, kind: str) -> tuple[Document | None, list[Observation]]:
-        """The earliest valid document of a kind (an earlier one can only help the unit)."""
+    def document(self, kind: str, due: date | None = None) -> tuple[Document | None, list[Observation]]:
+        """The earliest valid document of a kind for this cycle (an earlier one can only help the unit).
+
+        A document issued a year or more before the deadline (or, without one, before the year preceding
+        the period) belongs to an earlier cycle: last year's plan is not this year's.
+        """
         found = sorted(self.documents.get(kind, []), key=lambda d: (d.issue_date or date.max, d.number or ""))
         observed = [Observation(name=f"{self.label(kind)}", value=self.cite(d), ref=self.cite(d)) for d in found]
         for document in found:
@@ -101,7 +105,12 @@ class Context:
             if document.issue_date > self.as_of:
                 raise DataProblem(
                     f"văn bản {self.cite(document)} có ngày ban hành sau ngày chốt số liệu {format_date(self.as_of)}", observed)
-        return (found[0] if found else None), observed
+        not_before = (due if due is not None else self.bundle.period.start) - timedelta(days=365)
+        current = [d for d in found if d.issue_date > not_before]
+        observed = [o if d in current else Observation(
+            name=o.name, value=f"{o.value} — thuộc kỳ trước (ban hành không sau {format_date(not_before)}), không tính")
+            for o, d in zip(observed, found)]
+        return (current[0] if current else None), observed
 
     def cite(self, document: Document) -> str:
         return document.cite(self.label(document.kind))
@@ -149,7 +158,10 @@ def read_value(ref: ValueRef, ctx: Context) -> tuple[float, list[Observation], t
         denominator, den_obs = ctx.metric(den_name)
         observed = [num_obs, den_obs]
         if denominator == 0:
-            raise ZeroDenominator(den_name, observed)
+            if numerator <= EPS:
+                raise ZeroDenominator(den_name, observed)
+            raise DataProblem(f"'{ctx.label(num_name)}' ({format_number(numerator)}) lớn hơn 0 trong khi "
+                              f"'{ctx.label(den_name)}' bằng 0: số liệu mâu thuẫn", observed)
         if numerator > denominator + EPS:
             raise DataProblem(
                 f"'{ctx.label(num_name)}' ({format_number(numerator)}) lớn hơn '{ctx.label(den_name)}' "
@@ -173,20 +185,31 @@ def _plan_value(ref: ValueRef, ctx: Context) -> tuple[float, list[Observation], 
     if not tasks:
         raise MissingEvidence("danh sách nhiệm vụ kế hoạch (plan_tasks)")
     end = ctx.bundle.period.end
+    future = sorted((t for t in tasks if t.done_date is not None and t.done_date > ctx.as_of), key=lambda t: _natural(t.id))
+    if future:
+        raise DataProblem("nhiệm vụ " + ", ".join(f"{t.id} (hoàn thành {format_date(t.done_date)})" for t in future)
+                          + f" có ngày hoàn thành sau ngày chốt số liệu {format_date(ctx.as_of)}")
     dated = [t for t in tasks if t.deadline is not None and not t.recurring]
-    due = [t for t in dated if t.deadline <= end and (t.deadline <= ctx.as_of or t.status == "hoàn thành")]
+    finished = [t for t in dated if t.status == "hoàn thành" and t.done_date is not None]
+    # A task is due once its deadline has passed; one finished early counts too. On the deadline day it is not late yet.
+    due = [t for t in dated if t.deadline <= end and (t.deadline < ctx.as_of or t in finished)]
     due.sort(key=lambda t: _natural(t.id))  # the listing order of tasks must not change the explanation
-    done = [t for t in due if t.status == "hoàn thành" and t.done_date is not None and t.done_date <= t.deadline]
-    overdue = [t for t in due if t not in done and t.deadline < ctx.as_of]
+    done = [t for t in due if t in finished and t.done_date <= t.deadline]
+    done_late = [t for t in due if t in finished and t.done_date > t.deadline]
+    overdue = [t for t in due if t not in finished]
     skipped = len(tasks) - len(dated)
+
+    def listing(items):
+        return ("Kế hoạch CCHC, nhiệm vụ số " + ", ".join(t.id for t in items)) if items else None
+
     observed = [
         Observation(name="nhiệm vụ đến hạn", value=str(len(due))),
-        Observation(name="hoàn thành đúng hạn", value=str(len(done)),
-                    ref=("Kế hoạch CCHC, nhiệm vụ số " + ", ".join(t.id for t in done)) if done else None),
+        Observation(name="hoàn thành đúng hạn", value=str(len(done)), ref=listing(done)),
     ]
+    if done_late:
+        observed.append(Observation(name="hoàn thành trễ hạn", value=str(len(done_late)), ref=listing(done_late)))
     if overdue:
-        observed.append(Observation(name="quá hạn chưa hoàn thành", value=str(len(overdue)),
-                                    ref="Kế hoạch CCHC, nhiệm vụ số " + ", ".join(t.id for t in overdue)))
+        observed.append(Observation(name="quá hạn chưa hoàn thành", value=str(len(overdue)), ref=listing(overdue)))
     if skipped:
         observed.append(Observation(name="nhiệm vụ thường xuyên/không có hạn (không tính)", value=str(skipped)))
     if ref.plan_tasks == "completed_count":
@@ -221,10 +244,16 @@ def describe_condition(cond, ctx_labels: dict[str, str]) -> str:
     if isinstance(cond, AnyOf):
         return "(" + " hoặc ".join(describe_condition(c, ctx_labels) for c in cond.any_of) + ")"
     if isinstance(cond, NotCondition):
-        return "không phải " + describe_condition(cond.not_, ctx_labels)
+        inner = cond.not_
+        if isinstance(inner, DocumentCondition):
+            text = f"không có {label(inner.document)}"
+            return text + (f" ban hành không muộn hơn {inner.deadline.describe(labels=ctx_labels)}" if inner.deadline else "")
+        if isinstance(inner, FactCondition):
+            return f"không đáp ứng: {label(inner.fact)}"
+        return "không thỏa điều kiện: " + describe_condition(inner, ctx_labels)
     if isinstance(cond, DocumentCondition):
         text = f"có {label(cond.document)}"
-        return text + (f" ban hành không muộn hơn {cond.deadline.describe()}" if cond.deadline else "")
+        return text + (f" ban hành không muộn hơn {cond.deadline.describe(labels=ctx_labels)}" if cond.deadline else "")
     if isinstance(cond, FactCondition):
         return label(cond.fact)
     value = ValueRef(metric=cond.metric, ratio=cond.ratio, plan_tasks=cond.plan_tasks)
@@ -252,18 +281,14 @@ def eval_condition(cond, ctx: Context) -> CondResult:
         return CondResult(None if inner.value is None else not inner.value, text, inner.observed, inner.missing,
                           inner.pending)
     if isinstance(cond, DocumentCondition):
-        document, observed = ctx.document(cond.document)
+        due = ctx.deadline(cond.deadline) if cond.deadline is not None else None
+        document, observed = ctx.document(cond.document, due)
         if document is None:
-            absent = [Observation(name=ctx.label(cond.document), value="không có")]
-            if cond.deadline is not None:
-                due = ctx.deadline(cond.deadline)
-                if ctx.as_of < due:
-                    return CondResult(None, text, absent, [f"{ctx.label(cond.document)} (hạn {format_date(due)})"], True)
+            absent = observed + [Observation(name=ctx.label(cond.document), value="không có")]
+            if due is not None and ctx.as_of < due:
+                return CondResult(None, text, absent, [f"{ctx.label(cond.document)} (hạn {format_date(due)})"], True)
             return CondResult(False, text, absent)
-        if cond.deadline is not None:
-            due = ctx.deadline(cond.deadline)
-            return CondResult(document.issue_date <= due, text, observed)
-        return CondResult(True, text, observed)
+        return CondResult(due is None or document.issue_date <= due, text, observed)
     if isinstance(cond, FactCondition):
         try:
             value, observation = ctx.metric(cond.fact)
@@ -396,10 +421,10 @@ def _eval_proportional(rule, max_points, ctx, criterion, rule_text):
 def _document_timing(kind: str, spec: DeadlineSpec, grace: int, ctx: Context) -> tuple[str, Document | None, date, list[Observation]]:
     """'on_time', 'late', 'missing' or 'not_due' for one required document."""
     due = ctx.deadline(spec)
-    document, observed = ctx.document(kind)
+    document, observed = ctx.document(kind, due)
     if document is None:
         state = "not_due" if ctx.as_of < due + timedelta(days=grace) else "missing"
-        observed = [Observation(name=ctx.label(kind), value="chưa có trong minh chứng")]
+        observed = observed + [Observation(name=ctx.label(kind), value="chưa có trong minh chứng")]
         return state, None, due, observed
     late_days = (document.issue_date - due).days
     return ("on_time" if late_days <= grace else "late"), document, due, observed
@@ -452,8 +477,9 @@ def _eval_documents(rule, max_points, ctx, criterion, rule_text):
     if not bad:
         pending = [f"{label} (hạn {format_date(due)})" for s, label, due, _ in states if s == "not_due"]
         if pending:
-            return Outcome(0, "not_due", rule_text, expected, "các văn bản đến hạn đều đúng hạn; còn văn bản chưa đến hạn",
-                           observed, refs, missing=pending)
+            branch = ("chưa văn bản nào đến hạn" if len(pending) == len(states)
+                      else "các văn bản đã đến hạn đều đúng hạn; còn văn bản chưa đến hạn")
+            return Outcome(0, "not_due", rule_text, expected, branch, observed, refs, missing=pending)
         return Outcome(max_points, "pass", rule_text, expected, "tất cả văn bản ban hành đúng hạn", observed, refs)
     parts = []
     if missing:
@@ -549,14 +575,14 @@ def describe_rule(rule, max_points: float, labels: dict[str, str]) -> str:
     if kind == "timeliness":
         on_time = format_number(max_points if rule.on_time_points is None else rule.on_time_points)
         grace = f" (cho phép trễ {rule.grace_days} ngày)" if rule.grace_days else ""
-        return (f"{label(rule.document)} ban hành không muộn hơn {rule.deadline.describe()}{grace}: {on_time} điểm; "
+        return (f"{label(rule.document)} ban hành không muộn hơn {rule.deadline.describe(labels=labels)}{grace}: {on_time} điểm; "
                 f"trễ hạn: {format_number(rule.late_points)} điểm; không ban hành: {format_number(rule.missing_points)} điểm")
     if kind == "documents":
-        items = ", ".join(f"{d.label or label(d.kind)} (hạn {d.deadline.describe()})" for d in rule.documents)
+        items = ", ".join(f"{d.label or label(d.kind)} (hạn {d.deadline.describe(labels=labels)})" for d in rule.documents)
         return f"Tất cả văn bản đúng hạn: {m} điểm; thiếu hoặc trễ bất kỳ văn bản nào: {format_number(rule.points_otherwise)} điểm. Gồm: {items}"
     if kind == "count":
         cap = format_number(max_points if rule.cap is None else min(rule.cap, max_points))
-        return f"Mỗi đơn vị của '{rule.value.describe(labels)}' được {format_number(rule.points_per_item)} điểm, tối đa {cap} điểm"
+        return f"{format_number(rule.points_per_item)} điểm × {rule.value.describe(labels)}, tối đa {cap} điểm"
     if kind == "survey":
         return f"Điểm lấy từ {rule.source}, tối đa {m} điểm; đơn vị không tự chấm"
     return f"Chấm thủ công có giải trình và minh chứng, tối đa {m} điểm" + (f". Hướng dẫn: {rule.guidance}" if rule.guidance else "")
@@ -572,9 +598,9 @@ def describe_expected(rule, max_points: float, labels: dict[str, str], year: int
     if kind == "proportional":
         return "100% để đạt " + format_number(max_points) + " điểm"
     if kind == "timeliness":
-        return f"{labels.get(rule.document, rule.document)} ban hành không muộn hơn {rule.deadline.describe(year)}"
+        return f"{labels.get(rule.document, rule.document)} ban hành không muộn hơn {rule.deadline.describe(year, labels)}"
     if kind == "documents":
-        return "; ".join(f"{d.label or labels.get(d.kind, d.kind)} không muộn hơn {d.deadline.describe(year)}" for d in rule.documents)
+        return "; ".join(f"{d.label or labels.get(d.kind, d.kind)} không muộn hơn {d.deadline.describe(year, labels)}" for d in rule.documents)
     if kind == "count":
         cap = max_points if rule.cap is None else min(rule.cap, max_points)
         return f"ít nhất {format_number(math.ceil(cap / rule.points_per_item - EPS))} để đạt {format_number(cap)} điểm"

@@ -20,10 +20,11 @@ from .results import (
 )
 from .evidence_names import BUILTIN_METRICS
 from .rules import (
-    EPS, Context, DataProblem, MissingEvidence, Outcome, ZeroDenominator, describe_expected, describe_rule, eval_condition,
+    EPS, Context, DataProblem, MissingEvidence, Outcome, ZeroDenominator, describe_condition, describe_expected, describe_rule,
+    eval_condition,
     evaluate_rule,
 )
-from .vnformat import format_date
+from .vnformat import format_date, format_number, round_half_up
 
 
 def catalog_labels(criteria: CriteriaSet) -> dict[str, str]:
@@ -47,7 +48,7 @@ def set_levels(criteria: CriteriaSet) -> set[str]:
 def _na_outcome(node: Node, max_points: float, reason: str, rule_text: str, expected: str) -> Outcome:
     """Not applicable: either removed from the applicable maximum or given full points, as the set says."""
     if node.not_applicable == "full_points":
-        return Outcome(max_points, "not_applicable", rule_text, expected, f"{reason} → được trọn {max_points:g} điểm")
+        return Outcome(max_points, "not_applicable", rule_text, expected, f"{reason} → được trọn {format_number(max_points)} điểm")
     return Outcome(0, "not_applicable", rule_text, expected, f"{reason} → loại khỏi điểm tối đa", applicable=False)
 
 
@@ -62,9 +63,20 @@ def evaluate_leaf(node: Node, criteria: CriteriaSet, ctx: Context, max_points: f
             return Outcome(0, "data_error", rule_text, expected, "khai báo không áp dụng không hợp lệ",
                            problems=[f"tiêu chí {node.id} không cho phép khai báo không áp dụng "
                                      f"(khai báo của {declaration.by}: {declaration.justification})"])
+        declared_ref = f"Khai báo không áp dụng của {declaration.by}: {declaration.justification}"
+        if node.applicable_if is not None:
+            try:
+                check = eval_condition(node.applicable_if, ctx)
+            except (DataProblem, MissingEvidence):
+                check = None
+            if check is not None and check.value:
+                return Outcome(0, "data_error", rule_text, expected, "khai báo không áp dụng mâu thuẫn với số liệu",
+                               check.observed, [declared_ref] + [o.ref for o in check.observed if o.ref],
+                               problems=[f"đơn vị khai báo không áp dụng nhưng số liệu cho thấy tiêu chí có áp dụng "
+                                         f"({check.text})"])
         outcome = _na_outcome(node, max_points, f"đơn vị khai báo không áp dụng: {declaration.justification} ({declaration.by})",
                               rule_text, expected)
-        outcome.refs = [f"Khai báo không áp dụng của {declaration.by}: {declaration.justification}"]
+        outcome.refs = [declared_ref]
         return outcome
     if node.applicable_if is not None:
         try:
@@ -80,6 +92,7 @@ def evaluate_leaf(node: Node, criteria: CriteriaSet, ctx: Context, max_points: f
         if not condition.value:
             outcome = _na_outcome(node, max_points, f"điều kiện áp dụng không thỏa ({condition.text})", rule_text, expected)
             outcome.observed = condition.observed
+            outcome.refs = [o.ref for o in condition.observed if o.ref]
             return outcome
     if (node.rule.kind == "survey" and criteria.when_survey_missing == "exclude"
             and not any(e.criterion == node.id for e in ctx.bundle.survey)
@@ -94,6 +107,7 @@ def evaluate_leaf(node: Node, criteria: CriteriaSet, ctx: Context, max_points: f
         if node.not_applicable is not None:
             outcome = _na_outcome(node, max_points, reason, rule_text, expected)
             outcome.observed = exc.observed
+            outcome.refs = [o.ref for o in exc.observed if o.ref]
             return outcome
         return Outcome(0, "data_error", rule_text, expected, "lỗi dữ liệu, chưa chấm được", exc.observed,
                        problems=[reason + "; cần bổ sung số liệu hoặc bộ chỉ số phải cho phép không áp dụng"])
@@ -116,9 +130,9 @@ def score_unit(loaded: LoadedCriteria, evidence: LoadedBundle) -> UnitResult:
         if node.is_leaf:
             max_points = leaf_max(node, level)
             outcome = evaluate_leaf(node, criteria, ctx, max_points)
-            points = round(min(max(outcome.points, 0.0), max_points), rnd)
+            points = round_half_up(min(max(outcome.points, 0.0), max_points), rnd)
             applicable_max = max_points if outcome.applicable else 0.0
-            lost = round(applicable_max - points, rnd)
+            lost = round_half_up(applicable_max - points, rnd)
             remediation = None
             if lost > EPS and outcome.status != "not_applicable":
                 remediation = RemediationTask(**build_task(node.id, node.title, area.id, node.remediation, outcome, lost,
@@ -141,14 +155,14 @@ def score_unit(loaded: LoadedCriteria, evidence: LoadedBundle) -> UnitResult:
             applicable_max += m
             applicable = applicable or a
             statuses += s
-        points, applicable_max = round(points, rnd), round(applicable_max, rnd)
-        full_max = round(sum(_subtree_max(child, level) for child in node.children), rnd)
+        points, applicable_max = round_half_up(points, rnd), round_half_up(applicable_max, rnd)
+        full_max = round_half_up(sum(_subtree_max(child, level) for child in node.children), rnd)
         status = _parent_status(points, applicable_max, statuses)
         results[position] = NodeResult(
             id=node.id, title=node.title, depth=depth, parent=parent, is_leaf=False, points=points,
             max_points=full_max, applicable=applicable, status=status, status_label=STATUS_LABELS[status],
-            explanation=Explanation(rule="Tổng điểm các tiêu chí thành phần", expected=f"{applicable_max:g} điểm",
-                                    branch=f"đạt {points:g}/{applicable_max:g} điểm áp dụng"))
+            explanation=Explanation(rule="Tổng điểm các tiêu chí thành phần", expected=f"{format_number(applicable_max)} điểm",
+                                    branch=f"đạt {format_number(points)}/{format_number(applicable_max)} điểm áp dụng"))
         return points, applicable_max, applicable, statuses
 
     total = applicable_total = 0.0
@@ -156,22 +170,26 @@ def score_unit(loaded: LoadedCriteria, evidence: LoadedBundle) -> UnitResult:
         p, m, _, _ = visit(item, 0, None, item)
         total += p
         applicable_total += m
-        areas.append(AreaResult(id=item.id, title=item.title, points=p, max_points=round(m, rnd),
-                                index_pct=round(p / m * 100, rnd) if m > EPS else None))
+        areas.append(AreaResult(id=item.id, title=item.title, points=p, max_points=round_half_up(m, rnd),
+                                index_pct=round_half_up(p / m * 100, rnd) if m > EPS else None))
 
     bonus, penalty, adjustments = _adjustments(criteria, ctx, rnd)
-    total = round(max(0.0, total + bonus - penalty), rnd)
+    total = round_half_up(max(0.0, total + bonus - penalty), rnd)
     denominator = applicable_total if criteria.index_basis == "applicable" else criteria.max_points
-    index = round(total / denominator * 100, rnd) if denominator > EPS else None
+    index = round_half_up(total / denominator * 100, rnd) if denominator > EPS else None
     band = next((b.label for b in criteria.bands if index is not None and b.contains(min(index, 100.0))), None)
+    name_warnings = _unknown_names(criteria, bundle) + _stray_entries(criteria, bundle)
+    penalty_warnings = [f"{a.id} {a.title}: {a.status_label} ({a.explanation.branch}); chưa xác định được có bị trừ điểm không"
+                        for a in adjustments if a.kind == "penalty" and a.status == "missing_evidence"]
     data_problems = (sum(1 for r in results if r.is_leaf and r.status == "data_error")
-                     + sum(1 for a in adjustments if a.status == "data_error") + len(evidence.warnings))
+                     + sum(1 for a in adjustments if a.status == "data_error") + len(evidence.warnings)
+                     + len(name_warnings) + len(penalty_warnings))
     return UnitResult(
         unit_id=bundle.unit.id, name=bundle.unit.name, level=level, evidence_file=evidence.file,
         evidence_hash=evidence.digest, as_of=format_date(bundle.as_of), points=total,
-        max_points=round(applicable_total, rnd), total_max_points=criteria.max_points, index_pct=index, band=band,
+        max_points=round_half_up(applicable_total, rnd), total_max_points=criteria.max_points, index_pct=index, band=band,
         bonus=bonus, penalty=penalty, data_problems=data_problems, areas=areas, nodes=results,
-        adjustments=adjustments, warnings=warnings + _stray_entries(criteria, bundle))
+        adjustments=adjustments, warnings=warnings + name_warnings + penalty_warnings)
 
 
 def _subtree_max(node: Node, level: str) -> float:
@@ -201,26 +219,42 @@ def _adjustments(criteria: CriteriaSet, ctx: Context, rnd: int) -> tuple[float, 
     out: list[AdjustmentResult] = []
     for adj in criteria.adjustments:
         outcome = evaluate_rule(adj.rule, adj.max_points, ctx, adj.id)
-        points = round(min(max(outcome.points, 0.0), adj.max_points), rnd) if outcome.status != "data_error" else 0.0
+        points = round_half_up(min(max(outcome.points, 0.0), adj.max_points), rnd) if outcome.status != "data_error" else 0.0
         status, branch = outcome.status, outcome.branch
+        cap = format_number(adj.max_points)
         if adj.kind == "bonus":
             bonus += points
+            rule, expected = f"Điểm thưởng (tối đa {cap} điểm): {outcome.rule}", f"được cộng tối đa {cap} điểm"
         else:
             penalty += points
+            rule, expected = f"Điểm trừ (tối đa {cap} điểm): {outcome.rule}", "không bị trừ điểm"
+            if adj.rule.kind == "pass_fail":
+                deducted = adj.max_points if adj.rule.points_pass is None else adj.rule.points_pass
+                rule = f"Bị trừ {format_number(deducted)} điểm khi {describe_condition(adj.rule.condition, ctx.labels)}"
             if status in ("pass", "partial", "fail"):
                 # For a penalty the rule holding is the bad outcome: deducted points read as "không đạt".
                 status = "fail" if points > 0 else "pass"
-                branch = f"bị trừ {points:g} điểm ({branch})" if points > 0 else "không bị trừ điểm"
+                branch = f"bị trừ {format_number(points)} điểm ({branch})" if points > 0 else "không bị trừ điểm"
         out.append(AdjustmentResult(
             id=adj.id, title=adj.title, kind=adj.kind, points=points, max_points=adj.max_points, status=status,
             status_label=STATUS_LABELS[status],
-            explanation=Explanation(rule=outcome.rule, expected=outcome.expected, observed=outcome.observed,
+            explanation=Explanation(rule=rule, expected=expected, observed=outcome.observed,
                                     branch=branch, problems=outcome.problems)))
     if criteria.bonus_cap is not None:
         bonus = min(bonus, criteria.bonus_cap)
     if criteria.penalty_cap is not None:
         penalty = min(penalty, criteria.penalty_cap)
-    return round(bonus, rnd), round(penalty, rnd), out
+    return round_half_up(bonus, rnd), round_half_up(penalty, rnd), out
+
+
+def _unknown_names(criteria: CriteriaSet, bundle) -> list[str]:
+    """Evidence names the set does not know: usually a typo, which would otherwise read as missing evidence."""
+    metrics = set(criteria.catalog.metrics) | set(criteria.catalog.facts) | set(BUILTIN_METRICS)
+    notes = [f"loại tài liệu '{kind}' không có trong bộ chỉ số {criteria.id} (kiểm tra chính tả); tài liệu không được dùng để chấm"
+             for kind in sorted({d.kind for d in bundle.documents} - set(criteria.catalog.documents))]
+    notes += [f"chỉ số '{name}' không có trong bộ chỉ số {criteria.id} (kiểm tra chính tả); số liệu không được dùng để chấm"
+              for name in sorted({m.name for m in bundle.metrics} - metrics)]
+    return notes
 
 
 def _stray_entries(criteria: CriteriaSet, bundle) -> list[str]:

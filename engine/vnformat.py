@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 NumberStyle = Literal["vi", "machine"]
@@ -93,3 +94,9 @@ def format_number(value: float, decimals: int = 2) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text.replace(",", "\u0001").replace(".", ",").replace("\u0001", ".")
+
+
+def round_half_up(value: float, decimals: int) -> float:
+    """Round as Excel's ROUND and an appraiser with a calculator do (0,125 → 0,13), not half-to-even."""
+    quantum = Decimal(1).scaleb(-decimals)
+    return float(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP))

@@ -30,11 +30,13 @@ from .criteria import (
     NotCondition, iter_nodes, leaf_max,
 )
 from .evidence import (
-    Bundle, Document, LoadedBundle, Metric, NotApplicable, Period, PlanTask, ScoreEntry, Unit, register_loader,
+    FIRST_YEAR, LAST_YEAR, Bundle, Document, LoadedBundle, Metric, NotApplicable, Period, PlanTask, ScoreEntry, Unit,
+    register_loader,
 )
 from .evidence_names import BUILTIN_METRICS
-from .problems import InputError, Problem
+from .problems import InputError, Problem, os_error_vi
 from .vnformat import FormatError, format_date, format_number, nfc, parse_date, parse_number
+from .yamlsource import pydantic_message
 
 TEMPLATE_VERSION = "1"
 
@@ -745,21 +747,20 @@ _EXCEL_FIRST, _EXCEL_LAST = 36526, 73415  # 01/01/2000 .. 31/12/2100 as Excel se
 
 
 def _to_date(value: Any) -> date:
-    """A real Excel date, an Excel serial number in a plausible range, or text dd/mm/yyyy."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
+    """A real Excel date, an Excel serial number in a plausible range, or text dd/mm/yyyy (years 1900–2100)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if float(value).is_integer() and _EXCEL_FIRST <= value <= _EXCEL_LAST:
             return from_excel(int(value)).date()
         raise FormatError(f"'{_shown(value)}' là số, không phải ngày; nhập theo dạng dd/mm/yyyy")
-    return parse_date(str(value))
+    when = value.date() if isinstance(value, datetime) else value if isinstance(value, date) else parse_date(str(value))
+    if not FIRST_YEAR <= when.year <= LAST_YEAR:
+        raise FormatError(f"năm của ngày {format_date(when)} phải từ {FIRST_YEAR} đến {LAST_YEAR}")
+    return when
 
 
 def _to_number(value: Any) -> float:
     if isinstance(value, bool):
-        raise FormatError(f"'{value}' không phải số")
+        raise FormatError(f"không phải số: {value}")
     if isinstance(value, (int, float)):
         return float(value)
     return parse_number(nfc(str(value)).strip(), "vi")
@@ -875,7 +876,7 @@ def load_workbook_bundle(path: Path) -> tuple[LoadedBundle | None, list[Problem]
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return None, [Problem(file=file, message=f"không đọc được tệp: {exc.strerror or exc}")]
+        return None, [Problem(file=file, message=f"không đọc được tệp: {os_error_vi(exc)}")]
     digest = hashlib.sha256(data).hexdigest()
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -913,7 +914,7 @@ def _read(wb, file: str, digest: str) -> tuple[LoadedBundle | None, list[Problem
                         plan_tasks=tasks, survey=survey, manual=manual, not_applicable=not_applicable, notes=notes)
     except ValidationError as exc:
         for err in exc.errors(include_url=False):
-            reader.problem(None, None, None, None, f"bộ minh chứng không hợp lệ: {err['msg']}")
+            reader.problem(None, None, None, None, f"bộ minh chứng không hợp lệ: {pydantic_message(err)}")
         return None, reader.problems
     before = len(reader.problems)
     _consistency(bundle, reader, doc_rows, metric_rows, task_rows)
@@ -963,7 +964,19 @@ def _read_unit(ws, reader: _Reader) -> tuple[Unit | None, Period | None, date | 
         return None, None, None, None
     aliases = [nfc(a).strip() for a in re.split(r"[;\n]", out.get("aliases") or "") if a.strip()]
     unit = Unit(id=out["id"], name=out["name"], level=out["level"], aliases=aliases)
-    period = Period(year=out["year"], start=out["start"], end=out["end"])
+    labels = {key: label for key, label, _ in UNIT_FIELDS}
+    try:
+        period = Period(year=out["year"], start=out["start"], end=out["end"])
+    except ValidationError as exc:
+        for err in exc.errors(include_url=False):
+            key = str(err["loc"][0]) if err["loc"] and err["loc"][0] in found else "year"
+            reader.problem(sheet, found[key][0], "B", found[key][1], f"{labels[key]}: {pydantic_message(err)}")
+        return None, None, None, None
+    if out["as_of"] < period.start:
+        reader.problem(sheet, found["as_of"][0], "B", found["as_of"][1],
+                       f"{labels['as_of']}: ngày chốt số liệu {format_date(out['as_of'])} trước ngày bắt đầu kỳ đánh giá "
+                       f"{format_date(period.start)}")
+        return None, None, None, None
     note_parts = [f"Người lập biểu: {out['preparer']}" if out.get("preparer") else None,
                   f"Điện thoại: {out['phone']}" if out.get("phone") else None, out.get("notes")]
     notes = "; ".join(p for p in note_parts if p) or None

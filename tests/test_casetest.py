@@ -263,7 +263,7 @@ cases:
     expect: {criteria: {"1.1": {points: 0}}}
 """)
     suite, _ = run_suite(folder / "cases" / "thu.cases.yaml")
-    assert "1.1: chưa kiểm thử giá trị sát ranh giới 70% thuộc mức 'từ 0% dưới 70%' (cách không quá 5)" in suite.coverage_gaps
+    assert "1.1: chưa kiểm thử giá trị sát ranh giới 70% thuộc mức 'từ 0% đến dưới 70%' (cách không quá 5)" in suite.coverage_gaps
 
 
 def test_case_files_are_not_modified(folder):

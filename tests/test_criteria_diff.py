@@ -107,7 +107,7 @@ def test_added_removed_changed_and_area_effects(sets):
     changes = {i.id: {c.field: (c.old, c.new) for c in i.changes} for i in diff.changed}
     assert changes["1.1"]["title"] == ("Kế hoạch", "Ban hành kế hoạch")
     assert changes["1.1"]["rule.deadline"] == ("ngày 31/12 năm trước năm đánh giá", "ngày 10/01 năm đánh giá")
-    assert changes["1.2"]["rule.tiers"] == ("trên 90% đến 100% → 4; từ 0% đến 90% → 0", "từ 80% đến 100% → 4; từ 0% dưới 80% → 0")
+    assert changes["1.2"]["rule.tiers"] == ("trên 90% đến 100% → 4; từ 0% đến 90% → 0", "từ 80% đến 100% → 4; từ 0% đến dưới 80% → 0")
     assert changes["2"]["max_points"] == ("4", "3")
     assert "1" not in changes, "area 1 keeps its maximum and title"
     assert [(a.id, a.old_max, a.new_max, a.delta) for a in diff.areas] == [

@@ -208,7 +208,7 @@ def test_unknown_remediation_placeholder(tmp_path):
     text = edit("        rule: {kind: pass_fail, condition: {fact: co_a}}\n",
                 "        rule: {kind: pass_fail, condition: {fact: co_a}}\n        remediation: {task: 'Làm {viec} ngay'}\n")
     problem = only(tmp_path, text)
-    assert problem.path == "items[0].children[2].remediation"
+    assert problem.path == "items[0].children[2].remediation.task"
     assert problem.message.startswith("biến '{viec}' không tồn tại; dùng được: {unit}, {criterion}")
 
 

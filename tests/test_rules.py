@@ -168,7 +168,7 @@ def test_timeliness_missing_after_deadline_gives_missing_points_and_missing_evid
 
 
 def test_timeliness_missing_on_the_deadline_day_is_missing():
-    rule = {**PLAN_ON_TIME, "deadline": {"day": 29, "month": 2}}
+    rule = {**PLAN_ON_TIME, "deadline": {"date": "29/02/2024"}}
     assert leaf(rule, plan_bundle(None, as_of="29/02/2024"), max_points=1).status == "missing_evidence"
 
 
@@ -270,7 +270,7 @@ def test_documents_one_missing_is_missing_evidence():
 def test_documents_some_not_due_is_not_due():
     result = reports(q3=None, as_of="30/06/2024")
     assert (result.points, result.status) == (0, "not_due")
-    assert result.explanation.branch == "các văn bản đến hạn đều đúng hạn; còn văn bản chưa đến hạn"
+    assert result.explanation.branch == "các văn bản đã đến hạn đều đúng hạn; còn văn bản chưa đến hạn"
 
 
 def test_documents_missing_beats_not_due():

@@ -135,11 +135,20 @@ def _distinct(values) -> list[str]:
 def province_plan(run: RunResult) -> Plan:
     """One task per criterion that lost points anywhere, naming every unit with that gap and its points."""
     tasks = []
-    for criterion, items in _gaps(run).items():
+    groups = []
+    for criterion, all_items in _gaps(run).items():
+        # Units whose gap is a data error need their data fixed, not the target chased: a task of their own.
+        data_errors = [(u, n) for u, n in all_items if n.status == "data_error"]
+        others = [(u, n) for u, n in all_items if n.status != "data_error"]
+        groups += [(criterion, items) for items in (others, data_errors) if items]
+    for criterion, items in groups:
         first_unit, first = items[0]
         texts = _distinct(_general(n.remediation.task, u) for u, n in items)
         if len(texts) == 1:
             task = texts[0]
+        elif first.status == "data_error":
+            task = (f"Rà soát, đối chiếu và sửa số liệu của tiêu chí {criterion} ({first.title}) tại các đơn vị có số liệu "
+                    "mâu thuẫn (chi tiết trong giải trình của từng đơn vị)")
         else:
             expected = first.explanation.expected if first.explanation else ""
             task = (f"Chỉ đạo, đôn đốc các đơn vị khắc phục tiêu chí {criterion} ({first.title})"
