@@ -95,7 +95,7 @@ def evaluate_leaf(node: Node, criteria: CriteriaSet, ctx: Context, max_points: f
             outcome.refs = [o.ref for o in condition.observed if o.ref]
             return outcome
     if (node.rule.kind == "survey" and criteria.when_survey_missing == "exclude"
-            and not any(e.criterion == node.id for e in ctx.bundle.survey)
+            and not ctx.bundle.survey  # a survey run for some criteria but not this one is missing evidence
             and not any(e.criterion == node.id for e in ctx.bundle.manual)):
         return Outcome(0, "not_applicable", rule_text, expected,
                        "chưa có kết quả điều tra xã hội học → loại khỏi điểm tối đa (bộ chỉ số quy định quy đổi khi chưa điều tra)",

@@ -226,7 +226,7 @@ def complete_result(loaded, complete: Path):
     ("7.1.2", 0.5, "partial"),         # 525 / 2100 = 25% × 2
     ("7.2.1", 4, "pass"),              # 190 / 200 = 95%, "từ 95%" includes 95
     ("8.1.1", 12, "partial"),          # imported survey points
-    ("8.2.1", 0, "not_applicable"),    # survey not run: excluded (when_survey_missing: exclude)
+    ("8.2.1", 0, "missing_evidence"),  # survey imported for 8.1.1 only: 8.2.1 is missing, not silently excluded
 ])
 def test_filled_workbook_scores(complete_result, criterion: str, points: float, status: str) -> None:
     result = nodes(complete_result)[criterion]
