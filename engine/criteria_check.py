@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Iterator
@@ -233,7 +234,36 @@ def _intervals_problems(items: list[Tier] | list[Band], low: float, high: float 
 def tier_coverage_problems(rule: TiersRule, doc: YamlDoc, rule_loc: Loc) -> list[Problem]:
     low, high = rule.effective_domain()
     unit = "%" if rule.value.is_percent else ""
-    return _intervals_problems(rule.tiers, low, high, doc, rule_loc + ("tiers",), "các mức (tiers)", unit)
+    problems = _intervals_problems(rule.tiers, low, high, doc, rule_loc + ("tiers",), "các mức (tiers)", unit)
+    for index, tier in enumerate(rule.tiers):
+        problems += _label_problems(tier, doc, rule_loc + ("tiers", index))
+    return problems
+
+
+_LABEL_START = re.compile(r"^\s*(trên|từ)\s+(\d+(?:[.,]\d+)?)")
+_LABEL_END = re.compile(r"(đến dưới|dưới|đến)\s+(\d+(?:[.,]\d+)?)\s*%?\s*$")
+
+
+def _label_problems(tier: Tier, doc: YamlDoc, loc: Loc) -> list[Problem]:
+    """A label copied from the official text ("trên 90%") must say what the bounds do, or explanations mislead."""
+    if not tier.label:
+        return []
+    problems = []
+    start = _LABEL_START.match(tier.label)
+    if start:
+        number = float(start.group(2).replace(",", "."))
+        strict = start.group(1) == "trên"
+        if tier.min != number or tier.min_inclusive == strict:
+            problems.append(doc.problem(loc + ("label",), f"nhãn '{tier.label}' không khớp cận dưới: cần min: {number:g}, "
+                                                          f"min_inclusive: {'false' if strict else 'true'}", tier.label))
+    end = _LABEL_END.search(tier.label)
+    if end:
+        number = float(end.group(2).replace(",", "."))
+        inclusive = end.group(1) == "đến"
+        if tier.max != number or tier.max_inclusive != inclusive:
+            problems.append(doc.problem(loc + ("label",), f"nhãn '{tier.label}' không khớp cận trên: cần max: {number:g}, "
+                                                          f"max_inclusive: {'true' if inclusive else 'false'}", tier.label))
+    return problems
 
 
 def _bands_problems(bands: list[Band], doc: YamlDoc) -> list[Problem]:

@@ -461,3 +461,16 @@ def test_cli_validate_valid_files(tmp_path):
     result = CliRunner().invoke(app, ["validate", str(path), str(SAMPLE_CRITERIA)])
     assert result.exit_code == 0
     assert "Hợp lệ: 2 bộ chỉ số." in result.output
+
+
+def test_a_tier_label_must_say_what_its_bounds_do(tmp_path):
+    """'trên 90%' with an inclusive 90 would explain exactly 90% as 'trên 90%': the label is checked."""
+    text = SAMPLE_CRITERIA.read_text(encoding="utf-8").replace(
+        "- {min: 90, min_inclusive: false, max: 100, max_inclusive: true, points: 2, label: trên 90%}",
+        "- {min: 90, max: 100, max_inclusive: true, points: 2, label: trên 90%}")
+    path = tmp_path / "xa.yaml"
+    path.write_text(text, encoding="utf-8")
+    _, problems = check_criteria_file(path)
+    [problem] = [p for p in problems if "nhãn" in p.message]
+    assert problem.message == "nhãn 'trên 90%' không khớp cận dưới: cần min: 90, min_inclusive: false"
+    assert problem.path.endswith("tiers[0].label") and problem.value == "trên 90%" and problem.line is not None
