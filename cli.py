@@ -20,7 +20,7 @@ from engine.evidence import read_bundles
 from engine.output import explain_text, gaps_table, lost_points, ranking_table, to_csv, to_json, write_atomic
 from engine.problems import InputError, Problem
 from engine.results import RunResult
-from engine.scoring import score_run, set_levels
+from engine.scoring import level_problems, score_run
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_CRITERIA = ROOT / "criteria" / "xa-2024.yaml"
@@ -69,13 +69,7 @@ def _run(criteria: Path, evidence: list[Path], as_json: bool = False, show_progr
     bundles, evidence_problems = read_bundles(evidence)
     problems += evidence_problems
     if loaded is not None:
-        levels = set_levels(loaded.criteria)
-        mismatched = [b for b in bundles if b.bundle.unit.level not in levels]
-        if mismatched:
-            try:
-                score_run(loaded, mismatched, criteria)
-            except InputError as exc:
-                problems += exc.problems
+        problems += level_problems(loaded, bundles)
     if problems:
         _fail(problems, as_json)
     bundles = [_relative(b) for b in bundles]

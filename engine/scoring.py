@@ -295,12 +295,17 @@ def rank_units(units: list[UnitResult]) -> list[UnitResult]:
     return ranked
 
 
+def level_problems(loaded: LoadedCriteria, bundles: list[LoadedBundle]) -> list[Problem]:
+    """Units whose level the set does not cover: scoring them would use the wrong maxima."""
+    levels = set_levels(loaded.criteria)
+    return [Problem(file=b.file, path="unit.level", value=b.bundle.unit.level,
+                    message=f"cấp đơn vị '{b.bundle.unit.level}' không dùng được bộ chỉ số cấp {', '.join(sorted(levels))}")
+            for b in bundles if b.bundle.unit.level not in levels]
+
+
 def score_run(loaded: LoadedCriteria, bundles: list[LoadedBundle], file: Path | str, progress=None) -> RunResult:
     """Score every unit and rank them; `progress` (if given) is called after each unit."""
-    levels = set_levels(loaded.criteria)
-    problems = [Problem(file=b.file, path="unit.level", value=b.bundle.unit.level,
-                        message=f"cấp đơn vị '{b.bundle.unit.level}' không dùng được bộ chỉ số cấp {', '.join(sorted(levels))}")
-                for b in bundles if b.bundle.unit.level not in levels]
+    problems = level_problems(loaded, bundles)
     if problems:
         raise InputError(problems)
     units = []
