@@ -1,0 +1,70 @@
+"""Regenerate the golden outputs of the bundled sample: `python tests/golden/regen.py`.
+
+Run it only when an output is meant to change, and say why in the commit; tests/test_golden.py
+compares every command's bytes with these files.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent / "files"
+
+SAMPLE = ["evidence/vung-tau-2024"]
+CITY = ["evidence/thanh-pho-vung-tau", "--criteria", "criteria/huyen-2024.yaml"]
+
+# (output file, command arguments after `parindex`; OUT stands for the output path, None means stdout)
+COMMANDS: list[tuple[str, list[str]]] = [
+    ("score.json", ["score", *SAMPLE, "--format", "json", "--output", "OUT"]),
+    ("score.csv", ["score", *SAMPLE, "--format", "csv", "--output", "OUT"]),
+    ("city.json", ["score", *CITY, "--format", "json", "--output", "OUT"]),
+    ("report.xlsx", ["report", *SAMPLE, "--format", "xlsx", "--output", "OUT"]),
+    ("report.docx", ["report", *SAMPLE, "--format", "docx", "--output", "OUT"]),
+    ("report.md", ["report", *SAMPLE, "--format", "md", "--output", "OUT"]),
+    ("report.html", ["report", *SAMPLE, "--format", "html", "--output", "OUT"]),
+    ("plan.xlsx", ["plan", *SAMPLE, "--format", "xlsx", "--output", "OUT"]),
+    ("plan.docx", ["plan", *SAMPLE, "--format", "docx", "--output", "OUT"]),
+    ("plan.md", ["plan", *SAMPLE, "--format", "md", "--output", "OUT"]),
+    ("province-plan.xlsx", ["plan", *SAMPLE, "--province", "--format", "xlsx", "--output", "OUT"]),
+    ("province-plan.docx", ["plan", *SAMPLE, "--province", "--format", "docx", "--output", "OUT"]),
+    ("province-plan.md", ["plan", *SAMPLE, "--province", "--format", "md", "--output", "OUT"]),
+    ("template.xlsx", ["template", "--unit", "phuong-1", "--name", "UBND Phường 1", "--output", "OUT"]),
+    ("gaps-phuong-8.txt", ["gaps", "phuong-8", "--evidence", *SAMPLE]),
+    ("explain-phuong-8-3.txt", ["explain", "phuong-8", "3", "--evidence", *SAMPLE]),
+    ("city-report.md", ["report", *CITY, "--format", "md", "--output", "OUT"]),
+]
+
+
+def produce(target: Path) -> dict[str, bytes]:
+    """Run every command from the repository root (paths in outputs are relative to it); return name -> bytes."""
+    target.mkdir(parents=True, exist_ok=True)
+    outputs: dict[str, bytes] = {}
+    for name, args in COMMANDS:
+        out = target / name
+        argv = [str(out) if a == "OUT" else a for a in args]
+        proc = subprocess.run([sys.executable, "-c", "import cli; cli.app()", *argv], cwd=ROOT, capture_output=True,
+                              env={"COLUMNS": "160", "PATH": "/usr/bin:/bin", "PYTHONHASHSEED": "0",
+                                   "PYTHONPATH": str(ROOT), "TERM": "dumb", "NO_COLOR": "1"})
+        if proc.returncode not in (0, 1):
+            raise RuntimeError(f"{name}: exit {proc.returncode}\n{proc.stderr.decode()}")
+        outputs[name] = out.read_bytes() if "OUT" in args else proc.stdout
+    return outputs
+
+
+def main() -> None:
+    if HERE.exists():
+        shutil.rmtree(HERE)
+    HERE.mkdir(parents=True)
+    work = HERE.parent / ".regen"
+    for name, data in produce(work).items():
+        (HERE / name).write_bytes(data)
+    shutil.rmtree(work)
+    print(f"{len(COMMANDS)} golden files in {HERE}")
+
+
+if __name__ == "__main__":
+    main()
