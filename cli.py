@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
 from enum import Enum
@@ -14,13 +13,8 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-from engine.criteria import criteria_json_schema
-from engine.criteria_check import check_criteria_file, load_criteria
-from engine.evidence import read_bundles
-from engine.output import explain_text, gaps_table, lost_points, ranking_table, to_csv, to_json, write_atomic
-from engine.problems import InputError, Problem
-from engine.results import RunResult
-from engine.scoring import level_problems, score_run
+from engine import api
+from engine.api import InputError, Problem, RunResult
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_CRITERIA = ROOT / "criteria" / "xa-2024.yaml"
@@ -39,14 +33,6 @@ class Format(str, Enum):
     csv = "csv"
 
 
-def _display_path(path: Path) -> str:
-    """Paths in results are relative to the working folder when possible, so runs are reproducible."""
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
-
-
 def _fail(problems: list[Problem], as_json: bool = False) -> None:
     if as_json:
         print(json.dumps({"problems": [p.model_dump(mode="json") for p in problems]}, ensure_ascii=False, indent=2))
@@ -58,27 +44,15 @@ def _fail(problems: list[Problem], as_json: bool = False) -> None:
 
 
 def _run(criteria: Path, evidence: list[Path], as_json: bool = False, show_progress: bool = False) -> RunResult:
-    """Load the set and every bundle, report the problems of all of them in one pass, then score.
-
-    Problems name files as the user gave them; bundle paths become relative only for the results.
-    """
-    loaded, criteria_problems = check_criteria_file(criteria)
-    problems = [p for p in criteria_problems if p.severity == "error"]
-    if loaded is None and not problems:
-        problems = criteria_problems
-    bundles, evidence_problems = read_bundles(evidence)
-    problems += evidence_problems
-    if loaded is not None:
-        problems += level_problems(loaded, bundles)
-    if problems:
-        _fail(problems, as_json)
-    bundles = [_relative(b) for b in bundles]
+    """Score through the api; every input problem of every file ends the command with exit 2."""
     try:
-        if show_progress and len(bundles) > 1:
-            with Progress(console=err_console, transient=True) as progress:
-                task = progress.add_task("Đang chấm điểm", total=len(bundles))
-                return score_run(loaded, bundles, criteria, lambda: progress.advance(task))
-        return score_run(loaded, bundles, criteria)
+        if show_progress:
+            with Progress(console=err_console, transient=True) as bar:
+                def progress(total: int):
+                    task = bar.add_task("Đang chấm điểm", total=total, visible=total > 1)
+                    return lambda: bar.advance(task)
+                return api.score_files(criteria, evidence, progress)
+        return api.score_files(criteria, evidence)
     except InputError as exc:
         _fail(exc.problems, as_json)
         raise
@@ -87,7 +61,7 @@ def _run(criteria: Path, evidence: list[Path], as_json: bool = False, show_progr
 def _write(path: Path, data: bytes | str, as_json: bool = False) -> None:
     """Every file the CLI writes: a folder or permission problem is exit 2 with a Vietnamese message, not a traceback."""
     try:
-        write_atomic(path, data)
+        api.write_output(path, data)
     except InputError as exc:
         _fail(exc.problems, as_json)
 
@@ -107,16 +81,6 @@ def _template_argument_problems(unit: str, year: int | None) -> list[Problem]:
     return problems
 
 
-def _relative(bundle):
-    bundle.file = _display_path(Path(bundle.file))
-    return bundle
-
-
-def _exit_code(run: RunResult, units=None) -> int:
-    """1 when any unit shown has data problems (it is still scored), else 0."""
-    return 1 if any(u.data_problems for u in (run.units if units is None else units)) else 0
-
-
 CriteriaOpt = typer.Option(DEFAULT_CRITERIA, "--criteria", "-c", help="Tệp bộ chỉ số YAML")
 
 
@@ -130,25 +94,25 @@ def score(
     """Chấm điểm một hoặc nhiều đơn vị và xếp hạng."""
     run = _run(criteria, evidence or [DEFAULT_EVIDENCE], format == Format.json, show_progress=True)
     if format == Format.json:
-        text = to_json(run)
+        text = api.as_json(run)
     elif format == Format.csv:
-        text = to_csv(run)
+        text = api.as_csv(run)
     else:
-        console.print(ranking_table(run))
+        console.print(api.ranking(run))
         json_path = output or DEFAULT_OUT / f"{run.criteria_set.id}.json"
-        _write(json_path, to_json(run))
+        _write(json_path, api.as_json(run))
         problems = sum(u.data_problems for u in run.units)
         console.print(f"Kết quả chi tiết (JSON): {json_path}")
         if problems:
             console.print(f"[yellow]Có {problems} lỗi dữ liệu ở "
                           f"{sum(1 for u in run.units if u.data_problems)} đơn vị; xem 'parindex gaps' để biết chi tiết.[/]")
-        raise typer.Exit(_exit_code(run))
+        raise typer.Exit(api.exit_code(run))
     if output:
         _write(output, text, format == Format.json)
         err_console.print(f"Đã ghi {output}")
     else:
         sys.stdout.write(text)
-    raise typer.Exit(_exit_code(run))
+    raise typer.Exit(api.exit_code(run))
 
 
 @app.command()
@@ -160,15 +124,13 @@ def explain(
 ) -> None:
     """Giải trình cách chấm một tiêu chí của một đơn vị."""
     run = _run(criteria, evidence or [DEFAULT_EVIDENCE])
-    result = run.unit(unit)
-    if result is None:
-        _fail([Problem(file="(tham số)", value=unit, message="không có đơn vị này trong minh chứng; có: "
-                       + ", ".join(u.unit_id for u in run.units))])
-    text = explain_text(result, criterion)
-    if text is None:
-        _fail([Problem(file=run.criteria_set.file, value=criterion, message="không có tiêu chí này trong bộ chỉ số")])
+    try:
+        text = api.explain(run, unit, criterion)
+    except InputError as exc:
+        _fail(exc.problems)
+        raise
     console.print(text, markup=False, highlight=False)
-    raise typer.Exit(_exit_code(run, [result]))
+    raise typer.Exit(api.exit_code(run, [run.unit(unit)]))
 
 
 @app.command()
@@ -179,20 +141,19 @@ def gaps(
 ) -> None:
     """Liệt kê điểm bị mất (lớn nhất trước), lý do, minh chứng còn thiếu và nhiệm vụ khắc phục."""
     run = _run(criteria, evidence or [DEFAULT_EVIDENCE])
-    units = run.units
-    if unit is not None:
-        units = [u for u in units if u.unit_id == unit]
-        if not units:
-            _fail([Problem(file="(tham số)", value=unit, message="không có đơn vị này trong minh chứng; có: "
-                           + ", ".join(u.unit_id for u in run.units))])
-    for result in units:
-        if lost_points(result):
-            console.print(gaps_table(result))
+    try:
+        shown = api.gaps(run, unit)
+    except InputError as exc:
+        _fail(exc.problems)
+        raise
+    for result, table in shown:
+        if table is not None:
+            console.print(table)
         else:
             console.print(f"{result.name}: không mất điểm nào.")
         for warning in result.warnings:
             console.print(f"[yellow]Cảnh báo:[/] {warning}", highlight=False)
-    raise typer.Exit(_exit_code(run, units))
+    raise typer.Exit(api.exit_code(run, [result for result, _ in shown]))
 
 
 @app.command()
@@ -201,9 +162,7 @@ def validate(
     format: Format = typer.Option(Format.table, "--format", "-f", help="table | json"),
 ) -> None:
     """Kiểm tra bộ chỉ số: lỗi định dạng và lỗi ý nghĩa, tất cả trong một lần."""
-    problems: list[Problem] = []
-    for path in criteria:
-        problems += check_criteria_file(path)[1]
+    problems = api.validate(criteria)
     errors = [p for p in problems if p.severity == "error"]
     if format == Format.json:
         print(json.dumps({"problems": [p.model_dump(mode="json") for p in problems]}, ensure_ascii=False, indent=2))
@@ -223,7 +182,7 @@ def validate(
 @app.command()
 def schema(output: Optional[Path] = typer.Option(None, "--output", "-o", help="Tệp JSON Schema")) -> None:
     """Xuất JSON Schema của định dạng bộ chỉ số (để trình soạn thảo kiểm tra YAML khi gõ)."""
-    text = json.dumps(criteria_json_schema(), ensure_ascii=False, indent=2) + "\n"
+    text = api.schema()
     if output:
         _write(output, text)
     else:
@@ -240,22 +199,13 @@ def template(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Tệp .xlsx; mặc định out/<bộ chỉ số>-<đơn vị>.xlsx"),
 ) -> None:
     """Tạo biểu mẫu Excel minh chứng cho một đơn vị từ bộ chỉ số (đơn vị điền rồi chấm bằng 'parindex score')."""
-    from engine.workbook import build_template
-
-    problems = _template_argument_problems(unit, year)
     try:
-        loaded = load_criteria(criteria)
-    except InputError as exc:
-        _fail(problems + exc.problems)
-        raise
-    if problems:
-        _fail(problems)
-    try:
-        data = build_template(loaded.criteria, unit, name=name, level=level, year=year, criteria_digest=loaded.digest)
+        set_id, data = api.template(criteria, unit, name=name, level=level, year=year,
+                                    problems=_template_argument_problems(unit, year))
     except InputError as exc:
         _fail(exc.problems)
         raise
-    path = output or DEFAULT_OUT / f"{loaded.criteria.id}-{unit}.xlsx"
+    path = output or DEFAULT_OUT / f"{set_id}-{unit}.xlsx"
     _write(path, data)
     console.print(f"Đã tạo biểu mẫu minh chứng: {path}", markup=False, highlight=False)
 
@@ -282,14 +232,12 @@ def report(
                                           help="Tệp kết quả; mặc định out/<mã bộ chỉ số>-bang-diem.<định dạng>"),
 ) -> None:
     """Bảng tự đánh giá, chấm điểm (Excel, Word, Markdown) kèm bảng tổng hợp, hoặc báo cáo HTML."""
-    from engine.reports import report_document
-
     run = _run(criteria, evidence or [DEFAULT_EVIDENCE], show_progress=True)
     path = output or DEFAULT_OUT / f"{run.criteria_set.id}-bang-diem.{format.value}"
-    _write(path, report_document(run, format.value, load_criteria(criteria).criteria.bands))
+    _write(path, api.report(run, format.value))
     console.print(f"Đã ghi {'báo cáo' if format == ReportFormat.html else 'bảng điểm'} của {len(run.units)} đơn vị: {path}",
                   markup=False, highlight=False)
-    raise typer.Exit(_exit_code(run))
+    raise typer.Exit(api.exit_code(run))
 
 
 @app.command()
@@ -302,15 +250,13 @@ def plan(
                                           help="Tệp kết quả; mặc định out/<mã bộ chỉ số>-ke-hoach-khac-phuc.<định dạng>"),
 ) -> None:
     """Kế hoạch khắc phục các tiêu chí chưa đạt điểm tối đa (theo mẫu phụ lục kế hoạch CCHC)."""
-    from engine.reports import plan_document
-
     run = _run(criteria, evidence or [DEFAULT_EVIDENCE], show_progress=True)
     suffix = "-tinh" if province else ""
     path = output or DEFAULT_OUT / f"{run.criteria_set.id}-ke-hoach-khac-phuc{suffix}.{format.value}"
-    _write(path, plan_document(run, format.value, province, load_criteria(criteria).criteria.bands))
+    _write(path, api.plan(run, format.value, province))
     what = "kế hoạch khắc phục chung" if province else "kế hoạch khắc phục"
     console.print(f"Đã ghi {what} của {len(run.units)} đơn vị: {path}", markup=False, highlight=False)
-    raise typer.Exit(_exit_code(run))
+    raise typer.Exit(api.exit_code(run))
 
 
 class TextOrJson(str, Enum):
@@ -329,13 +275,12 @@ def criteria_show(
     resolved: bool = typer.Option(False, "--resolved", help="In bộ chỉ số đã ghép dạng YAML, ghi nguồn tệp:dòng từng mục"),
 ) -> None:
     """Xem cây tiêu chí của bộ chỉ số, hoặc bản đã ghép (--resolved) kèm nguồn từng mục và mã băm."""
-    from engine.tailoring import render_outline, render_resolved
-
     try:
-        loaded = load_criteria(file)
+        text = api.criteria_outline(file, resolved)
     except InputError as exc:
         _fail(exc.problems)
-    sys.stdout.write(render_resolved(loaded) if resolved else render_outline(loaded))
+        raise
+    sys.stdout.write(text)
 
 
 @criteria_app.command("diff")
@@ -345,19 +290,12 @@ def criteria_diff(
     format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="text | json"),
 ) -> None:
     """So sánh hai bộ chỉ số: tiêu chí thêm, bỏ, thay đổi và ảnh hưởng đến điểm tối đa từng lĩnh vực."""
-    from engine.criteria_diff import diff_criteria, diff_json, diff_text
-
-    problems: list[Problem] = []
-    loaded = []
-    for path in (old, new):
-        try:
-            loaded.append(load_criteria(path))
-        except InputError as exc:
-            problems += exc.problems
-    if problems:
-        _fail(problems, format == TextOrJson.json)
-    diff = diff_criteria(loaded[0], loaded[1], _display_path(old), _display_path(new))
-    sys.stdout.write(diff_json(diff) if format == TextOrJson.json else diff_text(diff))
+    try:
+        text = api.criteria_diff(old, new, format == TextOrJson.json)
+    except InputError as exc:
+        _fail(exc.problems, format == TextOrJson.json)
+        raise
+    sys.stdout.write(text)
 
 
 @app.command("test")
@@ -367,13 +305,11 @@ def test_cases(
     format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="text | json"),
 ) -> None:
     """Chạy các trường hợp kiểm thử của bộ chỉ số (cases/<mã bộ chỉ số>.cases.yaml). Exit 0 đạt, 1 có trường hợp sai, 2 đầu vào lỗi."""
-    from engine.casetest import format_report, run_tests
-
-    report = run_tests(path)
+    report = api.run_cases(path)
     if format == TextOrJson.json:
         print(json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2))
     else:
-        sys.stdout.write(format_report(report, coverage))
+        sys.stdout.write(api.cases_text(report, coverage))
     if report.problems:
         _fail(report.problems, format == TextOrJson.json)
     raise typer.Exit(report.exit_code)

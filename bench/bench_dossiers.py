@@ -45,7 +45,7 @@ def worker(step: str, csv_path: Path) -> dict[str, float | int]:
     sys.path.insert(0, str(ROOT))
     import pandas as pd
 
-    from engine.dossiers import aggregate_dossiers, csv_read_arguments, load_mapping
+    from engine.load.dossiers import aggregate_dossiers, csv_read_arguments, load_mapping
 
     mapping = load_mapping(MAPPING)
     aliases = json.loads(csv_path.with_suffix(".units.json").read_text(encoding="utf-8"))

@@ -6,18 +6,19 @@ under 500 MB peak. Run: python3 bench/bench_scoring.py [N]
 
 from __future__ import annotations
 
+import resource
 import sys
 import time
-import resource
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine.criteria_check import load_criteria  # noqa: E402
-from engine.evidence import LoadedBundle, load_bundles  # noqa: E402
-from engine.output import to_json  # noqa: E402
-from engine.scoring import score_run  # noqa: E402
+from engine.load.criteria import load_criteria
+from engine.load.evidence import load_bundles
+from engine.model.evidence import LoadedBundle
+from engine.render.data import to_json
+from engine.score.run import score_run
 
 
 def main(count: int = 200) -> None:

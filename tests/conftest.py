@@ -8,17 +8,18 @@ the evaluator and the properties).
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 
 import pytest
 import yaml
 
-from engine.criteria import CriteriaSet
-from engine.criteria_check import LoadedCriteria, meaning_problems
-from engine.evidence import Bundle, LoadedBundle
-from engine.results import NodeResult, UnitResult
-from engine.scoring import score_unit
-from engine.yamlsource import YamlDoc
+from engine.core.yamlsource import YamlDoc
+from engine.load.meaning import meaning_problems
+from engine.model.criteria import CriteriaSet, LoadedCriteria
+from engine.model.evidence import Bundle, LoadedBundle
+from engine.model.results import NodeResult, UnitResult
+from engine.score.unit import score_unit
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CRITERIA = ROOT / "criteria" / "xa-2024.yaml"
@@ -119,8 +120,21 @@ def leaf(rule: dict, bundle: dict | None = None, **criteria_kwargs) -> NodeResul
 @pytest.fixture(scope="session")
 def sample_run():
     """The bundled sample: 17 wards against xa-2024."""
-    from engine.criteria_check import load_criteria
-    from engine.evidence import load_bundles
-    from engine.scoring import score_run
+    from engine.load.criteria import load_criteria
+    from engine.load.evidence import load_bundles
+    from engine.score.run import score_run
 
     return score_run(load_criteria(SAMPLE_CRITERIA), load_bundles([SAMPLE_EVIDENCE]), SAMPLE_CRITERIA)
+
+
+SEEDS = ROOT.parent / "shared" / "seeds"
+
+
+def require_seeds() -> Path:
+    """The real seed documents beside the repository; under CI (env CI set) their absence fails, never skips."""
+    if not SEEDS.is_dir():
+        message = f"seed folder {SEEDS} is absent (shared/ must sit next to the repository)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return SEEDS

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from engine.casetest import find_suites, format_report, run_suite, run_tests
+from engine.authoring.cases import find_suites, format_report, run_suite, run_tests
 
 SET = """\
 id: thu

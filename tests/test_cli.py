@@ -9,13 +9,13 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLE_CRITERIA, SAMPLE_EVIDENCE
 from rich.console import Console
 from typer.testing import CliRunner
 
 import cli
 from cli import app
-from conftest import SAMPLE_CRITERIA, SAMPLE_EVIDENCE
-from engine.criteria import criteria_json_schema
+from engine.model.criteria import criteria_json_schema
 
 WARDS = ["UBND Phường 1", "UBND Phường 2", "UBND Phường 3", "UBND Phường 4", "UBND Phường 5", "UBND Phường 7",
          "UBND Phường 8", "UBND Phường 9", "UBND Phường 10", "UBND Phường 11", "UBND Phường 12", "UBND Phường Thắng Nhất",

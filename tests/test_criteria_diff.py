@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from engine.criteria_check import load_criteria
-from engine.criteria_diff import diff_criteria, diff_json, diff_text
+from engine.authoring.diff import diff_criteria, diff_json, diff_text
+from engine.load.criteria import load_criteria
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLE_CRITERIA
 from typer.testing import CliRunner
 
 from cli import app
-from conftest import SAMPLE_CRITERIA
-from engine.criteria_check import check_criteria_file, load_criteria
-from engine.problems import InputError
+from engine.core.problems import InputError
+from engine.load.criteria import check_criteria_file, load_criteria
 
 BASE = """\
 id: thu-2024

@@ -6,11 +6,10 @@ import unicodedata
 from datetime import date
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 from pydantic import ValidationError
 
-from engine.deadlines import Deadline, parse_deadline, vietnamese_label
+from engine.load.deadlines import Deadline, parse_deadline, vietnamese_label
 
 YEAR = 2025
 

@@ -11,22 +11,21 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
-from engine.dossiers import (
-    METRIC_NAMES,
+from engine.core.problems import InputError
+from engine.load.dossiers import (
     MAX_LISTED_ROWS,
+    METRIC_NAMES,
     DossierMapping,
     aggregate_dossiers,
     aggregation_to_metrics_rows,
     csv_read_arguments,
     load_mapping,
 )
-from engine.problems import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
-MAPPING_PATH = ROOT / "engine" / "mappings" / "motcua_tinh.yaml"
+MAPPING_PATH = ROOT / "engine" / "load" / "mappings" / "motcua_tinh.yaml"
 HEADERS = ["Mã hồ sơ", "Đơn vị", "Ngày tiếp nhận", "Ngày hẹn trả", "Ngày trả kết quả", "Trạng thái",
            "Số hóa kết quả", "Nộp trực tuyến", "Thanh toán trực tuyến"]
 ALIASES = {

@@ -7,10 +7,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
 from conftest import SAMPLE_EVIDENCE
-from engine.evidence import load_bundle, load_bundles
-from engine.problems import InputError
+
+from engine.core.problems import InputError
+from engine.load.bundles import load_bundle
+from engine.load.evidence import load_bundles
 
 GOOD = """\
 unit: {id: phuong-a, name: UBND Phường A, level: xa}
@@ -285,7 +286,7 @@ def test_empty_folder_and_unsupported_file(tmp_path):
 
 
 def test_registered_loader_is_used_for_its_suffix(tmp_path, monkeypatch):
-    import engine.evidence as evidence
+    import engine.load.evidence as evidence
 
     good = write(tmp_path, GOOD, "phuong-a.yaml")
     calls = []
@@ -294,7 +295,7 @@ def test_registered_loader_is_used_for_its_suffix(tmp_path, monkeypatch):
         calls.append(path.name)
         return load_bundle(good)
 
-    monkeypatch.setitem(evidence._EXTRA_LOADERS, ".xyz", fake_loader)
+    monkeypatch.setitem(evidence.LOADERS, ".xyz", fake_loader)
     other = write(tmp_path, "", "phuong-b.xyz")
     bundles = load_bundles([other])
     assert calls == ["phuong-b.xyz"] and bundles[0].bundle.unit.id == "phuong-a"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from engine.criteria_check import load_criteria
-from engine.evidence import load_bundle
-from engine.scoring import score_unit
+from engine.load.bundles import load_bundle
+from engine.load.criteria import load_criteria
+from engine.score.unit import score_unit
 
 ROOT = Path(__file__).resolve().parents[1]
 CRITERIA = ROOT / "criteria" / "xa-2024.yaml"

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from engine.criteria_check import load_criteria
-from engine.evidence import load_bundles
-from engine.output import lost_points
-from engine.reports import html_report
-from engine.scoring import score_run
+from engine.load.criteria import load_criteria
+from engine.load.evidence import load_bundles
+from engine.render.reports import html_report
+from engine.render.text import lost_points
+from engine.score.run import score_run
 
 ROOT = Path(__file__).resolve().parent.parent
 CRITERIA = ROOT / "criteria" / "xa-2024.yaml"

@@ -15,12 +15,12 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from engine.criteria_check import check_criteria_file
-from engine.dossiers import load_mapping
-from engine.evidence import load_bundle
-from engine.output import write_atomic
-from engine.problems import InputError, os_error_vi
-from engine.yamlsource import load_yaml
+from engine.core.problems import InputError, os_error_vi
+from engine.core.yamlsource import load_yaml
+from engine.load.bundles import load_bundle
+from engine.load.criteria import check_criteria_file
+from engine.load.dossiers import load_mapping
+from engine.render.data import write_atomic
 
 CRITERIA = """\
 id: base
@@ -292,8 +292,9 @@ def test_nan_in_criteria_is_not_a_number(tmp_path):
 def test_workbook_period_problems_name_the_cell(tmp_path, values, expected):
     from openpyxl import load_workbook
 
-    from engine.criteria_check import load_criteria
-    from engine.workbook import SHEET_GUIDE, build_template, load_workbook_bundle
+    from engine.load.criteria import load_criteria
+    from engine.load.workbook import SHEET_GUIDE, load_workbook_bundle
+    from engine.render.workbook import build_template
 
     loaded = load_criteria(write(tmp_path / "bo.yaml", CRITERIA))
     path = tmp_path / "u1.xlsx"
@@ -421,8 +422,8 @@ def test_schema_errors_in_vietnamese(tmp_path, old, new, path, message):
 
 
 def test_workbook_boolean_number_message(tmp_path):
-    from engine.workbook import _to_number
-    from engine.vnformat import FormatError
+    from engine.core.vnformat import FormatError
+    from engine.load.workbook import _to_number
 
     with pytest.raises(FormatError, match="^không phải số: True$"):
         _to_number(True)
@@ -517,7 +518,7 @@ def test_missing_dossier_export_is_named_in_vietnamese(tmp_path):
 
 
 def test_unreadable_plan_table_is_named_in_vietnamese(tmp_path, monkeypatch):
-    from engine.plan_tables import import_plan_table
+    from engine.load.plan_tables import import_plan_table
 
     path = write(tmp_path / "kehoach.csv", "STT,Nhiệm vụ\n")
 

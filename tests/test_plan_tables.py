@@ -9,12 +9,12 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from conftest import SEEDS, require_seeds
 from openpyxl import Workbook
 
-from engine.plan_tables import PlanImport, apply_status, import_plan_table
-from engine.problems import InputError
+from engine.core.problems import InputError
+from engine.load.plan_tables import PlanImport, apply_status, import_plan_table
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 SEED_FILES = {
     "000": "000_808790debe58c567.txt",
     "002": "002_05fbc5b314aea845.txt",
@@ -24,8 +24,7 @@ SEED_FILES = {
 
 @pytest.fixture(scope="module")
 def seeds() -> dict[str, PlanImport]:
-    if not SEEDS.is_dir():
-        pytest.skip(f"seed folder {SEEDS} is absent (shared/ must sit next to the repository)")
+    require_seeds()
     return {key: import_plan_table(SEEDS / name) for key, name in SEED_FILES.items()}
 
 
@@ -110,8 +109,7 @@ def test_seed_004_pipe_layout(seeds: dict[str, PlanImport]) -> None:
 
 
 def test_seed_files_are_not_modified() -> None:
-    if not SEEDS.is_dir():
-        pytest.skip(f"seed folder {SEEDS} is absent")
+    require_seeds()
     paths = [SEEDS / name for name in SEED_FILES.values()]
     before = [hashlib.sha256(p.read_bytes()).hexdigest() for p in paths]
     for path in paths:

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from hypothesis import HealthCheck, assume, given, settings
-from hypothesis import strategies as st
-
 from conftest import CATALOG, RATIO, SAMPLE_CRITERIA, SAMPLE_EVIDENCE, criteria_dict, loaded_criteria
-from engine.criteria import TiersRule, iter_nodes
-from engine.criteria_check import load_criteria, tier_coverage_problems
-from engine.evidence import Bundle, LoadedBundle, load_bundle
-from engine.rules import Context, evaluate_rule
-from engine.scoring import catalog_labels, evaluate_leaf, score_unit
-from engine.vnformat import round_half_up
-from engine.yamlsource import YamlDoc
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
+
+from engine.core.vnformat import round_half_up
+from engine.core.yamlsource import YamlDoc
+from engine.kinds.rules import Context, evaluate_rule
+from engine.load.bundles import load_bundle
+from engine.load.criteria import load_criteria
+from engine.load.meaning import tier_coverage_problems
+from engine.model.criteria import TiersRule, catalog_labels, iter_nodes
+from engine.model.evidence import Bundle, LoadedBundle
+from engine.score.leaf import evaluate_leaf
+from engine.score.unit import score_unit
 
 PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -12,18 +12,25 @@ import yaml
 from docx import Document
 from typer.testing import CliRunner
 
-from engine.criteria_check import load_criteria
-from engine.evidence import load_bundles
-from engine.output import lost_points
-from engine.reports import (
-    criterion_losses, html_report, plan_document, province_plan, province_view, report_document, unit_plan, unit_rows,
+from engine.core.vnformat import format_number
+from engine.load.criteria import load_criteria
+from engine.load.evidence import load_bundles
+from engine.render.reports import (
+    criterion_losses,
+    html_report,
+    plan_document,
+    province_plan,
+    province_view,
+    report_document,
+    unit_plan,
+    unit_rows,
 )
-from engine.reports.common import roman
-from engine.reports.plan import PLAN_COLUMNS, plan_rows
-from engine.reports.render import md_escape, sheet_name
-from engine.reports.sheet import INDEX_LABEL, SHEET_COLUMNS, SUMMARY_NAME, TOTAL_LABEL
-from engine.scoring import score_run
-from engine.vnformat import format_number
+from engine.render.reports.common import roman
+from engine.render.reports.plan import plan_rows
+from engine.render.reports.render import md_escape, sheet_name
+from engine.render.reports.sheet import INDEX_LABEL, SHEET_COLUMNS, SUMMARY_NAME, TOTAL_LABEL
+from engine.render.text import lost_points
+from engine.score.run import score_run
 
 ROOT = Path(__file__).resolve().parent.parent
 CRITERIA = ROOT / "criteria" / "xa-2024.yaml"
@@ -404,8 +411,8 @@ def test_html_report_is_self_contained_vietnamese_and_printable(run, bands):
 
 
 def test_html_chart_bars_are_proportional_to_the_average_area_index(run):
-    from engine.reports.common import average_area_index
-    from engine.reports.html import bar_chart
+    from engine.render.reports.common import average_area_index
+    from engine.render.reports.html import bar_chart
 
     averages = average_area_index(run)
     chart = bar_chart(["a", "b"], [("x", "#000", [averages["1"], 100.0])], width=880)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from conftest import RATIO, bundle_dict, criteria_dict, leaf, loaded_bundle, loaded_criteria, node, score
-from engine.output import explain_text
-from engine.scoring import score_unit
-from engine.vnformat import round_half_up
+
+from engine.core.vnformat import round_half_up
+from engine.render.text import explain_text
+from engine.score.unit import score_unit
 
 TIMELY = {"kind": "timeliness", "document": "ke_hoach", "deadline": {"day": 31, "month": 1}, "late_points": 2}
 

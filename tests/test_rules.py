@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import RATIO, bundle_dict, leaf, node, score
 from pydantic import ValidationError
 
-from conftest import RATIO, bundle_dict, leaf, node, score
-from engine.evidence import Bundle
+from engine.model.evidence import Bundle
 
 # "trên 90%" → 2; "từ 70% - 90%" → 1 (both ends included); "dưới 70%" → 0
 PLAN_TIERS = {
@@ -635,9 +635,9 @@ def test_adjustment_with_a_data_error_adds_nothing_and_counts_as_a_data_problem(
 
 def test_document_condition_before_its_deadline_is_not_due_and_after_it_fails(tmp_path):
     """A pass_fail on "document issued by 31/03" is "chưa đến hạn" on 29/02 and "không đạt" on 01/04 when absent."""
-    from engine.criteria_check import load_criteria
-    from engine.evidence import load_bundle
-    from engine.scoring import score_unit
+    from engine.load.bundles import load_bundle
+    from engine.load.criteria import load_criteria
+    from engine.score.unit import score_unit
 
     root = Path(__file__).resolve().parents[1]
     loaded = load_criteria(root / "criteria" / "xa-2024.yaml")

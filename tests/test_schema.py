@@ -7,10 +7,10 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
 from conftest import ROOT, criteria_dict
-from engine.criteria import criteria_json_schema
-from engine.yamlsource import load_yaml
+
+from engine.core.yamlsource import load_yaml
+from engine.model.criteria import criteria_json_schema
 
 SCHEMA_FILE = ROOT / "docs" / "criteria.schema.json"
 SETS = sorted((ROOT / "criteria").glob("*.yaml"))

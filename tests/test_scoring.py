@@ -6,13 +6,24 @@ import hashlib
 import json
 
 import pytest
+from conftest import (
+    SAMPLE_CRITERIA,
+    SAMPLE_EVIDENCE,
+    bundle_dict,
+    criteria_dict,
+    loaded_bundle,
+    loaded_criteria,
+    node,
+    score,
+)
 
-from conftest import SAMPLE_CRITERIA, SAMPLE_EVIDENCE, bundle_dict, criteria_dict, loaded_bundle, loaded_criteria, node, score
-from engine.criteria_check import load_criteria
-from engine.evidence import load_bundles
-from engine.output import lost_points, to_json
-from engine.problems import InputError
-from engine.scoring import score_run, score_unit
+from engine.core.problems import InputError
+from engine.load.criteria import load_criteria
+from engine.load.evidence import load_bundles
+from engine.render.data import to_json
+from engine.render.text import lost_points
+from engine.score.run import score_run
+from engine.score.unit import score_unit
 
 SAMPLE_BANDS = [
     {"label": "Xuất sắc", "min": 90, "max": 100, "max_inclusive": True},
@@ -174,7 +185,7 @@ def test_json_carries_the_hashes(sample_run):
 
 
 def test_evidence_hash_follows_the_content(tmp_path):
-    from engine.evidence import load_bundle
+    from engine.load.bundles import load_bundle
 
     first = (SAMPLE_EVIDENCE / "phuong-1.yaml").read_text(encoding="utf-8")
     path = tmp_path / "phuong-1.yaml"
@@ -253,9 +264,9 @@ def test_city_bundle_scores_with_the_district_tailoring():
     """The city's own documents named in seed 003 (9137/QĐ-UBND ngày 26/12/2023; 3604/3604 digitized)."""
     from pathlib import Path
 
-    from engine.criteria_check import load_criteria
-    from engine.evidence import load_bundles
-    from engine.scoring import score_run
+    from engine.load.criteria import load_criteria
+    from engine.load.evidence import load_bundles
+    from engine.score.run import score_run
 
     root = Path(__file__).resolve().parents[1]
     loaded = load_criteria(root / "criteria" / "huyen-2024.yaml")

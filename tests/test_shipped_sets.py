@@ -8,11 +8,11 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from engine.casetest import TestReport, format_report, run_suite
-from engine.criteria import iter_nodes, leaf_max, node_max
-from engine.criteria_check import check_criteria_file, load_criteria
-from engine.evidence import Bundle, LoadedBundle
-from engine.scoring import score_unit
+from engine.authoring.cases import TestReport, format_report, run_suite
+from engine.load.criteria import check_criteria_file, load_criteria
+from engine.model.criteria import iter_nodes, leaf_max, node_max
+from engine.model.evidence import Bundle, LoadedBundle
+from engine.score.unit import score_unit
 
 CRITERIA = Path(__file__).resolve().parent.parent / "criteria"
 SETS = sorted(p for p in CRITERIA.glob("*.yaml"))

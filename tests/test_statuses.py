@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import RATIO, SAMPLE_CRITERIA, bundle_dict, leaf, node, score
-from engine.criteria_check import load_criteria
-from engine.evidence import load_bundle
-from engine.results import STATUS_LABELS
-from engine.scoring import score_unit
+
+from engine.load.bundles import load_bundle
+from engine.load.criteria import load_criteria
+from engine.model.results import STATUS_LABELS
+from engine.score.unit import score_unit
 
 LABELS = {
     "pass": "đạt",

@@ -10,10 +10,10 @@ import yaml
 from typer.testing import CliRunner
 
 from cli import app
-from engine.criteria import CriteriaSet, iter_nodes
-from engine.criteria_check import check_criteria_file, load_criteria
-from engine.problems import InputError
-from engine.tailoring import ResolvedCriteria, canonical_json, render_outline, render_resolved, resolved_hash
+from engine.core.problems import InputError
+from engine.load.criteria import check_criteria_file, load_criteria
+from engine.load.tailoring import ResolvedCriteria, canonical_json, render_outline, render_resolved, resolved_hash
+from engine.model.criteria import CriteriaSet, iter_nodes
 
 ROOT = Path(__file__).resolve().parent.parent
 

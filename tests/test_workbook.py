@@ -16,15 +16,23 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from cli import app
-from engine.criteria import CriteriaSet
-from engine.criteria_check import load_criteria
-from engine.evidence import load_bundles
-from engine.problems import InputError, Problem
-from engine.scoring import score_unit
-from engine.workbook import (
-    SHEET_CATALOG, SHEET_DOCUMENTS, SHEET_GUIDE, SHEET_MANUAL, SHEET_METRICS, SHEET_NA, SHEET_SURVEY, SHEET_TASKS,
-    build_template, load_workbook_bundle,
+from engine.core.problems import InputError, Problem
+from engine.load.criteria import load_criteria
+from engine.load.evidence import load_bundles
+from engine.load.workbook import (
+    SHEET_CATALOG,
+    SHEET_DOCUMENTS,
+    SHEET_GUIDE,
+    SHEET_MANUAL,
+    SHEET_METRICS,
+    SHEET_NA,
+    SHEET_SURVEY,
+    SHEET_TASKS,
+    load_workbook_bundle,
 )
+from engine.model.criteria import CriteriaSet
+from engine.render.workbook import build_template
+from engine.score.unit import score_unit
 
 ROOT = Path(__file__).resolve().parent.parent
 CRITERIA = ROOT / "criteria" / "xa-2024.yaml"
@@ -486,7 +494,7 @@ def test_template_data_validations(loaded, template: Path) -> None:
 
 
 def _leaves(criteria: CriteriaSet):
-    from engine.criteria import iter_nodes
+    from engine.model.criteria import iter_nodes
 
     return [node for node, _, _ in iter_nodes(criteria.items) if node.is_leaf]
 

@@ -1,0 +1,180 @@
+"""One function per use case, so the CLI and the web application parse input and call these, nothing deeper.
+
+Every function raises InputError with all problems of its inputs at once; data problems are part of
+the results, never exceptions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.table import Table
+
+from engine.authoring.cases import TestReport, format_report, run_tests
+from engine.authoring.diff import diff_criteria, diff_json, diff_text
+from engine.core.problems import InputError, Problem
+from engine.load.criteria import check_criteria_file, load_criteria
+from engine.load.evidence import read_bundles
+from engine.load.tailoring import render_outline, render_resolved
+from engine.model.criteria import criteria_json_schema
+from engine.model.evidence import LoadedBundle
+from engine.model.results import RunResult, UnitResult
+from engine.render.data import to_csv, to_json, write_atomic
+from engine.render.reports import plan_document, report_document
+from engine.render.text import explain_text, gaps_table, lost_points, ranking_table
+from engine.render.workbook import build_template
+from engine.score.run import level_problems, score_run
+
+__all__ = [
+    "InputError", "Problem", "RunResult", "UnitResult", "TestReport",
+    "score_files", "explain", "gaps", "report", "plan", "template", "validate", "schema", "criteria_outline",
+    "criteria_diff", "run_cases", "cases_text", "as_json", "as_csv", "ranking", "write_output", "exit_code",
+]
+
+
+def display_path(path: Path) -> str:
+    """Paths in results are relative to the working folder when possible, so runs are reproducible."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def _relative(bundle: LoadedBundle) -> LoadedBundle:
+    bundle.file = display_path(Path(bundle.file))
+    return bundle
+
+
+def score_files(criteria: Path, evidence: list[Path], progress: Callable[[int], Callable[[], None]] | None = None
+                ) -> RunResult:
+    """Load the set and every bundle, report the problems of all of them in one pass, then score.
+
+    Problems name files as the user gave them; bundle paths become relative only for the results.
+    `progress(total)` returns the callback advanced once per unit scored.
+    """
+    loaded, criteria_problems = check_criteria_file(criteria)
+    problems = [p for p in criteria_problems if p.severity == "error"]
+    if loaded is None and not problems:
+        problems = criteria_problems
+    bundles, evidence_problems = read_bundles(evidence)
+    problems += evidence_problems
+    if loaded is not None:
+        problems += level_problems(loaded, bundles)
+    if problems:
+        raise InputError(problems)
+    bundles = [_relative(b) for b in bundles]
+    advance = progress(len(bundles)) if progress is not None else None
+    return score_run(loaded, bundles, criteria, advance)
+
+
+def _unknown_unit(run: RunResult, unit: str) -> InputError:
+    return InputError([Problem(file="(tham số)", value=unit, message="không có đơn vị này trong minh chứng; có: "
+                               + ", ".join(u.unit_id for u in run.units))])
+
+
+def explain(run: RunResult, unit: str, criterion: str) -> str:
+    """The explanation trail of one criterion (or area) of one unit."""
+    result = run.unit(unit)
+    if result is None:
+        raise _unknown_unit(run, unit)
+    text = explain_text(result, criterion)
+    if text is None:
+        raise InputError([Problem(file=run.criteria_set.file, value=criterion,
+                                  message="không có tiêu chí này trong bộ chỉ số")])
+    return text
+
+
+def gaps(run: RunResult, unit: str | None = None) -> list[tuple[UnitResult, Table | None]]:
+    """Each unit shown with its table of lost points (None when it lost nothing)."""
+    units = run.units
+    if unit is not None:
+        units = [u for u in units if u.unit_id == unit]
+        if not units:
+            raise _unknown_unit(run, unit)
+    return [(u, gaps_table(u) if lost_points(u) else None) for u in units]
+
+
+def report(run: RunResult, fmt: str) -> bytes:
+    """Scoring sheets (xlsx, docx, md) or the HTML report."""
+    return report_document(run, fmt)
+
+
+def plan(run: RunResult, fmt: str, province: bool = False) -> bytes:
+    """Corrective plans of every unit, or the provincial plan."""
+    return plan_document(run, fmt, province)
+
+
+def template(criteria: Path, unit: str, name: str | None = None, level: str | None = None, year: int | None = None,
+             problems: list[Problem] | None = None) -> tuple[str, bytes]:
+    """The evidence workbook for one unit: (set id, xlsx bytes). `problems` are argument problems found by the caller."""
+    problems = list(problems or [])
+    try:
+        loaded = load_criteria(criteria)
+    except InputError as exc:
+        raise InputError(problems + exc.problems) from None
+    if problems:
+        raise InputError(problems)
+    data = build_template(loaded.criteria, unit, name=name, level=level, year=year, criteria_digest=loaded.digest)
+    return loaded.criteria.id, data
+
+
+def validate(paths: list[Path]) -> list[Problem]:
+    """Every schema and meaning problem (errors and warnings) of the given criteria files."""
+    return [problem for path in paths for problem in check_criteria_file(path)[1]]
+
+
+def schema() -> str:
+    return json.dumps(criteria_json_schema(), ensure_ascii=False, indent=2) + "\n"
+
+
+def criteria_outline(path: Path, resolved: bool = False) -> str:
+    """The tree of a set, or the resolved tailoring as YAML with the source of every item."""
+    loaded = load_criteria(path)
+    return render_resolved(loaded) if resolved else render_outline(loaded)
+
+
+def criteria_diff(old: Path, new: Path, as_json_output: bool = False) -> str:
+    problems: list[Problem] = []
+    loaded = []
+    for path in (old, new):
+        try:
+            loaded.append(load_criteria(path))
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        raise InputError(problems)
+    diff = diff_criteria(loaded[0], loaded[1], display_path(old), display_path(new))
+    return diff_json(diff) if as_json_output else diff_text(diff)
+
+
+def run_cases(path: Path) -> TestReport:
+    return run_tests(path)
+
+
+def cases_text(result: TestReport, coverage: bool = False) -> str:
+    return format_report(result, coverage)
+
+
+def as_json(run: RunResult) -> str:
+    return to_json(run)
+
+
+def as_csv(run: RunResult) -> str:
+    return to_csv(run)
+
+
+def ranking(run: RunResult) -> Table:
+    return ranking_table(run)
+
+
+def write_output(path: Path, data: bytes | str) -> None:
+    """Write a file atomically; a folder or permission problem is an InputError in Vietnamese."""
+    write_atomic(path, data)
+
+
+def exit_code(run: RunResult, units: list[UnitResult] | None = None) -> int:
+    """1 when any unit shown has data problems (it is still scored), else 0."""
+    return 1 if any(u.data_problems for u in (run.units if units is None else units)) else 0

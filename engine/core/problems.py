@@ -1,0 +1,91 @@
+"""One record for every problem found in user input, so all readers report the same way.
+
+A problem names the file and the place (YAML path and line, or sheet, row and column), the
+value and the reason in Vietnamese. Readers collect problems and go on reading, so the user
+sees every problem of an input in one pass.
+"""
+
+from __future__ import annotations
+
+import errno
+from typing import Literal
+
+from engine.core.base import Frozen
+
+Severity = Literal["error", "warning"]
+
+
+class Problem(Frozen):
+    """A problem in user input; `error` makes the input invalid, `warning` is reported only."""
+
+    file: str
+    message: str
+    path: str | None = None
+    line: int | None = None
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+    severity: Severity = "error"
+
+    def place(self) -> str:
+        """The place in words, e.g. "sheet 'Tài liệu', dòng 5, cột C" or "criteria[0].id (dòng 12)"."""
+        parts: list[str] = []
+        if self.sheet is not None:
+            parts.append(f"sheet '{self.sheet}'")
+        if self.row is not None:
+            parts.append(f"dòng {self.row}")
+        if self.column is not None:
+            parts.append(f"cột {self.column}")
+        if self.path:
+            parts.append(self.path)
+        if self.line is not None and self.row is None:
+            parts.append(f"dòng {self.line}")
+        return ", ".join(parts)
+
+    def render(self) -> str:
+        """One line for the terminal: file, place, value and reason."""
+        head = self.file
+        place = self.place()
+        if place:
+            head += f" [{place}]"
+        text = f"{head}: {self.message}"
+        if self.value is not None:
+            text += f" (giá trị: {self.value!r})"
+        return text
+
+
+class InputError(Exception):
+    """Raised with every problem of an input at once; the CLI turns it into exit code 2."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(p.render() for p in problems))
+
+
+_OS_ERRORS_VI: tuple[tuple[type[OSError], str], ...] = (
+    (FileNotFoundError, "không tìm thấy tệp hoặc thư mục"),
+    (IsADirectoryError, "đường dẫn là một thư mục, không phải tệp"),
+    (NotADirectoryError, "một phần của đường dẫn là tệp, không phải thư mục"),
+    (FileExistsError, "đã có một tệp trùng tên ở chỗ cần tạo thư mục"),
+    (PermissionError, "không có quyền truy cập"),
+)
+_ERRNO_VI = {
+    errno.ENOSPC: "ổ đĩa đã đầy",
+    errno.EROFS: "ổ đĩa chỉ cho phép đọc",
+    errno.ENAMETOOLONG: "tên tệp quá dài",
+    errno.EINVAL: "tên tệp không hợp lệ",
+    errno.ELOOP: "đường dẫn có liên kết vòng",
+    errno.EIO: "lỗi đọc/ghi thiết bị",
+    errno.EBUSY: "tệp đang được chương trình khác sử dụng",
+}
+
+
+def os_error_vi(exc: OSError) -> str:
+    """The reason of an OSError in Vietnamese; the operating system's own text is English."""
+    for kind, text in _OS_ERRORS_VI:
+        if isinstance(exc, kind):
+            return text
+    if exc.errno in _ERRNO_VI:
+        return _ERRNO_VI[exc.errno]
+    return f"lỗi hệ điều hành (mã {exc.errno})" if exc.errno else "lỗi hệ điều hành"

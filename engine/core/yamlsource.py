@@ -1,0 +1,306 @@
+"""Safe YAML loading that remembers where every value stood, so errors can name the line.
+
+PyYAML's safe loader is used to compose the node tree; we build plain Python data from it and a
+map from YAML paths (("items", 0, "id")) to 1-based line numbers. Pydantic error locations are
+the same tuples, so a validation error can be turned into "items[0].id (dòng 12)".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from engine.core.problems import Problem, os_error_vi
+from engine.core.vnformat import nfc
+
+Loc = tuple[str | int, ...]
+
+
+class YamlDoc:
+    """Data from one YAML file together with the line of each path in it."""
+
+    def __init__(self, file: str, data: Any, lines: dict[Loc, int], digest: str):
+        self.file = file
+        self.data = data
+        self.lines = lines
+        self.digest = digest
+
+    def line(self, loc: Loc) -> int | None:
+        """The line of a path, or of its nearest ancestor that has one."""
+        loc = tuple(loc)
+        while loc:
+            if loc in self.lines:
+                return self.lines[loc]
+            loc = loc[:-1]
+        return self.lines.get((), None)
+
+    def value_at(self, loc: Loc) -> Any:
+        node = self.data
+        for key in loc:
+            try:
+                node = node[key]
+            except (KeyError, IndexError, TypeError):
+                return None
+        return node
+
+    def problem(self, loc: Loc, message: str, value: Any = None, severity: str = "error") -> Problem:
+        return Problem(
+            file=self.file,
+            path=format_loc(loc) or None,
+            line=self.line(loc),
+            message=message,
+            value=None if value is None else str(value),
+            severity=severity,
+        )
+
+
+def format_loc(loc: Loc) -> str:
+    """("items", 0, "children", 1, "id") -> "items[0].children[1].id"."""
+    text = ""
+    for key in loc:
+        if isinstance(key, int):
+            text += f"[{key}]"
+        else:
+            text += f".{key}" if text else str(key)
+    return text
+
+
+_VI_THOUSANDS = re.compile(r"[-+]?[1-9]\d{0,2}(\.\d{3})+")  # 1.952, 12.345.678; never 0.001
+
+
+def _build(node: yaml.Node, loc: Loc, lines: dict[Loc, int], problems: list[Problem], file: str,
+           vi_numbers: dict[Loc, str]) -> Any:
+    lines[loc] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = _SCALAR_LOADER.construct_scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            if key is None or not isinstance(key, str):
+                problems.append(Problem(file=file, line=key_node.start_mark.line + 1, path=format_loc(loc) or None,
+                                        message="khóa YAML phải là chuỗi ký tự"))
+                continue
+            key = nfc(key)
+            if key in result:
+                problems.append(Problem(file=file, line=key_node.start_mark.line + 1, path=format_loc(loc + (key,)),
+                                        message=f"khóa '{key}' bị lặp lại", value=key))
+            result[key] = _build(value_node, loc + (key,), lines, problems, file, vi_numbers)
+            lines[loc + (key,)] = key_node.start_mark.line + 1
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(child, loc + (i,), lines, problems, file, vi_numbers) for i, child in enumerate(node.value)]
+    if not node.style and _VI_THOUSANDS.fullmatch(node.value):
+        vi_numbers[loc] = node.value
+        return node.value
+    try:
+        value = _SCALAR_LOADER.construct_object(node, deep=True)
+    except (yaml.YAMLError, ValueError, TypeError):
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        problems.append(Problem(file=file, line=node.start_mark.line + 1, path=format_loc(loc) or None, value=node.value,
+                                message=f"thẻ YAML '{tag}' không dùng được ở đây; bỏ thẻ (phần bắt đầu bằng '!')"))
+        return None
+    return nfc(value) if isinstance(value, str) else value
+
+
+class _ScalarLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """Safe loading (libyaml's parser when present); dates stay strings so that they are read day-first by us."""
+
+
+_ScalarLoader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_SCALAR_LOADER = _ScalarLoader("")
+
+
+def load_yaml(path: Path, vi_numbers: bool = False) -> tuple[YamlDoc | None, list[Problem]]:
+    """Read a YAML file safely; return the document and any syntax problems (never raises on bad YAML).
+
+    A plain number with dot-grouped thousands (1.952, 12.345.678) is kept as the text written, for
+    the reader to take the Vietnamese way (1952). With `vi_numbers` False (criteria, case files,
+    where a number means what YAML says) such a number is ambiguous and reported as a problem.
+    """
+    file = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(file=file, message=f"không đọc được tệp: {os_error_vi(exc)}")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return None, [Problem(file=file, line=raw[:exc.start].count(b"\n") + 1,
+                              message=f"tệp không phải UTF-8 (byte {exc.start}); lưu lại tệp với mã hóa UTF-8")]
+    try:
+        node = yaml.compose(text, Loader=_ScalarLoader)
+    except yaml.YAMLError as exc:
+        return None, [_syntax_problem(file, text, exc)]
+    problems: list[Problem] = []
+    lines: dict[Loc, int] = {}
+    found: dict[Loc, str] = {}
+    data = _build(node, (), lines, problems, file, found) if node is not None else None
+    doc = YamlDoc(file, data, lines, hashlib.sha256(raw).hexdigest())
+    if not vi_numbers:
+        problems += [doc.problem(loc, _ambiguous_number(raw_text), raw_text) for loc, raw_text in found.items()]
+    return doc, problems
+
+
+def _ambiguous_number(text: str) -> str:
+    whole = text.replace(".", "")
+    if text.count(".") > 1:
+        return f"số '{text}' viết dấu chấm phân cách hàng nghìn; ở tệp này ghi {whole}"
+    return (f"số '{text}' dễ hiểu nhầm: dấu chấm là phân cách hàng nghìn hay dấu thập phân? "
+            f"Ghi {whole} nếu là hàng nghìn, {text}0 nếu là số thập phân")
+
+
+_SYNTAX_MESSAGES: tuple[tuple[str, str], ...] = (
+    ("tab character", "có ký tự Tab trong phần thụt lề; YAML chỉ thụt lề bằng dấu cách"),
+    ("expected a single document", "tệp chỉ được chứa một tài liệu YAML; bỏ dòng '---' thứ hai (và phần sau nó) "
+                                   "hoặc tách thành tệp riêng"),
+    ("another document", "tệp chỉ được chứa một tài liệu YAML; bỏ dòng '---' thứ hai (và phần sau nó) "
+                         "hoặc tách thành tệp riêng"),
+    ("could not find expected ':'", "thiếu dấu ':' sau khóa (mỗi dòng viết 'khóa: giá trị')"),
+    ("mapping values are not allowed", "dấu ':' không dùng được ở đây; giá trị có dấu ':' phải đặt trong ngoặc kép, "
+                                       "khóa con phải xuống dòng và thụt lề"),
+    ("expected <block end>", "thụt lề không đúng: dòng này không thẳng hàng với các khóa hoặc mục '-' cùng cấp"),
+    ("did not find expected key", "thụt lề không đúng: dòng này không thẳng hàng với các khóa hoặc mục '-' cùng cấp"),
+    ("did not find expected '-' indicator", "thụt lề không đúng: dòng này không thẳng hàng với các mục '-' cùng cấp"),
+    ("',' or ']'", "danh sách [...] thiếu dấu ',' giữa các mục hoặc thiếu dấu ']' đóng"),
+    ("',' or '}'", "bảng {...} thiếu dấu ',' giữa các cặp khóa–giá trị hoặc thiếu dấu '}' đóng"),
+    ("unexpected end of stream", "chuỗi trong ngoặc kép hoặc ngoặc đơn chưa được đóng"),
+    ("unknown escape character", "ký tự sau dấu '\\' trong chuỗi ngoặc kép không hợp lệ; dùng ngoặc đơn hoặc viết '\\\\'"),
+    ("undefined alias", "tham chiếu '*' tới một neo '&' không tồn tại"),
+    ("alphabetic or numeric character", "tên neo '&' hoặc tham chiếu '*' không hợp lệ; "
+                                        "giá trị bắt đầu bằng '&' hoặc '*' phải đặt trong ngoặc kép"),
+    ("unknown directive", "dòng bắt đầu bằng '%' không hợp lệ; giá trị bắt đầu bằng '%' phải đặt trong ngoặc kép"),
+    ("found duplicate anchor", "tên neo '&' bị dùng hai lần"),
+)
+
+
+def _syntax_problem(file: str, text: str, exc: yaml.YAMLError) -> Problem:
+    """A PyYAML/libyaml error in Vietnamese, with the line (and the offending character) it names."""
+    if isinstance(exc, yaml.reader.ReaderError):
+        line = text[:exc.position].count("\n") + 1 if isinstance(exc.position, int) else None
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        return Problem(file=file, line=line, value=f"U+{code:04X}",
+                       message=f"YAML không hợp lệ: tệp có ký tự điều khiển không được phép (mã U+{code:04X}); xóa ký tự này")
+    problem = str(getattr(exc, "problem", None) or "")
+    mark = getattr(exc, "problem_mark", None)
+    if "expected ':'" in problem and getattr(exc, "context_mark", None) is not None:
+        mark = exc.context_mark
+    char = None
+    if mark is not None:
+        lines = text.splitlines()
+        if 0 <= mark.line < len(lines) and 0 <= mark.column < len(lines[mark.line]):
+            char = lines[mark.line][mark.column]
+    if "cannot start any token" in problem and char == "\t":
+        message = "có ký tự Tab trong phần thụt lề; YAML chỉ thụt lề bằng dấu cách"
+    elif "cannot start any token" in problem:
+        message = (f"ký tự '{char}' không được đứng đầu một giá trị; đặt giá trị trong ngoặc kép" if char
+                   else "có ký tự không được đứng đầu một giá trị; đặt giá trị trong ngoặc kép")
+    else:
+        message = next((vi for key, vi in _SYNTAX_MESSAGES if key in problem or key in str(getattr(exc, "context", ""))),
+                       f"cú pháp sai (bộ đọc YAML báo: {problem or exc})")
+    return Problem(file=file, line=mark.line + 1 if mark else None, message=f"YAML không hợp lệ: {message}")
+
+
+_PYDANTIC_MESSAGES = {
+    "missing": "thiếu trường bắt buộc",
+    "extra_forbidden": "khóa không được phép (không có trong định dạng)",
+    "string_type": "phải là chuỗi ký tự",
+    "int_type": "phải là số nguyên",
+    "int_parsing": "phải là số nguyên",
+    "float_type": "phải là số",
+    "float_parsing": "phải là số",
+    "bool_type": "phải là true hoặc false",
+    "bool_parsing": "phải là true hoặc false",
+    "list_type": "phải là danh sách",
+    "int_from_float": "phải là số nguyên (không có phần thập phân)",
+    "int_parsing_size": "số quá lớn",
+    "finite_number": "phải là số hữu hạn (không dùng .nan hoặc .inf)",
+    "dict_type": "phải là một bảng khóa–giá trị",
+    "model_type": "phải là một bảng khóa–giá trị",
+    "model_attributes_type": "phải là một bảng khóa–giá trị",
+    "tuple_type": "phải là danh sách",
+    "set_type": "phải là danh sách",
+    "enum": "giá trị không hợp lệ",
+    "string_too_short": "không được để trống",
+    "string_too_long": "dài quá {max_length} ký tự",
+    "too_long": "có quá nhiều mục (tối đa {max_length})",
+    "less_than": "phải nhỏ hơn {lt}",
+    "date_type": "phải là ngày tháng dd/mm/yyyy",
+    "date_parsing": "phải là ngày tháng dd/mm/yyyy",
+    "date_from_datetime_parsing": "phải là ngày tháng dd/mm/yyyy",
+    "literal_error": "giá trị không hợp lệ",
+    "greater_than_equal": "phải lớn hơn hoặc bằng {ge}",
+    "greater_than": "phải lớn hơn {gt}",
+    "less_than_equal": "phải nhỏ hơn hoặc bằng {le}",
+    "union_tag_invalid": "loại '{tag}' không tồn tại; các loại hợp lệ: {expected_tags}",
+    "union_tag_not_found": "thiếu khóa {discriminator} cho biết loại",
+    "string_pattern_mismatch": "không đúng mẫu {pattern}",
+    "too_short": "không được để trống",
+}
+
+
+def validation_problems(doc: YamlDoc, exc: ValidationError, base: Loc = ()) -> list[Problem]:
+    """Turn pydantic errors into Vietnamese problems naming path, line and value."""
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc = base + _user_loc(doc.value_at(base), tuple(err["loc"]), err["type"] == "missing")
+        value = None if err["type"] == "missing" else doc.value_at(loc)
+        if isinstance(value, (dict, list)):
+            value = None
+        message = pydantic_message(err)
+        if err["type"] == "string_type" and isinstance(value, (int, float)) and not isinstance(value, bool):
+            message += f'; số dùng làm mã hay tên phải đặt trong ngoặc kép, ví dụ "{value}"'
+        problems.append(doc.problem(loc, message, value))
+    return problems
+
+
+def pydantic_message(err: dict) -> str:
+    """One pydantic error in Vietnamese (shared by every reader: YAML, CSV, workbook)."""
+    template = _PYDANTIC_MESSAGES.get(err["type"])
+    ctx = {k: (", ".join(map(str, v)) if isinstance(v, (list, tuple)) else f"{v:g}" if isinstance(v, float) else v)
+           for k, v in (err.get("ctx") or {}).items()}
+    if err["type"] in ("value_error", "assertion_error"):
+        return str(ctx.get("error", err["msg"])).removeprefix("Assertion failed, ")
+    if template is None:
+        return f"giá trị không hợp lệ (lỗi kiểu '{err['type']}')"
+    try:
+        message = template.format(**ctx)
+    except (KeyError, IndexError):
+        message = template
+    if err["type"] in ("literal_error", "enum") and "expected" in ctx:
+        message += f"; chấp nhận: {str(ctx['expected']).replace(' or ', ' hoặc ')}"
+    return message
+
+
+def _user_loc(data: Any, loc: Loc, missing: bool = False) -> Loc:
+    """Drop the parts pydantic adds for tagged unions and validators; the user never wrote them.
+
+    Walking the data, a string part that is not a key of the mapping at hand (and is not the
+    last part of a `missing` error, which names the missing key) is such a tag. So is the
+    mapping's own `kind` the first time it appears there, even when a key has the same name
+    ({kind: tiers, tiers: [...]}).
+    """
+    kept: list[str | int] = []
+    node = data
+    kind_dropped = False
+    for index, part in enumerate(loc):
+        last = missing and index == len(loc) - 1
+        if isinstance(part, str) and not last:
+            if not isinstance(node, dict) or part not in node:
+                continue
+            if part == node.get("kind") and not kind_dropped:
+                kind_dropped = True
+                continue
+        kind_dropped = False
+        kept.append(part)
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            node = None
+    return tuple(kept)

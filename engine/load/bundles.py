@@ -1,0 +1,179 @@
+"""Evidence bundles: what one unit has for one period (documents, metrics, plan tasks, scores, N/A).
+
+A bundle is YAML, with optional CSV tables for long lists. Validation errors name file, field and
+value; impossible data (negative counts, documents dated after the as-of date) is not an input
+error but a data problem that the criteria using it will report.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from pathlib import Path
+
+from pydantic import (
+    ValidationError,
+)
+
+from engine.core.problems import Problem, os_error_vi
+from engine.core.vnformat import format_date, nfc
+from engine.core.yamlsource import YamlDoc, load_yaml, pydantic_message, validation_problems
+from engine.load.sources import expand_sources
+from engine.model.evidence import Bundle, Document, LoadedBundle, Metric, PlanTask, Sources
+
+_CSV_FIELDS = {
+    "documents": ("kind", Document),
+    "metrics": ("name", Metric),
+    "plan_tasks": ("id", PlanTask),
+}
+
+
+def _read_csv_table(base: Path, relative: str, what: str, doc: YamlDoc) -> tuple[list[dict], list[Problem], str]:
+    path = (base / relative)
+    file = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return [], [doc.problem(("tables", what), f"không đọc được bảng CSV {file}: {os_error_vi(exc)}", relative)], ""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [], [Problem(file=file, message="bảng CSV phải mã hóa UTF-8")], ""
+    rows: list[dict] = []
+    problems: list[Problem] = []
+    reader = csv.DictReader(text.splitlines())
+    try:
+        for row_index, row in enumerate(reader, start=2):
+            extra = [nfc(v).strip() for v in row.get(None) or [] if isinstance(v, str)]
+            if extra:
+                problems.append(Problem(
+                    file=file, row=row_index, value=", ".join(extra),
+                    message=f"dòng có {len(reader.fieldnames or []) + len(extra)} ô, nhiều hơn {len(reader.fieldnames or [])} "
+                            f"cột của dòng tiêu đề; các ô thừa không thuộc cột nào (kiểm tra dấu phẩy trong ô: "
+                            f"đặt ô đó trong ngoặc kép)"))
+            rows.append({nfc(k).strip(): (nfc(v).strip() if isinstance(v, str) else v) for k, v in row.items() if k})
+    except csv.Error:
+        problems.append(Problem(file=file, row=reader.line_num or None,
+                                message="bảng CSV sai định dạng từ dòng này (ô quá dài hoặc dấu ngoặc kép không được đóng)"))
+    return rows, problems, hashlib.sha256(raw).hexdigest()
+
+
+def load_bundle(path: Path) -> tuple[LoadedBundle | None, list[Problem]]:
+    """Read and validate one YAML bundle (with its CSV tables); every problem in one pass."""
+    doc, problems = load_yaml(path, vi_numbers=True)
+    if doc is None:
+        return None, problems
+    if not isinstance(doc.data, dict):
+        return None, problems + [doc.problem((), "bộ minh chứng phải là một bảng khóa–giá trị (unit, period, as_of...)")]
+    data = dict(doc.data)
+    digest = hashlib.sha256(doc.digest.encode())
+    table_problems: list[Problem] = []
+    origins: dict[tuple[str, int], tuple[str, int]] = {}
+    tables = data.get("tables") if isinstance(data.get("tables"), dict) else {}
+    for what, (_, model) in _CSV_FIELDS.items():
+        relative = tables.get(what)
+        if not relative or not isinstance(relative, str):
+            continue  # a value that is not a path is reported by validation
+        rows, read_problems, table_digest = _read_csv_table(path.parent, str(relative), what, doc)
+        table_problems += read_problems
+        digest.update(table_digest.encode())
+        csv_file = str(path.parent / str(relative))
+        for row_index, row in enumerate(rows, start=2):
+            clean = {k: v for k, v in row.items() if v not in (None, "")}
+            try:
+                model.model_validate(clean)
+            except ValidationError as exc:
+                for err in exc.errors(include_url=False):
+                    column = str(err["loc"][0]) if err["loc"] else None
+                    table_problems.append(Problem(
+                        file=csv_file, row=row_index, column=column,
+                        value=None if column is None else clean.get(column),
+                        message=_csv_message(err)))
+                continue
+            data.setdefault(what, [])
+            origins[(what, len(data[what]) if isinstance(data[what], list) else 0)] = (csv_file, row_index)
+            data[what] = list(data[what]) + [clean]
+    try:
+        bundle = Bundle.model_validate(data)
+    except ValidationError as exc:
+        return None, problems + table_problems + validation_problems(doc, exc)
+    if table_problems or [p for p in problems if p.severity == "error"]:
+        return None, problems + table_problems
+    bundle, failed, source_problems = expand_sources(bundle, path.parent)
+    for source_problem in source_problems:
+        digest.update(source_problem.render().encode())
+    if bundle.sources is not None:
+        for relative in _source_files(bundle.sources):
+            try:
+                digest.update(hashlib.sha256((path.parent / relative).read_bytes()).hexdigest().encode())
+            except OSError:
+                pass
+    warnings = _consistency_warnings(bundle, doc, origins) + [p.model_copy(update={"severity": "warning"}) for p in source_problems]
+    return LoadedBundle(bundle, doc.file, digest.hexdigest(), warnings, failed), problems + warnings
+
+
+def _source_files(sources: Sources) -> list[str]:
+    files = [s.file for s in sources.dossier_exports]
+    if sources.plan_table is not None:
+        files += [sources.plan_table.file] + ([sources.plan_table.status] if sources.plan_table.status else [])
+    return files
+
+
+def _csv_message(err: dict) -> str:
+    if err["type"] == "missing":
+        return "thiếu giá trị bắt buộc"
+    if err["type"] == "value_error":
+        return str((err.get("ctx") or {}).get("error", err["msg"]))
+    if err["type"] == "extra_forbidden":
+        return "cột không được phép"
+    return pydantic_message(err)
+
+
+def _consistency_warnings(bundle: Bundle, doc: YamlDoc,
+                          origins: dict[tuple[str, int], tuple[str, int]] | None = None) -> list[Problem]:
+    """Facts that are not input errors but that scoring will treat as data problems.
+
+    `origins` maps (list, index) of items read from a CSV table to (file, row), so the warning
+    names the CSV row rather than the YAML list.
+    """
+    warnings: list[Problem] = []
+
+    def warn(what: str, index: int, field: str, message: str, value=None) -> None:
+        origin = (origins or {}).get((what, index))
+        if origin is None:
+            warnings.append(doc.problem((what, index, field), message, value, severity="warning"))
+        else:
+            warnings.append(Problem(file=origin[0], row=origin[1], column=field, message=message,
+                                    value=None if value is None else str(value), severity="warning"))
+
+    for index, document in enumerate(bundle.documents):
+        if document.issue_date and document.issue_date > bundle.as_of:
+            warn("documents", index, "issue_date", f"ngày ban hành sau ngày chốt số liệu {format_date(bundle.as_of)}",
+                 format_date(document.issue_date))
+    names: dict[str, int] = {}
+    for index, metric in enumerate(bundle.metrics):
+        if metric.value < 0:
+            warn("metrics", index, "value", f"chỉ số '{metric.name}' âm", metric.value)
+        if metric.name in names:
+            warn("metrics", index, "name", f"chỉ số '{metric.name}' khai báo hai lần (lần đầu ở metrics[{names[metric.name]}])",
+                 metric.name)
+        names.setdefault(metric.name, index)
+    for index, task in enumerate(bundle.plan_tasks):
+        if task.status == "hoàn thành" and task.done_date is None:
+            warn("plan_tasks", index, "done_date", f"nhiệm vụ '{task.id}' hoàn thành nhưng thiếu ngày hoàn thành")
+        if task.done_date and task.done_date > bundle.as_of:
+            warn("plan_tasks", index, "done_date", f"ngày hoàn thành sau ngày chốt số liệu {format_date(bundle.as_of)}",
+                 format_date(task.done_date))
+    return warnings
+
+
+
+
+
+
+
+
+
+
+
+

@@ -1,0 +1,67 @@
+"""Evidence files and folders: each file read by the reader of its format (YAML bundle or Excel workbook), all problems in one pass."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from engine.core.problems import InputError, Problem
+from engine.load.bundles import load_bundle
+from engine.load.workbook import load_workbook_bundle
+from engine.model.evidence import LoadedBundle
+
+BUNDLE_SUFFIXES = (".yaml", ".yml")
+
+
+def find_bundle_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
+    """Files to read: each path is a bundle or a folder of bundles (read in sorted order)."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in BUNDLE_SUFFIXES + EXTRA_SUFFIXES and p.is_file())
+            if not found:
+                problems.append(Problem(file=str(path), message="thư mục không có bộ minh chứng nào (.yaml, .yml, .xlsx)"))
+            files += found
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(Problem(file=str(path), message="không tìm thấy tệp hoặc thư mục minh chứng"))
+    return files, problems
+
+
+EXTRA_SUFFIXES: tuple[str, ...] = (".xlsx",)
+LOADERS: dict[str, Any] = {".yaml": load_bundle, ".yml": load_bundle, ".xlsx": load_workbook_bundle}
+
+
+def load_bundles(paths: list[Path]) -> list[LoadedBundle]:
+    """Load every bundle; raise InputError with all problems of all files if any is invalid."""
+    loaded, problems = read_bundles(paths)
+    if problems:
+        raise InputError(problems)
+    return loaded
+
+
+def read_bundles(paths: list[Path]) -> tuple[list[LoadedBundle], list[Problem]]:
+    """The bundles that load and the errors of all files, so a caller can check the valid ones in the same pass."""
+    files, problems = find_bundle_files(paths)
+    loaded: list[LoadedBundle] = []
+    for file in files:
+        loader = LOADERS.get(file.suffix.lower())
+        if loader is None:
+            problems.append(Problem(file=str(file), message="định dạng minh chứng không được hỗ trợ (dùng .yaml hoặc .xlsx)"))
+            continue
+        bundle, file_problems = loader(file)
+        problems += [p for p in file_problems if p.severity == "error"]
+        if bundle is not None:
+            loaded.append(bundle)
+    ids: dict[str, str] = {}
+    for item in loaded:
+        key = item.bundle.unit.id
+        if key in ids:
+            problems.append(Problem(file=item.file, path="unit.id", value=key,
+                                    message=f"mã đơn vị trùng với bộ minh chứng {ids[key]}"))
+        ids.setdefault(key, item.file)
+    return loaded, problems
+
+

@@ -1,0 +1,228 @@
+"""Evidence terms: what one unit has for one period (documents, metrics, plan tasks, scores, N/A); validated at the edge."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BeforeValidator,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from engine.core.base import Frozen
+from engine.core.problems import Problem
+from engine.core.vnformat import FormatError, format_date, parse_date, parse_number
+
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+
+
+def _date(value: Any) -> date | None:
+    if value is None or value == "":
+        return None
+    try:
+        when = parse_date(value)
+    except FormatError as exc:
+        raise ValueError(str(exc)) from None
+    if not FIRST_YEAR <= when.year <= LAST_YEAR:
+        raise ValueError(f"năm của ngày {format_date(when)} phải từ {FIRST_YEAR} đến {LAST_YEAR}")
+    return when
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool):
+        return 1.0 if value else 0.0
+    if isinstance(value, str) and value.strip().lower() in ("có", "co", "yes", "true", "x"):
+        return 1.0
+    if isinstance(value, str) and value.strip().lower() in ("không", "khong", "no", "false"):
+        return 0.0
+    try:
+        number = parse_number(value)
+    except FormatError as exc:
+        raise ValueError(str(exc)) from None
+    if not math.isfinite(number):
+        raise ValueError(f"không phải số hữu hạn: {value} (.nan, .inf không phải số liệu)")
+    return number
+
+
+VnDate = Annotated[date, BeforeValidator(_date)]
+
+
+OptDate = Annotated[date | None, BeforeValidator(_date)]
+
+
+Number = Annotated[float, BeforeValidator(_number)]
+
+
+class Unit(Frozen):
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    level: str = Field(min_length=1)
+    aliases: list[str] = Field(default_factory=list)
+
+
+class Period(Frozen):
+    """The assessment period; it ends in `year` and starts in it or (15/12-style periods) the year before."""
+
+    year: int = Field(ge=FIRST_YEAR, le=LAST_YEAR)
+    start: VnDate
+    end: VnDate
+
+    @field_validator("start")
+    @classmethod
+    def _start_in_year(cls, value: date, info: ValidationInfo) -> date:
+        year = info.data.get("year")
+        if year is not None and value.year not in (year - 1, year):
+            raise ValueError(f"ngày bắt đầu kỳ {format_date(value)} không thuộc năm đánh giá period.year = {year}")
+        return value
+
+    @field_validator("end")
+    @classmethod
+    def _end_in_year(cls, value: date, info: ValidationInfo) -> date:
+        year, start = info.data.get("year"), info.data.get("start")
+        if start is not None and value < start:
+            return value  # reported as a whole by _ordered, which names both dates
+        if year is not None and value.year != year:
+            raise ValueError(f"ngày kết thúc kỳ {format_date(value)} không thuộc năm đánh giá period.year = {year}")
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Period":
+        if self.end < self.start:
+            raise ValueError(f"kỳ đánh giá kết thúc ({format_date(self.end)}) trước khi bắt đầu ({format_date(self.start)})")
+        return self
+
+
+class Document(Frozen):
+    """An issued document, cited as "Quyết định số 9137/QĐ-UBND ngày 26/12/2023"."""
+
+    kind: str = Field(min_length=1)
+    number: str | None = None
+    issue_date: OptDate = None
+    issuer: str | None = None
+    title: str | None = None
+    link: str | None = None
+    sample: bool = Field(False, description="A sample value, not taken from a real document")
+
+    def cite(self, label: str | None = None) -> str:
+        """The citation; without a title the kind's catalog `label` names the document, not its code."""
+        parts = [self.title or label or self.kind]
+        if self.number:
+            parts.append(f"số {self.number}")
+        if self.issue_date:
+            parts.append(f"ngày {format_date(self.issue_date)}")
+        text = " ".join(parts)
+        return text + (" (số liệu mẫu)" if self.sample else "")
+
+
+class Metric(Frozen):
+    """A named number with where it came from; booleans (có/không) are 1/0."""
+
+    name: str = Field(min_length=1)
+    value: Number
+    period: str | None = None
+    source: str | None = None
+    as_of: OptDate = None
+    sample: bool = False
+    note: str | None = None
+
+    def cite_source(self) -> str:
+        """Where the number comes from, as an auditor would want it cited."""
+        text = self.source or "không ghi nguồn"
+        if self.period:
+            text += f", kỳ {self.period}"
+        return text + (" (số liệu mẫu)" if self.sample else "")
+
+
+TaskStatus = Literal["hoàn thành", "đang thực hiện", "chưa thực hiện"]
+
+
+class PlanTask(Frozen):
+    id: str
+    title: str
+    deadline: OptDate = None
+    deadline_text: str | None = None
+    recurring: bool = False
+    status: TaskStatus = "chưa thực hiện"
+    done_date: OptDate = None
+
+
+class ScoreEntry(Frozen):
+    """Points a person or the survey gives a criterion, with who and why."""
+
+    criterion: str
+    points: Number
+    by: str = Field(min_length=1)
+    justification: str = Field(min_length=1)
+    evidence: list[str] = Field(default_factory=list)
+
+
+class NotApplicable(Frozen):
+    criterion: str
+    justification: str = Field(min_length=1)
+    by: str = Field(min_length=1)
+
+
+class Tables(Frozen):
+    """CSV files (relative to the bundle) holding long lists."""
+
+    documents: str | None = None
+    metrics: str | None = None
+    plan_tasks: str | None = None
+
+
+class PlanTableSource(Frozen):
+    file: str
+    status: str | None = Field(None, description="CSV/XLSX with STT, Trạng thái, Ngày hoàn thành")
+    sheet: str | None = None
+    year: int | None = None
+
+
+class DossierSource(Frozen):
+    file: str
+    mapping: str = Field("motcua_tinh", description="A shipped mapping name or a path to a mapping YAML")
+
+
+class Sources(Frozen):
+    plan_table: PlanTableSource | None = None
+    dossier_exports: list[DossierSource] = Field(default_factory=list)
+
+
+class Bundle(Frozen):
+    unit: Unit
+    period: Period
+    as_of: VnDate
+    documents: list[Document] = Field(default_factory=list)
+    metrics: list[Metric] = Field(default_factory=list)
+    plan_tasks: list[PlanTask] = Field(default_factory=list)
+    survey: list[ScoreEntry] = Field(default_factory=list)
+    manual: list[ScoreEntry] = Field(default_factory=list)
+    not_applicable: list[NotApplicable] = Field(default_factory=list)
+    tables: Tables | None = None
+    sources: Sources | None = None
+    notes: str | None = None
+
+    @field_validator("as_of")
+    @classmethod
+    def _after_start(cls, value: date, info: ValidationInfo) -> date:
+        period = info.data.get("period")
+        if period is not None and value < period.start:
+            raise ValueError(f"ngày chốt số liệu {format_date(value)} trước ngày bắt đầu kỳ đánh giá "
+                             f"{format_date(period.start)} (period.start)")
+        return value
+
+
+class LoadedBundle:
+    """A validated bundle with its source file, content hash and the warnings found while reading."""
+
+    def __init__(self, bundle: Bundle, file: str, digest: str, warnings: list[Problem],
+                 failed: dict[str, str] | None = None):
+        self.bundle = bundle
+        self.file = file
+        self.digest = digest
+        self.warnings = warnings
+        self.failed = failed or {}

@@ -1,0 +1,146 @@
+"""Result records: every node's points with the status, the rule in words, expected vs observed, and the evidence.
+
+The status vocabulary follows XCCDF's idea of a small fixed set of result codes, with Vietnamese
+labels for people.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from engine.core.base import Frozen
+from engine.model.criteria import Band
+
+Status = Literal["pass", "partial", "fail", "missing_evidence", "not_applicable", "not_due", "data_error"]
+
+STATUS_LABELS: dict[str, str] = {
+    "pass": "đạt",
+    "partial": "đạt một phần",
+    "fail": "không đạt",
+    "missing_evidence": "thiếu minh chứng",
+    "not_applicable": "không áp dụng",
+    "not_due": "chưa đến hạn",
+    "data_error": "lỗi dữ liệu",
+}
+
+STATUS_MEANINGS: dict[str, str] = {
+    "pass": "đạt điểm tối đa theo quy tắc",
+    "partial": "được một phần điểm (ví dụ ban hành trễ hạn, tỷ lệ ở mức giữa)",
+    "fail": "không được điểm theo quy tắc",
+    "missing_evidence": "không có minh chứng cần thiết; không bao giờ được tính là đạt",
+    "not_applicable": "tiêu chí không áp dụng cho đơn vị (loại khỏi điểm tối đa hoặc được trọn điểm, tùy bộ chỉ số)",
+    "not_due": "chưa đến hạn tại ngày chốt số liệu; chưa có điểm",
+    "data_error": "số liệu mâu thuẫn hoặc không hợp lệ; 0 điểm cho đến khi sửa số liệu",
+}
+
+
+class Observation(Frozen):
+    """One observed value and the evidence item it came from."""
+
+    name: str
+    value: str
+    ref: str | None = None
+
+
+class Explanation(Frozen):
+    """Why a node got its points: the rule in words, what was expected, what was seen, which branch applied."""
+
+    rule: str
+    expected: str
+    observed: list[Observation] = Field(default_factory=list)
+    branch: str
+    problems: list[str] = Field(default_factory=list)
+
+
+class RemediationTask(Frozen):
+    """A corrective task in the plan-appendix layout."""
+
+    criterion: str
+    area: str
+    task: str
+    product: str | None = None
+    lead: str | None = None
+    cooperating: list[str] = Field(default_factory=list)
+    deadline: str | None = None
+    recoverable_points: float
+
+
+class NodeResult(Frozen):
+    id: str
+    title: str
+    depth: int
+    parent: str | None
+    is_leaf: bool
+    points: float
+    max_points: float
+    applicable: bool
+    status: Status
+    status_label: str
+    explanation: Explanation | None = None
+    evidence_refs: list[str] = Field(default_factory=list)
+    missing: list[str] = Field(default_factory=list, description="Evidence that is missing or late")
+    remediation: RemediationTask | None = None
+
+
+class AreaResult(Frozen):
+    id: str
+    title: str
+    points: float
+    max_points: float
+    index_pct: float | None
+
+
+class AdjustmentResult(Frozen):
+    id: str
+    title: str
+    kind: Literal["bonus", "penalty"]
+    points: float
+    max_points: float
+    status: Status
+    status_label: str
+    explanation: Explanation
+
+
+class UnitResult(Frozen):
+    unit_id: str
+    name: str
+    level: str
+    evidence_file: str
+    evidence_hash: str
+    as_of: str
+    points: float
+    max_points: float
+    total_max_points: float
+    index_pct: float | None
+    band: str | None
+    rank: int | None = None
+    bonus: float = 0
+    penalty: float = 0
+    data_problems: int = 0
+    areas: list[AreaResult]
+    nodes: list[NodeResult]
+    adjustments: list[AdjustmentResult] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+
+
+class CriteriaRef(Frozen):
+    id: str
+    title: str
+    level: str
+    year: int
+    file: str
+    hash: str
+
+
+class RunResult(Frozen):
+    """A whole run: the set it used (with its content hash) and every unit, ranked."""
+
+    criteria_set: CriteriaRef
+    units: list[UnitResult]
+    status_labels: dict[str, str] = Field(default_factory=lambda: dict(STATUS_LABELS))
+    bands: list[Band] = Field(default_factory=list, exclude=True, description="the set's bands, for renderers")
+
+    def unit(self, unit_id: str) -> UnitResult | None:
+        return next((u for u in self.units if u.unit_id == unit_id), None)

@@ -1,0 +1,73 @@
+"""Machine-readable outputs (JSON, CSV) and the atomic file writer; cells that a spreadsheet would run as formulas are neutralised."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from engine.core.problems import InputError, Problem, os_error_vi
+from engine.model.results import RunResult
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """Neutralise text that a spreadsheet would run as a formula (CSV/XLSX injection)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_atomic(path: Path, data: bytes | str) -> None:
+    """Write to a temporary file beside the target, then rename: a reader never sees half a file.
+
+    The file gets the permissions a plain open() would give (0o666 less the umask), not mkstemp's
+    owner-only 0600; a failure is an InputError naming the file with a Vietnamese reason.
+    """
+    path = Path(path)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    tmp: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        umask = os.umask(0)
+        os.umask(umask)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except OSError as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise InputError([Problem(file=str(path), message=f"không ghi được tệp: {os_error_vi(exc)}")]) from None
+    except BaseException:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def to_json(run: RunResult) -> str:
+    """Deterministic JSON: fixed key order from the models, no timestamps, UTF-8 text."""
+    return json.dumps(run.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
+
+
+def to_csv(run: RunResult) -> str:
+    """One row per unit with the index per area; cells are neutralised against formula injection."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    area_ids = [a.id for a in run.units[0].areas] if run.units else []
+    area_titles = {a.id: a.title for a in run.units[0].areas} if run.units else {}
+    writer.writerow(["Hạng", "Mã đơn vị", "Tên đơn vị", "Cấp", "Điểm đạt", "Điểm tối đa áp dụng", "Chỉ số (%)", "Xếp loại",
+                     "Lỗi dữ liệu"] + [f"{i}. {area_titles[i]} (%)" for i in area_ids])
+    for unit in run.units:
+        areas = {a.id: a.index_pct for a in unit.areas}
+        writer.writerow([safe_cell(x) for x in [
+            unit.rank, unit.unit_id, unit.name, unit.level, unit.points, unit.max_points, unit.index_pct,
+            unit.band or "", unit.data_problems] + ["" if areas.get(i) is None else areas[i] for i in area_ids]])
+    return buffer.getvalue()
+
+

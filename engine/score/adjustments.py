@@ -1,0 +1,43 @@
+"""Bonus and penalty points, each within its cap."""
+
+from __future__ import annotations
+
+from engine.core.vnformat import format_number, round_half_up
+from engine.kinds.rules import Context, describe_condition, evaluate_rule
+from engine.model.criteria import CriteriaSet
+from engine.model.results import STATUS_LABELS, AdjustmentResult, Explanation
+
+
+def _adjustments(criteria: CriteriaSet, ctx: Context, rnd: int) -> tuple[float, float, list[AdjustmentResult]]:
+    bonus = penalty = 0.0
+    out: list[AdjustmentResult] = []
+    for adj in criteria.adjustments:
+        outcome = evaluate_rule(adj.rule, adj.max_points, ctx, adj.id)
+        points = round_half_up(min(max(outcome.points, 0.0), adj.max_points), rnd) if outcome.status != "data_error" else 0.0
+        status, branch = outcome.status, outcome.branch
+        cap = format_number(adj.max_points)
+        if adj.kind == "bonus":
+            bonus += points
+            rule, expected = f"Điểm thưởng (tối đa {cap} điểm): {outcome.rule}", f"được cộng tối đa {cap} điểm"
+        else:
+            penalty += points
+            rule, expected = f"Điểm trừ (tối đa {cap} điểm): {outcome.rule}", "không bị trừ điểm"
+            if adj.rule.kind == "pass_fail":
+                deducted = adj.max_points if adj.rule.points_pass is None else adj.rule.points_pass
+                rule = f"Bị trừ {format_number(deducted)} điểm khi {describe_condition(adj.rule.condition, ctx.labels)}"
+            if status in ("pass", "partial", "fail"):
+                # For a penalty the rule holding is the bad outcome: deducted points read as "không đạt".
+                status = "fail" if points > 0 else "pass"
+                branch = f"bị trừ {format_number(points)} điểm ({branch})" if points > 0 else "không bị trừ điểm"
+        out.append(AdjustmentResult(
+            id=adj.id, title=adj.title, kind=adj.kind, points=points, max_points=adj.max_points, status=status,
+            status_label=STATUS_LABELS[status],
+            explanation=Explanation(rule=rule, expected=expected, observed=outcome.observed,
+                                    branch=branch, problems=outcome.problems)))
+    if criteria.bonus_cap is not None:
+        bonus = min(bonus, criteria.bonus_cap)
+    if criteria.penalty_cap is not None:
+        penalty = min(penalty, criteria.penalty_cap)
+    return round_half_up(bonus, rnd), round_half_up(penalty, rnd), out
+
+

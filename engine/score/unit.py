@@ -1,0 +1,158 @@
+"""Score units: evaluate every leaf, apply not-applicable handling, add up the tree, classify and rank.
+
+Each unit is scored on its own (a pure function of the set and one bundle), so scoring many units
+is a loop that can later run in parallel.
+"""
+
+from __future__ import annotations
+
+from engine.core.vnformat import format_date, format_number, round_half_up
+from engine.kinds.rules import EPS, Context
+from engine.model.criteria import CriteriaSet, LoadedCriteria, Node, catalog_labels, leaf_max
+from engine.model.evidence import LoadedBundle
+from engine.model.names import BUILTIN_METRICS
+from engine.model.results import STATUS_LABELS, AreaResult, Explanation, NodeResult, RemediationTask, UnitResult
+from engine.score.adjustments import _adjustments
+from engine.score.leaf import evaluate_leaf
+from engine.score.remediation import build_task
+
+
+def score_unit(loaded: LoadedCriteria, evidence: LoadedBundle) -> UnitResult:
+    """Score one unit against one set; a pure function of the two."""
+    criteria = loaded.criteria
+    bundle = evidence.bundle
+    level = bundle.unit.level
+    ctx = Context(bundle, catalog_labels(criteria), evidence.failed)
+    rnd = criteria.rounding
+    results: list[NodeResult] = []
+    areas: list[AreaResult] = []
+    warnings = [p.render() for p in evidence.warnings]
+
+    def visit(node: Node, depth: int, parent: str | None, area: Node) -> tuple[float, float, bool, list[str]]:
+        """Returns (points, applicable max, applicable, child statuses) and appends results in pre-order."""
+        position = len(results)
+        if node.is_leaf:
+            max_points = leaf_max(node, level)
+            outcome = evaluate_leaf(node, criteria, ctx, max_points)
+            points = round_half_up(min(max(outcome.points, 0.0), max_points), rnd)
+            applicable_max = max_points if outcome.applicable else 0.0
+            lost = round_half_up(applicable_max - points, rnd)
+            remediation = None
+            if lost > EPS and outcome.status != "not_applicable":
+                remediation = RemediationTask(**build_task(node.id, node.title, area.id, node.remediation, outcome, lost,
+                                                           bundle.unit.name, ctx.year, bundle.as_of))
+            results.append(NodeResult(
+                id=node.id, title=node.title, depth=depth, parent=parent, is_leaf=True, points=points,
+                max_points=max_points, applicable=outcome.applicable, status=outcome.status,
+                status_label=STATUS_LABELS[outcome.status],
+                explanation=Explanation(rule=outcome.rule, expected=outcome.expected, observed=outcome.observed,
+                                        branch=outcome.branch, problems=outcome.problems),
+                evidence_refs=sorted(set(outcome.refs)), missing=outcome.missing, remediation=remediation))
+            return points, applicable_max, outcome.applicable, [outcome.status]
+        results.append(None)  # placeholder, filled once the children are known
+        points = applicable_max = 0.0
+        statuses: list[str] = []
+        applicable = False
+        for child in node.children:
+            p, m, a, s = visit(child, depth + 1, node.id, area)
+            points += p
+            applicable_max += m
+            applicable = applicable or a
+            statuses += s
+        points, applicable_max = round_half_up(points, rnd), round_half_up(applicable_max, rnd)
+        full_max = round_half_up(sum(_subtree_max(child, level) for child in node.children), rnd)
+        status = _parent_status(points, applicable_max, statuses)
+        results[position] = NodeResult(
+            id=node.id, title=node.title, depth=depth, parent=parent, is_leaf=False, points=points,
+            max_points=full_max, applicable=applicable, status=status, status_label=STATUS_LABELS[status],
+            explanation=Explanation(rule="Tổng điểm các tiêu chí thành phần", expected=f"{format_number(applicable_max)} điểm",
+                                    branch=f"đạt {format_number(points)}/{format_number(applicable_max)} điểm áp dụng"))
+        return points, applicable_max, applicable, statuses
+
+    total = applicable_total = 0.0
+    for item in criteria.items:
+        p, m, _, _ = visit(item, 0, None, item)
+        total += p
+        applicable_total += m
+        areas.append(AreaResult(id=item.id, title=item.title, points=p, max_points=round_half_up(m, rnd),
+                                index_pct=round_half_up(p / m * 100, rnd) if m > EPS else None))
+
+    bonus, penalty, adjustments = _adjustments(criteria, ctx, rnd)
+    total = round_half_up(max(0.0, total + bonus - penalty), rnd)
+    denominator = applicable_total if criteria.index_basis == "applicable" else criteria.max_points
+    index = round_half_up(total / denominator * 100, rnd) if denominator > EPS else None
+    band = next((b.label for b in criteria.bands if index is not None and b.contains(min(index, 100.0))), None)
+    name_warnings = _unknown_names(criteria, bundle) + _stray_entries(criteria, bundle)
+    penalty_warnings = [f"{a.id} {a.title}: {a.status_label} ({a.explanation.branch}); chưa xác định được có bị trừ điểm không"
+                        for a in adjustments if a.kind == "penalty" and a.status == "missing_evidence"]
+    data_problems = (sum(1 for r in results if r.is_leaf and r.status == "data_error")
+                     + sum(1 for a in adjustments if a.status == "data_error") + len(evidence.warnings)
+                     + len(name_warnings) + len(penalty_warnings))
+    return UnitResult(
+        unit_id=bundle.unit.id, name=bundle.unit.name, level=level, evidence_file=evidence.file,
+        evidence_hash=evidence.digest, as_of=format_date(bundle.as_of), points=total,
+        max_points=round_half_up(applicable_total, rnd), total_max_points=criteria.max_points, index_pct=index, band=band,
+        bonus=bonus, penalty=penalty, data_problems=data_problems, areas=areas, nodes=results,
+        adjustments=adjustments, warnings=warnings + name_warnings + penalty_warnings)
+
+
+def _subtree_max(node: Node, level: str) -> float:
+    if node.is_leaf:
+        return leaf_max(node, level)
+    return sum(_subtree_max(child, level) for child in node.children)
+
+
+def _parent_status(points: float, applicable_max: float, statuses: list[str]) -> str:
+    if "data_error" in statuses:
+        return "data_error"
+    if applicable_max <= EPS:
+        return "not_applicable"
+    if points >= applicable_max - EPS:
+        return "pass"
+    if points > EPS:
+        return "partial"
+    if all(s in ("not_due", "not_applicable") for s in statuses):
+        return "not_due"
+    if any(s == "missing_evidence" for s in statuses) and all(s in ("missing_evidence", "not_applicable", "not_due") for s in statuses):
+        return "missing_evidence"
+    return "fail"
+
+
+
+
+def _unknown_names(criteria: CriteriaSet, bundle) -> list[str]:
+    """Evidence names the set does not know: usually a typo, which would otherwise read as missing evidence."""
+    metrics = set(criteria.catalog.metrics) | set(criteria.catalog.facts) | set(BUILTIN_METRICS)
+    notes = [f"loại tài liệu '{kind}' không có trong bộ chỉ số {criteria.id} (kiểm tra chính tả); tài liệu không được dùng để chấm"
+             for kind in sorted({d.kind for d in bundle.documents} - set(criteria.catalog.documents))]
+    notes += [f"chỉ số '{name}' không có trong bộ chỉ số {criteria.id} (kiểm tra chính tả); số liệu không được dùng để chấm"
+              for name in sorted({m.name for m in bundle.metrics} - metrics)]
+    return notes
+
+
+def _stray_entries(criteria: CriteriaSet, bundle) -> list[str]:
+    """Scores and declarations for criteria the set does not have, or for rule-scored criteria."""
+    leaves = {}
+    stack = list(criteria.items)
+    while stack:
+        node = stack.pop()
+        if node.is_leaf:
+            leaves[node.id] = node
+        stack.extend(node.children)
+    notes = []
+    for what, entries in (("manual", bundle.manual), ("survey", bundle.survey), ("not_applicable", bundle.not_applicable)):
+        for entry in entries:
+            node = leaves.get(entry.criterion)
+            if node is None:
+                notes.append(f"{what}: tiêu chí '{entry.criterion}' không có trong bộ chỉ số {criteria.id}; bị bỏ qua")
+            elif what == "manual" and node.rule.kind not in ("manual", "survey"):
+                notes.append(f"manual: tiêu chí '{entry.criterion}' chấm theo quy tắc từ minh chứng; điểm tự chấm bị bỏ qua")
+            elif what == "survey" and node.rule.kind != "survey":
+                notes.append(f"survey: tiêu chí '{entry.criterion}' không phải tiêu chí điều tra xã hội học; bị bỏ qua")
+    return sorted(notes)
+
+
+
+
+
+
