@@ -15,6 +15,7 @@ from pydantic import (
     ValidationError,
 )
 
+from engine.core.files import file_sha256
 from engine.core.problems import Problem, os_error_vi
 from engine.core.vnformat import format_date, nfc
 from engine.core.yamlsource import YamlDoc, load_yaml, pydantic_message, validation_problems
@@ -105,7 +106,7 @@ def load_bundle(path: Path) -> tuple[LoadedBundle | None, list[Problem]]:
     if bundle.sources is not None:
         for relative in _source_files(bundle.sources):
             try:
-                digest.update(hashlib.sha256((path.parent / relative).read_bytes()).hexdigest().encode())
+                digest.update(file_sha256(path.parent / relative).encode())
             except OSError:
                 pass
     warnings = _consistency_warnings(bundle, doc, origins) + [p.model_copy(update={"severity": "warning"}) for p in source_problems]
