@@ -5,11 +5,11 @@ step alone; the figure reported is the peak minus the RSS after imports. Wall an
 (user + system, all threads) are the best of --repeat runs; on a shared machine CPU time is the
 steadier figure. Three steps:
 
-- bare: pandas.read_csv with exactly the arguments ingestion uses (engine.dossiers.csv_read_arguments:
+- bare: pandas.read_csv with exactly the arguments ingestion uses (engine.load.dossiers.csv_read_arguments:
   mapped columns as categories, the dossier id and other columns as text, no NA parsing, UTF-8-BOM)
   — the floor ingestion is compared with (target: ingestion ≤ 2× bare);
 - bare_str: the plain read of the whole file as text (dtype=str), for scale;
-- ingest: engine.dossiers.aggregate_dossiers end to end (read, checks, problems, metrics).
+- ingest: engine.load.dossiers.aggregate_dossiers end to end (read, checks, problems, metrics).
 
 Usage: python3 bench/bench_dossiers.py [--rows 1000000 --units 200] (generates the file if missing).
 """
@@ -27,7 +27,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-MAPPING = ROOT / "engine" / "mappings" / "motcua_tinh.yaml"
+MAPPING = ROOT / "engine" / "load" / "mappings" / "motcua_tinh.yaml"
 STEPS = ("bare", "bare_str", "ingest")
 
 

@@ -1,6 +1,6 @@
 """Synthetic one-stop dossier exports for the ingestion benchmark and for trying mappings.
 
-Writes a CSV in the layout of engine/mappings/motcua_tinh.yaml (optionally also XLSX for small
+Writes a CSV in the layout of engine/load/mappings/motcua_tinh.yaml (optionally also XLSX for small
 sizes) plus a JSON alias table (unit name or spelling → unit id). Seeded, so the same arguments
 give the same bytes. Includes a small share of the dirt real exports have: repeated dossier ids,
 rows from the previous year, unknown statuses, unknown units and variant unit spellings.
