@@ -18,8 +18,8 @@ from engine.authoring.diff import diff_criteria, diff_json, diff_text
 from engine.core.problems import InputError, Problem
 from engine.load.criteria import check_criteria_file, load_criteria
 from engine.load.evidence import read_bundles
+from engine.kinds.tree import criteria_json_schema
 from engine.load.tailoring import render_outline, render_resolved
-from engine.model.criteria import criteria_json_schema
 from engine.model.evidence import LoadedBundle
 from engine.model.results import RunResult, UnitResult
 from engine.render.data import to_csv, to_json, write_atomic

@@ -16,7 +16,7 @@ import yaml
 
 from engine.core.yamlsource import YamlDoc
 from engine.load.meaning import meaning_problems
-from engine.model.criteria import CriteriaSet, LoadedCriteria
+from engine.kinds.tree import CriteriaSet, LoadedCriteria
 from engine.model.evidence import Bundle, LoadedBundle
 from engine.model.results import NodeResult, UnitResult
 from engine.score.unit import score_unit

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 import cli
 from cli import app
-from engine.model.criteria import criteria_json_schema
+from engine.kinds.tree import criteria_json_schema
 
 WARDS = ["UBND Phường 1", "UBND Phường 2", "UBND Phường 3", "UBND Phường 4", "UBND Phường 5", "UBND Phường 7",
          "UBND Phường 8", "UBND Phường 9", "UBND Phường 10", "UBND Phường 11", "UBND Phường 12", "UBND Phường Thắng Nhất",

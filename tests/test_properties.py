@@ -9,11 +9,11 @@ from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from engine.core.vnformat import round_half_up
 from engine.core.yamlsource import YamlDoc
-from engine.kinds.rules import Context, evaluate_rule
+from engine.kinds.base import Context
+from engine.kinds.tiers import TiersRule
+from engine.kinds.tree import catalog_labels, iter_nodes
 from engine.load.bundles import load_bundle
 from engine.load.criteria import load_criteria
-from engine.load.meaning import tier_coverage_problems
-from engine.model.criteria import TiersRule, catalog_labels, iter_nodes
 from engine.model.evidence import Bundle, LoadedBundle
 from engine.score.leaf import evaluate_leaf
 from engine.score.unit import score_unit
@@ -80,7 +80,7 @@ def test_points_within_zero_and_max_for_every_rule_kind(rule, mode, bundle):
         leaf["applicable_if"] = {"metric": "so_hop", "op": ">", "target": 0}
     loaded = loaded_criteria(criteria_dict(rule, max_points=4, leaf=leaf))
     node = loaded.criteria.items[0].children[0]
-    outcome = evaluate_leaf(node, loaded.criteria, Context(bundle, catalog_labels(loaded.criteria)), 4)
+    outcome = evaluate_leaf(node, Context(bundle, catalog_labels(loaded.criteria)), 4)
     assert 0 <= outcome.points <= 4
     if outcome.status in ("missing_evidence", "data_error", "not_due"):
         # never a pass: only the points a rule itself grants for a missing item (missing_points, points_otherwise)
@@ -169,7 +169,7 @@ def ratio_points(rule: dict, numerator: int, denominator: int) -> float:
     bundle = Bundle.model_validate({
         "unit": {"id": "u", "name": "U", "level": "xa"}, "period": {"year": 2024, "start": "01/01/2024", "end": "31/12/2024"},
         "as_of": "31/12/2024", "metrics": [{"name": "da_xu_ly", "value": numerator}, {"name": "phai_xu_ly", "value": denominator}]})
-    outcome = evaluate_rule(loaded.criteria.items[0].children[0].rule, 4, Context(bundle, {}), "1.1")
+    outcome = loaded.criteria.items[0].children[0].rule.score(4, Context(bundle, {}), "1.1")
     assert outcome.status not in ("data_error", "missing_evidence")
     return outcome.points
 
@@ -212,7 +212,7 @@ def test_earlier_issue_date_never_lowers_timeliness_points(deadline, grace, late
             "unit": {"id": "u", "name": "U", "level": "xa"},
             "period": {"year": 2024, "start": "01/01/2024", "end": "31/12/2024"}, "as_of": as_of,
             "documents": [{"kind": "ke_hoach", "issue_date": issued}, {"kind": "quyet_dinh", "issue_date": "01/01/2024"}]})
-        return evaluate_rule(loaded.criteria.items[0].children[0].rule, 2, Context(bundle, {}), "1.1").points
+        return loaded.criteria.items[0].children[0].rule.score(2, Context(bundle, {}), "1.1").points
 
     assert points(earlier) >= points(later)
 
@@ -247,7 +247,7 @@ def probe_values(tiers) -> list[float]:
 @given(tiers=st.one_of(any_tiers(), tier_sets()))
 def test_exactly_one_tier_matches_any_value_of_a_validated_set(tiers):
     rule = TiersRule.model_validate({"kind": "tiers", "value": RATIO, "tiers": tiers})
-    problems = tier_coverage_problems(rule, DOC, ("rule",))
+    problems = rule.coverage_problems(DOC, ("rule",))
     matches = {v: sum(t.contains(v) for t in rule.tiers) for v in probe_values(tiers)}
     coverage = [p for p in problems if "rỗng" not in p.message]  # an empty tier is a problem of its own
     if not problems:
@@ -262,7 +262,7 @@ def test_exactly_one_tier_matches_any_value_of_a_validated_set(tiers):
 @given(tiers=tier_sets())
 def test_tier_sets_built_without_gaps_or_overlaps_validate(tiers):
     rule = TiersRule.model_validate({"kind": "tiers", "value": RATIO, "tiers": tiers})
-    assert tier_coverage_problems(rule, DOC, ("rule",)) == []
+    assert rule.coverage_problems(DOC, ("rule",)) == []
 
 
 # ---------------------------------------------------------------- order independence

@@ -10,7 +10,7 @@ import pytest
 from conftest import ROOT, criteria_dict
 
 from engine.core.yamlsource import load_yaml
-from engine.model.criteria import criteria_json_schema
+from engine.kinds.tree import criteria_json_schema
 
 SCHEMA_FILE = ROOT / "docs" / "criteria.schema.json"
 SETS = sorted((ROOT / "criteria").glob("*.yaml"))

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from cli import app
 from engine.authoring.cases import TestReport, format_report, run_suite
 from engine.load.criteria import check_criteria_file, load_criteria
-from engine.model.criteria import iter_nodes, leaf_max, node_max
+from engine.kinds.tree import iter_nodes, leaf_max, node_max
 from engine.model.evidence import Bundle, LoadedBundle
 from engine.score.unit import score_unit
 

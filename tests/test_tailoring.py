@@ -13,7 +13,7 @@ from cli import app
 from engine.core.problems import InputError
 from engine.load.criteria import check_criteria_file, load_criteria
 from engine.load.tailoring import ResolvedCriteria, canonical_json, render_outline, render_resolved, resolved_hash
-from engine.model.criteria import CriteriaSet, iter_nodes
+from engine.kinds.tree import CriteriaSet, iter_nodes
 
 ROOT = Path(__file__).resolve().parent.parent
 

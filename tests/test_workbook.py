@@ -30,7 +30,7 @@ from engine.load.workbook import (
     SHEET_TASKS,
     load_workbook_bundle,
 )
-from engine.model.criteria import CriteriaSet
+from engine.kinds.tree import CriteriaSet
 from engine.render.workbook import build_template
 from engine.score.unit import score_unit
 
@@ -494,7 +494,7 @@ def test_template_data_validations(loaded, template: Path) -> None:
 
 
 def _leaves(criteria: CriteriaSet):
-    from engine.model.criteria import iter_nodes
+    from engine.kinds.tree import iter_nodes
 
     return [node for node, _, _ in iter_nodes(criteria.items) if node.is_leaf]
 

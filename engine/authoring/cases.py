@@ -25,18 +25,9 @@ from engine.core.base import Frozen
 from engine.core.problems import Problem
 from engine.core.vnformat import format_date, format_number
 from engine.core.yamlsource import Loc, YamlDoc, load_yaml, validation_problems
-from engine.kinds.rules import EPS, Context, DataProblem, MissingEvidence, ZeroDenominator, read_value
+from engine.kinds.base import EPS, Context, DataProblem, MissingEvidence, ZeroDenominator, read_value
+from engine.kinds.tree import CriteriaSet, LoadedCriteria, catalog_labels, iter_nodes, set_levels
 from engine.load.criteria import check_criteria_file
-from engine.model.criteria import (
-    CriteriaSet,
-    LoadedCriteria,
-    Node,
-    Tier,
-    TiersRule,
-    catalog_labels,
-    iter_nodes,
-    set_levels,
-)
 from engine.model.evidence import Bundle, LoadedBundle
 from engine.model.results import STATUS_LABELS, NodeResult, Status, UnitResult
 from engine.score.unit import score_unit
@@ -442,19 +433,6 @@ def _unit_trail(result: UnitResult) -> list[str]:
 # ---------------------------------------------------------------- coverage
 
 
-def _boundaries(rule: TiersRule) -> list[tuple[float, Tier, Tier]]:
-    """Values where two tiers meet, with the tier that holds the value and the one just across it."""
-    ordered = sorted(rule.tiers, key=lambda t: (float("-inf") if t.min is None else t.min, not t.min_inclusive))
-    found = []
-    for low, high in zip(ordered, ordered[1:]):
-        if low.max is None or high.min is None or low.max != high.min:
-            continue
-        value = low.max
-        inside, across = (high, low) if high.contains(value) else (low, high)
-        found.append((value, inside, across))
-    return found
-
-
 def coverage_gaps(loaded: LoadedCriteria, runs: list[tuple[Case, Bundle]]) -> list[str]:
     """What the cases leave untested: a tier boundary (the value on it and one just across), or a status."""
     criteria = loaded.criteria
@@ -465,7 +443,8 @@ def coverage_gaps(loaded: LoadedCriteria, runs: list[tuple[Case, Bundle]]) -> li
         if status not in asserted:
             gaps.append(f"chưa có trường hợp nào mong đợi trạng thái '{status}' ({label})")
     for node, _, _ in iter_nodes(criteria.items):
-        if not isinstance(node, Node) or node.rule is None or node.rule.kind != "tiers":
+        boundaries = node.rule.boundaries() if node.rule is not None else []
+        if not boundaries:
             continue
         values = []
         for case, bundle in runs:
@@ -473,12 +452,11 @@ def coverage_gaps(loaded: LoadedCriteria, runs: list[tuple[Case, Bundle]]) -> li
             if wanted is None or wanted.points is None:
                 continue
             try:
-                value, _, _ = read_value(node.rule.value, Context(bundle, labels))
+                values.append(read_value(boundaries[0].ref, Context(bundle, labels)).value)
             except (MissingEvidence, DataProblem, ZeroDenominator):
                 continue
-            values.append(value)
-        unit = "%" if node.rule.value.is_percent else ""
-        for value, inside, across in _boundaries(node.rule):
+        for ref, value, inside, across in boundaries:
+            unit = "%" if ref.is_percent else ""
             if not any(abs(v - value) <= EPS for v in values):
                 gaps.append(f"{node.id}: chưa kiểm thử giá trị đúng bằng {format_number(value)}{unit} "
                             f"(thuộc mức '{inside.describe(unit)}')")

@@ -14,9 +14,10 @@ from pydantic import BaseModel, Field
 
 from engine.core.base import Frozen
 from engine.core.vnformat import format_number
-from engine.kinds.rules import describe_rule
+from engine.kinds.base import RuleKind
+from engine.kinds.tree import Adjustment, LoadedCriteria, Node, catalog_labels, node_max
 from engine.load.tailoring import resolved_hash
-from engine.model.criteria import Adjustment, Band, LoadedCriteria, Node, catalog_labels, node_max
+from engine.model.criteria import Band
 
 
 class FieldChange(Frozen):
@@ -111,20 +112,9 @@ def _bands(bands: list[Band]) -> str:
     return "; ".join(parts) or "không có"
 
 
-def _tiers_text(rule) -> str:
-    unit = "%" if rule.value.is_percent else ""
-    return "; ".join(f"{t.describe(unit)} → {format_number(t.points)}" for t in rule.tiers)
-
-
-def _deadlines(rule, labels: dict[str, str]) -> str | None:
-    if rule.kind == "timeliness":
-        return rule.deadline.describe()
-    if rule.kind == "documents":
-        return "; ".join(f"{d.label or labels.get(d.kind, d.kind)}: {d.deadline.describe()}" for d in rule.documents)
-    return None
-
-
-def _rule_changes(old, new, old_max: float, new_max: float, old_labels, new_labels) -> list[FieldChange]:
+def _rule_changes(old: RuleKind | None, new: RuleKind | None, old_max: float, new_max: float,
+                  old_labels: dict[str, str], new_labels: dict[str, str]) -> list[FieldChange]:
+    """A changed kind, then each part the kind shows on its own (tiers, deadlines), then the rest in words."""
     if old is None or new is None:
         if old is new:
             return []
@@ -132,30 +122,14 @@ def _rule_changes(old, new, old_max: float, new_max: float, old_labels, new_labe
                             old=old.kind if old else "(tiêu chí cha)", new=new.kind if new else "(tiêu chí cha)")]
     if old.kind != new.kind:
         return [FieldChange(field="rule.kind", label="loại quy tắc", old=old.kind, new=new.kind),
-                FieldChange(field="rule", label="quy tắc", old=describe_rule(old, old_max, old_labels),
-                            new=describe_rule(new, new_max, new_labels))]
-    changes: list[FieldChange] = []
-    rest_old = old.model_dump(mode="json", by_alias=True)
-    rest_new = new.model_dump(mode="json", by_alias=True)
-    if old.kind == "tiers" and rest_old["tiers"] != rest_new["tiers"]:
-        changes.append(FieldChange(field="rule.tiers", label="các mức điểm", old=_tiers_text(old), new=_tiers_text(new)))
-    for key in ("tiers",):
-        rest_old.pop(key, None)
-        rest_new.pop(key, None)
-    old_deadlines, new_deadlines = _deadlines(old, old_labels), _deadlines(new, new_labels)
-    if old_deadlines != new_deadlines:
-        changes.append(FieldChange(field="rule.deadline", label="hạn", old=old_deadlines, new=new_deadlines))
-    for key in ("deadline", "documents"):
-        if old.kind in ("timeliness", "documents"):
-            if key == "documents":
-                rest_old[key] = [d["kind"] for d in rest_old.get(key, [])]
-                rest_new[key] = [d["kind"] for d in rest_new.get(key, [])]
-            else:
-                rest_old.pop(key, None)
-                rest_new.pop(key, None)
-    if rest_old != rest_new:
-        changes.append(FieldChange(field="rule", label="quy tắc", old=describe_rule(old, old_max, old_labels),
-                                   new=describe_rule(new, new_max, new_labels)))
+                FieldChange(field="rule", label="quy tắc", old=old.describe(old_max, old_labels),
+                            new=new.describe(new_max, new_labels))]
+    changes = [FieldChange(field=before.field, label=before.label, old=before.text, new=after.text)
+               for before, after in zip(old.diff_aspects(old_labels), new.diff_aspects(new_labels))
+               if before.value != after.value]
+    if old.diff_rest() != new.diff_rest():
+        changes.append(FieldChange(field="rule", label="quy tắc", old=old.describe(old_max, old_labels),
+                                   new=new.describe(new_max, new_labels)))
     return changes
 
 

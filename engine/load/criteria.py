@@ -7,7 +7,7 @@ from pathlib import Path
 from engine.core.problems import InputError, Problem
 from engine.core.yamlsource import load_yaml
 from engine.load.tailoring import check_document
-from engine.model.criteria import LoadedCriteria
+from engine.kinds.tree import LoadedCriteria
 
 
 def check_criteria_file(path: Path) -> tuple[LoadedCriteria | None, list[Problem]]:

@@ -28,7 +28,7 @@ from pydantic import ValidationError
 from engine.core.problems import Problem
 from engine.core.yamlsource import Loc, YamlDoc, format_loc, load_yaml, validation_problems
 from engine.load.meaning import check_plain, meaning_problems
-from engine.model.criteria import CriteriaSet, LoadedCriteria, node_max
+from engine.kinds.tree import CriteriaSet, LoadedCriteria, node_max
 
 OPERATION_KEYS = ("extends", "select", "drop", "add", "refine")
 SET_KEYS = tuple(name for name in CriteriaSet.model_fields if name != "items")

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from engine.core.problems import Problem, os_error_vi
 from engine.core.vnformat import FormatError, format_date, format_number, nfc, parse_date, parse_number
 from engine.core.yamlsource import pydantic_message
+from engine.kinds.registry import RULE_KIND_NAMES, rule_kind
 from engine.model.evidence import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -256,7 +257,8 @@ class _Catalog:
         self.metric_tokens = {_key(label): code for code, label in zip(metric_codes, metric_labels)}
         self.metric_tokens.update({_key(code): code for code in metric_codes})
         self.leaves = set(column(CAT_LEAF_ID))
-        self.rule_kinds = dict(zip(column(CAT_LEAF_ID), column(CAT_LEAF_RULE)))
+        self.points_from = {leaf: rule_kind(kind).points_from if kind in RULE_KIND_NAMES else None
+                            for leaf, kind in zip(column(CAT_LEAF_ID), column(CAT_LEAF_RULE))}
         ids = column(CAT_LEAF_ID)
         na_column = ord(CAT_LEAF_NA) - ord("A")
         na_values = [_plain(row[na_column]) if na_column < len(row) else None for row in rows[1:1 + len(ids)]]
@@ -659,12 +661,12 @@ def _read_scores(ws, columns: tuple[Column, ...], reader: _Reader, catalog: _Cat
             reader.at(row, "criterion", f"thiếu '{row.headers['criterion']}'")
         elif criterion not in catalog.leaves:
             reader.at(row, "criterion", "tiêu chí không có trong bộ chỉ số")
-        elif what == "manual" and catalog.rule_kinds.get(criterion) == "survey":
+        elif what == "manual" and catalog.points_from.get(criterion) == "survey":
             reader.at(row, "criterion", "tiêu chí lấy điểm điều tra xã hội học; đơn vị không được tự chấm "
                                         f"(nhập điểm công bố ở sheet '{SHEET_SURVEY}')")
-        elif what == "manual" and catalog.rule_kinds.get(criterion) != "manual":
+        elif what == "manual" and catalog.points_from.get(criterion) != "manual":
             reader.at(row, "criterion", "tiêu chí được chấm tự động từ minh chứng, không chấm thủ công")
-        elif what == "survey" and catalog.rule_kinds.get(criterion) != "survey":
+        elif what == "survey" and catalog.points_from.get(criterion) != "survey":
             reader.at(row, "criterion", "tiêu chí không phải tiêu chí điều tra xã hội học")
         points = reader.number(row, "points", required=True)
         by = reader.text(row, "by", required=True)

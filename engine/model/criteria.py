@@ -1,7 +1,7 @@
-"""The criteria language: a set of areas, criteria and sub-criteria, each leaf with a scoring rule.
+"""The terms of the criteria language that every rule kind shares: deadlines, values, tiers, bands, the catalog.
 
-Models are the single source of truth for the YAML format: they validate input, and the JSON
-Schema shipped for editors is generated from them (`criteria_json_schema`).
+The rule and condition kinds (engine.kinds) and the criteria tree built from them
+(engine.kinds.tree) use these; the JSON Schema shipped for editors is generated from all of them.
 """
 
 from __future__ import annotations
@@ -9,15 +9,14 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from string import Formatter
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from engine.core.base import Frozen
 from engine.core.problems import Problem
 from engine.core.vnformat import FormatError, format_date, parse_date
-from engine.core.yamlsource import YamlDoc
-from engine.model.names import BUILTIN_METRICS
+from engine.core.yamlsource import Loc, YamlDoc
 
 Op = Literal[">", ">=", "<", "<=", "==", "!="]
 OP_WORDS = {">": "lớn hơn", ">=": "từ", "<": "dưới", "<=": "không quá", "==": "bằng", "!=": "khác"}
@@ -141,106 +140,6 @@ class ValueRef(Frozen):
                 "overdue_count": "số nhiệm vụ kế hoạch quá hạn chưa hoàn thành"}[self.plan_tasks or "completed_pct"]
 
 
-CONDITION_KEYS = ("metric", "ratio", "plan_tasks", "fact", "document", "all_of", "any_of", "not")
-
-
-class CompareCondition(ValueRef):
-    """A value compared with a target, e.g. {ratio: [online, received], op: ">", target: 50}."""
-
-    op: Op
-    target: float
-
-    @model_validator(mode="before")
-    @classmethod
-    def _some_condition(cls, value: Any) -> Any:
-        """A mapping with no key of any condition form is reported once, with the keys it has, not as a missing op."""
-        if isinstance(value, dict) and not any(key in value for key in ("metric", "ratio", "plan_tasks")):
-            unknown = [str(key) for key in value if key not in ("op", "target")]
-            message = "điều kiện phải có một trong các khóa: " + ", ".join(CONDITION_KEYS)
-            if unknown:
-                message += "; khóa không nhận ra: " + ", ".join(f"'{key}'" for key in unknown)
-            raise ValueError(message)
-        return value
-
-
-class FactCondition(Frozen):
-    """A yes/no fact the unit attests in its evidence (a metric whose value is true/1)."""
-
-    fact: str
-
-
-class DocumentCondition(Frozen):
-    """A document of a kind exists (optionally issued by a deadline)."""
-
-    document: str
-    deadline: DeadlineSpec | None = None
-
-
-class AllOf(Frozen):
-    all_of: list["Condition"] = Field(min_length=1)
-
-
-class AnyOf(Frozen):
-    any_of: list["Condition"] = Field(min_length=1)
-
-
-class NotCondition(Frozen):
-    not_: "Condition" = Field(alias="not")
-
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-
-
-def _condition_tag(value: Any) -> str:
-    if isinstance(value, BaseModel):
-        return {AllOf: "cond_all", AnyOf: "cond_any", NotCondition: "cond_not", DocumentCondition: "cond_document",
-                FactCondition: "cond_fact"}.get(type(value), "cond_compare")
-    if isinstance(value, dict):
-        for key, tag in (("all_of", "cond_all"), ("any_of", "cond_any"), ("not", "cond_not"),
-                         ("document", "cond_document"), ("fact", "cond_fact")):
-            if key in value:
-                return tag
-    return "cond_compare"
-
-
-Condition = Annotated[
-    Union[
-        Annotated[AllOf, Tag("cond_all")],
-        Annotated[AnyOf, Tag("cond_any")],
-        Annotated[NotCondition, Tag("cond_not")],
-        Annotated[DocumentCondition, Tag("cond_document")],
-        Annotated[FactCondition, Tag("cond_fact")],
-        Annotated[CompareCondition, Tag("cond_compare")],
-    ],
-    Discriminator(_condition_tag),
-]
-
-
-# ---------------------------------------------------------------- rules
-
-
-class PassFailRule(Frozen):
-    """Full points when the condition holds, else `points_fail` (default 0)."""
-
-    kind: Literal["pass_fail"]
-    condition: Condition
-    points_pass: float | None = None
-    points_fail: float = 0
-
-
-class AllOfRule(Frozen):
-    """Full points when every condition holds."""
-
-    kind: Literal["all_of"]
-    conditions: list[Condition] = Field(min_length=1)
-
-
-class AnyOfRule(Frozen):
-    """Full points when at least one condition holds."""
-
-    kind: Literal["any_of"]
-    conditions: list[Condition] = Field(min_length=1)
-
-
 class Tier(Frozen):
     """One band of values; bounds say whether they include their end ("trên 90%" is min 90, min_inclusive false)."""
 
@@ -273,92 +172,6 @@ class Tier(Frozen):
 def _num(value: float) -> str:
     return f"{value:g}".replace(".", ",")
 
-
-class TiersRule(Frozen):
-    """Points by the tier the value falls in; tiers must cover the domain with no gap and no overlap."""
-
-    kind: Literal["tiers"]
-    value: ValueRef
-    tiers: list[Tier] = Field(min_length=1)
-    domain: tuple[float, float | None] | None = Field(
-        None, description="[low, high] the tiers must cover; default [0, 100] for % values, [0, ∞) for counts")
-
-    def effective_domain(self) -> tuple[float, float | None]:
-        if self.domain is not None:
-            return self.domain
-        return (0.0, 100.0) if self.value.is_percent else (0.0, None)
-
-
-class ProportionalRule(Frozen):
-    """Points = ratio × max, and 0 below an optional floor."""
-
-    kind: Literal["proportional"]
-    value: ValueRef
-    floor: float | None = Field(None, ge=0, le=100, description="% below which the points are 0")
-
-    @model_validator(mode="after")
-    def _percent(self) -> "ProportionalRule":
-        if not self.value.is_percent:
-            raise ValueError("quy tắc tỷ lệ (proportional) cần một tỷ lệ %: ratio hoặc plan_tasks: completed_pct")
-        return self
-
-
-class TimelinessRule(Frozen):
-    """A document issued by a deadline: on time / late / missing, each with its points."""
-
-    kind: Literal["timeliness"]
-    document: str
-    deadline: DeadlineSpec
-    grace_days: int = Field(0, ge=0, le=MAX_DAYS, description="Days after the deadline still counted on time")
-    on_time_points: float | None = Field(None, ge=0, description="Default: the criterion's max")
-    late_points: float = Field(0, ge=0)
-    missing_points: float = Field(0, ge=0)
-
-
-class RequiredDocument(Frozen):
-    kind: str
-    deadline: DeadlineSpec
-    label: str | None = None
-
-
-class DocumentsRule(Frozen):
-    """Several documents each with its own deadline: all on time → full, otherwise `points_otherwise`."""
-
-    kind: Literal["documents"]
-    documents: list[RequiredDocument] = Field(min_length=1)
-    points_otherwise: float = Field(0, ge=0)
-
-
-class CountRule(Frozen):
-    """Points per counted item, capped at `cap` (default: the criterion's max)."""
-
-    kind: Literal["count"]
-    value: ValueRef
-    points_per_item: float = Field(gt=0)
-    cap: float | None = Field(None, ge=0)
-
-
-class SurveyRule(Frozen):
-    """Points come from the sociological survey; a self-score is rejected."""
-
-    kind: Literal["survey"]
-    source: str = "Điều tra xã hội học"
-
-
-class ManualRule(Frozen):
-    """A person scores with a justification and evidence; `guidance` says how."""
-
-    kind: Literal["manual"]
-    guidance: str | None = None
-
-
-Rule = Annotated[
-    Union[PassFailRule, AllOfRule, AnyOfRule, TiersRule, ProportionalRule, TimelinessRule, DocumentsRule,
-          CountRule, SurveyRule, ManualRule],
-    Field(discriminator="kind"),
-]
-RULE_KINDS = ("pass_fail", "all_of", "any_of", "tiers", "proportional", "timeliness", "documents", "count",
-              "survey", "manual")
 
 
 # ---------------------------------------------------------------- remediation
@@ -441,58 +254,7 @@ class RemediationTemplate(Frozen):
     deadline_days: int | None = Field(None, ge=0, le=MAX_DAYS, description="Days after the evidence's as-of date")
 
 
-# ---------------------------------------------------------------- tree and set
-
-
-class Node(Frozen):
-    """An area, criterion or sub-criterion; a leaf carries max points and a rule, a parent its children."""
-
-    id: str = Field(min_length=1)
-    title: str = Field(min_length=1)
-    max_points: float | None = Field(None, ge=0)
-    rule: Rule | None = None
-    children: list["Node"] = Field(default_factory=list)
-    description: str | None = None
-    provenance: Provenance | None = None
-    not_applicable: Literal["exclude", "full_points"] | None = Field(
-        None, description="How a not-applicable leaf counts; without it, declaring N/A is a data problem")
-    applicable_if: Condition | None = None
-    remediation: RemediationTemplate | None = None
-    levels: dict[str, float] | None = Field(None, description="Max points per unit level when they differ")
-
-    @field_validator("id")
-    @classmethod
-    def _id_shape(cls, value: str) -> str:
-        if not re.fullmatch(r"[0-9A-Za-z]+(\.[0-9A-Za-z]+)*", value):
-            raise ValueError(f"mã '{value}' phải theo số hiệu chính thức, ví dụ 1.1.4")
-        return value
-
-    @model_validator(mode="after")
-    def _leaf_or_parent(self) -> "Node":
-        if self.children and self.rule is not None:
-            raise ValueError(f"'{self.id}' có tiêu chí con nên không được có quy tắc chấm (rule)")
-        if not self.children:
-            if self.rule is None:
-                raise ValueError(f"tiêu chí lá '{self.id}' phải có quy tắc chấm (rule)")
-            if self.max_points is None and not self.levels:
-                raise ValueError(f"tiêu chí lá '{self.id}' phải có điểm tối đa (max_points)")
-        return self
-
-    @property
-    def is_leaf(self) -> bool:
-        return not self.children
-
-
-class Adjustment(Frozen):
-    """A bonus or penalty item: its rule yields points in [0, max_points] that are added or deducted."""
-
-    id: str
-    title: str
-    kind: Literal["bonus", "penalty"]
-    max_points: float = Field(gt=0)
-    rule: Rule
-    provenance: Provenance | None = None
-    remediation: RemediationTemplate | None = None
+# ---------------------------------------------------------------- bands and catalog
 
 
 class Band(Frozen):
@@ -525,96 +287,68 @@ class Catalog(Frozen):
     facts: dict[str, CatalogEntry] = Field(default_factory=dict)
 
 
-class CriteriaSet(Frozen):
-    """A year's criteria set for one unit level."""
+def intervals_problems(items: list[Tier] | list[Band], low: float, high: float | None, doc: YamlDoc, loc: Loc,
+                        what: str, unit: str) -> list[Problem]:
+    """Intervals must not overlap and must leave no gap over [low, high].
 
-    id: str
-    title: str
-    level: str
-    year: int = Field(ge=1900, le=2100)
-    decision: Provenance | None = None
-    max_points: float = Field(gt=0)
-    survey_points: float = Field(0, ge=0)
-    rounding: int = Field(2, ge=0, le=6)
-    index_basis: Literal["applicable", "total"] = Field(
-        "applicable", description="Index over the applicable maximum (N/A removed) or the full maximum")
-    when_survey_missing: Literal["missing_evidence", "exclude"] = Field(
-        "missing_evidence", description="Survey not yet run: count as missing evidence, or rescale without it")
-    bonus_cap: float | None = Field(None, ge=0)
-    penalty_cap: float | None = Field(None, ge=0)
-    bands: list[Band] = Field(default_factory=list)
-    catalog: Catalog = Field(default_factory=Catalog)
-    items: list[Node] = Field(min_length=1)
-    adjustments: list[Adjustment] = Field(default_factory=list)
-    notes: str | None = None
+    Walking the intervals by their start, each is compared with the furthest end reached so far
+    (not just the previous interval's end), so a wide interval that contains a narrower one is an
+    overlap and never a false gap.
+    """
+    problems: list[Problem] = []
+    inf = float("inf")
 
-    @field_validator("id")
-    @classmethod
-    def _file_name_id(cls, value: str) -> str:
-        """The id names output files (out/<id>.json), so it must stay a plain file name."""
-        if not re.fullmatch(r"\w[\w.-]*", value):
-            raise ValueError(f"mã bộ chỉ số '{value}' chỉ gồm chữ, chữ số, '-', '_', '.' và không bắt đầu bằng '.'; "
-                             "ví dụ xa-2024")
-        return value
+    def start_key(item):
+        return (-inf if item.min is None else item.min, 0 if item.min_inclusive else 1)
 
+    def is_empty(item) -> bool:
+        return item.min is not None and item.max is not None and (
+            item.min > item.max or (item.min == item.max and not (item.min_inclusive and item.max_inclusive)))
 
-def iter_nodes(nodes: list[Node], depth: int = 0, parent: str | None = None):
-    """Pre-order walk yielding (node, depth, parent id)."""
-    for node in nodes:
-        yield node, depth, parent
-        yield from iter_nodes(node.children, depth + 1, node.id)
-
-
-def leaf_max(node: Node, level: str) -> float:
-    """A leaf's max for a unit level: the per-level value when given, else max_points."""
-    if node.levels and level in node.levels:
-        return node.levels[level]
-    return node.max_points or 0.0
-
-
-def node_max(node: Node, level: str) -> float:
-    """The maximum of a node: a leaf's own, a parent's the sum of its children."""
-    if node.is_leaf:
-        return leaf_max(node, level)
-    return sum(node_max(child, level) for child in node.children)
-
-
-def criteria_json_schema() -> dict[str, Any]:
-    """The JSON Schema of the criteria format, generated from the models for editors."""
-    schema = CriteriaSet.model_json_schema(by_alias=True)
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "parindex criteria set"
-    return schema
-
-
-class LoadedCriteria:
-    """A validated set with the document it came from (for line numbers and the content hash)."""
-
-    def __init__(self, criteria: CriteriaSet, doc: YamlDoc, warnings: list[Problem]):
-        self.criteria = criteria
-        self.doc = doc
-        self.warnings = warnings
-
-    @property
-    def digest(self) -> str:
-        return self.doc.digest
-
-
-def catalog_labels(criteria: CriteriaSet) -> dict[str, str]:
-    """Vietnamese labels of every evidence name, for explanations."""
-    labels = {name: label for name, (label, _) in BUILTIN_METRICS.items()}
-    for group in (criteria.catalog.documents, criteria.catalog.metrics, criteria.catalog.facts):
-        labels.update({name: entry.label for name, entry in group.items()})
-    return labels
-
-
-def set_levels(criteria: CriteriaSet) -> set[str]:
-    levels = {criteria.level}
-    stack = list(criteria.items)
-    while stack:
-        node = stack.pop()
-        levels.update(node.levels or {})
-        stack.extend(node.children)
-    return levels
-
-
+    order = sorted(range(len(items)), key=lambda i: start_key(items[i]))
+    for index in order:
+        item = items[index]
+        if is_empty(item):
+            problems.append(doc.problem(loc + (index,), f"{what} rỗng: cận dưới {item.min:g} không nhỏ hơn cận trên {item.max:g}"))
+    live = [i for i in order if not is_empty(items[i])]
+    if not live:
+        return problems
+    first = items[live[0]]
+    if first.min is not None and (first.min > low or (first.min == low and not first.min_inclusive)):
+        gap = (f"giá trị {low:g}{unit} (không mức nào chứa nó)" if first.min == low
+               else f"khoảng từ {low:g}{unit} đến {first.min:g}{unit}")
+        problems.append(doc.problem(loc + (live[0],), f"{what} để hở {gap}"))
+    reach: tuple[float, bool] | None = None  # furthest end so far and whether it is included
+    reach_index = live[0]
+    for index in live:
+        item = items[index]
+        if reach is not None:
+            end, end_inclusive = reach
+            if end == inf:
+                problems.append(doc.problem(loc + (index,), f"{what} chồng lấn: khoảng trước không có giới hạn trên"))
+            elif item.min is None or item.min < end or (item.min == end and item.min_inclusive and end_inclusive):
+                if item.min is not None and item.min == end:
+                    text = f"chồng lấn tại {end:g}{unit}"
+                else:
+                    lower = "-∞" if item.min is None else f"{item.min:g}{unit}"
+                    upper = end if item.max is None else min(end, item.max)
+                    text = f"chồng lấn trong khoảng từ {lower} đến {upper:g}{unit}"
+                problems.append(doc.problem(loc + (index,), f"{what} {text}", item.min if item.min is not None else "không có"))
+            elif item.min > end:
+                problems.append(doc.problem(loc + (index,), f"{what} để hở khoảng giữa {end:g}{unit} và {item.min:g}{unit}",
+                                            item.min))
+            elif item.min == end and not item.min_inclusive and not end_inclusive:
+                problems.append(doc.problem(loc + (index,), f"{what} để hở giá trị {item.min:g}{unit} (không mức nào chứa nó)",
+                                            item.min))
+        item_end = (inf, True) if item.max is None else (item.max, item.max_inclusive)
+        if reach is None or item_end > reach:
+            reach, reach_index = item_end, index
+    end, end_inclusive = reach
+    if high is None:
+        if end != inf:
+            problems.append(doc.problem(loc + (reach_index,), f"{what} để hở các giá trị từ {end:g}{unit} trở lên"))
+    elif end < high or (end == high and not end_inclusive):
+        gap = (f"giá trị {high:g}{unit} (không mức nào chứa nó)" if end == high
+               else f"khoảng từ {end:g}{unit} đến {high:g}{unit}")
+        problems.append(doc.problem(loc + (reach_index,), f"{what} để hở {gap}"))
+    return problems

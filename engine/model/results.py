@@ -6,11 +6,13 @@ labels for people.
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import date
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field, PlainSerializer
 
 from engine.core.base import Frozen
+from engine.core.vnformat import format_date, parse_date
 from engine.model.criteria import Band
 
 Status = Literal["pass", "partial", "fail", "missing_evidence", "not_applicable", "not_due", "data_error"]
@@ -44,14 +46,63 @@ class Observation(Frozen):
     ref: str | None = None
 
 
+FindingState = Literal["missing", "late", "not_due", "too_early"]
+
+
+class Finding(Frozen):
+    """One evidence item that kept a criterion from full points, as data: what it is, what was due, what was seen.
+
+    Remediation and renderers act on these fields, never on words; `text` is the item in words.
+    """
+
+    what: Literal["document", "metric", "plan_tasks", "task", "score"]
+    state: FindingState
+    label: str = Field(description="What people call the item: the catalog label, or the task's title")
+    name: str | None = Field(None, description="The evidence name (document kind, metric) or the task id")
+    expected: date | None = Field(None, description="The deadline; for a too-early document, the day it must follow")
+    observed: date | None = Field(None, description="The date seen: issue date or completion date")
+    item: str | None = Field(None, description="The evidence item, as cited")
+    anchor: bool = Field(False, description="A document only needed because a deadline counts from it")
+
+    @property
+    def is_gap(self) -> bool:
+        """Evidence the unit must still supply or issue on time (tasks and earlier-cycle documents are not)."""
+        return self.what != "task" and self.state != "too_early"
+
+    @property
+    def text(self) -> str:
+        if self.what == "metric":
+            return f"chỉ số '{self.label}' ({self.name})"
+        if self.what == "plan_tasks":
+            return "danh sách nhiệm vụ kế hoạch (plan_tasks)"
+        if self.anchor:
+            return f"văn bản '{self.label}' (mốc tính hạn)"
+        if self.what == "task":
+            return f"nhiệm vụ số {self.name} ({'trễ hạn' if self.state == 'late' else 'quá hạn chưa hoàn thành'})"
+        if self.state == "late":
+            return f"{self.label} (trễ hạn)"
+        if self.state == "not_due" and self.expected is not None:
+            return f"{self.label} (hạn {format_date(self.expected)})"
+        if self.state == "too_early":
+            return f"{self.item or self.label} (thuộc kỳ trước)"
+        return self.label
+
+
 class Explanation(Frozen):
-    """Why a node got its points: the rule in words, what was expected, what was seen, which branch applied."""
+    """Why a node got its points: the rule in words, what was expected, what was seen, which branch applied.
+
+    `says_status` and `lists_missing` record what the branch sentence already says, so a renderer
+    can avoid repeating it without comparing strings.
+    """
 
     rule: str
     expected: str
     observed: list[Observation] = Field(default_factory=list)
     branch: str
     problems: list[str] = Field(default_factory=list)
+    says_status: bool = Field(False, exclude=True, description="The branch begins with the status in words")
+    lists_missing: bool = Field(False, exclude=True,
+                                description="The branch already holds the missing items as they are listed (', ')")
 
 
 class RemediationTask(Frozen):
@@ -80,7 +131,8 @@ class NodeResult(Frozen):
     status_label: str
     explanation: Explanation | None = None
     evidence_refs: list[str] = Field(default_factory=list)
-    missing: list[str] = Field(default_factory=list, description="Evidence that is missing or late")
+    missing: list[str] = Field(default_factory=list, description="Evidence that is missing or late, in words")
+    findings: list[Finding] = Field(default_factory=list, exclude=True, description="The same and more, as data")
     remediation: RemediationTask | None = None
 
 
@@ -103,13 +155,16 @@ class AdjustmentResult(Frozen):
     explanation: Explanation
 
 
+ResultDate = Annotated[date, BeforeValidator(parse_date), PlainSerializer(format_date, return_type=str, when_used="json")]
+
+
 class UnitResult(Frozen):
     unit_id: str
     name: str
     level: str
     evidence_file: str
     evidence_hash: str
-    as_of: str
+    as_of: ResultDate
     points: float
     max_points: float
     total_max_points: float

@@ -8,7 +8,8 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
-from engine.core.vnformat import format_number
+from engine.core.ids import natural_key
+from engine.core.vnformat import format_date, format_number
 from engine.model.results import Explanation, NodeResult, RunResult, UnitResult
 
 
@@ -30,7 +31,7 @@ def explain_text(unit: UnitResult, node_id: str) -> str | None:
     adjustment = next((a for a in unit.adjustments if a.id == node_id), None)
     if not nodes and adjustment is None:
         return None
-    lines = [f"{unit.name} ({unit.unit_id}) — số liệu chốt ngày {unit.as_of}", ""]
+    lines = [f"{unit.name} ({unit.unit_id}) — số liệu chốt ngày {format_date(unit.as_of)}", ""]
     for node in nodes:
         lines += _node_lines(node)
         lines.append("")
@@ -73,11 +74,7 @@ def _explanation_lines(exp: Explanation, indent: str) -> list[str]:
 def lost_points(unit: UnitResult) -> list[NodeResult]:
     """Leaves that lost points, largest loss first (ties by criterion id)."""
     leaves = [n for n in unit.nodes if n.is_leaf and n.remediation is not None]
-    return sorted(leaves, key=lambda n: (-n.remediation.recoverable_points, _id_key(n.id)))
-
-
-def _id_key(node_id: str) -> tuple:
-    return tuple(int(p) if p.isdigit() else p for p in node_id.split("."))
+    return sorted(leaves, key=lambda n: (-n.remediation.recoverable_points, natural_key(n.id)))
 
 
 def gaps_table(unit: UnitResult) -> Table:

@@ -64,20 +64,9 @@ from engine.load.workbook import (
     YES,
     Column,
 )
-from engine.model.criteria import (
-    AllOf,
-    AnyOf,
-    CompareCondition,
-    CriteriaSet,
-    DeadlineSpec,
-    DocumentCondition,
-    FactCondition,
-    Node,
-    NotCondition,
-    iter_nodes,
-    leaf_max,
-    set_levels,
-)
+from engine.kinds.base import EvidenceUse
+from engine.kinds.tree import CriteriaSet, Node, iter_nodes, leaf_max, set_levels
+from engine.model.criteria import DeadlineSpec
 from engine.model.names import BUILTIN_METRICS
 
 _THIN = Side(style="thin", color="A6A6A6")
@@ -132,49 +121,13 @@ def _deadline_words(spec: DeadlineSpec, year: int, grace_days: int = 0) -> str:
     return text
 
 
-def _walk_condition(cond: Any, criterion: str, year: int, usage: _Usage) -> None:
-    if isinstance(cond, AllOf):
-        for item in cond.all_of:
-            _walk_condition(item, criterion, year, usage)
-    elif isinstance(cond, AnyOf):
-        for item in cond.any_of:
-            _walk_condition(item, criterion, year, usage)
-    elif isinstance(cond, NotCondition):
-        _walk_condition(cond.not_, criterion, year, usage)
-    elif isinstance(cond, DocumentCondition):
-        _add(usage.documents, cond.document, criterion)
-        if cond.deadline is not None:
-            _deadline(cond.document, cond.deadline, criterion, year, usage)
-    elif isinstance(cond, FactCondition):
-        _add(usage.facts, cond.fact, criterion)
-    elif isinstance(cond, CompareCondition):
-        for name in cond.metric_names():
-            _add(usage.metrics, name, criterion)
-
-
-def _deadline(kind: str, spec: DeadlineSpec, criterion: str, year: int, usage: _Usage, grace: int = 0) -> None:
-    _add(usage.deadlines, kind, f"{_deadline_words(spec, year, grace)} ({criterion})")
-    if spec.after_document:
-        _add(usage.documents, spec.after_document, criterion)
-
-
-def _walk_rule(rule: Any, criterion: str, year: int, usage: _Usage) -> None:
-    kind = rule.kind
-    if kind == "pass_fail":
-        _walk_condition(rule.condition, criterion, year, usage)
-    elif kind in ("all_of", "any_of"):
-        for cond in rule.conditions:
-            _walk_condition(cond, criterion, year, usage)
-    elif kind in ("tiers", "proportional", "count"):
-        for name in rule.value.metric_names():
-            _add(usage.metrics, name, criterion)
-    elif kind == "timeliness":
-        _add(usage.documents, rule.document, criterion)
-        _deadline(rule.document, rule.deadline, criterion, year, usage, rule.grace_days)
-    elif kind == "documents":
-        for required in rule.documents:
-            _add(usage.documents, required.kind, criterion)
-            _deadline(required.kind, required.deadline, criterion, year, usage)
+def _walk(uses: list[EvidenceUse], criterion: str, year: int, usage: _Usage) -> None:
+    """Record each evidence name a rule or condition reads, and each document's deadline in words."""
+    tables = {"document": usage.documents, "metric": usage.metrics, "fact": usage.facts}
+    for use in uses:
+        _add(tables[use.what], use.name, criterion)
+        if use.deadline is not None:
+            _add(usage.deadlines, use.name, f"{_deadline_words(use.deadline, year, use.grace_days)} ({criterion})")
 
 
 def evidence_usage(criteria: CriteriaSet, year: int | None = None) -> _Usage:
@@ -183,11 +136,11 @@ def evidence_usage(criteria: CriteriaSet, year: int | None = None) -> _Usage:
     usage = _Usage({}, {}, {}, {})
     for node, _, _ in iter_nodes(criteria.items):
         if node.applicable_if is not None:
-            _walk_condition(node.applicable_if, node.id, year, usage)
+            _walk(node.applicable_if.evidence(), node.id, year, usage)
         if node.rule is not None:
-            _walk_rule(node.rule, node.id, year, usage)
+            _walk(node.rule.evidence(), node.id, year, usage)
     for adjustment in criteria.adjustments:
-        _walk_rule(adjustment.rule, adjustment.id, year, usage)
+        _walk(adjustment.rule.evidence(), adjustment.id, year, usage)
     return usage
 
 
@@ -322,8 +275,8 @@ def build_template(criteria: CriteriaSet, unit_id: str, name: str | None = None,
     _documents_sheet(wb.create_sheet(SHEET_DOCUMENTS), criteria, usage)
     _metrics_sheet(wb.create_sheet(SHEET_METRICS), criteria, usage)
     _tasks_sheet(wb.create_sheet(SHEET_TASKS), year)
-    manual = [n for n in leaves if n.rule.kind == "manual"]
-    survey = [n for n in leaves if n.rule.kind == "survey"]
+    manual = [n for n in leaves if n.rule.points_from == "manual"]
+    survey = [n for n in leaves if n.rule.points_from == "survey"]
     allow_na = [n for n in leaves if n.not_applicable is not None]
     _manual_sheet(wb.create_sheet(SHEET_MANUAL), manual, level)
     _survey_sheet(wb.create_sheet(SHEET_SURVEY), survey, level)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from engine.core.vnformat import format_number, round_half_up
-from engine.kinds.rules import Context, describe_condition, evaluate_rule
-from engine.model.criteria import CriteriaSet
+from engine.kinds.base import Context
+from engine.kinds.tree import CriteriaSet
 from engine.model.results import STATUS_LABELS, AdjustmentResult, Explanation
 
 
@@ -12,7 +12,7 @@ def _adjustments(criteria: CriteriaSet, ctx: Context, rnd: int) -> tuple[float, 
     bonus = penalty = 0.0
     out: list[AdjustmentResult] = []
     for adj in criteria.adjustments:
-        outcome = evaluate_rule(adj.rule, adj.max_points, ctx, adj.id)
+        outcome = adj.rule.score(adj.max_points, ctx, adj.id)
         points = round_half_up(min(max(outcome.points, 0.0), adj.max_points), rnd) if outcome.status != "data_error" else 0.0
         status, branch = outcome.status, outcome.branch
         cap = format_number(adj.max_points)
@@ -21,10 +21,7 @@ def _adjustments(criteria: CriteriaSet, ctx: Context, rnd: int) -> tuple[float, 
             rule, expected = f"Điểm thưởng (tối đa {cap} điểm): {outcome.rule}", f"được cộng tối đa {cap} điểm"
         else:
             penalty += points
-            rule, expected = f"Điểm trừ (tối đa {cap} điểm): {outcome.rule}", "không bị trừ điểm"
-            if adj.rule.kind == "pass_fail":
-                deducted = adj.max_points if adj.rule.points_pass is None else adj.rule.points_pass
-                rule = f"Bị trừ {format_number(deducted)} điểm khi {describe_condition(adj.rule.condition, ctx.labels)}"
+            rule, expected = adj.rule.describe_penalty(adj.max_points, ctx.labels), "không bị trừ điểm"
             if status in ("pass", "partial", "fail"):
                 # For a penalty the rule holding is the bad outcome: deducted points read as "không đạt".
                 status = "fail" if points > 0 else "pass"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from engine.core.vnformat import format_date, format_number
-from engine.kinds.rules import Outcome
+from engine.kinds.base import Outcome
 from engine.model.criteria import RemediationTemplate
 
 
@@ -15,7 +15,7 @@ class _Values(dict):
 
 
 def build_task(criterion: str, title: str, area: str, template: RemediationTemplate | None, outcome: Outcome,
-               lost: float, unit_name: str, year: int, as_of) -> dict:
+               lost: float, unit_name: str, year: int, as_of: date) -> dict:
     """The task as a dict for RemediationTask; without a template a task is still written from the finding."""
     observed = "; ".join(f"{o.name}: {o.value}" for o in outcome.observed) or "không có số liệu"
     values = _Values(
@@ -44,10 +44,10 @@ def build_task(criterion: str, title: str, area: str, template: RemediationTempl
 def _default_task(criterion: str, title: str, outcome: Outcome) -> str:
     if outcome.status == "data_error":
         return f"Rà soát, sửa số liệu của tiêu chí {criterion} ({title}): " + "; ".join(outcome.problems)
-    late = [m for m in outcome.missing if m.endswith("(trễ hạn)")]
-    if outcome.missing and len(late) == len(outcome.missing):
+    gaps = [f for f in outcome.findings if f.is_gap]
+    if gaps and all(f.state == "late" for f in gaps):
         return (f"Rút kinh nghiệm, bảo đảm ban hành đúng hạn trong kỳ tới các văn bản của tiêu chí {criterion} ({title}): "
-                + ", ".join(m.removesuffix(" (trễ hạn)") for m in late))
+                + ", ".join(f.label for f in gaps))
     if outcome.status == "not_due":
         return f"Chuẩn bị, ban hành đúng hạn cho tiêu chí {criterion} ({title}): " + ", ".join(outcome.missing)
     if outcome.missing:

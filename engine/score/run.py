@@ -6,7 +6,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from engine.core.problems import InputError, Problem
-from engine.model.criteria import LoadedCriteria, set_levels
+from engine.kinds.tree import LoadedCriteria, set_levels
 from engine.model.evidence import LoadedBundle
 from engine.model.results import CriteriaRef, RunResult, UnitResult
 from engine.score.unit import score_unit

@@ -6,9 +6,9 @@ is a loop that can later run in parallel.
 
 from __future__ import annotations
 
-from engine.core.vnformat import format_date, format_number, round_half_up
-from engine.kinds.rules import EPS, Context
-from engine.model.criteria import CriteriaSet, LoadedCriteria, Node, catalog_labels, leaf_max
+from engine.core.vnformat import format_number, round_half_up
+from engine.kinds.base import EPS, Context
+from engine.kinds.tree import CriteriaSet, LoadedCriteria, Node, catalog_labels, leaf_max
 from engine.model.evidence import LoadedBundle
 from engine.model.names import BUILTIN_METRICS
 from engine.model.results import STATUS_LABELS, AreaResult, Explanation, NodeResult, RemediationTask, UnitResult
@@ -22,7 +22,7 @@ def score_unit(loaded: LoadedCriteria, evidence: LoadedBundle) -> UnitResult:
     criteria = loaded.criteria
     bundle = evidence.bundle
     level = bundle.unit.level
-    ctx = Context(bundle, catalog_labels(criteria), evidence.failed)
+    ctx = Context(bundle, catalog_labels(criteria), evidence.failed, criteria.when_survey_missing)
     rnd = criteria.rounding
     results: list[NodeResult] = []
     areas: list[AreaResult] = []
@@ -33,7 +33,7 @@ def score_unit(loaded: LoadedCriteria, evidence: LoadedBundle) -> UnitResult:
         position = len(results)
         if node.is_leaf:
             max_points = leaf_max(node, level)
-            outcome = evaluate_leaf(node, criteria, ctx, max_points)
+            outcome = evaluate_leaf(node, ctx, max_points)
             points = round_half_up(min(max(outcome.points, 0.0), max_points), rnd)
             applicable_max = max_points if outcome.applicable else 0.0
             lost = round_half_up(applicable_max - points, rnd)
@@ -46,8 +46,10 @@ def score_unit(loaded: LoadedCriteria, evidence: LoadedBundle) -> UnitResult:
                 max_points=max_points, applicable=outcome.applicable, status=outcome.status,
                 status_label=STATUS_LABELS[outcome.status],
                 explanation=Explanation(rule=outcome.rule, expected=outcome.expected, observed=outcome.observed,
-                                        branch=outcome.branch, problems=outcome.problems),
-                evidence_refs=sorted(set(outcome.refs)), missing=outcome.missing, remediation=remediation))
+                                        branch=outcome.branch, problems=outcome.problems,
+                                        says_status=outcome.says_status, lists_missing=outcome.lists_missing),
+                evidence_refs=sorted(set(outcome.refs)), missing=outcome.missing, findings=outcome.findings,
+                remediation=remediation))
             return points, applicable_max, outcome.applicable, [outcome.status]
         results.append(None)  # placeholder, filled once the children are known
         points = applicable_max = 0.0
@@ -90,7 +92,7 @@ def score_unit(loaded: LoadedCriteria, evidence: LoadedBundle) -> UnitResult:
                      + len(name_warnings) + len(penalty_warnings))
     return UnitResult(
         unit_id=bundle.unit.id, name=bundle.unit.name, level=level, evidence_file=evidence.file,
-        evidence_hash=evidence.digest, as_of=format_date(bundle.as_of), points=total,
+        evidence_hash=evidence.digest, as_of=bundle.as_of, points=total,
         max_points=round_half_up(applicable_total, rnd), total_max_points=criteria.max_points, index_pct=index, band=band,
         bonus=bonus, penalty=penalty, data_problems=data_problems, areas=areas, nodes=results,
         adjustments=adjustments, warnings=warnings + name_warnings + penalty_warnings)
@@ -145,14 +147,8 @@ def _stray_entries(criteria: CriteriaSet, bundle) -> list[str]:
             node = leaves.get(entry.criterion)
             if node is None:
                 notes.append(f"{what}: tiêu chí '{entry.criterion}' không có trong bộ chỉ số {criteria.id}; bị bỏ qua")
-            elif what == "manual" and node.rule.kind not in ("manual", "survey"):
+            elif what == "manual" and node.rule.points_from == "evidence":
                 notes.append(f"manual: tiêu chí '{entry.criterion}' chấm theo quy tắc từ minh chứng; điểm tự chấm bị bỏ qua")
-            elif what == "survey" and node.rule.kind != "survey":
+            elif what == "survey" and node.rule.points_from != "survey":
                 notes.append(f"survey: tiêu chí '{entry.criterion}' không phải tiêu chí điều tra xã hội học; bị bỏ qua")
     return sorted(notes)
-
-
-
-
-
-

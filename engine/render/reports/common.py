@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from engine.core.vnformat import FormatError, format_number, parse_date
+from engine.core.vnformat import format_number
 from engine.model.criteria import Band
 from engine.model.results import RunResult, UnitResult
 from engine.render.reports.render import FIXED_STAMP
@@ -26,15 +26,9 @@ def roman(number: int) -> str:
 
 def run_stamp(run: RunResult) -> datetime:
     """The latest as-of date of the run: a date that belongs to the data, so files do not change between runs."""
-    dates = []
-    for unit in run.units:
-        try:
-            dates.append(parse_date(unit.as_of))
-        except FormatError:
-            continue
-    if not dates:
+    if not run.units:
         return FIXED_STAMP
-    latest = max(dates)
+    latest = max(unit.as_of for unit in run.units)
     return datetime(latest.year, latest.month, latest.day)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from engine.core.vnformat import format_date
 from engine.model.criteria import Band
 from engine.model.results import RunResult, UnitResult
 from engine.render.reports.common import area_titles, average_area_index, percent, points, run_stamp
@@ -28,6 +29,7 @@ TOP_LOSSES = 10
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["date"] = format_date
     env.filters["num"] = points
     env.filters["pct"] = percent
     env.filters["gaps"] = gap_text

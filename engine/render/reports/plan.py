@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from pydantic import Field
 
+from engine.core.ids import natural_key
 from engine.core.vnformat import format_number
 from engine.model.results import RemediationTask, RunResult, UnitResult
 from engine.render.reports.common import roman
@@ -66,10 +67,6 @@ class Plan(Frozen):
         return sum(len(s.tasks) for s in self.sections)
 
 
-def _criterion_key(criterion: str) -> tuple:
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in criterion.split("."))
-
-
 def build_sections(tasks: Iterable[PlanTask], area_titles: dict[str, str]) -> list[PlanSection]:
     """Group tasks by area; most recoverable area first, most recoverable task first (ties: more units, criterion order)."""
     by_area: dict[str, list[PlanTask]] = {}
@@ -77,10 +74,10 @@ def build_sections(tasks: Iterable[PlanTask], area_titles: dict[str, str]) -> li
         by_area.setdefault(task.area, []).append(task)
     sections = []
     for area, items in by_area.items():
-        items.sort(key=lambda t: (-t.recoverable_points, -len(t.units), _criterion_key(t.criterion)))
+        items.sort(key=lambda t: (-t.recoverable_points, -len(t.units), natural_key(t.criterion)))
         sections.append(PlanSection(area=area, area_title=area_titles.get(area, area), tasks=items,
                                     recoverable_points=round(sum(t.recoverable_points for t in items), 6)))
-    sections.sort(key=lambda s: (-s.recoverable_points, _criterion_key(s.area)))
+    sections.sort(key=lambda s: (-s.recoverable_points, natural_key(s.area)))
     return sections
 
 

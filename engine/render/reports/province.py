@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from pydantic import Field
 
+from engine.core.ids import natural_key
 from engine.core.vnformat import format_number
 from engine.model.criteria import Band
 from engine.model.results import NodeResult, RunResult, UnitResult
@@ -82,12 +83,8 @@ def criterion_losses(run: RunResult) -> list[CriterionLoss]:
         losses.append(CriterionLoss(criterion=criterion, title=first.title, area=area, area_title=areas.get(area, area),
                                     max_points=first.max_points, units=units,
                                     lost_points=round(sum(u.points for u in units), 6)))
-    losses.sort(key=lambda x: (-x.lost_points, -x.unit_count, _key(x.criterion)))
+    losses.sort(key=lambda x: (-x.lost_points, -x.unit_count, natural_key(x.criterion)))
     return losses
-
-
-def _key(criterion: str) -> tuple:
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in criterion.split("."))
 
 
 def _reached(index: float, band: Band) -> bool:

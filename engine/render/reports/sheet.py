@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from engine.core.vnformat import format_number
+from engine.core.vnformat import format_date, format_number
 from engine.model.criteria import Band
 from engine.model.results import NodeResult, RunResult, UnitResult
 from engine.render.reports.common import area_titles, average_area_index, average_index, band_labels, percent
@@ -40,15 +40,14 @@ def node_note(node: NodeResult, area_index: float | None = None) -> tuple[str, .
     exp = node.explanation
     if exp is None:
         lines = [node.status_label]
-    elif exp.branch.startswith(node.status_label):
+    elif exp.says_status:
         lines = [exp.branch]
     else:
         lines = [f"{node.status_label}: {exp.branch}"]
     if exp:
         lines += [f"Lỗi dữ liệu: {problem}" for problem in exp.problems]
-    missing = ", ".join(node.missing)
-    if missing and node.status != "pass" and (exp is None or missing not in exp.branch):
-        lines.append(f"Minh chứng còn thiếu: {missing}")
+    if node.missing and node.status != "pass" and (exp is None or not exp.lists_missing):
+        lines.append(f"Minh chứng còn thiếu: {', '.join(node.missing)}")
     return tuple(lines)
 
 
@@ -95,7 +94,7 @@ def unit_part(run: RunResult, unit: UnitResult) -> Part:
         Heading(text=SHEET_TITLE, center=True, formats=("xlsx", "docx")),
         Heading(text=f"{unit.name}: bảng tự đánh giá, chấm điểm", level=2, formats=("md",)),
         Paragraph(text=f"Đơn vị: {unit.name} ({unit.unit_id}) — {ref.title}", center=True),
-        Paragraph(text=f"Số liệu chốt ngày {unit.as_of}; minh chứng: {unit.evidence_file}; "
+        Paragraph(text=f"Số liệu chốt ngày {format_date(unit.as_of)}; minh chứng: {unit.evidence_file}; "
                        f"bộ chỉ số: {ref.file} (mã {ref.hash[:12]})", italic=True),
         Table(columns=SHEET_COLUMNS, rows=tuple(unit_rows(unit, peers)), indent_column=1, freeze=True),
     ]

@@ -1,0 +1,558 @@
+"""What every rule and condition kind shares: the unit's evidence (Context), what a rule gives (Outcome),
+the signals for missing evidence and bad data, and the two base classes each kind module derives from.
+
+A kind is one pydantic model whose fields are its YAML keys and whose methods are everything the
+engine does with it: evaluate, describe, say what full points need, name the evidence it reads,
+check its points. The methods are abstract, so a kind that lacks one cannot even be created.
+Missing evidence is never a pass; impossible data is never turned into points.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import abstractmethod
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import Any, ClassVar, Literal, NamedTuple
+
+from engine.core.base import Frozen
+from engine.core.ids import natural_key
+from engine.core.problems import Problem
+from engine.core.vnformat import format_date, format_number
+from engine.core.yamlsource import Loc, YamlDoc
+from engine.model.criteria import DeadlineSpec, Tier, ValueRef
+from engine.model.evidence import Bundle, Document, Metric, ScoreEntry
+from engine.model.results import Finding, Observation, Status
+
+EPS = 1e-9
+
+
+# ---------------------------------------------------------------- what a kind reports about itself
+
+
+class EvidenceUse(NamedTuple):
+    """One evidence name a kind reads, where it is written (YAML path below the kind) and any deadline it has."""
+
+    what: Literal["document", "metric", "fact"]
+    name: str
+    loc: Loc
+    deadline: DeadlineSpec | None = None
+    grace_days: int = 0
+
+
+class Aspect(NamedTuple):
+    """A part of a rule the set diff reports on its own line: compared by `value`, shown as `text`."""
+
+    field: str
+    label: str
+    value: Any
+    text: str | None
+
+
+class Boundary(NamedTuple):
+    """A value of `ref` where the points step: `inside` holds it, `across` is the tier just over the line."""
+
+    ref: ValueRef
+    value: float
+    inside: Tier
+    across: Tier
+
+
+def value_uses(ref: ValueRef, loc: Loc) -> list[EvidenceUse]:
+    """The metrics a value reads: a metric, or the two of a ratio (plan tasks need no name)."""
+    if ref.metric:
+        return [EvidenceUse("metric", ref.metric, loc + ("metric",))]
+    return [EvidenceUse("metric", name, loc + ("ratio", index)) for index, name in enumerate(ref.ratio or ())]
+
+
+def nested_uses(key: str, conditions: list[ConditionKind]) -> list[EvidenceUse]:
+    """The uses of a list of conditions, with their paths below `key`."""
+    return [use._replace(loc=(key, index) + use.loc) for index, condition in enumerate(conditions)
+            for use in condition.evidence()]
+
+
+def deadline_uses(name: str, spec: DeadlineSpec, loc: Loc, grace_days: int = 0) -> list[EvidenceUse]:
+    """A document with its deadline, then the document the deadline counts from, if any."""
+    uses = [EvidenceUse("document", name, loc, spec, grace_days)]
+    if spec.after_document:
+        deadline_loc = loc[:-1] + ("deadline", "after_document")
+        uses.append(EvidenceUse("document", spec.after_document, deadline_loc))
+    return uses
+
+
+def points_over(top: float, owner: str, doc: YamlDoc, loc: Loc, value: float | None) -> list[Problem]:
+    """A number of points above the item's maximum (the smallest maximum over its unit levels)."""
+    if value is not None and value > top + EPS:
+        return [doc.problem(loc, f"số điểm {value:g} vượt điểm tối đa {top:g} của '{owner}'", value)]
+    return []
+
+
+# ---------------------------------------------------------------- evidence problems
+
+
+class MissingEvidence(Exception):
+    def __init__(self, findings: list[Finding]):
+        self.findings = findings
+
+    @property
+    def what(self) -> str:
+        return ", ".join(f.text for f in self.findings)
+
+
+class DataProblem(Exception):
+    def __init__(self, message: str, observed: list[Observation] | None = None):
+        self.message = message
+        self.observed = observed or []
+
+
+class ZeroDenominator(Exception):
+    def __init__(self, name: str, observed: list[Observation]):
+        self.name = name
+        self.observed = observed
+
+
+# ---------------------------------------------------------------- outcome
+
+
+@dataclass
+class Outcome:
+    """What a rule gave; `shortfall` is how many more items would reach full points, if countable.
+
+    `findings` are the evidence items behind a lost point, as data; `missing` names the ones still to
+    supply or issue on time, in words (one entry per need: a ratio missing both its numbers is one).
+    `rule` and `expected` are the rule's words, filled in by `RuleKind.score`. `says_status` and
+    `lists_missing` say what the branch sentence already contains (see results.Explanation).
+    """
+
+    points: float
+    status: Status
+    branch: str
+    observed: list[Observation] = field(default_factory=list)
+    refs: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    shortfall: float | None = None
+    applicable: bool = True
+    rule: str = ""
+    expected: str = ""
+    says_status: bool = False
+    lists_missing: bool = False
+
+
+def status_for(points: float, max_points: float) -> Status:
+    if points >= max_points - EPS:
+        return "pass"
+    return "partial" if points > EPS else "fail"
+
+
+def gap_words(findings: list[Finding]) -> list[str]:
+    """The findings still to supply or issue on time, in words."""
+    return [f.text for f in findings if f.is_gap]
+
+
+def missing_outcome(exc: MissingEvidence) -> Outcome:
+    """Evidence is missing: no points, and the branch names what is missing."""
+    return Outcome(0, "missing_evidence", f"thiếu minh chứng: {exc.what}", missing=[exc.what], findings=exc.findings,
+                   says_status=True, lists_missing=True)
+
+
+def data_error_outcome(problems: list[str], observed: list[Observation] | None = None,
+                       refs: list[str] | None = None) -> Outcome:
+    """Impossible or contradictory data: no points until it is corrected."""
+    observed = observed or []
+    return Outcome(0, "data_error", "lỗi dữ liệu, chưa chấm được", observed,
+                   [o.ref for o in observed if o.ref] if refs is None else refs, problems=problems, says_status=True)
+
+
+def pct(value: float) -> str:
+    return format_number(value) + "%"
+
+
+# ---------------------------------------------------------------- context
+
+
+class Context:
+    """One unit's evidence, indexed for the kinds, with how the set treats a survey not yet run."""
+
+    def __init__(self, bundle: Bundle, catalog_labels: dict[str, str], failed: dict[str, str] | None = None,
+                 when_survey_missing: Literal["missing_evidence", "exclude"] = "missing_evidence"):
+        self.bundle = bundle
+        self.failed = failed or {}
+        self.labels = catalog_labels
+        self.when_survey_missing = when_survey_missing
+        self.year = bundle.period.year
+        self.as_of = bundle.as_of
+        self.metrics: dict[str, list[Metric]] = {}
+        for metric in bundle.metrics:
+            self.metrics.setdefault(metric.name, []).append(metric)
+        self.documents: dict[str, list[Document]] = {}
+        for document in bundle.documents:
+            self.documents.setdefault(document.kind, []).append(document)
+
+    def label(self, name: str) -> str:
+        return self.labels.get(name, name)
+
+    def missing_metric(self, name: str) -> Finding:
+        return Finding(what="metric", state="missing", name=name, label=self.label(name))
+
+    def metric(self, name: str) -> tuple[float, Observation]:
+        found = self.metrics.get(name)
+        if not found and name in self.failed:
+            raise DataProblem(self.failed[name])
+        if not found:
+            raise MissingEvidence([self.missing_metric(name)])
+        if len(found) > 1:
+            values = ", ".join(format_number(v) for v in sorted(m.value for m in found))
+            raise DataProblem(f"chỉ số '{name}' được khai báo {len(found)} lần với các giá trị {values}")
+        metric = found[0]
+        observation = Observation(name=f"{self.label(name)} ({name})", value=format_number(metric.value), ref=metric.cite_source())
+        if metric.value < 0:
+            raise DataProblem(f"chỉ số '{name}' âm ({format_number(metric.value)})", [observation])
+        return metric.value, observation
+
+    def document(self, kind: str, due: date | None = None) -> tuple[Document | None, list[Observation], list[Finding]]:
+        """The earliest valid document of a kind for this cycle (an earlier one can only help the unit).
+
+        A document issued a year or more before the deadline (or, without one, before the year preceding
+        the period) belongs to an earlier cycle: last year's plan is not this year's. Those come back as
+        `too_early` findings.
+        """
+        found = sorted(self.documents.get(kind, []), key=lambda d: (d.issue_date or date.max, d.number or ""))
+        observed = [Observation(name=f"{self.label(kind)}", value=self.cite(d), ref=self.cite(d)) for d in found]
+        for document in found:
+            if document.issue_date is None:
+                raise DataProblem(f"văn bản {self.cite(document)} thiếu ngày ban hành", observed)
+            if document.issue_date > self.as_of:
+                raise DataProblem(
+                    f"văn bản {self.cite(document)} có ngày ban hành sau ngày chốt số liệu {format_date(self.as_of)}", observed)
+        not_before = (due if due is not None else self.bundle.period.start) - timedelta(days=365)
+        current = [d for d in found if d.issue_date > not_before]
+        observed = [o if d in current else Observation(
+            name=o.name, value=f"{o.value} — thuộc kỳ trước (ban hành không sau {format_date(not_before)}), không tính")
+            for o, d in zip(observed, found)]
+        early = [Finding(what="document", state="too_early", name=kind, label=self.label(kind), expected=not_before,
+                         observed=d.issue_date, item=self.cite(d)) for d in found if d not in current]
+        return (current[0] if current else None), observed, early
+
+    def cite(self, document: Document) -> str:
+        return document.cite(self.label(document.kind))
+
+    def deadline(self, spec: DeadlineSpec) -> date:
+        document_dates = {}
+        if spec.after_document:
+            anchor, _, _ = self.document(spec.after_document)
+            if anchor is None:
+                raise MissingEvidence([Finding(what="document", state="missing", name=spec.after_document,
+                                               label=self.label(spec.after_document), anchor=True)])
+            document_dates[spec.after_document] = anchor.issue_date
+        resolved = spec.resolve(self.year, self.bundle.period.start, self.bundle.period.end, document_dates)
+        assert resolved is not None
+        return resolved
+
+
+# ---------------------------------------------------------------- values
+
+
+class Reading(NamedTuple):
+    """The value a rule scores, what was observed, (numerator, denominator) for ratios, and findings on the way."""
+
+    value: float
+    observed: list[Observation]
+    ratio: tuple[float, float] | None = None
+    findings: tuple[Finding, ...] = ()
+
+
+def read_value(ref: ValueRef, ctx: Context) -> Reading:
+    """The value of a metric, a ratio of two metrics (in %) or a plan-task measure."""
+    if ref.metric:
+        value, observation = ctx.metric(ref.metric)
+        return Reading(value, [observation])
+    if ref.ratio:
+        num_name, den_name = ref.ratio
+        if den_name in ctx.metrics and num_name not in ctx.metrics and num_name not in ctx.failed:
+            denominator, den_obs = ctx.metric(den_name)
+            if denominator == 0:  # nothing to count (no recommendations, no feedback): the part is moot
+                raise ZeroDenominator(den_name, [den_obs])
+        missing = [name for name in ref.ratio if name not in ctx.metrics and name not in ctx.failed]
+        if missing:
+            raise MissingEvidence([ctx.missing_metric(name) for name in missing])
+        numerator, num_obs = ctx.metric(num_name)
+        denominator, den_obs = ctx.metric(den_name)
+        observed = [num_obs, den_obs]
+        if denominator == 0:
+            if numerator <= EPS:
+                raise ZeroDenominator(den_name, observed)
+            raise DataProblem(f"'{ctx.label(num_name)}' ({format_number(numerator)}) lớn hơn 0 trong khi "
+                              f"'{ctx.label(den_name)}' bằng 0: số liệu mâu thuẫn", observed)
+        if numerator > denominator + EPS:
+            raise DataProblem(
+                f"'{ctx.label(num_name)}' ({format_number(numerator)}) lớn hơn '{ctx.label(den_name)}' "
+                f"({format_number(denominator)}): tỷ lệ vượt 100% là số liệu không hợp lệ, không được tính là đạt",
+                observed)
+        value = numerator * 100 / denominator  # not n / d * 100: 11 / 20 * 100 is 55.00000000000001
+        observed.append(Observation(name="tỷ lệ", value=pct(value)))
+        return Reading(value, observed, (numerator, denominator))
+    return _plan_value(ref, ctx)
+
+
+def _plan_value(ref: ValueRef, ctx: Context) -> Reading:
+    tasks = ctx.bundle.plan_tasks
+    if "plan_tasks" in ctx.failed:
+        raise DataProblem(ctx.failed["plan_tasks"])
+    if not tasks:
+        raise MissingEvidence([Finding(what="plan_tasks", state="missing", name="plan_tasks",
+                                       label="danh sách nhiệm vụ kế hoạch")])
+    end = ctx.bundle.period.end
+    future = sorted((t for t in tasks if t.done_date is not None and t.done_date > ctx.as_of), key=lambda t: natural_key(t.id))
+    if future:
+        raise DataProblem("nhiệm vụ " + ", ".join(f"{t.id} (hoàn thành {format_date(t.done_date)})" for t in future)
+                          + f" có ngày hoàn thành sau ngày chốt số liệu {format_date(ctx.as_of)}")
+    dated = [t for t in tasks if t.deadline is not None and not t.recurring]
+    finished = [t for t in dated if t.status == "hoàn thành" and t.done_date is not None]
+    # A task is due once its deadline has passed; one finished early counts too. On the deadline day it is not late yet.
+    due = [t for t in dated if t.deadline <= end and (t.deadline < ctx.as_of or t in finished)]
+    due.sort(key=lambda t: natural_key(t.id))  # the listing order of tasks must not change the explanation
+    done = [t for t in due if t in finished and t.done_date <= t.deadline]
+    done_late = [t for t in due if t in finished and t.done_date > t.deadline]
+    overdue = [t for t in due if t not in finished]
+    skipped = len(tasks) - len(dated)
+
+    def listing(items):
+        return ("Kế hoạch CCHC, nhiệm vụ số " + ", ".join(t.id for t in items)) if items else None
+
+    observed = [
+        Observation(name="nhiệm vụ đến hạn", value=str(len(due))),
+        Observation(name="hoàn thành đúng hạn", value=str(len(done)), ref=listing(done)),
+    ]
+    if done_late:
+        observed.append(Observation(name="hoàn thành trễ hạn", value=str(len(done_late)), ref=listing(done_late)))
+    if overdue:
+        observed.append(Observation(name="quá hạn chưa hoàn thành", value=str(len(overdue)), ref=listing(overdue)))
+    if skipped:
+        observed.append(Observation(name="nhiệm vụ thường xuyên/không có hạn (không tính)", value=str(skipped)))
+    findings = [Finding(what="task", state="late" if t in done_late else "missing", name=t.id, label=t.title,
+                        expected=t.deadline, observed=t.done_date, item=listing([t]))
+                for t in due if t in done_late or t in overdue]
+    if ref.plan_tasks == "completed_count":
+        return Reading(float(len(done)), observed, None, tuple(findings))
+    if ref.plan_tasks == "overdue_count":
+        return Reading(float(len(overdue)), observed, None, tuple(findings))
+    if not due:
+        raise ZeroDenominator("plan_tasks", observed)
+    value = len(done) * 100 / len(due)
+    observed.append(Observation(name="tỷ lệ", value=pct(value)))
+    return Reading(value, observed, (float(len(done)), float(len(due))), tuple(findings))
+
+
+def refs_of(observed: Iterable[Observation]) -> list[str]:
+    return [o.ref for o in observed if o.ref]
+
+
+# ---------------------------------------------------------------- conditions
+
+
+@dataclass
+class CondResult:
+    value: bool | None  # None: evidence missing, or a deadline not yet reached
+    text: str
+    observed: list[Observation] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # in words, when the value is unknown
+    pending: bool = False  # unknown only because the deadline is after the as-of date
+
+
+class ConditionKind(Frozen):
+    """Base of every condition kind: a yes/no question about one unit's evidence.
+
+    `keys` are the YAML keys that identify the kind in a mapping; `tag` names it in the union.
+    """
+
+    keys: ClassVar[tuple[str, ...]]
+    tag: ClassVar[str]
+
+    @abstractmethod
+    def check(self, ctx: Context) -> CondResult:
+        """Evaluate: True, False, or None when evidence is missing or the deadline is still ahead."""
+
+    @abstractmethod
+    def describe(self, labels: dict[str, str]) -> str:
+        """The condition in words; it is also what the condition expects."""
+
+    @abstractmethod
+    def evidence(self) -> list[EvidenceUse]:
+        """The evidence names it reads, with paths relative to the condition."""
+
+    def describe_negated(self, labels: dict[str, str]) -> str:
+        """The condition under `not`; kinds with a more natural negative say it themselves."""
+        return "không thỏa điều kiện: " + self.describe(labels)
+
+
+def combine_all(values: list[bool | None]) -> bool | None:
+    return False if False in values else (None if None in values else True)
+
+
+def combine_any(values: list[bool | None]) -> bool | None:
+    return True if True in values else (None if None in values else False)
+
+
+def combined(conds: list[ConditionKind], ctx: Context, text: str,
+             combine: Callable[[list[bool | None]], bool | None]) -> CondResult:
+    """Conditions joined by all/any: unknown parts count only when the known ones do not decide."""
+    parts = [c.check(ctx) for c in conds]
+    value = combine([p.value for p in parts])
+    pending = value is None and all(p.pending for p in parts if p.value is None)
+    missing = [m for p in parts for m in p.missing] if value is None else []
+    return CondResult(value, text, [o for p in parts for o in p.observed], _decided(parts, value), missing, pending)
+
+
+def _decided(parts: list[CondResult], value: bool | None) -> list[Finding]:
+    """Findings of the parts; once the value is known, missing parts did not matter and are left out."""
+    findings = [f for p in parts for f in p.findings]
+    return findings if value is None else [f for f in findings if not f.is_gap]
+
+
+def conditions_outcome(conds: list[ConditionKind], ctx: Context, combine: Callable[[list[bool | None]], bool | None],
+                       points_pass: float, points_fail: float, max_points: float) -> Outcome:
+    """Points for conditions that hold (by `combine`); unknown ones make it missing evidence, or not yet due."""
+    results = [c.check(ctx) for c in conds]
+    observed = [o for r in results for o in r.observed]
+    refs = refs_of(observed)
+    value = combine([r.value for r in results])
+    if value is None:
+        findings = [f for r in results for f in r.findings]
+        missing = [m for r in results for m in r.missing]
+        # The branch joins the items with "; ", so it holds the list as renderers write it (", ") only for one item.
+        listed = len(missing) == 1
+        if all(r.pending for r in results if r.value is None):
+            return Outcome(0, "not_due", "chưa đến hạn: " + "; ".join(missing), observed, refs, missing=missing,
+                           findings=findings, says_status=True, lists_missing=listed)
+        return Outcome(0, "missing_evidence", "thiếu minh chứng: " + "; ".join(missing), observed, refs,
+                       missing=missing, findings=findings, says_status=True, lists_missing=listed)
+    failed = [r.text for r in results if r.value is False]
+    findings = _decided(results, value)
+    if value:
+        return Outcome(points_pass, status_for(points_pass, max_points), "điều kiện được đáp ứng", observed, refs,
+                       findings=findings)
+    branch = "chưa đáp ứng: " + "; ".join(failed) if failed else "điều kiện không được đáp ứng"
+    return Outcome(points_fail, status_for(points_fail, max_points), branch, observed, refs, findings=findings)
+
+
+# ---------------------------------------------------------------- rules
+
+
+class RuleKind(Frozen):
+    """Base of every rule kind: how a leaf (or a bonus/penalty item) gets its points.
+
+    `points_from` says where points come from: the evidence, a person's score, or the survey.
+    """
+
+    kind: str
+    points_from: ClassVar[Literal["evidence", "manual", "survey"]] = "evidence"
+
+    @abstractmethod
+    def evaluate(self, max_points: float, ctx: Context, criterion: str) -> Outcome:
+        """Points, status and branch; may raise MissingEvidence, DataProblem or ZeroDenominator."""
+
+    @abstractmethod
+    def describe(self, max_points: float, labels: dict[str, str]) -> str:
+        """The rule in Vietnamese words, as an appraiser reads it in the criteria annex."""
+
+    @abstractmethod
+    def expected(self, max_points: float, labels: dict[str, str], year: int | None = None) -> str:
+        """What full points require, in words."""
+
+    @abstractmethod
+    def evidence(self) -> list[EvidenceUse]:
+        """The evidence names it reads, with paths relative to the rule (validation, template, diff)."""
+
+    @abstractmethod
+    def point_problems(self, top: float, owner: str, doc: YamlDoc, loc: Loc) -> list[Problem]:
+        """Its numbers checked against the item's maximum `top` (and each other); `loc` is the rule's path."""
+
+    def score(self, max_points: float, ctx: Context, criterion: str) -> Outcome:
+        """Evaluate with the rule's words attached; missing evidence and bad data become statuses."""
+        try:
+            outcome = self.evaluate(max_points, ctx, criterion)
+        except MissingEvidence as exc:
+            outcome = missing_outcome(exc)
+        except DataProblem as exc:
+            outcome = data_error_outcome([exc.message], exc.observed)
+        return replace(outcome, rule=self.describe(max_points, ctx.labels),
+                       expected=self.expected(max_points, ctx.labels, ctx.year))
+
+    def describe_penalty(self, max_points: float, labels: dict[str, str]) -> str:
+        """The rule as a penalty item (points deducted when it gives points)."""
+        return f"Điểm trừ (tối đa {format_number(max_points)} điểm): {self.describe(max_points, labels)}"
+
+    def diff_aspects(self, labels: dict[str, str]) -> list[Aspect]:
+        """Parts the set diff shows on their own line (tiers, deadlines); the rest is compared as a whole."""
+        return []
+
+    def diff_rest(self) -> dict[str, Any]:
+        """The rule's fields the diff compares as a whole, without what `diff_aspects` covers."""
+        return self.model_dump(mode="json", by_alias=True)
+
+    def boundaries(self) -> list[Boundary]:
+        """Values where the points step, for test-case coverage; only kinds scored by value bands have them."""
+        return []
+
+
+# ---------------------------------------------------------------- shared by several rule kinds
+
+
+DocumentState = Literal["on_time", "late", "missing", "not_due"]
+
+
+@dataclass
+class Timing:
+    """One required document against its deadline."""
+
+    state: DocumentState
+    document: Document | None
+    due: date
+    observed: list[Observation]
+    findings: list[Finding]
+
+
+def document_timing(kind: str, spec: DeadlineSpec, grace: int, ctx: Context, label: str | None = None) -> Timing:
+    """'on_time', 'late', 'missing' or 'not_due' for one required document, with its finding if not on time."""
+    due = ctx.deadline(spec)
+    document, observed, early = ctx.document(kind, due)
+    label = label or ctx.label(kind)
+    if document is None:
+        state: DocumentState = "not_due" if ctx.as_of < due + timedelta(days=grace) else "missing"
+        observed = observed + [Observation(name=ctx.label(kind), value="chưa có trong minh chứng")]
+        return Timing(state, None, due, observed,
+                      early + [Finding(what="document", state=state, name=kind, label=label, expected=due)])
+    if (document.issue_date - due).days <= grace:
+        return Timing("on_time", document, due, observed, early)
+    return Timing("late", document, due, observed,
+                  early + [Finding(what="document", state="late", name=kind, label=label, expected=due,
+                                   observed=document.issue_date, item=ctx.cite(document))])
+
+
+def scored_entry(entries: list[ScoreEntry], max_points: float, criterion: str, source_word: str) -> Outcome:
+    """Points a person (or the survey) gave, checked against the maximum; none given is missing evidence."""
+    found = [e for e in entries if e.criterion == criterion]
+    if not found:
+        needed = Finding(what="score", state="missing", name=criterion, label=f"điểm {source_word} kèm giải trình")
+        return Outcome(0, "missing_evidence", f"chưa có điểm {source_word}", missing=[needed.text], findings=[needed])
+    observed = [Observation(name=f"điểm {source_word}", value=format_number(e.points),
+                            ref=f"{e.by}: {e.justification}" + (f" ({'; '.join(e.evidence)})" if e.evidence else ""))
+                for e in found]
+    if len(found) > 1:
+        raise DataProblem(f"tiêu chí {criterion} có {len(found)} điểm {source_word} khác nhau", observed)
+    entry = found[0]
+    if entry.points < 0 or entry.points > max_points + EPS:
+        raise DataProblem(f"điểm {source_word} {format_number(entry.points)} nằm ngoài khoảng 0–{format_number(max_points)}",
+                          observed)
+    return Outcome(entry.points, status_for(entry.points, max_points),
+                   f"điểm {source_word} {format_number(entry.points)} ({entry.by})", observed,
+                   [entry.justification] + entry.evidence)
+
+
+def count_needed(cap: float, per_item: float) -> float:
+    """Items needed to reach `cap` points at `per_item` each."""
+    return math.ceil(cap / per_item - EPS)
