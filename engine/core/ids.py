@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 
-_RUNS = re.compile(r"([0-9]+)")
+_DIGITS = re.compile(r"([0-9]+)")
+
+Key = tuple[tuple[tuple[tuple[int, int, str], ...], ...], str]
 
 
-def natural_key(text: str) -> tuple[tuple[tuple[int, int, str], ...], ...]:
-    """A sort key: dotted parts in order; within a part, digit runs compare as numbers, so 2 < 2a < 10."""
-    return tuple(
-        tuple((0, int(run), "") if run.isascii() and run.isdigit() else (1, 0, run) for run in _RUNS.split(part) if run)
-        for part in text.split(".")
-    )
+def natural_key(text: str) -> Key:
+    """Dotted parts in order, digit runs within a part compared as numbers (2 < 2a < 10); the text breaks ties
+    ("01" and "1"), so the order is total."""
+    parts = tuple(tuple((0, int(run), "") if _DIGITS.fullmatch(run) else (1, 0, run) for run in _DIGITS.split(part) if run)
+                  for part in text.split("."))
+    return parts, text

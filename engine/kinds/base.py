@@ -389,6 +389,25 @@ class ConditionKind(Frozen):
         return "không thỏa điều kiện: " + self.describe(labels)
 
 
+class JoinedCondition(ConditionKind):
+    """Base of the kinds that join a list of conditions (all_of, any_of): the list is under the kind's key."""
+
+    joiner: ClassVar[str]
+    combine: ClassVar[Callable[[list[bool | None]], bool | None]]
+
+    def parts(self) -> list[ConditionKind]:
+        return getattr(self, self.keys[0])
+
+    def describe(self, labels: dict[str, str]) -> str:
+        return "(" + self.joiner.join(c.describe(labels) for c in self.parts()) + ")"
+
+    def check(self, ctx: Context) -> CondResult:
+        return combined(self.parts(), ctx, self.describe(ctx.labels), self.combine)
+
+    def evidence(self) -> list[EvidenceUse]:
+        return nested_uses(self.keys[0], self.parts())
+
+
 def combine_all(values: list[bool | None]) -> bool | None:
     return False if False in values else (None if None in values else True)
 
@@ -497,6 +516,29 @@ class RuleKind(Frozen):
     def boundaries(self) -> list[Boundary]:
         """Values where the points step, for test-case coverage; only kinds scored by value bands have them."""
         return []
+
+
+class JoinedConditionsRule(RuleKind):
+    """Base of the rules that give full points when their `conditions`, joined by `joiner`, hold (all_of, any_of)."""
+
+    joiner: ClassVar[str]
+    combine: ClassVar[Callable[[list[bool | None]], bool | None]]
+    conditions: list[ConditionKind]
+
+    def evaluate(self, max_points: float, ctx: Context, criterion: str) -> Outcome:
+        return conditions_outcome(self.conditions, ctx, self.combine, max_points, 0, max_points)
+
+    def describe(self, max_points: float, labels: dict[str, str]) -> str:
+        return f"Đạt {format_number(max_points)} điểm khi " + self.expected(max_points, labels)
+
+    def expected(self, max_points: float, labels: dict[str, str], year: int | None = None) -> str:
+        return self.joiner.join(c.describe(labels) for c in self.conditions)
+
+    def evidence(self) -> list[EvidenceUse]:
+        return nested_uses("conditions", self.conditions)
+
+    def point_problems(self, top: float, owner: str, doc: YamlDoc, loc: Loc) -> list[Problem]:
+        return []  # full points or none: nothing to check against the maximum
 
 
 # ---------------------------------------------------------------- shared by several rule kinds
