@@ -72,12 +72,11 @@ def nested_uses(key: str, conditions: list[ConditionKind]) -> list[EvidenceUse]:
             for use in condition.evidence()]
 
 
-def deadline_uses(name: str, spec: DeadlineSpec, loc: Loc, grace_days: int = 0) -> list[EvidenceUse]:
-    """A document with its deadline, then the document the deadline counts from, if any."""
-    uses = [EvidenceUse("document", name, loc, spec, grace_days)]
+def deadline_uses(name: str, spec: DeadlineSpec, at: Loc, name_key: str, grace_days: int = 0) -> list[EvidenceUse]:
+    """A document (named at `at` + `name_key`) with its deadline, then the document the deadline counts from."""
+    uses = [EvidenceUse("document", name, at + (name_key,), spec, grace_days)]
     if spec.after_document:
-        deadline_loc = loc[:-1] + ("deadline", "after_document")
-        uses.append(EvidenceUse("document", spec.after_document, deadline_loc))
+        uses.append(EvidenceUse("document", spec.after_document, at + ("deadline", "after_document")))
     return uses
 
 

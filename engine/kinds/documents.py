@@ -86,7 +86,7 @@ class DocumentsRule(RuleKind):
 
     def evidence(self) -> list[EvidenceUse]:
         return [use for index, required in enumerate(self.documents)
-                for use in deadline_uses(required.kind, required.deadline, ("documents", index, "kind"))]
+                for use in deadline_uses(required.kind, required.deadline, ("documents", index), "kind")]
 
     def point_problems(self, top: float, owner: str, doc: YamlDoc, loc: Loc) -> list[Problem]:
         return points_over(top, owner, doc, loc + ("points_otherwise",), self.points_otherwise)

@@ -75,7 +75,7 @@ class TimelinessRule(RuleKind):
         return f"{labels.get(self.document, self.document)} ban hành không muộn hơn {self.deadline.describe(year, labels)}"
 
     def evidence(self) -> list[EvidenceUse]:
-        return deadline_uses(self.document, self.deadline, ("document",), self.grace_days)
+        return deadline_uses(self.document, self.deadline, (), "document", self.grace_days)
 
     def point_problems(self, top: float, owner: str, doc: YamlDoc, loc: Loc) -> list[Problem]:
         problems = [p for field in ("on_time_points", "late_points", "missing_points")

@@ -71,20 +71,17 @@ class Finding(Frozen):
 
     @property
     def text(self) -> str:
+        """The item as the list of missing evidence names it."""
         if self.what == "metric":
             return f"chỉ số '{self.label}' ({self.name})"
         if self.what == "plan_tasks":
             return "danh sách nhiệm vụ kế hoạch (plan_tasks)"
         if self.anchor:
             return f"văn bản '{self.label}' (mốc tính hạn)"
-        if self.what == "task":
-            return f"nhiệm vụ số {self.name} ({'trễ hạn' if self.state == 'late' else 'quá hạn chưa hoàn thành'})"
         if self.state == "late":
             return f"{self.label} (trễ hạn)"
         if self.state == "not_due" and self.expected is not None:
             return f"{self.label} (hạn {format_date(self.expected)})"
-        if self.state == "too_early":
-            return f"{self.item or self.label} (thuộc kỳ trước)"
         return self.label
 
 

@@ -43,4 +43,4 @@ class DocumentCondition(ConditionKind):
     def evidence(self) -> list[EvidenceUse]:
         if self.deadline is None:
             return [EvidenceUse("document", self.document, ("document",))]
-        return deadline_uses(self.document, self.deadline, ("document",))
+        return deadline_uses(self.document, self.deadline, (), "document")
