@@ -43,7 +43,8 @@ def _fail(problems: list[Problem], as_json: bool = False) -> None:
     raise typer.Exit(2)
 
 
-def _run(criteria: Path, evidence: list[Path], as_json: bool = False, show_progress: bool = False) -> RunResult:
+def _run(criteria: Path, evidence: list[Path], as_json: bool = False, show_progress: bool = False,
+         jobs: int | None = None, only: str | None = None) -> RunResult:
     """Score through the api; every input problem of every file ends the command with exit 2."""
     try:
         if show_progress:
@@ -51,8 +52,8 @@ def _run(criteria: Path, evidence: list[Path], as_json: bool = False, show_progr
                 def progress(total: int):
                     task = bar.add_task("Đang chấm điểm", total=total, visible=total > 1)
                     return lambda: bar.advance(task)
-                return api.score_files(criteria, evidence, progress)
-        return api.score_files(criteria, evidence)
+                return api.score_files(criteria, evidence, progress, jobs=jobs, only=only)
+        return api.score_files(criteria, evidence, jobs=jobs, only=only)
     except InputError as exc:
         _fail(exc.problems, as_json)
         raise
@@ -81,6 +82,8 @@ def _template_argument_problems(unit: str, year: int | None) -> list[Problem]:
     return problems
 
 
+JobsOpt = typer.Option(None, "--jobs", "-j", min=1, max=64,
+                       help="Số tiến trình chấm song song; mặc định: tự chọn theo số đơn vị và số nhân CPU")
 CriteriaOpt = typer.Option(DEFAULT_CRITERIA, "--criteria", "-c", help="Tệp bộ chỉ số YAML")
 
 
@@ -90,9 +93,10 @@ def score(
     criteria: Path = CriteriaOpt,
     format: Format = typer.Option(Format.table, "--format", "-f", help="table | json | csv"),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Ghi kết quả ra tệp"),
+    jobs: Optional[int] = JobsOpt,
 ) -> None:
     """Chấm điểm một hoặc nhiều đơn vị và xếp hạng."""
-    run = _run(criteria, evidence or [DEFAULT_EVIDENCE], format == Format.json, show_progress=True)
+    run = _run(criteria, evidence or [DEFAULT_EVIDENCE], format == Format.json, show_progress=True, jobs=jobs)
     if format == Format.json:
         text = api.as_json(run)
     elif format == Format.csv:
@@ -123,7 +127,7 @@ def explain(
     criteria: Path = CriteriaOpt,
 ) -> None:
     """Giải trình cách chấm một tiêu chí của một đơn vị."""
-    run = _run(criteria, evidence or [DEFAULT_EVIDENCE])
+    run = _run(criteria, evidence or [DEFAULT_EVIDENCE], only=unit)
     try:
         text = api.explain(run, unit, criterion)
     except InputError as exc:
@@ -140,7 +144,7 @@ def gaps(
     criteria: Path = CriteriaOpt,
 ) -> None:
     """Liệt kê điểm bị mất (lớn nhất trước), lý do, minh chứng còn thiếu và nhiệm vụ khắc phục."""
-    run = _run(criteria, evidence or [DEFAULT_EVIDENCE])
+    run = _run(criteria, evidence or [DEFAULT_EVIDENCE], only=unit)
     try:
         shown = api.gaps(run, unit)
     except InputError as exc:
@@ -230,9 +234,19 @@ def report(
     format: ReportFormat = typer.Option(ReportFormat.xlsx, "--format", "-f", help="xlsx | docx | md | html"),
     output: Optional[Path] = typer.Option(None, "--output", "-o",
                                           help="Tệp kết quả; mặc định out/<mã bộ chỉ số>-bang-diem.<định dạng>"),
+    all_outputs: Optional[Path] = typer.Option(None, "--all", help="Ghi mọi kết quả (xếp hạng JSON/CSV, bảng điểm, "
+                                               "báo cáo HTML, kế hoạch khắc phục, kế hoạch chung) vào thư mục này"),
+    jobs: Optional[int] = JobsOpt,
 ) -> None:
     """Bảng tự đánh giá, chấm điểm (Excel, Word, Markdown) kèm bảng tổng hợp, hoặc báo cáo HTML."""
-    run = _run(criteria, evidence or [DEFAULT_EVIDENCE], show_progress=True)
+    run = _run(criteria, evidence or [DEFAULT_EVIDENCE], show_progress=True, jobs=jobs)
+    if all_outputs is not None:
+        files = api.all_outputs(run)
+        for name, data in files.items():
+            _write(all_outputs / name, data)
+        console.print(f"Đã ghi {len(files)} tệp kết quả của {len(run.units)} đơn vị vào {all_outputs}",
+                      markup=False, highlight=False)
+        raise typer.Exit(api.exit_code(run))
     path = output or DEFAULT_OUT / f"{run.criteria_set.id}-bang-diem.{format.value}"
     _write(path, api.report(run, format.value))
     console.print(f"Đã ghi {'báo cáo' if format == ReportFormat.html else 'bảng điểm'} của {len(run.units)} đơn vị: {path}",

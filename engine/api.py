@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from rich.table import Table
@@ -16,9 +17,11 @@ from rich.table import Table
 from engine.authoring.cases import TestReport, format_report, run_tests
 from engine.authoring.diff import diff_criteria, diff_json, diff_text
 from engine.core.problems import InputError, Problem
-from engine.load.criteria import check_criteria_file, load_criteria
-from engine.load.evidence import read_bundles
 from engine.kinds.tree import criteria_json_schema
+from engine.load.criteria import check_criteria_file, load_criteria
+from engine.load.dossiers import aggregate_dossiers, csv_read_arguments, load_mapping
+from engine.load.evidence import read_bundles
+from engine.load.sources import mapping_path
 from engine.load.tailoring import render_outline, render_resolved
 from engine.model.evidence import LoadedBundle
 from engine.model.results import RunResult, UnitResult
@@ -48,12 +51,14 @@ def _relative(bundle: LoadedBundle) -> LoadedBundle:
     return bundle
 
 
-def score_files(criteria: Path, evidence: list[Path], progress: Callable[[int], Callable[[], None]] | None = None
-                ) -> RunResult:
+def score_files(criteria: Path, evidence: list[Path], progress: Callable[[int], Callable[[], None]] | None = None,
+                jobs: int | None = None, only: str | None = None) -> RunResult:
     """Load the set and every bundle, report the problems of all of them in one pass, then score.
 
     Problems name files as the user gave them; bundle paths become relative only for the results.
-    `progress(total)` returns the callback advanced once per unit scored.
+    `progress(total)` returns the callback advanced once per unit scored; `jobs` worker processes
+    (None: chosen from the units and cores). `only` scores just that unit (every bundle is still read
+    and checked): explain and gaps show one unit and need neither the others' scores nor a rank.
     """
     loaded, criteria_problems = check_criteria_file(criteria)
     problems = [p for p in criteria_problems if p.severity == "error"]
@@ -65,9 +70,15 @@ def score_files(criteria: Path, evidence: list[Path], progress: Callable[[int], 
         problems += level_problems(loaded, bundles)
     if problems:
         raise InputError(problems)
+    if only is not None:
+        chosen = [b for b in bundles if b.bundle.unit.id == only]
+        if not chosen:
+            raise InputError([Problem(file="(tham số)", value=only, message="không có đơn vị này trong minh chứng; có: "
+                                      + ", ".join(sorted(b.bundle.unit.id for b in bundles)))])
+        bundles = chosen
     bundles = [_relative(b) for b in bundles]
     advance = progress(len(bundles)) if progress is not None else None
-    return score_run(loaded, bundles, criteria, advance)
+    return score_run(loaded, bundles, criteria, advance, jobs)
 
 
 def _unknown_unit(run: RunResult, unit: str) -> InputError:
@@ -119,6 +130,32 @@ def template(criteria: Path, unit: str, name: str | None = None, level: str | No
         raise InputError(problems)
     data = build_template(loaded.criteria, unit, name=name, level=level, year=year, criteria_digest=loaded.digest)
     return loaded.criteria.id, data
+
+
+def all_outputs(run: RunResult) -> dict[str, bytes]:
+    """Every output of a province from one scoring: file name -> bytes (ranking JSON and CSV, scoring sheets,
+    the HTML report, the units' corrective plans and the provincial plan)."""
+    set_id = run.criteria_set.id
+    files: dict[str, bytes] = {
+        f"{set_id}.json": to_json(run).encode("utf-8"),
+        f"{set_id}.csv": to_csv(run).encode("utf-8"),
+        f"{set_id}-bao-cao.html": report_document(run, "html"),
+    }
+    for fmt in ("xlsx", "docx", "md"):
+        files[f"{set_id}-bang-diem.{fmt}"] = report_document(run, fmt)
+        files[f"{set_id}-ke-hoach-khac-phuc.{fmt}"] = plan_document(run, fmt, False)
+        files[f"{set_id}-ke-hoach-khac-phuc-tinh.{fmt}"] = plan_document(run, fmt, True)
+    return dict(sorted(files.items()))
+
+
+def dossier_read_arguments(path: Path, mapping: str) -> dict:
+    """The pandas read arguments ingestion uses for an export: the floor a benchmark compares ingestion with."""
+    return csv_read_arguments(path, load_mapping(mapping_path(mapping)))
+
+
+def ingest_dossiers(path: Path, mapping: str, start: date, end: date, aliases: dict[str, str] | None = None):
+    """Aggregate a row-level one-stop export into per-unit counts (with every problem found)."""
+    return aggregate_dossiers(path, load_mapping(mapping_path(mapping)), start, end, aliases)
 
 
 def validate(paths: list[Path]) -> list[Problem]:

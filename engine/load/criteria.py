@@ -6,8 +6,8 @@ from pathlib import Path
 
 from engine.core.problems import InputError, Problem
 from engine.core.yamlsource import load_yaml
-from engine.load.tailoring import check_document
 from engine.kinds.tree import LoadedCriteria
+from engine.load.tailoring import check_document
 
 
 def check_criteria_file(path: Path) -> tuple[LoadedCriteria | None, list[Problem]]:

@@ -28,6 +28,11 @@ LEVEL_WORDS = {"xa": "xã", "phuong": "xã", "so": "sở", "huyen": "huyện", "
 MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
 
 
+def mapping_path(mapping: str) -> Path:
+    """A shipped mapping by name (motcua_tinh) or a mapping YAML by path."""
+    return Path(mapping) if mapping.endswith((".yaml", ".yml")) else MAPPINGS_DIR / f"{mapping}.yaml"
+
+
 
 
 
@@ -71,8 +76,7 @@ def _due_for_level(deadline, level: str):
 @lru_cache(maxsize=16)
 def _aggregate(path: str, mapping: str, start, end, stamp: float):
     """Aggregate an export once per run even when many bundles point to it (keyed by file time too)."""
-    mapping_path = Path(mapping) if mapping.endswith((".yaml", ".yml")) else MAPPINGS_DIR / f"{mapping}.yaml"
-    return aggregate_dossiers(Path(path), load_mapping(mapping_path), start, end)
+    return aggregate_dossiers(Path(path), load_mapping(mapping_path(mapping)), start, end)
 
 
 def _dossier_metrics(source: DossierSource, base: Path, bundle):

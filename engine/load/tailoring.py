@@ -27,8 +27,8 @@ from pydantic import ValidationError
 
 from engine.core.problems import Problem
 from engine.core.yamlsource import Loc, YamlDoc, format_loc, load_yaml, validation_problems
-from engine.load.meaning import check_plain, meaning_problems
 from engine.kinds.tree import CriteriaSet, LoadedCriteria, node_max
+from engine.load.meaning import check_plain, meaning_problems
 
 OPERATION_KEYS = ("extends", "select", "drop", "add", "refine")
 SET_KEYS = tuple(name for name in CriteriaSet.model_fields if name != "items")

@@ -17,6 +17,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from engine.core.problems import InputError, Problem
 from engine.core.vnformat import format_number, nfc
+from engine.kinds.base import EvidenceUse
+from engine.kinds.tree import CriteriaSet, Node, iter_nodes, leaf_max, set_levels
 from engine.load.workbook import (
     CAT_DOC_CODE,
     CAT_DOC_LABEL,
@@ -64,8 +66,6 @@ from engine.load.workbook import (
     YES,
     Column,
 )
-from engine.kinds.base import EvidenceUse
-from engine.kinds.tree import CriteriaSet, Node, iter_nodes, leaf_max, set_levels
 from engine.model.criteria import DeadlineSpec
 from engine.model.names import BUILTIN_METRICS
 

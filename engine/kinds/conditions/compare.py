@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import ClassVar
 
 from engine.core.vnformat import format_number
-from engine.kinds.base import EPS, CondResult, ConditionKind, Context, EvidenceUse, MissingEvidence, read_value, value_uses
+from engine.kinds.base import (
+    EPS,
+    ConditionKind,
+    CondResult,
+    Context,
+    EvidenceUse,
+    MissingEvidence,
+    read_value,
+    value_uses,
+)
 from engine.model.criteria import OP_WORDS, Op, ValueRef
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from engine.kinds.base import CondResult, ConditionKind, Context, EvidenceUse, deadline_uses
+from engine.kinds.base import ConditionKind, CondResult, Context, EvidenceUse, deadline_uses
 from engine.model.criteria import DeadlineSpec
 from engine.model.results import Finding, Observation
 

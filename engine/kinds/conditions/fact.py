@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from engine.core.vnformat import format_number
-from engine.kinds.base import CondResult, ConditionKind, Context, DataProblem, EvidenceUse, MissingEvidence
+from engine.kinds.base import ConditionKind, CondResult, Context, DataProblem, EvidenceUse, MissingEvidence
 from engine.model.results import Observation
 
 

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from pydantic import ConfigDict, Field
 
-from engine.kinds.base import CondResult, ConditionKind, Context, EvidenceUse
+from engine.kinds.base import ConditionKind, CondResult, Context, EvidenceUse
 
 
 class NotCondition(ConditionKind):

@@ -1,0 +1,260 @@
+"""All performance targets of a province run, each a ratio to a floor measured in the same run.
+
+Every figure runs its command and its floor as fresh processes, in turn (A B A B …), and reports
+the median of the pairs with the target and a verdict. Peak memory is the child's own maximum RSS
+(os.wait4). Data is generated under bench/data/ (seeded, so the same on every machine).
+
+    python3 bench/run.py              # every target (5000 units and 5M rows take a while)
+    python3 bench/run.py --quick      # smaller sizes, 3 pairs: a smoke run of the harness
+    python3 bench/run.py --only score200,help
+
+Targets (issue "A province in seconds"):
+  province   200 bundles + one shared 1M-row export, score --format json  ≤ 2× (YAML parse + bare read)
+  score200   score 200 bundles                                            ≤ 3× YAML parse; memory ≤ 200 MiB + 0.2 MiB/unit
+  score5000  score 5000 bundles                                           ≤ 3× YAML parse; memory ≤ 200 MiB + 0.2 MiB/unit
+  export5m   one-stop export of 5M rows, ingestion                        ≤ 1.5× a bare read with the same reader settings
+  explain    explain UNIT CRIT on a 200-unit folder (whole process)       ≤ 0.6 s
+  gaps       gaps UNIT on a 200-unit folder (whole process)               ≤ 0.6 s
+  help       parindex --help                                              ≤ 0.15 s
+  reportall  report --all OUTDIR (every output) vs score alone            ≤ 1.5×
+  pool       score 200 bundles with --jobs 2 vs serial                    byte-identical; wall time shown
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DATA = HERE / "data"
+SAMPLE = ROOT / "evidence" / "vung-tau-2024"
+CRITERIA = ROOT / "criteria" / "xa-2024.yaml"
+PY = sys.executable
+PARINDEX = [PY, "-c", "import cli; cli.app()"]
+ENV = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120"}
+sys.path.insert(0, str(HERE))
+
+from gen_dossiers import generate, slug, spellings, unit_names  # noqa: E402
+
+# Metrics that the one-stop export provides; a bundle fed by the export must not also list them.
+EXPORT_METRICS = {"ho_so_tiep_nhan", "ho_so_da_giai_quyet", "ho_so_dung_han", "ho_so_qua_han", "ho_so_so_hoa",
+                  "ho_so_truc_tuyen", "ho_so_thanh_toan_truc_tuyen", "ho_so_dang_giai_quyet",
+                  "ho_so_dang_giai_quyet_qua_han", "ho_so_som_han"}
+
+
+def run_child(argv: list[str], cwd: Path = ROOT) -> tuple[float, float, int]:
+    """Run one fresh process; (wall seconds, peak RSS MiB of that process, exit code)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"{' '.join(argv[:6])}… exit {proc.returncode}\n{err[-2000:]}")
+    return wall, usage.ru_maxrss / 1024, proc.returncode
+
+
+def paired(a: list[str], b: list[str], pairs: int) -> dict[str, float]:
+    """A and B run in turn `pairs` times; medians of wall time, peak memory and of the per-pair ratio."""
+    rows = []
+    for _ in range(pairs):
+        wa, ma, _ = run_child(a)
+        wb, mb, _ = run_child(b)
+        rows.append((wa, wb, ma, mb))
+    return {"a": statistics.median(r[0] for r in rows), "b": statistics.median(r[1] for r in rows),
+            "ratio": statistics.median(r[0] / r[1] for r in rows),
+            "mem_a": statistics.median(r[2] for r in rows), "mem_b": statistics.median(r[3] for r in rows)}
+
+
+def single(a: list[str], runs: int) -> dict[str, float]:
+    rows = [run_child(a) for _ in range(runs)]
+    return {"a": statistics.median(r[0] for r in rows), "mem_a": statistics.median(r[1] for r in rows)}
+
+
+# ---------------------------------------------------------------- data
+
+
+def sample_bundles() -> list[dict]:
+    return [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(SAMPLE.glob("*.yaml"))]
+
+
+def make_units(count: int) -> Path:
+    """`count` bundles: copies of the 17 sample wards under new ids, as YAML files."""
+    folder = DATA / f"units-{count}"
+    if folder.is_dir() and len(list(folder.glob("*.yaml"))) == count:
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    samples = sample_bundles()
+    for index in range(count):
+        data = dict(samples[index % len(samples)])
+        unit = dict(data["unit"])
+        unit["id"] = f"{unit['id']}-{index:05d}"
+        unit["name"] = f"{unit['name']} ({index})"
+        unit["aliases"] = []
+        data["unit"] = unit
+        (folder / f"{unit['id']}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
+                                                   encoding="utf-8")
+    return folder
+
+
+def make_province(count: int, rows: int) -> Path:
+    """`count` bundles named like the units of one generated export of `rows` rows, which they all point to."""
+    folder = DATA / f"province-{count}x{rows}"
+    export = folder / "motcua.csv"
+    if export.exists() and len(list(folder.glob("*.yaml"))) == count:
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    frame, _ = generate(rows, count, 20240101, 2024)
+    frame.to_csv(export, index=False, encoding="utf-8-sig")
+    samples = sample_bundles()
+    for index, name in enumerate(unit_names(count)):
+        data = dict(samples[index % len(samples)])
+        data["unit"] = {"id": slug(name), "name": name, "level": "xa",
+                        "aliases": sorted({s for s in spellings(name) if s != name})}
+        data["metrics"] = [m for m in data.get("metrics", []) if m.get("name") not in EXPORT_METRICS]
+        data["sources"] = {"dossier_exports": [{"file": "motcua.csv", "mapping": "motcua_tinh"}]}
+        (folder / f"{slug(name)}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
+                                                   encoding="utf-8")
+    return folder
+
+
+def make_export(rows: int, units: int) -> Path:
+    path = DATA / f"dossiers_{rows}x{units}.csv"
+    if not path.exists():
+        subprocess.run([PY, str(HERE / "gen_dossiers.py"), "--rows", str(rows), "--units", str(units), "--out", str(path)],
+                       check=True, env=ENV)
+    return path
+
+
+# ---------------------------------------------------------------- floors
+
+YAML_FLOOR = ("import sys, pathlib, yaml\n"
+              "L = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)\n"
+              "for p in sorted(pathlib.Path(sys.argv[1]).glob('*.yaml')):\n"
+              "    yaml.load(p.read_text(encoding='utf-8'), Loader=L)\n")
+
+READ_FLOOR = ("import sys, pathlib\n"
+              "sys.path.insert(0, sys.argv[3])\n"
+              "import pandas as pd\n"
+              "from engine.api import dossier_read_arguments\n"
+              "args = dossier_read_arguments(pathlib.Path(sys.argv[2]), 'motcua_tinh')\n"
+              "pd.read_csv(sys.argv[2], **args)\n")
+
+PROVINCE_FLOOR = YAML_FLOOR + READ_FLOOR.replace("import sys, pathlib\n", "")
+
+INGEST = ("import sys, pathlib, json, datetime\n"
+          "sys.path.insert(0, sys.argv[3])\n"
+          "from engine.api import ingest_dossiers\n"
+          "ingest_dossiers(pathlib.Path(sys.argv[2]), 'motcua_tinh', datetime.date(2024, 1, 1), "
+          "datetime.date(2024, 12, 31), json.loads(pathlib.Path(sys.argv[2]).with_suffix('.units.json').read_text()))\n")
+
+
+# ---------------------------------------------------------------- targets
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def t_province(pairs: int, quick: bool) -> list[str]:
+    count, rows = (50, 100_000) if quick else (200, 1_000_000)
+    folder = make_province(count, rows)
+    out = DATA / "province.json"
+    r = paired(PARINDEX + ["score", str(folder), "--format", "json", "--output", str(out)],
+               [PY, "-c", PROVINCE_FLOOR, str(folder), str(folder / "motcua.csv"), str(ROOT)], pairs)
+    return [f"province ({count} bundles + {rows:,}-row export): score {r['a']:.2f} s, floor {r['b']:.2f} s, "
+            f"{r['ratio']:.2f}× (target ≤ 2×: {verdict(r['ratio'] <= 2)})"]
+
+
+def t_score(count: int, pairs: int) -> list[str]:
+    folder = make_units(count)
+    out = DATA / f"score-{count}.json"
+    r = paired(PARINDEX + ["score", str(folder), "--format", "json", "--output", str(out)],
+               [PY, "-c", YAML_FLOOR, str(folder)], pairs)
+    budget = 200 + 0.2 * count
+    return [f"score {count}: {r['a']:.2f} s, YAML floor {r['b']:.2f} s, {r['ratio']:.2f}× "
+            f"(target ≤ 3×: {verdict(r['ratio'] <= 3)}); peak {r['mem_a']:.0f} MiB "
+            f"(target ≤ {budget:.0f} MiB: {verdict(r['mem_a'] <= budget)})"]
+
+
+def t_export(pairs: int, quick: bool) -> list[str]:
+    rows = 500_000 if quick else 5_000_000
+    path = make_export(rows, 200)
+    r = paired([PY, "-c", INGEST, "", str(path), str(ROOT)], [PY, "-c", READ_FLOOR, "", str(path), str(ROOT)], pairs)
+    return [f"export {rows:,} rows: ingestion {r['a']:.2f} s, bare read {r['b']:.2f} s, {r['ratio']:.2f}× "
+            f"(target ≤ 1.5×: {verdict(r['ratio'] <= 1.5)}); peak {r['mem_a']:.0f} vs {r['mem_b']:.0f} MiB"]
+
+
+def t_one_unit(what: str, pairs: int) -> list[str]:
+    folder = make_units(200)
+    unit = sorted(folder.glob("*.yaml"))[0].stem
+    argv = PARINDEX + (["explain", unit, "3.5", "--evidence", str(folder)] if what == "explain"
+                       else ["gaps", unit, "--evidence", str(folder)])
+    r = paired(argv, [PY, "-c", "pass"], pairs)
+    return [f"{what} one unit of 200: {r['a']:.2f} s whole process (python start-up {r['b']:.2f} s; "
+            f"target ≤ 0.6 s: {verdict(r['a'] <= 0.6)})"]
+
+
+def t_help(pairs: int) -> list[str]:
+    r = paired(PARINDEX + ["--help"], [PY, "-c", "pass"], pairs)
+    return [f"--help: {r['a']:.3f} s (python start-up {r['b']:.3f} s; target ≤ 0.15 s: {verdict(r['a'] <= 0.15)})"]
+
+
+def t_reportall(pairs: int) -> list[str]:
+    folder = make_units(200)
+    outdir = DATA / "report-all"
+    r = paired(PARINDEX + ["report", str(folder), "--all", str(outdir)],
+               PARINDEX + ["score", str(folder), "--format", "json", "--output", str(DATA / "score-200.json")], pairs)
+    return [f"report --all (200 units): {r['a']:.2f} s, score alone {r['b']:.2f} s, {r['ratio']:.2f}× "
+            f"(target ≤ 1.5×: {verdict(r['ratio'] <= 1.5)})"]
+
+
+def t_pool(pairs: int) -> list[str]:
+    folder = make_units(200)
+    serial, parallel = DATA / "pool-serial.json", DATA / "pool-parallel.json"
+    r = paired(PARINDEX + ["score", str(folder), "--format", "json", "--jobs", "2", "--output", str(parallel)],
+               PARINDEX + ["score", str(folder), "--format", "json", "--jobs", "1", "--output", str(serial)], pairs)
+    same = serial.read_bytes() == parallel.read_bytes()
+    return [f"pool (200 units, {os.cpu_count()} cores): --jobs 2 {r['a']:.2f} s, serial {r['b']:.2f} s, "
+            f"{r['ratio']:.2f}×; outputs byte-identical: {'yes' if same else 'NO'}"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes and 3 pairs")
+    parser.add_argument("--pairs", type=int, default=None, help="pairs per figure (default 5, quick 3)")
+    parser.add_argument("--only", default="", help="comma-separated target names")
+    args = parser.parse_args()
+    pairs = args.pairs or (3 if args.quick else 5)
+    targets = {
+        "province": lambda: t_province(pairs, args.quick),
+        "score200": lambda: t_score(200, pairs),
+        "score5000": lambda: t_score(1000 if args.quick else 5000, pairs),
+        "export5m": lambda: t_export(pairs, args.quick),
+        "explain": lambda: t_one_unit("explain", pairs),
+        "gaps": lambda: t_one_unit("gaps", pairs),
+        "help": lambda: t_help(pairs),
+        "reportall": lambda: t_reportall(pairs),
+        "pool": lambda: t_pool(pairs),
+    }
+    chosen = [t for t in args.only.split(",") if t] or list(targets)
+    print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}; {pairs} pairs per figure, medians")
+    for name in chosen:
+        for line in targets[name]():
+            print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()

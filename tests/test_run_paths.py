@@ -1,0 +1,63 @@
+"""Faster paths give the same bytes: every output from one scoring, a process pool, one unit scored alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import ROOT, SAMPLE_CRITERIA, SAMPLE_EVIDENCE
+from typer.testing import CliRunner
+
+import cli
+from engine import api
+
+GOLDEN = ROOT / "tests" / "golden" / "files"
+runner = CliRunner()
+
+# report --all file name -> the golden file the single-purpose command writes
+SAME_AS = {
+    "xa-2024.json": "score.json", "xa-2024.csv": "score.csv", "xa-2024-bao-cao.html": "report.html",
+    "xa-2024-bang-diem.xlsx": "report.xlsx", "xa-2024-bang-diem.docx": "report.docx", "xa-2024-bang-diem.md": "report.md",
+    "xa-2024-ke-hoach-khac-phuc.xlsx": "plan.xlsx", "xa-2024-ke-hoach-khac-phuc.docx": "plan.docx",
+    "xa-2024-ke-hoach-khac-phuc.md": "plan.md", "xa-2024-ke-hoach-khac-phuc-tinh.xlsx": "province-plan.xlsx",
+    "xa-2024-ke-hoach-khac-phuc-tinh.docx": "province-plan.docx", "xa-2024-ke-hoach-khac-phuc-tinh.md": "province-plan.md",
+}
+
+
+def test_report_all_writes_every_output_byte_identical_to_the_single_commands(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    result = runner.invoke(cli.app, ["report", "evidence/vung-tau-2024", "--all", str(tmp_path / "tat-ca")])
+    assert result.exit_code == 1, result.output  # three wards have data errors by design
+    written = sorted(p.name for p in (tmp_path / "tat-ca").iterdir())
+    assert written == sorted(SAME_AS)
+    for name, golden in SAME_AS.items():
+        assert (tmp_path / "tat-ca" / name).read_bytes() == (GOLDEN / golden).read_bytes(), name
+
+
+def test_a_process_pool_gives_the_same_bytes_as_the_serial_run(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    serial = api.as_json(api.score_files(SAMPLE_CRITERIA, [SAMPLE_EVIDENCE], jobs=1))
+    pooled = api.as_json(api.score_files(SAMPLE_CRITERIA, [SAMPLE_EVIDENCE], jobs=2))
+    assert pooled == serial
+
+
+def test_one_unit_scored_alone_has_the_same_nodes_as_in_the_whole_run(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    whole = api.score_files(SAMPLE_CRITERIA, [SAMPLE_EVIDENCE]).unit("phuong-8")
+    alone = api.score_files(SAMPLE_CRITERIA, [SAMPLE_EVIDENCE], only="phuong-8")
+    assert [u.unit_id for u in alone.units] == ["phuong-8"]
+    assert alone.units[0].model_copy(update={"rank": whole.rank}) == whole
+
+
+def test_scoring_one_unknown_unit_is_an_input_error_naming_the_units():
+    try:
+        api.score_files(SAMPLE_CRITERIA, [SAMPLE_EVIDENCE], only="phuong-99")
+    except api.InputError as exc:
+        assert exc.problems[0].value == "phuong-99" and "phuong-8" in exc.problems[0].message
+    else:
+        raise AssertionError("an unknown unit must be refused")
+
+
+def test_jobs_must_be_a_positive_number():
+    result = runner.invoke(cli.app, ["score", str(SAMPLE_EVIDENCE), "--jobs", "0", "--format", "csv"])
+    assert result.exit_code == 2
+    assert Path(SAMPLE_EVIDENCE).is_dir()
