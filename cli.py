@@ -74,11 +74,12 @@ def _template_argument_problems(unit: str, year: int | None) -> list[Problem]:
     """The unit id names the output file, so it must not reach outside the output folder."""
     problems = []
     if unit.strip() and not _SAFE_ID.fullmatch(unit):
-        problems.append(Problem(file="(tham số)", path="--unit", value=unit,
+        problems.append(Problem(code="args.bad_unit_id", file="(tham số)", path="--unit", value=unit,
                                 message="mã đơn vị chỉ gồm chữ, chữ số, '-', '_', '.', không bắt đầu bằng '.' "
                                         "và không có '/', '\\' hay dấu cách; ví dụ phuong-1"))
     if year is not None and not 1900 <= year <= 2100:
-        problems.append(Problem(file="(tham số)", path="--year", value=str(year), message="năm đánh giá phải từ 1900 đến 2100"))
+        problems.append(Problem(code="args.bad_year", file="(tham số)", path="--year", value=str(year),
+                                message="năm đánh giá phải từ 1900 đến 2100"))
     return problems
 
 

@@ -82,7 +82,7 @@ def score_files(criteria: Path, evidence: list[Path], progress: Callable[[int], 
 
 
 def _unknown_unit(run: RunResult, unit: str) -> InputError:
-    return InputError([Problem(file="(tham số)", value=unit, message="không có đơn vị này trong minh chứng; có: "
+    return InputError([Problem(code="args.unknown_unit", file="(tham số)", value=unit, message="không có đơn vị này trong minh chứng; có: "
                                + ", ".join(u.unit_id for u in run.units))])
 
 
@@ -93,7 +93,7 @@ def explain(run: RunResult, unit: str, criterion: str) -> str:
         raise _unknown_unit(run, unit)
     text = explain_text(result, criterion)
     if text is None:
-        raise InputError([Problem(file=run.criteria_set.file, value=criterion,
+        raise InputError([Problem(code="args.unknown_criterion", file=run.criteria_set.file, value=criterion,
                                   message="không có tiêu chí này trong bộ chỉ số")])
     return text
 

@@ -580,7 +580,7 @@ def test_every_write_failure_exits_2_with_the_file(run, tmp_path, args):
     message = "không ghi được tệp: đã có một tệp trùng tên ở chỗ cần tạo thư mục"
     if "json" in args:
         assert json.loads(result.stdout)["problems"][0] == {
-            "file": args[-1], "message": message, "path": None, "line": None, "sheet": None, "row": None, "column": None,
+            "code": "file.exists", "file": args[-1], "message": message, "path": None, "line": None, "sheet": None, "row": None, "column": None,
             "value": None, "severity": "error"}
     else:
         assert f"{args[-1]}: {message}" in result.output

@@ -520,7 +520,7 @@ def test_template_lists_what_the_set_needs(loaded, template: Path) -> None:
 def test_template_rejects_a_level_the_set_does_not_have(loaded) -> None:
     with pytest.raises(InputError) as raised:
         build_template(loaded.criteria, UNIT, level="huyen")
-    assert raised.value.problems == [Problem(file="(tham số)", path="--level", value="huyen",
+    assert raised.value.problems == [Problem(code="args.unknown_level", file="(tham số)", path="--level", value="huyen",
                                              message="cấp đơn vị không có trong bộ chỉ số xa-2024; dùng được: xa")]
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import Field, ValidationError, model_validator
 
 from engine.core.base import Frozen
-from engine.core.problems import Problem
+from engine.core.problems import Problem, invalid
 from engine.core.vnformat import format_date, format_number
 from engine.core.yamlsource import Loc, YamlDoc, load_yaml, validation_problems
 from engine.kinds.base import EPS, Context, DataProblem, MissingEvidence, ZeroDenominator, read_value
@@ -46,7 +46,7 @@ class ExpectNode(Frozen):
     @model_validator(mode="after")
     def _something(self) -> "ExpectNode":
         if self.points is None and self.status is None:
-            raise ValueError("cần ít nhất points hoặc status")
+            raise invalid("cần ít nhất points hoặc status", code="cases.empty_expect")
         return self
 
 
@@ -60,7 +60,8 @@ class Expect(Frozen):
     @model_validator(mode="after")
     def _something(self) -> "Expect":
         if not self.criteria and not ({"total", "max_points", "index", "band"} & self.model_fields_set):
-            raise ValueError("expect cần ít nhất một tiêu chí (criteria) hoặc total, max_points, index, band")
+            raise invalid("expect cần ít nhất một tiêu chí (criteria) hoặc total, max_points, index, band",
+                          code="cases.empty_expect")
         return self
 
 
@@ -153,12 +154,12 @@ class _EvidenceView(YamlDoc):
         self.origins = origins
         self.fallback = fallback
 
-    def problem(self, loc: Loc, message: str, value: Any = None, severity: str = "error") -> Problem:
+    def problem(self, loc: Loc, message: str, value: Any = None, severity: str = "error", *, code: str) -> Problem:
         if loc and loc[0] in self.origins:
             doc, base = self.origins[str(loc[0])]
-            return doc.problem(base + tuple(loc), message, value, severity)
+            return doc.problem(base + tuple(loc), message, value, severity, code=code)
         doc, base = self.fallback
-        return doc.problem(base, f"{message} ({'.'.join(map(str, loc)) or 'evidence'})", value, severity)
+        return doc.problem(base, f"{message} ({'.'.join(map(str, loc)) or 'evidence'})", value, severity, code=code)
 
 
 def is_cases_file(path: Path) -> bool:
@@ -179,7 +180,8 @@ def _load_case_file(path: Path, stack: tuple[Path, ...] = ()) -> tuple[CaseFile 
     if doc is None:
         return None, None, [], problems
     if not isinstance(doc.data, dict):
-        return None, doc, [], problems + [doc.problem((), "tệp trường hợp kiểm thử phải là bảng khóa–giá trị (cases, ...)")]
+        return None, doc, [], problems + [doc.problem((), "tệp trường hợp kiểm thử phải là bảng khóa–giá trị (cases, ...)",
+                                                                   code="cases.not_mapping")]
     try:
         model = CaseFile.model_validate(doc.data)
     except ValidationError as exc:
@@ -190,26 +192,30 @@ def _load_case_file(path: Path, stack: tuple[Path, ...] = ()) -> tuple[CaseFile 
         chain = stack + (path.resolve(),)
         if base_path.resolve() in chain:
             names = " → ".join(p.name for p in chain + (base_path.resolve(),))
-            return None, doc, [], problems + [doc.problem(("extends",), f"vòng lặp extends: {names}", model.extends)]
+            return None, doc, [], problems + [doc.problem(("extends",), f"vòng lặp extends: {names}", model.extends,
+                                                                   code="cases.extends_loop")]
         if not base_path.is_file():
-            return None, doc, [], problems + [doc.problem(("extends",), f"không tìm thấy tệp {base_path}", model.extends)]
+            return None, doc, [], problems + [doc.problem(("extends",), f"không tìm thấy tệp {base_path}", model.extends,
+                                                                   code="cases.base_not_found")]
         _, _, inherited, base_problems = _load_case_file(base_path, chain)
         if [p for p in base_problems if p.severity == "error"]:
             return None, doc, [], problems + base_problems
         names = {prepared.case.name for prepared in inherited}
         for index, name in enumerate(model.skip):
             if name not in names:
-                problems.append(doc.problem(("skip", index), f"không có trường hợp kế thừa nào tên '{name}'", name))
+                problems.append(doc.problem(("skip", index), f"không có trường hợp kế thừa nào tên '{name}'", name,
+                                            code="cases.unknown_skip"))
         own_names = {case.name for case in model.cases}
         inherited = [p for p in inherited if p.case.name not in model.skip and p.case.name not in own_names]
     elif model.skip:
-        problems.append(doc.problem(("skip",), "skip chỉ dùng cùng extends"))
+        problems.append(doc.problem(("skip",), "skip chỉ dùng cùng extends", code="cases.skip_without_extends"))
     seen: dict[str, int] = {}
     own: list[_Prepared] = []
     for index, case in enumerate(model.cases):
         loc = ("cases", index)
         if case.name in seen:
-            problems.append(doc.problem(loc + ("name",), f"tên trường hợp trùng với cases[{seen[case.name]}]", case.name))
+            problems.append(doc.problem(loc + ("name",), f"tên trường hợp trùng với cases[{seen[case.name]}]", case.name,
+                                        code="cases.duplicate_name"))
         seen.setdefault(case.name, index)
         own.append(_Prepared(case, doc, loc, [(model.defaults, doc, ("defaults",)), (case.evidence, doc, loc + ("evidence",))]))
     return model, doc, inherited + own, problems
@@ -234,7 +240,8 @@ def _bundle(prepared: _Prepared, criteria: CriteriaSet) -> tuple[Bundle | None, 
             origins[key] = (doc, loc)
     if "tables" in merged:
         doc, loc = origins["tables"]
-        return None, [doc.problem(loc + ("tables",), "trường hợp kiểm thử ghi minh chứng trực tiếp; không dùng bảng CSV (tables)")], origins
+        return None, [doc.problem(loc + ("tables",), "trường hợp kiểm thử ghi minh chứng trực tiếp; không dùng bảng CSV (tables)",
+                                  code="cases.tables")], origins
     view = _EvidenceView(merged, origins, (prepared.doc, prepared.loc + ("evidence",)))
     try:
         return Bundle.model_validate(merged), [], origins
@@ -260,11 +267,11 @@ def find_suites(path: Path) -> tuple[list[tuple[Path, Path | None]], list[str], 
             return [], [], [p for p in problems if p.severity == "error"]
         cases = _cases_for(path, loaded.criteria.id)
         if cases is None:
-            return [], [], [Problem(file=str(path), message=(
+            return [], [], [Problem(code="cases.no_cases_file", file=str(path), message=(
                 f"không tìm thấy tệp trường hợp kiểm thử; theo quy ước: {path.parent / CASES_FOLDER / (loaded.criteria.id + '.cases.yaml')}"))]
         return [(cases, path)], [], []
     if not path.is_dir():
-        return [], [], [Problem(file=str(path), message="không tìm thấy tệp hoặc thư mục")]
+        return [], [], [Problem(code="file.not_found", file=str(path), message="không tìm thấy tệp hoặc thư mục")]
     suites: list[tuple[Path, Path | None]] = []
     notes: list[str] = []
     problems: list[Problem] = []
@@ -289,7 +296,8 @@ def find_suites(path: Path) -> tuple[list[tuple[Path, Path | None]], list[str], 
                     claimed.add(cases.resolve())
                     suites.append((cases, None))
     if not suites and not problems:
-        problems.append(Problem(file=str(path), message="thư mục không có bộ chỉ số hay tệp trường hợp kiểm thử nào"))
+        problems.append(Problem(code="cases.empty_folder", file=str(path),
+                                message="thư mục không có bộ chỉ số hay tệp trường hợp kiểm thử nào"))
     return suites, notes, problems
 
 
@@ -321,12 +329,13 @@ def run_suite(cases_path: Path, criteria_path: Path | None = None) -> tuple[Suit
     if not criteria_path.is_file():
         where = ("criteria",) if model.criteria else ()
         return None, problems + [doc.problem(where, f"không tìm thấy bộ chỉ số {criteria_path} (khai báo 'criteria: đường dẫn' "
-                                                   f"hoặc đặt tệp thành cases/<mã bộ chỉ số>.cases.yaml)", model.criteria)]
+                                                   f"hoặc đặt tệp thành cases/<mã bộ chỉ số>.cases.yaml)", model.criteria,
+                                                 code="cases.criteria_not_found")]
     loaded, criteria_problems = check_criteria_file(criteria_path)
     if loaded is None:
         return None, problems + [p for p in criteria_problems if p.severity == "error"]
     if not prepared:
-        return None, problems + [doc.problem(("cases",), "tệp không có trường hợp kiểm thử nào")]
+        return None, problems + [doc.problem(("cases",), "tệp không có trường hợp kiểm thử nào", code="cases.no_cases")]
     levels = set_levels(loaded.criteria)
     runs: list[tuple[_Prepared, Bundle, UnitResult]] = []
     for item in prepared:
@@ -335,7 +344,8 @@ def run_suite(cases_path: Path, criteria_path: Path | None = None) -> tuple[Suit
             doc, loc = origins.get("unit", (item.doc, item.loc + ("evidence",)))
             bundle_problems.append(doc.problem(loc + ("unit", "level"),
                                                     f"cấp đơn vị '{bundle.unit.level}' không dùng được bộ chỉ số cấp "
-                                                    + ", ".join(sorted(levels)), bundle.unit.level))
+                                                    + ", ".join(sorted(levels)), bundle.unit.level,
+                                                    code="evidence.unit_level"))
         problems += bundle_problems
         if bundle is not None and not bundle_problems:
             result = score_unit(loaded, LoadedBundle(bundle, str(cases_path), "", []))

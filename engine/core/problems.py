@@ -1,8 +1,10 @@
 """One record for every problem found in user input, so all readers report the same way.
 
 A problem names the file and the place (YAML path and line, or sheet, row and column), the
-value and the reason in Vietnamese. Readers collect problems and go on reading, so the user
-sees every problem of an input in one pass.
+value and the reason in Vietnamese, and carries a stable code ("yaml.duplicate_key") so that
+programs and tests can tell problems apart without reading the Vietnamese. Readers collect
+problems and go on reading, so the user sees every problem of an input in one pass. Every
+code is listed in docs/problems.md; a test keeps that list and the code in step.
 """
 
 from __future__ import annotations
@@ -10,14 +12,20 @@ from __future__ import annotations
 import errno
 from typing import Literal
 
+from pydantic import Field
+from pydantic_core import PydanticCustomError
+
 from engine.core.base import Frozen
 
 Severity = Literal["error", "warning"]
+
+CODE_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$"
 
 
 class Problem(Frozen):
     """A problem in user input; `error` makes the input invalid, `warning` is reported only."""
 
+    code: str = Field(pattern=CODE_PATTERN, description="Stable dotted identifier, e.g. 'yaml.duplicate_key'")
     file: str
     message: str
     path: str | None = None
@@ -63,6 +71,11 @@ class InputError(Exception):
         super().__init__("\n".join(p.render() for p in problems))
 
 
+def invalid(message: str, *, code: str) -> PydanticCustomError:
+    """A model validator's error that keeps its problem code through pydantic (raise invalid(...))."""
+    return PydanticCustomError(code, message)
+
+
 _OS_ERRORS_VI: tuple[tuple[type[OSError], str], ...] = (
     (FileNotFoundError, "không tìm thấy tệp hoặc thư mục"),
     (IsADirectoryError, "đường dẫn là một thư mục, không phải tệp"),
@@ -70,6 +83,13 @@ _OS_ERRORS_VI: tuple[tuple[type[OSError], str], ...] = (
     (FileExistsError, "đã có một tệp trùng tên ở chỗ cần tạo thư mục"),
     (PermissionError, "không có quyền truy cập"),
 )
+_OS_ERROR_CODES: dict[type[OSError], str] = {
+    FileNotFoundError: "file.not_found",
+    IsADirectoryError: "file.is_directory",
+    NotADirectoryError: "file.not_directory",
+    FileExistsError: "file.exists",
+    PermissionError: "file.permission",
+}
 _ERRNO_VI = {
     errno.ENOSPC: "ổ đĩa đã đầy",
     errno.EROFS: "ổ đĩa chỉ cho phép đọc",
@@ -79,6 +99,16 @@ _ERRNO_VI = {
     errno.EIO: "lỗi đọc/ghi thiết bị",
     errno.EBUSY: "tệp đang được chương trình khác sử dụng",
 }
+_ERRNO_CODES = {
+    errno.ENOSPC: "file.disk_full",
+    errno.EROFS: "file.read_only",
+    errno.ENAMETOOLONG: "file.name_too_long",
+    errno.EINVAL: "file.bad_name",
+    errno.ELOOP: "file.link_loop",
+    errno.EIO: "file.device",
+    errno.EBUSY: "file.busy",
+}
+_OTHER_OS_ERROR_CODE = "file.os_error"
 
 
 def os_error_vi(exc: OSError) -> str:
@@ -89,3 +119,11 @@ def os_error_vi(exc: OSError) -> str:
     if exc.errno in _ERRNO_VI:
         return _ERRNO_VI[exc.errno]
     return f"lỗi hệ điều hành (mã {exc.errno})" if exc.errno else "lỗi hệ điều hành"
+
+
+def os_error_code(exc: OSError) -> str:
+    """The problem code of an OSError, told apart the same way as os_error_vi words it."""
+    for kind, _ in _OS_ERRORS_VI:
+        if isinstance(exc, kind):
+            return _OS_ERROR_CODES[kind]
+    return _ERRNO_CODES.get(exc.errno, _OTHER_OS_ERROR_CODE)

@@ -19,7 +19,11 @@ _ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]00:00(?::00)?)?\s*$")
 
 
 class FormatError(ValueError):
-    """A value that cannot be read; the message is Vietnamese and names the value."""
+    """A value that cannot be read; the message is Vietnamese and names the value, `code` is its problem code."""
+
+    def __init__(self, message: str, *, code: str):
+        super().__init__(message)
+        self.code = code
 
 
 def nfc(text: str) -> str:
@@ -37,7 +41,7 @@ def parse_date(value: object) -> date:
     if isinstance(value, date):
         return value
     if not isinstance(value, str):
-        raise FormatError(f"không phải ngày tháng: {value!r}")
+        raise FormatError(f"không phải ngày tháng: {value!r}", code="format.bad_date")
     text = nfc(value).strip()
     match = _DMY.match(text)
     if match:
@@ -45,12 +49,12 @@ def parse_date(value: object) -> date:
     else:
         match = _ISO.match(text)
         if not match:
-            raise FormatError(f"ngày '{value}' không đúng định dạng dd/mm/yyyy hoặc yyyy-mm-dd")
+            raise FormatError(f"ngày '{value}' không đúng định dạng dd/mm/yyyy hoặc yyyy-mm-dd", code="format.bad_date")
         year, month, day = (int(g) for g in match.groups())
     try:
         return date(year, month, day)
     except ValueError:
-        raise FormatError(f"ngày '{value}' không tồn tại") from None
+        raise FormatError(f"ngày '{value}' không tồn tại", code="format.no_such_date") from None
 
 
 def parse_number(value: object, style: NumberStyle = "vi") -> float:
@@ -60,11 +64,11 @@ def parse_number(value: object, style: NumberStyle = "vi") -> float:
     A trailing '%' divides by 100.
     """
     if isinstance(value, bool):
-        raise FormatError(f"không phải số: {value!r}")
+        raise FormatError(f"không phải số: {value!r}", code="format.bad_number")
     if isinstance(value, (int, float)):
         return float(value)
     if not isinstance(value, str):
-        raise FormatError(f"không phải số: {value!r}")
+        raise FormatError(f"không phải số: {value!r}", code="format.bad_number")
     text = nfc(value).strip().replace("\u00a0", "").replace(" ", "")
     percent = text.endswith("%")
     if percent:
@@ -73,12 +77,12 @@ def parse_number(value: object, style: NumberStyle = "vi") -> float:
         if re.fullmatch(r"[-+]?\d{1,3}(\.\d{3})+(,\d+)?", text) or re.fullmatch(r"[-+]?\d+(,\d+)?", text):
             text = text.replace(".", "").replace(",", ".")
         elif not re.fullmatch(r"[-+]?\d+", text):
-            raise FormatError(f"số '{value}' không đúng định dạng Việt Nam (1.952 hoặc 98,5)")
+            raise FormatError(f"số '{value}' không đúng định dạng Việt Nam (1.952 hoặc 98,5)", code="format.bad_number")
     else:
         if re.fullmatch(r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?", text) or re.fullmatch(r"[-+]?\d+(\.\d+)?", text):
             text = text.replace(",", "")
         else:
-            raise FormatError(f"số '{value}' không đúng định dạng (1952 hoặc 98.5)")
+            raise FormatError(f"số '{value}' không đúng định dạng (1952 hoặc 98.5)", code="format.bad_number")
     number = float(text)
     return number / 100 if percent else number
 

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from engine.core.problems import Problem, os_error_vi
+from engine.core.problems import CODE_PATTERN, Problem, os_error_code, os_error_vi
 from engine.core.vnformat import nfc
 
 Loc = tuple[str | int, ...]
@@ -48,8 +48,9 @@ class YamlDoc:
                 return None
         return node
 
-    def problem(self, loc: Loc, message: str, value: Any = None, severity: str = "error") -> Problem:
+    def problem(self, loc: Loc, message: str, value: Any = None, severity: str = "error", *, code: str) -> Problem:
         return Problem(
+            code=code,
             file=self.file,
             path=format_loc(loc) or None,
             line=self.line(loc),
@@ -81,13 +82,13 @@ def _build(node: yaml.Node, loc: Loc, lines: dict[Loc, int], problems: list[Prob
         for key_node, value_node in node.value:
             key = _SCALAR_LOADER.construct_scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
             if key is None or not isinstance(key, str):
-                problems.append(Problem(file=file, line=key_node.start_mark.line + 1, path=format_loc(loc) or None,
-                                        message="khóa YAML phải là chuỗi ký tự"))
+                problems.append(Problem(code="yaml.key_not_text", file=file, line=key_node.start_mark.line + 1,
+                                        path=format_loc(loc) or None, message="khóa YAML phải là chuỗi ký tự"))
                 continue
             key = nfc(key)
             if key in result:
-                problems.append(Problem(file=file, line=key_node.start_mark.line + 1, path=format_loc(loc + (key,)),
-                                        message=f"khóa '{key}' bị lặp lại", value=key))
+                problems.append(Problem(code="yaml.duplicate_key", file=file, line=key_node.start_mark.line + 1,
+                                        path=format_loc(loc + (key,)), message=f"khóa '{key}' bị lặp lại", value=key))
             result[key] = _build(value_node, loc + (key,), lines, problems, file, vi_numbers)
             lines[loc + (key,)] = key_node.start_mark.line + 1
         return result
@@ -100,7 +101,8 @@ def _build(node: yaml.Node, loc: Loc, lines: dict[Loc, int], problems: list[Prob
         value = _SCALAR_LOADER.construct_object(node, deep=True)
     except (yaml.YAMLError, ValueError, TypeError):
         tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-        problems.append(Problem(file=file, line=node.start_mark.line + 1, path=format_loc(loc) or None, value=node.value,
+        problems.append(Problem(code="yaml.tag", file=file, line=node.start_mark.line + 1, path=format_loc(loc) or None,
+                                value=node.value,
                                 message=f"thẻ YAML '{tag}' không dùng được ở đây; bỏ thẻ (phần bắt đầu bằng '!')"))
         return None
     return nfc(value) if isinstance(value, str) else value
@@ -128,11 +130,11 @@ def load_yaml(path: Path, vi_numbers: bool = False) -> tuple[YamlDoc | None, lis
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        return None, [Problem(file=file, message=f"không đọc được tệp: {os_error_vi(exc)}")]
+        return None, [Problem(code=os_error_code(exc), file=file, message=f"không đọc được tệp: {os_error_vi(exc)}")]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return None, [Problem(file=file, line=raw[:exc.start].count(b"\n") + 1,
+        return None, [Problem(code="file.not_utf8", file=file, line=raw[:exc.start].count(b"\n") + 1,
                               message=f"tệp không phải UTF-8 (byte {exc.start}); lưu lại tệp với mã hóa UTF-8")]
     try:
         node = yaml.compose(text, Loader=_ScalarLoader)
@@ -144,7 +146,8 @@ def load_yaml(path: Path, vi_numbers: bool = False) -> tuple[YamlDoc | None, lis
     data = _build(node, (), lines, problems, file, found) if node is not None else None
     doc = YamlDoc(file, data, lines, hashlib.sha256(raw).hexdigest())
     if not vi_numbers:
-        problems += [doc.problem(loc, _ambiguous_number(raw_text), raw_text) for loc, raw_text in found.items()]
+        problems += [doc.problem(loc, _ambiguous_number(raw_text), raw_text, code="yaml.ambiguous_number")
+                     for loc, raw_text in found.items()]
     return doc, problems
 
 
@@ -185,7 +188,7 @@ def _syntax_problem(file: str, text: str, exc: yaml.YAMLError) -> Problem:
     if isinstance(exc, yaml.reader.ReaderError):
         line = text[:exc.position].count("\n") + 1 if isinstance(exc.position, int) else None
         code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
-        return Problem(file=file, line=line, value=f"U+{code:04X}",
+        return Problem(code="yaml.control_character", file=file, line=line, value=f"U+{code:04X}",
                        message=f"YAML không hợp lệ: tệp có ký tự điều khiển không được phép (mã U+{code:04X}); xóa ký tự này")
     problem = str(getattr(exc, "problem", None) or "")
     mark = getattr(exc, "problem_mark", None)
@@ -204,7 +207,8 @@ def _syntax_problem(file: str, text: str, exc: yaml.YAMLError) -> Problem:
     else:
         message = next((vi for key, vi in _SYNTAX_MESSAGES if key in problem or key in str(getattr(exc, "context", ""))),
                        f"cú pháp sai (bộ đọc YAML báo: {problem or exc})")
-    return Problem(file=file, line=mark.line + 1 if mark else None, message=f"YAML không hợp lệ: {message}")
+    return Problem(code="yaml.syntax", file=file, line=mark.line + 1 if mark else None,
+                   message=f"YAML không hợp lệ: {message}")
 
 
 _PYDANTIC_MESSAGES = {
@@ -245,6 +249,52 @@ _PYDANTIC_MESSAGES = {
 }
 
 
+_PYDANTIC_CODES = {
+    "missing": "schema.missing",
+    "extra_forbidden": "schema.extra_forbidden",
+    "string_type": "schema.type",
+    "int_type": "schema.type",
+    "int_parsing": "schema.type",
+    "float_type": "schema.type",
+    "float_parsing": "schema.type",
+    "bool_type": "schema.type",
+    "bool_parsing": "schema.type",
+    "list_type": "schema.type",
+    "int_from_float": "schema.type",
+    "finite_number": "schema.type",
+    "dict_type": "schema.type",
+    "model_type": "schema.type",
+    "model_attributes_type": "schema.type",
+    "tuple_type": "schema.type",
+    "set_type": "schema.type",
+    "date_type": "schema.type",
+    "date_parsing": "schema.type",
+    "date_from_datetime_parsing": "schema.type",
+    "enum": "schema.choice",
+    "literal_error": "schema.choice",
+    "string_too_short": "schema.empty",
+    "too_short": "schema.empty",
+    "string_too_long": "schema.too_long",
+    "too_long": "schema.too_long",
+    "int_parsing_size": "schema.range",
+    "less_than": "schema.range",
+    "less_than_equal": "schema.range",
+    "greater_than": "schema.range",
+    "greater_than_equal": "schema.range",
+    "union_tag_invalid": "schema.unknown_kind",
+    "union_tag_not_found": "schema.missing_kind",
+    "string_pattern_mismatch": "schema.pattern",
+}
+_OTHER_PYDANTIC_CODE = "schema.invalid"
+
+
+def pydantic_code(err: dict) -> str:
+    """The problem code of one pydantic error: the validator's own code (raised with `invalid`), or one per error type."""
+    if re.fullmatch(CODE_PATTERN, err["type"]):
+        return err["type"]
+    return _PYDANTIC_CODES.get(err["type"], _OTHER_PYDANTIC_CODE)
+
+
 def validation_problems(doc: YamlDoc, exc: ValidationError, base: Loc = ()) -> list[Problem]:
     """Turn pydantic errors into Vietnamese problems naming path, line and value."""
     problems = []
@@ -256,12 +306,14 @@ def validation_problems(doc: YamlDoc, exc: ValidationError, base: Loc = ()) -> l
         message = pydantic_message(err)
         if err["type"] == "string_type" and isinstance(value, (int, float)) and not isinstance(value, bool):
             message += f'; số dùng làm mã hay tên phải đặt trong ngoặc kép, ví dụ "{value}"'
-        problems.append(doc.problem(loc, message, value))
+        problems.append(doc.problem(loc, message, value, code=pydantic_code(err)))
     return problems
 
 
 def pydantic_message(err: dict) -> str:
     """One pydantic error in Vietnamese (shared by every reader: YAML, CSV, workbook)."""
+    if re.fullmatch(CODE_PATTERN, err["type"]):
+        return err["msg"]
     template = _PYDANTIC_MESSAGES.get(err["type"])
     ctx = {k: (", ".join(map(str, v)) if isinstance(v, (list, tuple)) else f"{v:g}" if isinstance(v, float) else v)
            for k, v in (err.get("ctx") or {}).items()}

@@ -83,7 +83,8 @@ def deadline_uses(name: str, spec: DeadlineSpec, at: Loc, name_key: str, grace_d
 def points_over(top: float, owner: str, doc: YamlDoc, loc: Loc, value: float | None) -> list[Problem]:
     """A number of points above the item's maximum (the smallest maximum over its unit levels)."""
     if value is not None and value > top + EPS:
-        return [doc.problem(loc, f"số điểm {value:g} vượt điểm tối đa {top:g} của '{owner}'", value)]
+        return [doc.problem(loc, f"số điểm {value:g} vượt điểm tối đa {top:g} của '{owner}'", value,
+                            code="criteria.points_above_max")]
     return []
 
 

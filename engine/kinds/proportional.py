@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from engine.core.problems import Problem
+from engine.core.problems import Problem, invalid
 from engine.core.vnformat import format_number
 from engine.core.yamlsource import Loc, YamlDoc
 from engine.kinds.base import Context, EvidenceUse, Outcome, RuleKind, pct, read_value, refs_of, status_for, value_uses
@@ -23,7 +23,8 @@ class ProportionalRule(RuleKind):
     @model_validator(mode="after")
     def _percent(self) -> "ProportionalRule":
         if not self.value.is_percent:
-            raise ValueError("quy tắc tỷ lệ (proportional) cần một tỷ lệ %: ratio hoặc plan_tasks: completed_pct")
+            raise invalid("quy tắc tỷ lệ (proportional) cần một tỷ lệ %: ratio hoặc plan_tasks: completed_pct",
+                          code="criteria.proportional_percent")
         return self
 
     def evaluate(self, max_points: float, ctx: Context, criterion: str) -> Outcome:

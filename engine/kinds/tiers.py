@@ -26,7 +26,7 @@ from engine.kinds.base import (
     status_for,
     value_uses,
 )
-from engine.model.criteria import Tier, ValueRef, intervals_problems
+from engine.model.criteria import TIER_CODES, Tier, ValueRef, intervals_problems
 
 _LABEL_START = re.compile(r"^\s*(trên|từ)\s+(\d+(?:[.,]\d+)?)")
 _LABEL_END = re.compile(r"(đến dưới|dưới|đến)\s+(\d+(?:[.,]\d+)?)\s*%?\s*$")
@@ -89,7 +89,8 @@ class TiersRule(RuleKind):
     def coverage_problems(self, doc: YamlDoc, loc: Loc) -> list[Problem]:
         """Tiers leave no gap and do not overlap over the domain; labels copied from the text match the bounds."""
         low, high = self.effective_domain()
-        problems = intervals_problems(self.tiers, low, high, doc, loc + ("tiers",), "các mức (tiers)", self._unit)
+        problems = intervals_problems(self.tiers, low, high, doc, loc + ("tiers",), "các mức (tiers)", self._unit,
+                                      TIER_CODES)
         for index, tier in enumerate(self.tiers):
             problems += _label_problems(tier, doc, loc + ("tiers", index))
         return problems
@@ -142,12 +143,14 @@ def _label_problems(tier: Tier, doc: YamlDoc, loc: Loc) -> list[Problem]:
         strict = start.group(1) == "trên"
         if tier.min != number or tier.min_inclusive == strict:
             problems.append(doc.problem(loc + ("label",), f"nhãn '{tier.label}' không khớp cận dưới: cần min: {number:g}, "
-                                                          f"min_inclusive: {'false' if strict else 'true'}", tier.label))
+                                                          f"min_inclusive: {'false' if strict else 'true'}", tier.label,
+                                        code="criteria.tier_label"))
     end = _LABEL_END.search(tier.label)
     if end:
         number = float(end.group(2).replace(",", "."))
         inclusive = end.group(1) == "đến"
         if tier.max != number or tier.max_inclusive != inclusive:
             problems.append(doc.problem(loc + ("label",), f"nhãn '{tier.label}' không khớp cận trên: cần max: {number:g}, "
-                                                          f"max_inclusive: {'true' if inclusive else 'false'}", tier.label))
+                                                          f"max_inclusive: {'true' if inclusive else 'false'}", tier.label,
+                                        code="criteria.tier_label"))
     return problems

@@ -83,11 +83,12 @@ class TimelinessRule(RuleKind):
         on_time = top if self.on_time_points is None else self.on_time_points
         if self.late_points > on_time + EPS:
             problems.append(doc.problem(loc + ("late_points",), f"số điểm khi trễ hạn ({self.late_points:g}) lớn hơn "
-                                        f"số điểm khi đúng hạn ({on_time:g}) của '{owner}'", self.late_points))
+                                        f"số điểm khi đúng hạn ({on_time:g}) của '{owner}'", self.late_points,
+                                        code="criteria.late_above_on_time"))
         if self.missing_points > self.late_points + EPS:
             problems.append(doc.problem(loc + ("missing_points",), f"số điểm khi không ban hành ({self.missing_points:g}) "
                                         f"lớn hơn số điểm khi trễ hạn ({self.late_points:g}) của '{owner}'",
-                                        self.missing_points))
+                                        self.missing_points, code="criteria.missing_above_late"))
         return problems
 
     def diff_aspects(self, labels: dict[str, str]) -> list[Aspect]:

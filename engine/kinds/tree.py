@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from engine.core.base import Frozen
-from engine.core.problems import Problem
+from engine.core.problems import Problem, invalid
 from engine.core.yamlsource import YamlDoc
 from engine.kinds.conditions import Condition
 from engine.kinds.registry import Rule
@@ -41,18 +41,18 @@ class Node(Frozen):
     @classmethod
     def _id_shape(cls, value: str) -> str:
         if not re.fullmatch(r"[0-9A-Za-z]+(\.[0-9A-Za-z]+)*", value):
-            raise ValueError(f"mã '{value}' phải theo số hiệu chính thức, ví dụ 1.1.4")
+            raise invalid(f"mã '{value}' phải theo số hiệu chính thức, ví dụ 1.1.4", code="criteria.bad_id")
         return value
 
     @model_validator(mode="after")
     def _leaf_or_parent(self) -> "Node":
         if self.children and self.rule is not None:
-            raise ValueError(f"'{self.id}' có tiêu chí con nên không được có quy tắc chấm (rule)")
+            raise invalid(f"'{self.id}' có tiêu chí con nên không được có quy tắc chấm (rule)", code="criteria.parent_rule")
         if not self.children:
             if self.rule is None:
-                raise ValueError(f"tiêu chí lá '{self.id}' phải có quy tắc chấm (rule)")
+                raise invalid(f"tiêu chí lá '{self.id}' phải có quy tắc chấm (rule)", code="criteria.leaf_without_rule")
             if self.max_points is None and not self.levels:
-                raise ValueError(f"tiêu chí lá '{self.id}' phải có điểm tối đa (max_points)")
+                raise invalid(f"tiêu chí lá '{self.id}' phải có điểm tối đa (max_points)", code="criteria.leaf_without_max")
         return self
 
     @property
@@ -100,8 +100,8 @@ class CriteriaSet(Frozen):
     def _file_name_id(cls, value: str) -> str:
         """The id names output files (out/<id>.json), so it must stay a plain file name."""
         if not re.fullmatch(r"\w[\w.-]*", value):
-            raise ValueError(f"mã bộ chỉ số '{value}' chỉ gồm chữ, chữ số, '-', '_', '.' và không bắt đầu bằng '.'; "
-                             "ví dụ xa-2024")
+            raise invalid(f"mã bộ chỉ số '{value}' chỉ gồm chữ, chữ số, '-', '_', '.' và không bắt đầu bằng '.'; "
+                          "ví dụ xa-2024", code="criteria.bad_set_id")
         return value
 
 

@@ -16,9 +16,9 @@ from pydantic import (
 )
 
 from engine.core.files import file_sha256
-from engine.core.problems import Problem, os_error_vi
+from engine.core.problems import Problem, os_error_code, os_error_vi
 from engine.core.vnformat import format_date, nfc
-from engine.core.yamlsource import YamlDoc, load_yaml, pydantic_message, validation_problems
+from engine.core.yamlsource import YamlDoc, load_yaml, pydantic_code, pydantic_message, validation_problems
 from engine.load.sources import expand_sources
 from engine.model.evidence import Bundle, Document, LoadedBundle, Metric, PlanTask, Sources
 
@@ -35,11 +35,12 @@ def _read_csv_table(base: Path, relative: str, what: str, doc: YamlDoc) -> tuple
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        return [], [doc.problem(("tables", what), f"không đọc được bảng CSV {file}: {os_error_vi(exc)}", relative)], ""
+        return [], [doc.problem(("tables", what), f"không đọc được bảng CSV {file}: {os_error_vi(exc)}", relative,
+                                code=os_error_code(exc))], ""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return [], [Problem(file=file, message="bảng CSV phải mã hóa UTF-8")], ""
+        return [], [Problem(code="file.not_utf8", file=file, message="bảng CSV phải mã hóa UTF-8")], ""
     rows: list[dict] = []
     problems: list[Problem] = []
     reader = csv.DictReader(text.splitlines())
@@ -48,13 +49,13 @@ def _read_csv_table(base: Path, relative: str, what: str, doc: YamlDoc) -> tuple
             extra = [nfc(v).strip() for v in row.get(None) or [] if isinstance(v, str)]
             if extra:
                 problems.append(Problem(
-                    file=file, row=row_index, value=", ".join(extra),
+                    code="bundle.csv_extra_cells", file=file, row=row_index, value=", ".join(extra),
                     message=f"dòng có {len(reader.fieldnames or []) + len(extra)} ô, nhiều hơn {len(reader.fieldnames or [])} "
                             f"cột của dòng tiêu đề; các ô thừa không thuộc cột nào (kiểm tra dấu phẩy trong ô: "
                             f"đặt ô đó trong ngoặc kép)"))
             rows.append({nfc(k).strip(): (nfc(v).strip() if isinstance(v, str) else v) for k, v in row.items() if k})
     except csv.Error:
-        problems.append(Problem(file=file, row=reader.line_num or None,
+        problems.append(Problem(code="bundle.csv_malformed", file=file, row=reader.line_num or None,
                                 message="bảng CSV sai định dạng từ dòng này (ô quá dài hoặc dấu ngoặc kép không được đóng)"))
     return rows, problems, hashlib.sha256(raw).hexdigest()
 
@@ -65,7 +66,8 @@ def load_bundle(path: Path) -> tuple[LoadedBundle | None, list[Problem]]:
     if doc is None:
         return None, problems
     if not isinstance(doc.data, dict):
-        return None, problems + [doc.problem((), "bộ minh chứng phải là một bảng khóa–giá trị (unit, period, as_of...)")]
+        return None, problems + [doc.problem((), "bộ minh chứng phải là một bảng khóa–giá trị (unit, period, as_of...)",
+                                             code="bundle.not_mapping")]
     data = dict(doc.data)
     digest = hashlib.sha256(doc.digest.encode())
     table_problems: list[Problem] = []
@@ -87,7 +89,7 @@ def load_bundle(path: Path) -> tuple[LoadedBundle | None, list[Problem]]:
                 for err in exc.errors(include_url=False):
                     column = str(err["loc"][0]) if err["loc"] else None
                     table_problems.append(Problem(
-                        file=csv_file, row=row_index, column=column,
+                        code=pydantic_code(err), file=csv_file, row=row_index, column=column,
                         value=None if column is None else clean.get(column),
                         message=_csv_message(err)))
                 continue
@@ -139,32 +141,33 @@ def _consistency_warnings(bundle: Bundle, doc: YamlDoc,
     """
     warnings: list[Problem] = []
 
-    def warn(what: str, index: int, field: str, message: str, value=None) -> None:
+    def warn(what: str, index: int, field: str, message: str, value=None, *, code: str) -> None:
         origin = (origins or {}).get((what, index))
         if origin is None:
-            warnings.append(doc.problem((what, index, field), message, value, severity="warning"))
+            warnings.append(doc.problem((what, index, field), message, value, severity="warning", code=code))
         else:
-            warnings.append(Problem(file=origin[0], row=origin[1], column=field, message=message,
+            warnings.append(Problem(code=code, file=origin[0], row=origin[1], column=field, message=message,
                                     value=None if value is None else str(value), severity="warning"))
 
     for index, document in enumerate(bundle.documents):
         if document.issue_date and document.issue_date > bundle.as_of:
             warn("documents", index, "issue_date", f"ngày ban hành sau ngày chốt số liệu {format_date(bundle.as_of)}",
-                 format_date(document.issue_date))
+                 format_date(document.issue_date), code="evidence.document_after_as_of")
     names: dict[str, int] = {}
     for index, metric in enumerate(bundle.metrics):
         if metric.value < 0:
-            warn("metrics", index, "value", f"chỉ số '{metric.name}' âm", metric.value)
+            warn("metrics", index, "value", f"chỉ số '{metric.name}' âm", metric.value, code="evidence.negative_metric")
         if metric.name in names:
             warn("metrics", index, "name", f"chỉ số '{metric.name}' khai báo hai lần (lần đầu ở metrics[{names[metric.name]}])",
-                 metric.name)
+                 metric.name, code="evidence.duplicate_metric")
         names.setdefault(metric.name, index)
     for index, task in enumerate(bundle.plan_tasks):
         if task.status == "hoàn thành" and task.done_date is None:
-            warn("plan_tasks", index, "done_date", f"nhiệm vụ '{task.id}' hoàn thành nhưng thiếu ngày hoàn thành")
+            warn("plan_tasks", index, "done_date", f"nhiệm vụ '{task.id}' hoàn thành nhưng thiếu ngày hoàn thành",
+                 code="evidence.task_without_date")
         if task.done_date and task.done_date > bundle.as_of:
             warn("plan_tasks", index, "done_date", f"ngày hoàn thành sau ngày chốt số liệu {format_date(bundle.as_of)}",
-                 format_date(task.done_date))
+                 format_date(task.done_date), code="evidence.task_after_as_of")
     return warnings
 
 

@@ -23,9 +23,9 @@ import pandas as pd
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from engine.core.base import Frozen
-from engine.core.problems import InputError, Problem, os_error_vi
+from engine.core.problems import InputError, Problem, invalid, os_error_code, os_error_vi
 from engine.core.vnformat import FormatError, NumberStyle, format_date, format_number, nfc, parse_date, parse_number
-from engine.core.yamlsource import load_yaml, pydantic_message
+from engine.core.yamlsource import load_yaml, pydantic_code, pydantic_message
 
 CanonicalStatus = Literal[
     "early", "on_time", "late", "in_progress", "in_progress_overdue", "waiting_supplement", "withdrawn"
@@ -87,7 +87,7 @@ class DossierColumns(Frozen):
         for field, header in self.items():
             other = seen.setdefault(text_key(header), field)
             if other != field:
-                raise ValueError(f"cột '{header}' được dùng cho cả '{other}' và '{field}'")
+                raise invalid(f"cột '{header}' được dùng cho cả '{other}' và '{field}'", code="dossier.column_reused")
         return self
 
     def items(self) -> list[tuple[str, str]]:
@@ -146,15 +146,16 @@ class DossierMapping(Frozen):
         for label, status in self.statuses.items():
             key = text_key(label)
             if not key:
-                raise ValueError("nhãn trạng thái không được để trống")
+                raise invalid("nhãn trạng thái không được để trống", code="dossier.empty_status_label")
             previous = seen.setdefault(key, (label, status))
             if previous[1] != status:
-                raise ValueError(
-                    f"trạng thái '{label}' và '{previous[0]}' trùng nhau khi so sánh nhưng ánh xạ khác nhau"
+                raise invalid(
+                    f"trạng thái '{label}' và '{previous[0]}' trùng nhau khi so sánh nhưng ánh xạ khác nhau",
+                    code="dossier.status_conflict",
                 )
         both = {text_key(v) for v in self.truthy} & {text_key(v) for v in self.falsy}
         if both:
-            raise ValueError(f"giá trị vừa là có vừa là không: {', '.join(sorted(both))}")
+            raise invalid(f"giá trị vừa là có vừa là không: {', '.join(sorted(both))}", code="dossier.flag_conflict")
         return self
 
     def status_index(self) -> dict[str, int]:
@@ -215,7 +216,7 @@ def load_mapping(path: Path) -> DossierMapping:
         raise InputError(errors or problems)
     data = doc.data
     if not isinstance(data, dict):
-        raise InputError([doc.problem((), "tệp ánh xạ phải là một bảng khóa–giá trị")])
+        raise InputError([doc.problem((), "tệp ánh xạ phải là một bảng khóa–giá trị", code="dossier.mapping_not_mapping")])
     try:
         return DossierMapping.model_validate(data)
     except ValidationError as exc:
@@ -239,7 +240,7 @@ def _mapping_problem(file: str, data: Any, err: dict[str, Any], line_of=None) ->
             message = message.replace(" or ", " hoặc ")
     value = None if err["type"] == "missing" else _value_at(data, loc)
     line = line_of(tuple(loc)) if line_of is not None else None
-    return Problem(file=file, path=key, line=line, message=message, value=value)
+    return Problem(code=pydantic_code(err), file=file, path=key, line=line, message=message, value=value)
 
 
 def _value_at(data: Any, loc: list[Any]) -> str | None:
@@ -332,7 +333,7 @@ def _read_table(path: Path, mapping: DossierMapping) -> _Table:
     if suffix in (".xlsx", ".xlsm"):
         return _read_xlsx(path, mapping)
     if suffix not in (".csv", ".txt"):
-        raise InputError([Problem(file=file, value=path.suffix,
+        raise InputError([Problem(code="dossier.unsupported_format", file=file, value=path.suffix,
                                   message=f"không đọc được loại tệp '{path.suffix}'; chỉ nhận .csv hoặc .xlsx")])
     arguments, wanted, headers = _csv_plan(path, mapping)
     skipped: list[int] = []
@@ -350,7 +351,7 @@ def _read_table(path: Path, mapping: DossierMapping) -> _Table:
     except UnicodeDecodeError as exc:
         raise InputError([_not_utf8(file, exc)]) from None
     except (pd.errors.ParserError, ValueError) as exc:
-        raise InputError([Problem(file=file, message=f"tệp CSV không đọc được: {exc}")]) from None
+        raise InputError([Problem(code="dossier.bad_csv", file=file, message=f"tệp CSV không đọc được: {exc}")]) from None
     extra = frame[_EXTRA]
     frame = frame[list(wanted)]
     frame.columns = list(wanted.values())
@@ -389,13 +390,14 @@ def _csv_plan(path: Path, mapping: DossierMapping) -> tuple[dict[str, Any], dict
                     header = row
                     break
     except OSError as exc:
-        raise InputError([Problem(file=file, message=f"không đọc được tệp: {os_error_vi(exc)}")]) from None
+        raise InputError([Problem(code=os_error_code(exc), file=file,
+                                  message=f"không đọc được tệp: {os_error_vi(exc)}")]) from None
     except UnicodeDecodeError as exc:
         raise InputError([_not_utf8(file, exc)]) from None
     except csv.Error as exc:
-        raise InputError([Problem(file=file, message=f"tệp CSV không hợp lệ: {exc}")]) from None
+        raise InputError([Problem(code="dossier.bad_csv", file=file, message=f"tệp CSV không hợp lệ: {exc}")]) from None
     if header is None:
-        raise InputError([Problem(file=file, row=mapping.header_row,
+        raise InputError([Problem(code="dossier.no_header", file=file, row=mapping.header_row,
                                   message=f"tệp không có dòng tiêu đề ở dòng {mapping.header_row}")])
     positions = _match_headers(file, header, mapping, None)
     names = [f"c{i}" for i in range(len(header))] + [_EXTRA]
@@ -415,12 +417,12 @@ def _read_xlsx(path: Path, mapping: DossierMapping) -> _Table:
         with pd.ExcelFile(path, engine="openpyxl") as book:
             sheet = mapping.sheet if mapping.sheet is not None else book.sheet_names[0]
             if sheet not in book.sheet_names:
-                raise InputError([Problem(file=file, sheet=sheet,
+                raise InputError([Problem(code="dossier.no_sheet", file=file, sheet=sheet,
                                           message=f"không có sheet '{sheet}'; các sheet có: "
                                                   + ", ".join(f"'{s}'" for s in book.sheet_names))])
             top = pd.read_excel(book, sheet_name=sheet, header=None, nrows=mapping.header_row, dtype=object)
             if len(top) < mapping.header_row:
-                raise InputError([Problem(file=file, sheet=sheet, row=mapping.header_row,
+                raise InputError([Problem(code="dossier.no_header", file=file, sheet=sheet, row=mapping.header_row,
                                           message=f"sheet không có dòng tiêu đề ở dòng {mapping.header_row}")])
             header = [_cell_text(v) for v in top.iloc[mapping.header_row - 1].tolist()]
             positions = _match_headers(file, header, mapping, sheet)
@@ -430,16 +432,17 @@ def _read_xlsx(path: Path, mapping: DossierMapping) -> _Table:
     except InputError:
         raise
     except OSError as exc:
-        raise InputError([Problem(file=file, message=f"không đọc được tệp Excel: {os_error_vi(exc)}")]) from None
+        raise InputError([Problem(code=os_error_code(exc), file=file,
+                                  message=f"không đọc được tệp Excel: {os_error_vi(exc)}")]) from None
     except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
-        raise InputError([Problem(file=file, message=f"không đọc được tệp Excel: {exc}")]) from None
+        raise InputError([Problem(code="file.bad_excel", file=file, message=f"không đọc được tệp Excel: {exc}")]) from None
     frame.columns = [field for field, _ in ordered]
     return _Table(frame, {field: header[pos] for field, pos in ordered}, mapping.header_row + 1, sheet)
 
 
 def _not_utf8(file: str, exc: UnicodeDecodeError) -> Problem:
     """Excel's plain 'CSV' is Windows-1258 on Vietnamese Windows; say which save option to use."""
-    return Problem(file=file, message=f"tệp không phải UTF-8 (byte {exc.start}); hãy lưu lại dưới dạng 'CSV UTF-8'")
+    return Problem(code="file.not_utf8", file=file, message=f"tệp không phải UTF-8 (byte {exc.start}); hãy lưu lại dưới dạng 'CSV UTF-8'")
 
 
 def _match_headers(file: str, header: list[str], mapping: DossierMapping, sheet: str | None) -> dict[str, int]:
@@ -462,13 +465,14 @@ def _match_headers(file: str, header: list[str], mapping: DossierMapping, sheet:
     present = ", ".join(f"'{nfc(str(h)).strip()}'" for h in header if str(h).strip()) or "(không có)"
     if missing:
         problems.append(Problem(
-            file=file, sheet=sheet, row=mapping.header_row, column=", ".join(missing),
+            code="dossier.missing_columns", file=file, sheet=sheet, row=mapping.header_row, column=", ".join(missing),
             message=f"thiếu cột bắt buộc theo ánh xạ '{mapping.system}': "
                     + ", ".join(f"'{m}'" for m in missing)
                     + f"; các cột có trong tệp: {present}" + _delimiter_hint(header, mapping.delimiter),
         ))
     for name in doubled:
-        problems.append(Problem(file=file, sheet=sheet, row=mapping.header_row, column=name,
+        problems.append(Problem(code="dossier.repeated_column", file=file, sheet=sheet, row=mapping.header_row,
+                                column=name,
                                 message=f"cột '{name}' xuất hiện nhiều lần ở dòng tiêu đề; không biết dùng cột nào"))
     if problems:
         raise InputError(problems)
@@ -496,7 +500,7 @@ def _alias_index(unit_aliases: dict[str, str] | None) -> dict[str, str] | None:
         key = text_key(alias)
         previous = index.setdefault(key, unit_id)
         if previous != unit_id:
-            problems.append(Problem(file="bảng bí danh đơn vị", value=alias,
+            problems.append(Problem(code="dossier.alias_conflict", file="bảng bí danh đơn vị", value=alias,
                                     message=f"bí danh '{alias}' chỉ tới hai đơn vị: '{previous}' và '{unit_id}'"))
     if problems:
         raise InputError(problems)
@@ -586,16 +590,18 @@ class _Reporter:
         self.rows = row_numbers
         self.problems: list[Problem] = []
 
-    def add(self, message: str, row: int | None = None, column: str | None = None, value: str | None = None) -> None:
-        self.problems.append(Problem(file=self.file, sheet=self.sheet, row=row, column=column, value=value,
+    def add(self, message: str, row: int | None = None, column: str | None = None, value: str | None = None, *,
+            code: str) -> None:
+        self.problems.append(Problem(code=code, file=self.file, sheet=self.sheet, row=row, column=column, value=value,
                                      message=message, severity="warning"))
 
-    def numbers(self, rows: np.ndarray, message: str) -> None:
+    def numbers(self, rows: np.ndarray, message: str, *, code: str) -> None:
         """One problem for rows given by their numbers (rows the parser could not place in columns)."""
         if len(rows):
-            self.add(f"{message}: {_count(len(rows))} dòng ({_rows_text(rows, len(rows))})", int(rows[0]))
+            self.add(f"{message}: {_count(len(rows))} dòng ({_rows_text(rows, len(rows))})", int(rows[0]), code=code)
 
-    def rows_of(self, mask: np.ndarray, message: str, column: str | None, values: _Column | None = None) -> None:
+    def rows_of(self, mask: np.ndarray, message: str, column: str | None, values: _Column | None = None, *,
+                code: str) -> None:
         """One problem for all rows in `mask`: message + count + first rows; value of the first row."""
         index = np.flatnonzero(mask)
         if not len(index):
@@ -603,10 +609,10 @@ class _Reporter:
         first = int(index[0])
         value = values.text(first) if values is not None else None
         self.add(f"{message}: {_count(len(index))} dòng ({_rows_text(self.rows[index], len(index))})",
-                 int(self.rows[first]), column, value)
+                 int(self.rows[first]), column, value, code=code)
 
     def by_value(self, mask: np.ndarray, column: _Column | _IdColumn, message: Any, rest: str,
-                 group: np.ndarray | None = None) -> None:
+                 group: np.ndarray | None = None, *, code: str) -> None:
         """One problem per distinct value (first MAX_LISTED_VALUES by first row), then one for the rest.
 
         `message(text, count, rows_text, first_index)` words the problem for one value, `rest` names
@@ -624,14 +630,14 @@ class _Reporter:
             first = int(rows[0])
             text = column.text(first)
             self.add(message(text, int(counts[k]), _rows_text(self.rows[rows], len(rows)), first),
-                     int(self.rows[first]), column.header, text)
+                     int(self.rows[first]), column.header, text, code=code)
         if len(order) > MAX_LISTED_VALUES:
             others = order[MAX_LISTED_VALUES:]
             rows = index[np.isin(codes, distinct[others])]
             examples = ", ".join(f"'{column.text(int(index[first_pos[k]]))}'" for k in others[:5])
             self.add(f"còn {_count(len(others))} giá trị khác cùng lỗi ({rest}), ví dụ {examples}: "
                      f"{_count(len(rows))} dòng ({_rows_text(self.rows[rows], len(rows))})",
-                     int(self.rows[rows[0]]), column.header)
+                     int(self.rows[rows[0]]), column.header, code=code)
 
 
 def aggregate_dossiers(
@@ -650,7 +656,7 @@ def aggregate_dossiers(
     path = Path(path)
     file = str(path)
     if period_start > period_end:
-        raise InputError([Problem(file=file, message=f"kỳ không hợp lệ: ngày bắt đầu {format_date(period_start)} "
+        raise InputError([Problem(code="dossier.bad_period", file=file, message=f"kỳ không hợp lệ: ngày bắt đầu {format_date(period_start)} "
                                                     f"sau ngày kết thúc {format_date(period_end)}")])
     aliases = _alias_index(unit_aliases)
     table = _read_table(path, mapping)
@@ -728,8 +734,8 @@ def aggregate_dossiers(
     system = mapping.system
     report.numbers(np.union1d(row_numbers[malformed], np.array(table.skipped, dtype=np.int64)),
                    "dòng có nhiều ô hơn dòng tiêu đề, thường do dấu phẩy trong nội dung không nằm trong ngoặc kép; "
-                   "các ô bị lệch cột nên dòng không được tính")
-    report.rows_of(missing_id, "thiếu mã hồ sơ, không được tính", ids.header)
+                   "các ô bị lệch cột nên dòng không được tính", code="dossier.extra_cells")
+    report.rows_of(missing_id, "thiếu mã hồ sơ, không được tính", ids.header, code="dossier.missing_id")
 
     def first_of(code: int) -> int:
         return int(row_numbers[np.flatnonzero(id_group == code)[0]])
@@ -738,21 +744,21 @@ def aggregate_dossiers(
         duplicate, ids,
         lambda text, n, rows, first: (f"mã hồ sơ '{text}' lặp lại (lần đầu ở dòng {first_of(id_group[first])}); "
                                       f"không tính {_count(n)} dòng lặp ({rows})"),
-        "mã hồ sơ lặp lại; chỉ tính lần đầu", group=id_group,
+        "mã hồ sơ lặp lại; chỉ tính lần đầu", group=id_group, code="dossier.duplicate_id",
     )
     report.by_value(
         unknown_unit, unit_column,
         lambda text, n, rows, first: (f"đơn vị '{text}' không có trong bảng bí danh đơn vị; "
                                       f"không tính {_count(n)} dòng ({rows})" if text
                                       else f"thiếu đơn vị; không tính {_count(n)} dòng ({rows})"),
-        "đơn vị không có trong bảng bí danh đơn vị; không tính",
+        "đơn vị không có trong bảng bí danh đơn vị; không tính", code="dossier.unknown_unit",
     )
     report.by_value(
         unknown_status, status_column,
         lambda text, n, rows, first: (f"trạng thái '{text}' không có trong ánh xạ của '{system}'; "
                                       f"không tính {_count(n)} dòng ({rows})" if text
                                       else f"thiếu trạng thái; không tính {_count(n)} dòng ({rows})"),
-        f"trạng thái không có trong ánh xạ của '{system}'; không tính",
+        f"trạng thái không có trong ánh xạ của '{system}'; không tính", code="dossier.unknown_status",
     )
     unreadable: list[tuple[np.ndarray, str, bool]] = []
     for field, (_, bad) in dates.items():
@@ -772,19 +778,23 @@ def aggregate_dossiers(
                 f"ngày '{text}' không đọc được (định dạng {mapping.date_format}, ngày trước tháng); "
                 f"{c} {_count(n)} dòng ({rows})"),
             f"ngày không đọc được; {consequence.rstrip(',')}",
+            code="dossier.unreadable_date" if excluded else "dossier.unreadable_date_counted",
         )
     if mapping.period_date == "received":
-        report.rows_of(period_missing, "thiếu ngày tiếp nhận, không được tính", columns["received_date"].header)
+        report.rows_of(period_missing, "thiếu ngày tiếp nhận, không được tính", columns["received_date"].header,
+                       code="dossier.missing_date")
     else:
         report.rows_of(period_missing & ~fallback, "hồ sơ đã giải quyết nhưng thiếu ngày trả kết quả, không được tính",
-                       columns["resolved_date"].header)
+                       columns["resolved_date"].header, code="dossier.missing_date")
         report.rows_of(period_missing & fallback,
                        "hồ sơ chưa có ngày trả kết quả và thiếu ngày tiếp nhận, không được tính",
-                       columns["received_date"].header)
+                       columns["received_date"].header, code="dossier.missing_date")
     period_column = columns[period_field]
     label = "ngày tiếp nhận" if period_field == "received_date" else "ngày trả kết quả"
-    report.rows_of(before, f"{label} trước kỳ {period_text}, không được tính", period_column.header, period_column)
-    report.rows_of(after, f"{label} sau kỳ {period_text}, không được tính", period_column.header, period_column)
+    report.rows_of(before, f"{label} trước kỳ {period_text}, không được tính", period_column.header, period_column,
+                   code="dossier.before_period")
+    report.rows_of(after, f"{label} sau kỳ {period_text}, không được tính", period_column.header, period_column,
+                   code="dossier.after_period")
     accepted = (f"có: {', '.join(mapping.truthy)}; không: {', '.join(mapping.falsy)}, để trống "
                 f"hoặc số 0 (kiểu số {mapping.number_style})")
     for field in _FLAG_FIELDS:
@@ -792,11 +802,11 @@ def aggregate_dossiers(
             present & flags[field][1], columns[field],
             lambda text, n, rows, first: (f"giá trị '{text}' không nhận ra ({accepted}); "
                                           f"coi là không ở {_count(n)} dòng ({rows})"),
-            "giá trị không nhận ra; coi là không",
+            "giá trị không nhận ra; coi là không", code="dossier.unknown_flag",
         )
     report.rows_of(digitized_unresolved,
                    "hồ sơ chưa giải quyết xong nhưng được đánh dấu số hóa kết quả; không tính vào results_digitized",
-                   columns["digitized_result"].header, columns["digitized_result"])
+                   columns["digitized_result"].header, columns["digitized_result"], code="dossier.digitized_unresolved")
 
     metrics = _count_metrics(unit_ids, unit_idx, status_idx, used, resolved, flags)
     return DossierAggregation(

@@ -21,12 +21,13 @@ def find_bundle_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
         if path.is_dir():
             found = sorted(p for p in path.rglob("*") if p.suffix.lower() in BUNDLE_SUFFIXES + EXTRA_SUFFIXES and p.is_file())
             if not found:
-                problems.append(Problem(file=str(path), message="thư mục không có bộ minh chứng nào (.yaml, .yml, .xlsx)"))
+                problems.append(Problem(code="evidence.empty_folder", file=str(path),
+                                        message="thư mục không có bộ minh chứng nào (.yaml, .yml, .xlsx)"))
             files += found
         elif path.is_file():
             files.append(path)
         else:
-            problems.append(Problem(file=str(path), message="không tìm thấy tệp hoặc thư mục minh chứng"))
+            problems.append(Problem(code="file.not_found", file=str(path), message="không tìm thấy tệp hoặc thư mục minh chứng"))
     return files, problems
 
 
@@ -49,7 +50,8 @@ def read_bundles(paths: list[Path]) -> tuple[list[LoadedBundle], list[Problem]]:
     for file in files:
         loader = LOADERS.get(file.suffix.lower())
         if loader is None:
-            problems.append(Problem(file=str(file), message="định dạng minh chứng không được hỗ trợ (dùng .yaml hoặc .xlsx)"))
+            problems.append(Problem(code="evidence.unsupported_format", file=str(file),
+                                    message="định dạng minh chứng không được hỗ trợ (dùng .yaml hoặc .xlsx)"))
             continue
         bundle, file_problems = loader(file)
         problems += [p for p in file_problems if p.severity == "error"]
@@ -59,7 +61,7 @@ def read_bundles(paths: list[Path]) -> tuple[list[LoadedBundle], list[Problem]]:
     for item in loaded:
         key = item.bundle.unit.id
         if key in ids:
-            problems.append(Problem(file=item.file, path="unit.id", value=key,
+            problems.append(Problem(code="bundle.duplicate_unit", file=item.file, path="unit.id", value=key,
                                     message=f"mã đơn vị trùng với bộ minh chứng {ids[key]}"))
         ids.setdefault(key, item.file)
     return loaded, problems

@@ -21,7 +21,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from engine.core.base import Frozen
-from engine.core.problems import InputError, Problem, os_error_vi
+from engine.core.problems import InputError, Problem, os_error_code, os_error_vi
 from engine.core.vnformat import FormatError, format_date, nfc, parse_date
 from engine.load.deadlines import Deadline, parse_deadline
 
@@ -149,7 +149,7 @@ def import_plan_table(path: Path, plan_year: int | None = None, sheet: str | Non
 def _read_records(path: Path, sheet: str | None) -> tuple[list[_Record], bool]:
     """Records of a file, and whether their cells sit in fixed columns (Excel, CSV) or not (text)."""
     if not path.is_file():
-        raise InputError([Problem(file=str(path), message="Không tìm thấy tệp")])
+        raise InputError([Problem(code="file.not_found", file=str(path), message="Không tìm thấy tệp")])
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         return _xlsx_records(path, sheet), True
@@ -160,17 +160,18 @@ def _read_records(path: Path, sheet: str | None) -> tuple[list[_Record], bool]:
         if sum(1 for line in lines if line.strip() == "|") >= 3:
             return _pipe_records(lines), False
         return [_Record(cells=line.split("\t"), line=n) for n, line in enumerate(lines, start=1)], False
-    raise InputError([Problem(file=str(path), message="Định dạng tệp không được hỗ trợ (cần .xlsx, .csv hoặc .txt)",
-                              value=suffix)])
+    raise InputError([Problem(code="plan.unsupported_format", file=str(path),
+                              message="Định dạng tệp không được hỗ trợ (cần .xlsx, .csv hoặc .txt)", value=suffix)])
 
 
 def _read_text(path: Path) -> str:
     try:
         return nfc(path.read_text(encoding="utf-8-sig"))
     except OSError as exc:
-        raise InputError([Problem(file=str(path), message=f"Không đọc được tệp: {os_error_vi(exc)}")]) from None
+        raise InputError([Problem(code=os_error_code(exc), file=str(path),
+                                  message=f"Không đọc được tệp: {os_error_vi(exc)}")]) from None
     except UnicodeDecodeError:
-        raise InputError([Problem(file=str(path), message="Tệp không phải văn bản UTF-8")]) from None
+        raise InputError([Problem(code="file.not_utf8", file=str(path), message="Tệp không phải văn bản UTF-8")]) from None
 
 
 def _cell_text(value: object) -> str:
@@ -192,12 +193,14 @@ def _xlsx_records(path: Path, sheet: str | None) -> list[_Record]:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except OSError as error:
-        raise InputError([Problem(file=str(path), message=f"Không mở được tệp Excel: {os_error_vi(error)}")]) from None
+        raise InputError([Problem(code=os_error_code(error), file=str(path),
+                                  message=f"Không mở được tệp Excel: {os_error_vi(error)}")]) from None
     except Exception as error:  # openpyxl raises many kinds for a damaged file
-        raise InputError([Problem(file=str(path), message=f"Không mở được tệp Excel: {error}")]) from None
+        raise InputError([Problem(code="file.bad_excel", file=str(path), message=f"Không mở được tệp Excel: {error}")]) from None
     try:
         if sheet is not None and sheet not in workbook.sheetnames:
-            raise InputError([Problem(file=str(path), message="Không có sheet này trong tệp", value=sheet)])
+            raise InputError([Problem(code="plan.no_sheet", file=str(path), message="Không có sheet này trong tệp",
+                                          value=sheet)])
         worksheet = workbook[sheet] if sheet is not None else workbook.worksheets[0]
         return [
             _Record(cells=[_cell_text(v) for v in values], sheet=worksheet.title, row=n)
@@ -346,17 +349,17 @@ def _walk(
                 previous.add(name, cells[index] if index < len(cells) else "")
             if positional:
                 problems.append(Problem(
-                    file=file, **record.place(), severity="warning",
+                    code="plan.row_joined", file=file, **record.place(), severity="warning",
                     message=f"Dòng không có số thứ tự, được ghép vào nhiệm vụ {previous.number}",
                 ))
         else:
             problems.append(Problem(
-                file=file, **record.place(), severity="warning", value=" ".join(filled)[:80],
+                code="plan.row_skipped", file=file, **record.place(), severity="warning", value=" ".join(filled)[:80],
                 message="Dòng không có số thứ tự và không thuộc nhiệm vụ nào; bỏ qua",
             ))
     if not seen_header:
         raise InputError([Problem(
-            file=file,
+            code="plan.no_header", file=file,
             message="Không tìm thấy dòng tiêu đề của bảng nhiệm vụ (cần các cột 'Nhiệm vụ' và 'Thời gian')",
         )])
     return rows, preface, problems, declared
@@ -435,7 +438,7 @@ def _infer_plan_year(preface: list[str], file: str) -> int:
     found = _PLAN_YEAR.findall(text.lower()) or _TITLE_YEAR.findall(text)
     if not found:
         raise InputError([Problem(
-            file=file,
+            code="plan.no_year", file=file,
             message="Không xác định được năm của kế hoạch từ tiêu đề; hãy cho biết năm kế hoạch",
         )])
     return int(found[-1])
@@ -449,13 +452,15 @@ def _finish(raw: _RawRow, plan_year: int, file: str) -> tuple[PlanTask, list[Pro
     task = raw.text("task")
     problems: list[Problem] = []
     if not task:
-        problems.append(Problem(file=file, **place, column=COLUMN_NAMES["task"],
+        problems.append(Problem(code="plan.empty_task", file=file, **place, column=COLUMN_NAMES["task"],
                                 message=f"Nhiệm vụ {raw.number} không có nội dung"))
     if deadline.kind == "unreadable":
-        problems.append(Problem(file=file, **place, column=COLUMN_NAMES["deadline"], value=deadline.text,
+        problems.append(Problem(code="plan.unreadable_deadline", file=file, **place, column=COLUMN_NAMES["deadline"],
+                                value=deadline.text,
                                 message=f"Không đọc được thời hạn của nhiệm vụ {raw.number}"))
     elif deadline.kind == "none":
-        problems.append(Problem(file=file, **place, column=COLUMN_NAMES["deadline"], severity="warning",
+        problems.append(Problem(code="plan.no_deadline", file=file, **place, column=COLUMN_NAMES["deadline"],
+                                severity="warning",
                                 message=f"Nhiệm vụ {raw.number} không ghi thời hạn"))
     row = PlanTask(
         number=raw.number,
@@ -495,7 +500,7 @@ def _check_numbers(rows: list[PlanTask], file: str) -> list[Problem]:
     for row in rows:
         if row.number in first:
             problems.append(Problem(
-                file=file, line=row.source.line, sheet=row.source.sheet, row=row.source.row,
+                code="plan.duplicate_number", file=file, line=row.source.line, sheet=row.source.sheet, row=row.source.row,
                 column=COLUMN_NAMES["number"], value=row.number,
                 message=f"Số thứ tự {row.number} bị trùng với một nhiệm vụ phía trên",
             ))
@@ -508,7 +513,7 @@ def _check_declared(rows: list[PlanTask], declared: dict[str, tuple[int, _Record
     """An area heading that announces "(16 nhiệm vụ)" must head that many rows."""
     counts = Counter(row.area for row in rows)
     return [
-        Problem(file=file, **record.place(), severity="warning", value=area,
+        Problem(code="plan.declared_count", file=file, **record.place(), severity="warning", value=area,
                 message=f"Mục ghi {expected} nhiệm vụ nhưng bảng có {counts[area]} nhiệm vụ")
         for area, (expected, record) in declared.items()
         if counts[area] != expected
@@ -539,7 +544,7 @@ def apply_status(rows: Sequence[PlanTask], status_path: Path) -> tuple[list[Plan
     status_path = Path(status_path)
     file = str(status_path)
     if status_path.suffix.lower() not in (".csv", ".xlsx"):
-        return list(rows), [Problem(file=file, message="Tệp trạng thái phải là .csv hoặc .xlsx",
+        return list(rows), [Problem(code="plan.status_format", file=file, message="Tệp trạng thái phải là .csv hoặc .xlsx",
                                     value=status_path.suffix)]
     try:
         records, _ = _read_records(status_path, None)
@@ -553,7 +558,8 @@ def apply_status(rows: Sequence[PlanTask], status_path: Path) -> tuple[list[Plan
             columns, body = found, records[i + 1:]
             break
     if not columns:
-        return list(rows), [Problem(file=file, message="Không tìm thấy dòng tiêu đề có các cột 'STT' và 'Trạng thái'")]
+        return list(rows), [Problem(code="plan.status_no_header", file=file,
+                                    message="Không tìm thấy dòng tiêu đề có các cột 'STT' và 'Trạng thái'")]
     by_number = {row.number: row for row in rows}
     updates: dict[str, dict[str, object]] = {}
     problems: list[Problem] = []
@@ -595,17 +601,17 @@ def _status_update(
     if not (number or status_text or date_text):
         return None
     if number not in by_number:
-        problems.append(Problem(file=file, **place, column=COLUMN_NAMES["number"], value=number,
-                                message=f"Không có nhiệm vụ số {number} trong kế hoạch"))
+        problems.append(Problem(code="plan.status_unknown_task", file=file, **place, column=COLUMN_NAMES["number"],
+                                value=number, message=f"Không có nhiệm vụ số {number} trong kế hoạch"))
         return None
     if number in done:
-        problems.append(Problem(file=file, **place, column=COLUMN_NAMES["number"], value=number,
-                                message=f"Nhiệm vụ {number} có nhiều dòng trạng thái; chỉ lấy dòng đầu"))
+        problems.append(Problem(code="plan.status_repeated", file=file, **place, column=COLUMN_NAMES["number"],
+                                value=number, message=f"Nhiệm vụ {number} có nhiều dòng trạng thái; chỉ lấy dòng đầu"))
         return None
     status = _STATUS_WORDS.get(status_text.lower())
     if status is None:
         problems.append(Problem(
-            file=file, **place, column=COLUMN_NAMES["status"], value=status_text,
+            code="plan.unknown_status", file=file, **place, column=COLUMN_NAMES["status"], value=status_text,
             message="Trạng thái phải là 'hoàn thành', 'đang thực hiện' hoặc 'chưa thực hiện'",
         ))
         return None
@@ -614,18 +620,19 @@ def _status_update(
         try:
             done_date = parse_date(date_text)
         except FormatError as error:
-            problems.append(Problem(file=file, **place, column=COLUMN_NAMES["done_date"], value=date_text,
-                                    message=str(error)))
+            problems.append(Problem(code=error.code, file=file, **place, column=COLUMN_NAMES["done_date"],
+                                    value=date_text, message=str(error)))
             return None
     if done_date is not None and status != "hoàn thành":
         problems.append(Problem(
-            file=file, **place, column=COLUMN_NAMES["done_date"], value=date_text, severity="warning",
+            code="plan.done_date_ignored", file=file, **place, column=COLUMN_NAMES["done_date"], value=date_text,
+            severity="warning",
             message=f"Nhiệm vụ {number} chưa hoàn thành nên ngày hoàn thành bị bỏ qua",
         ))
         done_date = None
     if done_date is None and status == "hoàn thành":
         problems.append(Problem(
-            file=file, **place, column=COLUMN_NAMES["done_date"], severity="warning",
+            code="plan.done_without_date", file=file, **place, column=COLUMN_NAMES["done_date"], severity="warning",
             message=f"Nhiệm vụ {number} hoàn thành nhưng không ghi ngày hoàn thành; không xét được đúng hạn",
         ))
     return number, {"status": status, "done_date": done_date}

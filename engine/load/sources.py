@@ -18,7 +18,7 @@ from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from engine.core.problems import InputError, Problem, os_error_vi
+from engine.core.problems import InputError, Problem, os_error_code, os_error_vi
 from engine.load.dossiers import aggregate_dossiers, load_mapping, text_key
 from engine.load.plan_tables import apply_status, import_plan_table
 from engine.model.evidence import DossierSource, Metric, PlanTableSource, PlanTask, Sources
@@ -88,7 +88,8 @@ def _dossier_metrics(source: DossierSource, base: Path, bundle):
     try:
         stamp = path.stat().st_mtime
     except OSError as exc:
-        return [], [Problem(file=str(path), message=f"không đọc được tệp hồ sơ TTHC: {os_error_vi(exc)}")]
+        return [], [Problem(code=os_error_code(exc), file=str(path),
+                             message=f"không đọc được tệp hồ sơ TTHC: {os_error_vi(exc)}")]
     try:
         aggregation = _aggregate(str(path), mapping, bundle.period.start, end, stamp)
     except InputError as exc:
@@ -97,7 +98,7 @@ def _dossier_metrics(source: DossierSource, base: Path, bundle):
     matches = sorted(key for key in aggregation.metrics if text_key(key) in names)
     problems = list(aggregation.problems)
     if not matches:
-        return [], problems + [Problem(file=str(path), severity="warning", value=unit.name,
+        return [], problems + [Problem(code="sources.no_dossiers", file=str(path), severity="warning", value=unit.name,
                                        message=f"không có hồ sơ nào của đơn vị {unit.id} trong kỳ; thiếu số liệu hồ sơ TTHC")]
     values = {name: sum(aggregation.metrics[key].get(name, 0) for key in matches) for name in BUILTIN_METRICS}
     period = f"{bundle.period.start:%d/%m/%Y}–{end:%d/%m/%Y}"

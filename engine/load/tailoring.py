@@ -125,14 +125,14 @@ class ResolvedDoc(YamlDoc):
         origin = self.origin(loc)
         return origin.line if origin else None
 
-    def problem(self, loc: Loc, message: str, value: Any = None, severity: str = "error") -> Problem:
+    def problem(self, loc: Loc, message: str, value: Any = None, severity: str = "error", *, code: str) -> Problem:
         origin = self.origin(loc)
         if origin is not None and origin.doc is self.tailoring:
-            return origin.doc.problem(origin.loc, message, value, severity)
+            return origin.doc.problem(origin.loc, message, value, severity, code=code)
         blame = self._touch(loc) or Origin(self.tailoring, ("extends",))
         where = f" (vị trí trong bộ chỉ số đã ghép: {format_loc(loc) or 'gốc'}"
         where += f"; giá trị lấy từ {origin.where()})" if origin is not None else ")"
-        return blame.doc.problem(blame.loc, message + where, value, severity)
+        return blame.doc.problem(blame.loc, message + where, value, severity, code=code)
 
     def _touch(self, loc: Loc) -> Origin | None:
         """The last operation of the tailoring file that changed the node at `loc` or one of its parents."""
@@ -159,7 +159,8 @@ def check_document(path: Path, doc: YamlDoc, problems: list[Problem],
                    stack: tuple[Path, ...] = ()) -> tuple[LoadedCriteria | None, list[Problem]]:
     """Check a parsed criteria file: a set written in full, or a tailoring resolved through its `extends` chain."""
     if not isinstance(doc.data, dict):
-        return None, problems + [doc.problem((), "tệp bộ chỉ số phải là một bảng khóa–giá trị (id, title, items...)")]
+        return None, problems + [doc.problem((), "tệp bộ chỉ số phải là một bảng khóa–giá trị (id, title, items...)",
+                                             code="criteria.not_mapping")]
     if "extends" in doc.data:
         return _check_tailored(path, doc, problems, stack)
     return check_plain(doc, problems)
@@ -178,25 +179,30 @@ def _check_tailored(path: Path, doc: YamlDoc, problems: list[Problem],
     data = doc.data
     problems += [doc.problem((key,), f"khóa '{key}' không dùng được trong tệp tinh chỉnh (extends); "
                                      f"dùng được: {', '.join(OPERATION_KEYS + SET_KEYS)}"
-                             + ("; thêm tiêu chí bằng 'add'" if key == "items" else ""), key)
+                             + ("; thêm tiêu chí bằng 'add'" if key == "items" else ""), key,
+                             code="tailoring.unknown_key")
                  for key in data if key not in OPERATION_KEYS + SET_KEYS]
     extends = data.get("extends")
     if not isinstance(extends, str) or not extends.strip():
         return None, problems + [doc.problem(("extends",), "extends phải là đường dẫn tới tệp bộ chỉ số gốc "
-                                                          "(tương đối so với tệp này)", extends)]
+                                                          "(tương đối so với tệp này)", extends,
+                                                 code="tailoring.bad_extends")]
     here = path.resolve()
     base_path = Path(os.path.normpath(path.parent / extends))
     chain = stack + (here,)
     if base_path.resolve() in chain:
         names = " → ".join(p.name for p in chain + (base_path.resolve(),))
-        return None, problems + [doc.problem(("extends",), f"vòng lặp extends: {names}", extends)]
+        return None, problems + [doc.problem(("extends",), f"vòng lặp extends: {names}", extends,
+                                                 code="tailoring.extends_loop")]
     if not base_path.is_file():
-        return None, problems + [doc.problem(("extends",), f"không tìm thấy tệp bộ chỉ số gốc {base_path}", extends)]
+        return None, problems + [doc.problem(("extends",), f"không tìm thấy tệp bộ chỉ số gốc {base_path}",
+                                                 extends, code="tailoring.base_not_found")]
     base, base_problems = _check_file(base_path, chain)
     base_errors = [p for p in base_problems if p.severity == "error"]
     if base is None or base_errors:
         return None, problems + base_errors + [
-            doc.problem(("extends",), f"bộ chỉ số gốc '{extends}' có lỗi; sửa tệp gốc trước", extends)]
+            doc.problem(("extends",), f"bộ chỉ số gốc '{extends}' có lỗi; sửa tệp gốc trước", extends,
+                        code="tailoring.base_invalid")]
 
     if isinstance(base, ResolvedCriteria):
         tree, base_chain = base.tree, base.chain
@@ -255,7 +261,8 @@ def _id_list(doc: YamlDoc, key: str) -> list[tuple[int, str]]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise _OpError(doc.problem((key,), f"{key} phải là danh sách mã tiêu chí, ví dụ [\"1.3\", \"2.1.1\"]", value))
+        raise _OpError(doc.problem((key,), f"{key} phải là danh sách mã tiêu chí, ví dụ [\"1.3\", \"2.1.1\"]", value,
+                                   code="tailoring.id_list"))
     return list(enumerate(value))
 
 
@@ -267,7 +274,8 @@ class _OpError(Exception):
 def _bad_id(doc: YamlDoc, loc: Loc, value: Any) -> Problem | None:
     if not isinstance(value, str):
         return doc.problem(loc, "mã tiêu chí phải là chuỗi, đặt trong ngoặc kép (ví dụ \"1.3\"); "
-                                "không có ngoặc, YAML đọc 1.10 thành số 1.1", value)
+                                "không có ngoặc, YAML đọc 1.10 thành số 1.1", value,
+                           code="tailoring.id_not_text")
     return None
 
 
@@ -320,7 +328,8 @@ def _select(tree: SDict, doc: YamlDoc) -> list[Problem]:
             problems.append(bad)
             continue
         if value not in found or found[value][2] is tree.get("adjustments"):
-            problems.append(doc.problem(("select", index), f"không có tiêu chí '{value}' trong bộ chỉ số gốc", value))
+            problems.append(doc.problem(("select", index), f"không có tiêu chí '{value}' trong bộ chỉ số gốc", value,
+                                        code="tailoring.unknown_select"))
             continue
         node, parents, _ = found[value]
         whole.add(id(node))
@@ -362,7 +371,8 @@ def _drop(tree: SDict, doc: YamlDoc) -> list[Problem]:
         if bad:
             problems.append(bad)
         elif not _remove(tree, value, Origin(doc, ("drop", index))):
-            problems.append(doc.problem(("drop", index), f"không có tiêu chí '{value}' để loại (drop)", value))
+            problems.append(doc.problem(("drop", index), f"không có tiêu chí '{value}' để loại (drop)", value,
+                                        code="tailoring.unknown_drop"))
     return problems
 
 
@@ -372,13 +382,14 @@ def _add(tree: SDict, doc: YamlDoc) -> list[Problem]:
     if entries is None:
         return []
     if not isinstance(entries, list):
-        return [doc.problem(("add",), "add phải là danh sách các mục {under, items}")]
+        return [doc.problem(("add",), "add phải là danh sách các mục {under, items}", code="tailoring.add_form")]
     problems: list[Problem] = []
     for index, entry in enumerate(entries):
         loc = ("add", index)
         if not isinstance(entry, dict) or not isinstance(entry.get("items"), list) or set(entry) - {"under", "items"}:
             problems.append(doc.problem(loc, "mỗi mục add gồm 'items' (danh sách tiêu chí mới) và 'under' "
-                                             "(mã tiêu chí cha; bỏ trống để thêm lĩnh vực)"))
+                                             "(mã tiêu chí cha; bỏ trống để thêm lĩnh vực)",
+                                        code="tailoring.add_form"))
             continue
         origin = Origin(doc, loc)
         under = entry.get("under")
@@ -388,7 +399,8 @@ def _add(tree: SDict, doc: YamlDoc) -> list[Problem]:
             bad = _bad_id(doc, loc + ("under",), under)
             found = _find(tree)
             if bad or under not in found or found[under][2] is tree.get("adjustments"):
-                problems.append(bad or doc.problem(loc + ("under",), f"không có tiêu chí cha '{under}'", under))
+                problems.append(bad or doc.problem(loc + ("under",), f"không có tiêu chí cha '{under}'", under,
+                                                                code="tailoring.unknown_parent"))
                 continue
             parent, ancestors, _ = found[under]
             if not isinstance(parent.get("children"), list):
@@ -409,24 +421,28 @@ def _refine(tree: SDict, doc: YamlDoc) -> list[Problem]:
     if refine is None:
         return []
     if not isinstance(refine, dict):
-        return [doc.problem(("refine",), "refine phải là bảng {mã tiêu chí: {trường: giá trị mới}}")]
+        return [doc.problem(("refine",), "refine phải là bảng {mã tiêu chí: {trường: giá trị mới}}",
+                            code="tailoring.refine_form")]
     problems: list[Problem] = []
     for node_id, change in refine.items():
         loc = ("refine", node_id)
         found = _find(tree)
         if node_id not in found:
-            problems.append(doc.problem(loc, f"không có tiêu chí '{node_id}' để tinh chỉnh (refine)", node_id))
+            problems.append(doc.problem(loc, f"không có tiêu chí '{node_id}' để tinh chỉnh (refine)", node_id,
+                                        code="tailoring.unknown_refine"))
             continue
         node, parents, holder = found[node_id]
         is_adjustment = holder is tree.get("adjustments")
         allowed = ADJUSTMENT_REFINE_KEYS if is_adjustment else REFINE_KEYS
         if not isinstance(change, dict):
-            problems.append(doc.problem(loc, "nội dung tinh chỉnh phải là bảng {trường: giá trị mới}"))
+            problems.append(doc.problem(loc, "nội dung tinh chỉnh phải là bảng {trường: giá trị mới}",
+                                        code="tailoring.refine_form"))
             continue
         bad_keys = [key for key in change if key not in allowed]
         for key in bad_keys:
             problems.append(doc.problem(loc + (key,), f"không tinh chỉnh được trường '{key}'; dùng được: {', '.join(allowed)}"
-                                        + ("; đổi tiêu chí con bằng add/drop" if key == "children" else ""), key))
+                                        + ("; đổi tiêu chí con bằng add/drop" if key == "children" else ""), key,
+                                        code="tailoring.refine_key"))
         if bad_keys:
             continue
         origin = Origin(doc, loc)

@@ -21,9 +21,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from pydantic import ValidationError
 
-from engine.core.problems import Problem, os_error_vi
+from engine.core.problems import Problem, os_error_code, os_error_vi
 from engine.core.vnformat import FormatError, format_date, format_number, nfc, parse_date, parse_number
-from engine.core.yamlsource import pydantic_message
+from engine.core.yamlsource import pydantic_code, pydantic_message
 from engine.kinds.registry import RULE_KIND_NAMES, rule_kind
 from engine.model.evidence import (
     FIRST_YEAR,
@@ -307,16 +307,18 @@ def _to_date(value: Any) -> date:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if float(value).is_integer() and _EXCEL_FIRST <= value <= _EXCEL_LAST:
             return from_excel(int(value)).date()
-        raise FormatError(f"'{_shown(value)}' là số, không phải ngày; nhập theo dạng dd/mm/yyyy")
+        raise FormatError(f"'{_shown(value)}' là số, không phải ngày; nhập theo dạng dd/mm/yyyy",
+                          code="workbook.number_not_date")
     when = value.date() if isinstance(value, datetime) else value if isinstance(value, date) else parse_date(str(value))
     if not FIRST_YEAR <= when.year <= LAST_YEAR:
-        raise FormatError(f"năm của ngày {format_date(when)} phải từ {FIRST_YEAR} đến {LAST_YEAR}")
+        raise FormatError(f"năm của ngày {format_date(when)} phải từ {FIRST_YEAR} đến {LAST_YEAR}",
+                          code="evidence.date_year")
     return when
 
 
 def _to_number(value: Any) -> float:
     if isinstance(value, bool):
-        raise FormatError(f"không phải số: {value}")
+        raise FormatError(f"không phải số: {value}", code="format.bad_number")
     if isinstance(value, (int, float)):
         return float(value)
     return parse_number(nfc(str(value)).strip(), "vi")
@@ -332,7 +334,7 @@ def _to_yes_no(value: Any) -> bool:
         return True
     if key in ("không", "khong", "no", "false"):
         return False
-    raise FormatError(f"'{_shown(value)}' phải là \"{YES}\" hoặc \"{NO}\"")
+    raise FormatError(f"'{_shown(value)}' phải là \"{YES}\" hoặc \"{NO}\"", code="workbook.bad_yes_no")
 
 
 @dataclass
@@ -357,17 +359,17 @@ class _Reader:
         self.problems: list[Problem] = []
 
     def problem(self, sheet: str | None, row: int | None, column: str | None, value: Any, message: str,
-                severity: str = "error") -> None:
-        self.problems.append(Problem(file=self.file, sheet=sheet, row=row, column=column,
+                severity: str = "error", *, code: str) -> None:
+        self.problems.append(Problem(code=code, file=self.file, sheet=sheet, row=row, column=column,
                                      value=None if value is None else _shown(value), message=message, severity=severity))
 
-    def at(self, row: _Row, key: str, message: str, severity: str = "error") -> None:
-        self.problem(row.sheet, row.number, row.letters[key], row.cells.get(key), message, severity)
+    def at(self, row: _Row, key: str, message: str, severity: str = "error", *, code: str) -> None:
+        self.problem(row.sheet, row.number, row.letters[key], row.cells.get(key), message, severity, code=code)
 
     def text(self, row: _Row, key: str, required: bool = False) -> str | None:
         value = _plain(row.cells.get(key))
         if value is None and required:
-            self.at(row, key, f"thiếu '{row.headers[key]}'")
+            self.at(row, key, f"thiếu '{row.headers[key]}'", code="workbook.missing_cell")
         return value
 
     def _parsed(self, row: _Row, key: str, required: bool, parse):
@@ -375,12 +377,12 @@ class _Reader:
         value = row.cells.get(key)
         if _plain(value) is None:
             if required:
-                self.at(row, key, f"thiếu '{row.headers[key]}'")
+                self.at(row, key, f"thiếu '{row.headers[key]}'", code="workbook.missing_cell")
             return None
         try:
             return parse(value)
         except FormatError as exc:
-            self.at(row, key, f"{row.headers[key]}: {exc}")
+            self.at(row, key, f"{row.headers[key]}: {exc}", code=exc.code)
             return None
 
     def date(self, row: _Row, key: str, required: bool = False) -> date | None:
@@ -396,7 +398,7 @@ class _Reader:
         try:
             return _to_yes_no(value)
         except FormatError as exc:
-            self.at(row, key, f"{row.headers[key]}: {exc}")
+            self.at(row, key, f"{row.headers[key]}: {exc}", code=exc.code)
             return None
 
 
@@ -409,7 +411,8 @@ def _sheet_rows(ws, columns: tuple[Column, ...], reader: _Reader) -> list[_Row] 
         found = _plain(header[index]) if index < len(header) else None
         if found is None or _key(found) != _key(column.header):
             reader.problem(ws.title, HEADER_ROW, get_column_letter(index + 1), found,
-                           f"tiêu đề cột phải là '{column.header}' (không thêm, xóa hay đổi thứ tự cột của biểu mẫu)")
+                           f"tiêu đề cột phải là '{column.header}' (không thêm, xóa hay đổi thứ tự cột của biểu mẫu)",
+                           code="workbook.bad_header")
             ok = False
     if not ok:
         return None
@@ -427,17 +430,18 @@ def load_workbook_bundle(path: Path) -> tuple[LoadedBundle | None, list[Problem]
     path = Path(path)
     file = str(path)
     if path.name.startswith("~$"):
-        return None, [Problem(file=file, severity="warning",
+        return None, [Problem(code="workbook.lock_file", file=file, severity="warning",
                               message="tệp khóa tạm của Excel (tệp đang mở), bỏ qua")]
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return None, [Problem(file=file, message=f"không đọc được tệp: {os_error_vi(exc)}")]
+        return None, [Problem(code=os_error_code(exc), file=file, message=f"không đọc được tệp: {os_error_vi(exc)}")]
     digest = hashlib.sha256(data).hexdigest()
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged or non-Excel file
-        return None, [Problem(file=file, message=f"không mở được tệp Excel (.xlsx): {type(exc).__name__}")]
+        return None, [Problem(code="file.bad_excel", file=file,
+                              message=f"không mở được tệp Excel (.xlsx): {type(exc).__name__}")]
     try:
         return _read(wb, file, digest)
     finally:
@@ -449,12 +453,14 @@ def _read(wb, file: str, digest: str) -> tuple[LoadedBundle | None, list[Problem
     missing = [name for name in SHEETS + (SHEET_CATALOG,) if name not in wb.sheetnames]
     for name in missing:
         reader.problem(name, None, None, None,
-                       "thiếu sheet này; hãy dùng biểu mẫu tạo bằng lệnh 'parindex template' và không đổi tên sheet")
+                       "thiếu sheet này; hãy dùng biểu mẫu tạo bằng lệnh 'parindex template' và không đổi tên sheet",
+                       code="workbook.missing_sheet")
     if missing:
         return None, reader.problems
     catalog = _Catalog(list(wb[SHEET_CATALOG].iter_rows(values_only=True)))
     if catalog.empty:
-        reader.problem(SHEET_CATALOG, None, None, None, "sheet ẩn 'Danh mục' bị xóa nội dung; hãy tạo lại biểu mẫu")
+        reader.problem(SHEET_CATALOG, None, None, None, "sheet ẩn 'Danh mục' bị xóa nội dung; hãy tạo lại biểu mẫu",
+                       code="workbook.catalog_cleared")
         return None, reader.problems
     unit, period, as_of, notes = _read_unit(wb[SHEET_GUIDE], reader)
     documents, doc_rows = _read_documents(wb[SHEET_DOCUMENTS], reader, catalog)
@@ -470,7 +476,8 @@ def _read(wb, file: str, digest: str) -> tuple[LoadedBundle | None, list[Problem
                         plan_tasks=tasks, survey=survey, manual=manual, not_applicable=not_applicable, notes=notes)
     except ValidationError as exc:
         for err in exc.errors(include_url=False):
-            reader.problem(None, None, None, None, f"bộ minh chứng không hợp lệ: {pydantic_message(err)}")
+            reader.problem(None, None, None, None, f"bộ minh chứng không hợp lệ: {pydantic_message(err)}",
+                           code=pydantic_code(err))
         return None, reader.problems
     before = len(reader.problems)
     _consistency(bundle, reader, doc_rows, metric_rows, task_rows)
@@ -493,12 +500,14 @@ def _read_unit(ws, reader: _Reader) -> tuple[Unit | None, Period | None, date | 
     for key, label, _ in UNIT_FIELDS:
         if key not in found:
             if key in UNIT_REQUIRED:
-                reader.problem(sheet, None, "A", None, f"thiếu dòng '{label}' trong phần Thông tin đơn vị")
+                reader.problem(sheet, None, "A", None, f"thiếu dòng '{label}' trong phần Thông tin đơn vị",
+                               code="workbook.missing_unit_row")
             continue
         number, value = found[key]
         if _plain(value) is None:
             if key in UNIT_REQUIRED:
-                reader.problem(sheet, number, "B", None, f"thiếu thông tin đơn vị: '{label}'")
+                reader.problem(sheet, number, "B", None, f"thiếu thông tin đơn vị: '{label}'",
+                               code="workbook.missing_unit_value")
             continue
         try:
             if key in ("start", "end", "as_of"):
@@ -506,15 +515,16 @@ def _read_unit(ws, reader: _Reader) -> tuple[Unit | None, Period | None, date | 
             elif key == "year":
                 year = _to_number(value)
                 if not year.is_integer() or not 2000 <= year <= 2100:
-                    raise FormatError(f"năm '{_shown(value)}' phải là số 4 chữ số, ví dụ 2024")
+                    raise FormatError(f"năm '{_shown(value)}' phải là số 4 chữ số, ví dụ 2024", code="workbook.bad_year")
                 out[key] = int(year)
             else:
                 out[key] = _plain(value)
         except FormatError as exc:
-            reader.problem(sheet, number, "B", value, f"{label}: {exc}")
+            reader.problem(sheet, number, "B", value, f"{label}: {exc}", code=exc.code)
     if "start" in out and "end" in out and out["end"] < out["start"]:
         reader.problem(sheet, found["end"][0], "B", found["end"][1],
-                       f"kỳ đánh giá kết thúc trước khi bắt đầu ({format_date(out['start'])})")
+                       f"kỳ đánh giá kết thúc trước khi bắt đầu ({format_date(out['start'])})",
+                       code="evidence.period_order")
         return None, None, None, None
     if any(key not in out for key in UNIT_REQUIRED):
         return None, None, None, None
@@ -526,12 +536,13 @@ def _read_unit(ws, reader: _Reader) -> tuple[Unit | None, Period | None, date | 
     except ValidationError as exc:
         for err in exc.errors(include_url=False):
             key = str(err["loc"][0]) if err["loc"] and err["loc"][0] in found else "year"
-            reader.problem(sheet, found[key][0], "B", found[key][1], f"{labels[key]}: {pydantic_message(err)}")
+            reader.problem(sheet, found[key][0], "B", found[key][1], f"{labels[key]}: {pydantic_message(err)}",
+                           code=pydantic_code(err))
         return None, None, None, None
     if out["as_of"] < period.start:
         reader.problem(sheet, found["as_of"][0], "B", found["as_of"][1],
                        f"{labels['as_of']}: ngày chốt số liệu {format_date(out['as_of'])} trước ngày bắt đầu kỳ đánh giá "
-                       f"{format_date(period.start)}")
+                       f"{format_date(period.start)}", code="evidence.as_of_before_period")
         return None, None, None, None
     note_parts = [f"Người lập biểu: {out['preparer']}" if out.get("preparer") else None,
                   f"Điện thoại: {out['phone']}" if out.get("phone") else None, out.get("notes")]
@@ -561,7 +572,8 @@ def _read_documents(ws, reader: _Reader, catalog: _Catalog) -> tuple[list[Docume
         if kind_text is not None:
             kind = _document_kind(kind_text, catalog)
             if kind is None:
-                reader.at(row, "kind", "loại tài liệu không có trong danh mục của bộ chỉ số; chọn từ danh sách thả xuống")
+                reader.at(row, "kind", "loại tài liệu không có trong danh mục của bộ chỉ số; chọn từ danh sách thả xuống",
+                          code="workbook.unknown_document")
         fields = {"number": reader.text(row, "number"), "issue_date": reader.date(row, "issue_date"),
                   "issuer": reader.text(row, "issuer"), "title": reader.text(row, "title"),
                   "link": reader.text(row, "link"), "sample": bool(reader.yes_no(row, "sample"))}
@@ -581,13 +593,13 @@ def _read_metrics(ws, reader: _Reader, catalog: _Catalog) -> tuple[list[Metric],
         name_text = _plain(row.cells.get("name")) or _plain(row.cells.get("label"))
         name = catalog.metric_tokens.get(_key(name_text)) if name_text else None
         if name_text is None:
-            reader.at(row, "name", f"thiếu '{row.headers['name']}'")
+            reader.at(row, "name", f"thiếu '{row.headers['name']}'", code="workbook.missing_cell")
         elif name is None:
-            reader.at(row, "name", "chỉ số không có trong danh mục của bộ chỉ số")
+            reader.at(row, "name", "chỉ số không có trong danh mục của bộ chỉ số", code="workbook.unknown_metric")
         raw = row.cells.get("value")
         value: float | None = None
         if _plain(raw) is None:
-            reader.at(row, "value", f"thiếu '{row.headers['value']}'")
+            reader.at(row, "value", f"thiếu '{row.headers['value']}'", code="workbook.missing_cell")
         elif name is not None and catalog.metric_types.get(name) == FACT_TYPE:
             answer = reader.yes_no(row, "value")
             value = None if answer is None else float(answer)
@@ -616,7 +628,8 @@ def _read_tasks(ws, reader: _Reader) -> tuple[list[PlanTask], list[int]]:
         if status_text is not None:
             status = statuses.get(_key(status_text))
             if status is None:
-                reader.at(row, "status", "trạng thái phải là một trong: " + ", ".join(TASK_STATUSES))
+                reader.at(row, "status", "trạng thái phải là một trong: " + ", ".join(TASK_STATUSES),
+                          code="workbook.unknown_status")
         done_date = reader.date(row, "done_date")
         if len(reader.problems) == before:
             tasks.append(PlanTask(id=reader.text(row, "id") or str(len(tasks) + 1), title=title, deadline=deadline,
@@ -635,7 +648,7 @@ def _task_deadline(row: _Row, reader: _Reader) -> tuple[date | None, str | None,
         try:
             return _to_date(value), None, False
         except FormatError as exc:
-            reader.at(row, "deadline", f"{row.headers['deadline']}: {exc}")
+            reader.at(row, "deadline", f"{row.headers['deadline']}: {exc}", code=exc.code)
             return None, None, False
     recurring = any(word in _key(text) for word in RECURRING_WORDS)
     return None, text, recurring
@@ -658,16 +671,19 @@ def _read_scores(ws, columns: tuple[Column, ...], reader: _Reader, catalog: _Cat
         before = len(reader.problems)
         criterion = _criterion_id(row.cells.get("criterion"))
         if criterion is None:
-            reader.at(row, "criterion", f"thiếu '{row.headers['criterion']}'")
+            reader.at(row, "criterion", f"thiếu '{row.headers['criterion']}'", code="workbook.missing_cell")
         elif criterion not in catalog.leaves:
-            reader.at(row, "criterion", "tiêu chí không có trong bộ chỉ số")
+            reader.at(row, "criterion", "tiêu chí không có trong bộ chỉ số", code="workbook.unknown_criterion")
         elif what == "manual" and catalog.points_from.get(criterion) == "survey":
             reader.at(row, "criterion", "tiêu chí lấy điểm điều tra xã hội học; đơn vị không được tự chấm "
-                                        f"(nhập điểm công bố ở sheet '{SHEET_SURVEY}')")
+                                        f"(nhập điểm công bố ở sheet '{SHEET_SURVEY}')",
+                      code="workbook.survey_self_scored")
         elif what == "manual" and catalog.points_from.get(criterion) != "manual":
-            reader.at(row, "criterion", "tiêu chí được chấm tự động từ minh chứng, không chấm thủ công")
+            reader.at(row, "criterion", "tiêu chí được chấm tự động từ minh chứng, không chấm thủ công",
+                      code="workbook.not_manual")
         elif what == "survey" and catalog.points_from.get(criterion) != "survey":
-            reader.at(row, "criterion", "tiêu chí không phải tiêu chí điều tra xã hội học")
+            reader.at(row, "criterion", "tiêu chí không phải tiêu chí điều tra xã hội học",
+                      code="workbook.not_survey")
         points = reader.number(row, "points", required=True)
         by = reader.text(row, "by", required=True)
         justification = reader.text(row, "justification", required=True)
@@ -689,11 +705,12 @@ def _read_na(ws, reader: _Reader, catalog: _Catalog) -> list[NotApplicable]:
         before = len(reader.problems)
         criterion = _criterion_id(row.cells.get("criterion"))
         if criterion is None:
-            reader.at(row, "criterion", f"thiếu '{row.headers['criterion']}'")
+            reader.at(row, "criterion", f"thiếu '{row.headers['criterion']}'", code="workbook.missing_cell")
         elif criterion not in catalog.leaves:
-            reader.at(row, "criterion", "tiêu chí không có trong bộ chỉ số")
+            reader.at(row, "criterion", "tiêu chí không có trong bộ chỉ số", code="workbook.unknown_criterion")
         elif criterion not in catalog.allow_na:
-            reader.at(row, "criterion", "bộ chỉ số không cho phép khai báo tiêu chí này không áp dụng")
+            reader.at(row, "criterion", "bộ chỉ số không cho phép khai báo tiêu chí này không áp dụng",
+                      code="workbook.na_not_allowed")
         justification = reader.text(row, "justification", required=True)
         by = reader.text(row, "by", required=True)
         if len(reader.problems) == before:
@@ -708,23 +725,27 @@ def _consistency(bundle: Bundle, reader: _Reader, doc_rows: list[int], metric_ro
     for document, row in zip(bundle.documents, doc_rows):
         if document.issue_date and document.issue_date > bundle.as_of:
             reader.problem(SHEET_DOCUMENTS, row, letter["issue_date"], document.issue_date,
-                           f"ngày ban hành sau ngày chốt số liệu {as_of}", "warning")
+                           f"ngày ban hành sau ngày chốt số liệu {as_of}", "warning",
+                           code="evidence.document_after_as_of")
     letter = {c.key: get_column_letter(i + 1) for i, c in enumerate(METRIC_COLUMNS)}
     first: dict[str, int] = {}
     for metric, row in zip(bundle.metrics, metric_rows):
         if metric.value < 0:
             reader.problem(SHEET_METRICS, row, letter["value"], format_number(metric.value),
-                           f"chỉ số '{metric.name}' âm", "warning")
+                           f"chỉ số '{metric.name}' âm", "warning", code="evidence.negative_metric")
         if metric.name in first:
             reader.problem(SHEET_METRICS, row, letter["name"], metric.name,
-                           f"chỉ số '{metric.name}' khai báo hai lần (lần đầu ở dòng {first[metric.name]})", "warning")
+                           f"chỉ số '{metric.name}' khai báo hai lần (lần đầu ở dòng {first[metric.name]})", "warning",
+                           code="evidence.duplicate_metric")
         first.setdefault(metric.name, row)
     letter = {c.key: get_column_letter(i + 1) for i, c in enumerate(TASK_COLUMNS)}
     for task, row in zip(bundle.plan_tasks, task_rows):
         if task.status == "hoàn thành" and task.done_date is None:
             reader.problem(SHEET_TASKS, row, letter["done_date"], None,
-                           f"nhiệm vụ '{task.id}' hoàn thành nhưng thiếu ngày hoàn thành", "warning")
+                           f"nhiệm vụ '{task.id}' hoàn thành nhưng thiếu ngày hoàn thành", "warning",
+                           code="evidence.task_without_date")
         if task.done_date and task.done_date > bundle.as_of:
             reader.problem(SHEET_TASKS, row, letter["done_date"], task.done_date,
-                           f"ngày hoàn thành sau ngày chốt số liệu {as_of}", "warning")
+                           f"ngày hoàn thành sau ngày chốt số liệu {as_of}", "warning",
+                           code="evidence.task_after_as_of")
 

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from engine.core.base import Frozen
-from engine.core.problems import Problem
+from engine.core.problems import Problem, invalid
 from engine.core.vnformat import FormatError, format_date, parse_date
 from engine.core.yamlsource import Loc, YamlDoc
 
@@ -53,24 +53,25 @@ class DeadlineSpec(Frozen):
         forms = [self.date is not None, self.day is not None or self.month is not None,
                  self.relative_to is not None, self.after_document is not None]
         if sum(forms) != 1:
-            raise ValueError("hạn phải có đúng một dạng: date, day+month, relative_to hoặc after_document")
+            raise invalid("hạn phải có đúng một dạng: date, day+month, relative_to hoặc after_document",
+                          code="criteria.deadline_form")
         if (self.day is None) != (self.month is None):
-            raise ValueError("hạn theo ngày trong năm cần cả day và month")
+            raise invalid("hạn theo ngày trong năm cần cả day và month", code="criteria.deadline_day_month")
         if self.date is not None:
             try:
                 when = parse_date(self.date)
             except FormatError as exc:
-                raise ValueError(str(exc)) from None
+                raise invalid(str(exc), code=exc.code) from None
             if not 1900 <= when.year <= 2100:
-                raise ValueError(f"năm của hạn '{self.date}' phải từ 1900 đến 2100")
+                raise invalid(f"năm của hạn '{self.date}' phải từ 1900 đến 2100", code="criteria.deadline_year")
         if self.day is not None and self.month is not None:
             if (self.day, self.month) == (29, 2):
-                raise ValueError("ngày 29/02 không có ở năm không nhuận nên không dùng làm hạn hằng năm; "
-                                 "dùng 28/02 hoặc 01/03")
+                raise invalid("ngày 29/02 không có ở năm không nhuận nên không dùng làm hạn hằng năm; "
+                              "dùng 28/02 hoặc 01/03", code="criteria.deadline_leap_day")
             try:
                 date(2024, self.month, self.day)
             except ValueError:
-                raise ValueError(f"ngày {self.day}/{self.month} không tồn tại") from None
+                raise invalid(f"ngày {self.day}/{self.month} không tồn tại", code="format.no_such_date") from None
         return self
 
     def resolve(self, year: int, period_start: date, period_end: date, document_dates: dict[str, date]) -> date | None:
@@ -116,7 +117,7 @@ class ValueRef(Frozen):
     @model_validator(mode="after")
     def _one_source(self) -> "ValueRef":
         if sum(x is not None for x in (self.metric, self.ratio, self.plan_tasks)) != 1:
-            raise ValueError("giá trị phải có đúng một nguồn: metric, ratio hoặc plan_tasks")
+            raise invalid("giá trị phải có đúng một nguồn: metric, ratio hoặc plan_tasks", code="criteria.value_source")
         return self
 
     @property
@@ -233,7 +234,7 @@ def placeholder_problems(text: str) -> list[str]:
 def _template_text(text: str) -> str:
     problems = placeholder_problems(text)
     if problems:
-        raise ValueError("; ".join(problems))
+        raise invalid("; ".join(problems), code="criteria.placeholder")
     return text
 
 
@@ -287,8 +288,12 @@ class Catalog(Frozen):
     facts: dict[str, CatalogEntry] = Field(default_factory=dict)
 
 
+TIER_CODES = {"empty": "criteria.tier_empty", "gap": "criteria.tier_gap", "overlap": "criteria.tier_overlap"}
+BAND_CODES = {"empty": "criteria.band_empty", "gap": "criteria.band_gap", "overlap": "criteria.band_overlap"}
+
+
 def intervals_problems(items: list[Tier] | list[Band], low: float, high: float | None, doc: YamlDoc, loc: Loc,
-                        what: str, unit: str) -> list[Problem]:
+                       what: str, unit: str, codes: dict[str, str]) -> list[Problem]:
     """Intervals must not overlap and must leave no gap over [low, high].
 
     Walking the intervals by their start, each is compared with the furthest end reached so far
@@ -309,7 +314,8 @@ def intervals_problems(items: list[Tier] | list[Band], low: float, high: float |
     for index in order:
         item = items[index]
         if is_empty(item):
-            problems.append(doc.problem(loc + (index,), f"{what} rỗng: cận dưới {item.min:g} không nhỏ hơn cận trên {item.max:g}"))
+            problems.append(doc.problem(loc + (index,), f"{what} rỗng: cận dưới {item.min:g} không nhỏ hơn cận trên {item.max:g}",
+                                        code=codes["empty"]))
     live = [i for i in order if not is_empty(items[i])]
     if not live:
         return problems
@@ -317,7 +323,7 @@ def intervals_problems(items: list[Tier] | list[Band], low: float, high: float |
     if first.min is not None and (first.min > low or (first.min == low and not first.min_inclusive)):
         gap = (f"giá trị {low:g}{unit} (không mức nào chứa nó)" if first.min == low
                else f"khoảng từ {low:g}{unit} đến {first.min:g}{unit}")
-        problems.append(doc.problem(loc + (live[0],), f"{what} để hở {gap}"))
+        problems.append(doc.problem(loc + (live[0],), f"{what} để hở {gap}", code=codes["gap"]))
     reach: tuple[float, bool] | None = None  # furthest end so far and whether it is included
     reach_index = live[0]
     for index in live:
@@ -325,7 +331,8 @@ def intervals_problems(items: list[Tier] | list[Band], low: float, high: float |
         if reach is not None:
             end, end_inclusive = reach
             if end == inf:
-                problems.append(doc.problem(loc + (index,), f"{what} chồng lấn: khoảng trước không có giới hạn trên"))
+                problems.append(doc.problem(loc + (index,), f"{what} chồng lấn: khoảng trước không có giới hạn trên",
+                                            code=codes["overlap"]))
             elif item.min is None or item.min < end or (item.min == end and item.min_inclusive and end_inclusive):
                 if item.min is not None and item.min == end:
                     text = f"chồng lấn tại {end:g}{unit}"
@@ -333,22 +340,24 @@ def intervals_problems(items: list[Tier] | list[Band], low: float, high: float |
                     lower = "-∞" if item.min is None else f"{item.min:g}{unit}"
                     upper = end if item.max is None else min(end, item.max)
                     text = f"chồng lấn trong khoảng từ {lower} đến {upper:g}{unit}"
-                problems.append(doc.problem(loc + (index,), f"{what} {text}", item.min if item.min is not None else "không có"))
+                problems.append(doc.problem(loc + (index,), f"{what} {text}", item.min if item.min is not None else "không có",
+                                            code=codes["overlap"]))
             elif item.min > end:
                 problems.append(doc.problem(loc + (index,), f"{what} để hở khoảng giữa {end:g}{unit} và {item.min:g}{unit}",
-                                            item.min))
+                                            item.min, code=codes["gap"]))
             elif item.min == end and not item.min_inclusive and not end_inclusive:
                 problems.append(doc.problem(loc + (index,), f"{what} để hở giá trị {item.min:g}{unit} (không mức nào chứa nó)",
-                                            item.min))
+                                            item.min, code=codes["gap"]))
         item_end = (inf, True) if item.max is None else (item.max, item.max_inclusive)
         if reach is None or item_end > reach:
             reach, reach_index = item_end, index
     end, end_inclusive = reach
     if high is None:
         if end != inf:
-            problems.append(doc.problem(loc + (reach_index,), f"{what} để hở các giá trị từ {end:g}{unit} trở lên"))
+            problems.append(doc.problem(loc + (reach_index,), f"{what} để hở các giá trị từ {end:g}{unit} trở lên",
+                                        code=codes["gap"]))
     elif end < high or (end == high and not end_inclusive):
         gap = (f"giá trị {high:g}{unit} (không mức nào chứa nó)" if end == high
                else f"khoảng từ {end:g}{unit} đến {high:g}{unit}")
-        problems.append(doc.problem(loc + (reach_index,), f"{what} để hở {gap}"))
+        problems.append(doc.problem(loc + (reach_index,), f"{what} để hở {gap}", code=codes["gap"]))
     return problems

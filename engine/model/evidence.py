@@ -15,7 +15,7 @@ from pydantic import (
 )
 
 from engine.core.base import Frozen
-from engine.core.problems import Problem
+from engine.core.problems import Problem, invalid
 from engine.core.vnformat import FormatError, format_date, parse_date, parse_number
 
 FIRST_YEAR, LAST_YEAR = 1900, 2100
@@ -27,9 +27,9 @@ def _date(value: Any) -> date | None:
     try:
         when = parse_date(value)
     except FormatError as exc:
-        raise ValueError(str(exc)) from None
+        raise invalid(str(exc), code=exc.code) from None
     if not FIRST_YEAR <= when.year <= LAST_YEAR:
-        raise ValueError(f"năm của ngày {format_date(when)} phải từ {FIRST_YEAR} đến {LAST_YEAR}")
+        raise invalid(f"năm của ngày {format_date(when)} phải từ {FIRST_YEAR} đến {LAST_YEAR}", code="evidence.date_year")
     return when
 
 
@@ -43,9 +43,9 @@ def _number(value: Any) -> float:
     try:
         number = parse_number(value)
     except FormatError as exc:
-        raise ValueError(str(exc)) from None
+        raise invalid(str(exc), code=exc.code) from None
     if not math.isfinite(number):
-        raise ValueError(f"không phải số hữu hạn: {value} (.nan, .inf không phải số liệu)")
+        raise invalid(f"không phải số hữu hạn: {value} (.nan, .inf không phải số liệu)", code="evidence.not_finite")
     return number
 
 
@@ -77,7 +77,8 @@ class Period(Frozen):
     def _start_in_year(cls, value: date, info: ValidationInfo) -> date:
         year = info.data.get("year")
         if year is not None and value.year not in (year - 1, year):
-            raise ValueError(f"ngày bắt đầu kỳ {format_date(value)} không thuộc năm đánh giá period.year = {year}")
+            raise invalid(f"ngày bắt đầu kỳ {format_date(value)} không thuộc năm đánh giá period.year = {year}",
+                          code="evidence.period_start_year")
         return value
 
     @field_validator("end")
@@ -87,13 +88,15 @@ class Period(Frozen):
         if start is not None and value < start:
             return value  # reported as a whole by _ordered, which names both dates
         if year is not None and value.year != year:
-            raise ValueError(f"ngày kết thúc kỳ {format_date(value)} không thuộc năm đánh giá period.year = {year}")
+            raise invalid(f"ngày kết thúc kỳ {format_date(value)} không thuộc năm đánh giá period.year = {year}",
+                          code="evidence.period_end_year")
         return value
 
     @model_validator(mode="after")
     def _ordered(self) -> "Period":
         if self.end < self.start:
-            raise ValueError(f"kỳ đánh giá kết thúc ({format_date(self.end)}) trước khi bắt đầu ({format_date(self.start)})")
+            raise invalid(f"kỳ đánh giá kết thúc ({format_date(self.end)}) trước khi bắt đầu ({format_date(self.start)})",
+                          code="evidence.period_order")
         return self
 
 
@@ -211,8 +214,8 @@ class Bundle(Frozen):
     def _after_start(cls, value: date, info: ValidationInfo) -> date:
         period = info.data.get("period")
         if period is not None and value < period.start:
-            raise ValueError(f"ngày chốt số liệu {format_date(value)} trước ngày bắt đầu kỳ đánh giá "
-                             f"{format_date(period.start)} (period.start)")
+            raise invalid(f"ngày chốt số liệu {format_date(value)} trước ngày bắt đầu kỳ đánh giá "
+                          f"{format_date(period.start)} (period.start)", code="evidence.as_of_before_period")
         return value
 
 

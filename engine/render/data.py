@@ -8,7 +8,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from engine.core.problems import InputError, Problem, os_error_vi
+from engine.core.problems import InputError, Problem, os_error_code, os_error_vi
 from engine.model.results import RunResult
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -42,7 +42,8 @@ def write_atomic(path: Path, data: bytes | str) -> None:
     except OSError as exc:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
-        raise InputError([Problem(file=str(path), message=f"không ghi được tệp: {os_error_vi(exc)}")]) from None
+        raise InputError([Problem(code=os_error_code(exc), file=str(path),
+                                  message=f"không ghi được tệp: {os_error_vi(exc)}")]) from None
     except BaseException:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)

@@ -259,10 +259,11 @@ def build_template(criteria: CriteriaSet, unit_id: str, name: str | None = None,
     year = criteria.year if year is None else year
     problems = []
     if level not in levels:
-        problems.append(Problem(file="(tham số)", path="--level", value=level,
+        problems.append(Problem(code="args.unknown_level", file="(tham số)", path="--level", value=level,
                                 message=f"cấp đơn vị không có trong bộ chỉ số {criteria.id}; dùng được: {', '.join(levels)}"))
     if not unit_id.strip():
-        problems.append(Problem(file="(tham số)", path="--unit", value=unit_id, message="thiếu mã đơn vị"))
+        problems.append(Problem(code="args.missing_unit", file="(tham số)", path="--unit", value=unit_id,
+                                message="thiếu mã đơn vị"))
     if problems:
         raise InputError(problems)
     usage = evidence_usage(criteria, year)

@@ -34,7 +34,7 @@ def rank_units(units: list[UnitResult]) -> list[UnitResult]:
 def level_problems(loaded: LoadedCriteria, bundles: list[LoadedBundle]) -> list[Problem]:
     """Units whose level the set does not cover: scoring them would use the wrong maxima."""
     levels = set_levels(loaded.criteria)
-    return [Problem(file=b.file, path="unit.level", value=b.bundle.unit.level,
+    return [Problem(code="evidence.unit_level", file=b.file, path="unit.level", value=b.bundle.unit.level,
                     message=f"cấp đơn vị '{b.bundle.unit.level}' không dùng được bộ chỉ số cấp {', '.join(sorted(levels))}")
             for b in bundles if b.bundle.unit.level not in levels]
 

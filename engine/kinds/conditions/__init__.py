@@ -10,6 +10,7 @@ from typing import Annotated, Any, Union
 
 from pydantic import BeforeValidator, Discriminator, Tag
 
+from engine.core.problems import invalid
 from engine.kinds.base import ConditionKind
 from engine.kinds.conditions.all_of import AllOf
 from engine.kinds.conditions.any_of import AnyOf
@@ -50,7 +51,7 @@ def _some_kind(value: Any) -> Any:
         message = "điều kiện phải có một trong các khóa: " + ", ".join(CONDITION_KEYS)
         if unknown:
             message += "; khóa không nhận ra: " + ", ".join(f"'{key}'" for key in unknown)
-        raise ValueError(message)
+        raise invalid(message, code="criteria.condition_form")
     return value
 
 
