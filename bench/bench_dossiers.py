@@ -56,9 +56,9 @@ def worker(step: str, csv_path: Path) -> dict[str, float | int]:
     cpu = _cpu_seconds()
     start = time.perf_counter()
     if step == "ingest":
-        result = aggregate_dossiers(csv_path, mapping, date(2024, 1, 1), date(2024, 12, 31), aliases)
+        result, problems = aggregate_dossiers(csv_path, mapping, date(2024, 1, 1), date(2024, 12, 31), aliases)
         rows = result.rows_read
-        extra = {"rows_used": result.rows_used, "problems": len(result.problems), "units": len(result.metrics)}
+        extra = {"rows_used": result.rows_used, "problems": len(problems), "units": len(result.metrics)}
     else:
         rows = len(pd.read_csv(csv_path, **arguments))
         extra = {}

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from engine.core.problems import InputError
+from engine.core.problems import InputError, Problem
 from engine.load.dossiers import (
     MAX_LISTED_ROWS,
     METRIC_NAMES,
@@ -73,8 +73,27 @@ def write_xlsx(path: Path, rows: list[list[object]], headers: list[str] = HEADER
     return path
 
 
-def run(path: Path, mapping: DossierMapping, period: tuple[date, date] = YEAR, aliases=ALIASES):
+def read(path: Path, mapping: DossierMapping, period: tuple[date, date] = YEAR, aliases=ALIASES):
+    """(aggregation, problems) of one export."""
     return aggregate_dossiers(path, mapping, period[0], period[1], aliases)
+
+
+def run(path: Path, mapping: DossierMapping, period: tuple[date, date] = YEAR, aliases=ALIASES):
+    """The aggregation of an export that can be read (its row problems are looked at with `read`)."""
+    result, problems = read(path, mapping, period, aliases)
+    assert result is not None, [p.render() for p in problems]
+    return result
+
+
+def unreadable(path: Path, mapping: DossierMapping, period: tuple[date, date] = YEAR, aliases=ALIASES) -> list[Problem]:
+    """The errors of an export that cannot be read as the mapping says: no aggregation, errors only."""
+    result, problems = read(path, mapping, period, aliases)
+    assert result is None and problems and all(p.severity == "error" for p in problems)
+    return problems
+
+
+def coded(problems: list[Problem], code: str) -> list[Problem]:
+    return [p for p in problems if p.code == code]
 
 
 def test_shipped_mapping_loads(mapping):
@@ -91,7 +110,7 @@ def test_every_status_goes_to_its_metric(tmp_path, mapping):
               "Đang bổ sung", "Rút hồ sơ", "Rút không giải quyết", "Trễ hạn", "Trước hạn"]
     rows = [row(f"H{i}", status=label, digitized="Có", online="x" if i % 2 else "Không", payment="1" if i < 3 else "")
             for i, label in enumerate(labels)]
-    result = run(write_csv(tmp_path / "hoso.csv", rows), mapping)
+    result, problems = read(write_csv(tmp_path / "hoso.csv", rows), mapping)
     assert result.metrics == {"phuong-3": {
         "dossiers_received": 10,
         "dossiers_resolved": 5,
@@ -107,9 +126,10 @@ def test_every_status_goes_to_its_metric(tmp_path, mapping):
     }}
     assert list(result.metrics["phuong-3"]) == list(METRIC_NAMES)
     assert result.rows_read == result.rows_used == 10
-    assert [p.message for p in result.problems if "số hóa" in p.message]
-    digitized = next(p for p in result.problems if "results_digitized" in p.message)
-    assert digitized.severity == "warning" and "5 dòng" in digitized.message
+    [digitized] = coded(problems, "dossier.digitized_unresolved")
+    assert (digitized.severity, digitized.column, digitized.value) == ("warning", "Số hóa kết quả", "Có")
+    assert digitized.message == ("hồ sơ chưa giải quyết xong nhưng được đánh dấu số hóa kết quả; không tính vào "
+                                 "results_digitized: 5 dòng (dòng 5, 6, 7, 8, 9)")
 
 
 def test_early_and_on_time_both_count_as_on_time(tmp_path, mapping):
@@ -126,13 +146,13 @@ def test_xlsx_with_real_dates_and_numeric_flags(tmp_path, mapping):
         [1002, "Xã An Bình", "05/03/2024", None, None, "Đang bổ sung", None, 0, None],
         ["A3", "P.3", datetime(2023, 12, 31), None, None, "Đúng hạn", "Có", "Có", "Có"],
     ]
-    result = run(write_xlsx(tmp_path / "hoso.xlsx", rows), mapping)
+    result, problems = read(write_xlsx(tmp_path / "hoso.xlsx", rows), mapping)
     assert result.metrics["phuong-3"]["dossiers_resolved_on_time"] == 1
     assert result.metrics["phuong-3"]["results_digitized"] == 1
     assert result.metrics["phuong-3"]["dossiers_online"] == 1
     assert result.metrics["phuong-3"]["payments_online"] == 0
     assert result.metrics["xa-an-binh"]["dossiers_waiting_supplement"] == 1
-    outside = next(p for p in result.problems if "trước kỳ" in p.message)
+    [outside] = coded(problems, "dossier.before_period")
     assert (outside.sheet, outside.row, outside.column) == ("Danh sách hồ sơ", 4, "Ngày tiếp nhận")
     assert outside.value == "31/12/2023"
 
@@ -141,24 +161,25 @@ def test_csv_and_xlsx_agree(tmp_path, mapping):
     rows = [row("A", status="Sớm hạn", digitized="Có"), row("B", unit="P.3", status="Quá hạn", online="x"),
             row("C", unit="Xã An Bình", status="Đang xử lý (quá hạn)"), row("B", status="Đúng hạn"),
             row("D", status="Chờ duyệt"), row("E", received="01/01/2025")]
-    from_csv = run(write_csv(tmp_path / "hoso.csv", rows), mapping)
-    from_xlsx = run(write_xlsx(tmp_path / "hoso.xlsx", rows), mapping)
+    from_csv, csv_problems = read(write_csv(tmp_path / "hoso.csv", rows), mapping)
+    from_xlsx, xlsx_problems = read(write_xlsx(tmp_path / "hoso.xlsx", rows), mapping)
     assert from_csv.metrics == from_xlsx.metrics
-    assert [(p.row, p.column, p.value, p.message) for p in from_csv.problems] == \
-        [(p.row, p.column, p.value, p.message) for p in from_xlsx.problems]
+    assert [p.code for p in csv_problems] == ["dossier.duplicate_id", "dossier.unknown_status", "dossier.after_period"]
+    assert [(p.code, p.row, p.column, p.value, p.message) for p in csv_problems] == \
+        [(p.code, p.row, p.column, p.value, p.message) for p in xlsx_problems]
 
 
 def test_period_boundaries_included_and_neighbours_reported(tmp_path, mapping):
     rows = [row("A", received="01/01/2024"), row("B", received="31/12/2024"),
             row("C", received="31/12/2023"), row("D", received="01/01/2025")]
-    result = run(write_csv(tmp_path / "hoso.csv", rows), mapping)
+    result, problems = read(write_csv(tmp_path / "hoso.csv", rows), mapping)
     assert result.metrics["phuong-3"]["dossiers_received"] == 2
     assert result.rows_outside_period == 2
-    before = next(p for p in result.problems if "trước kỳ" in p.message)
-    after = next(p for p in result.problems if "sau kỳ" in p.message)
+    [before] = coded(problems, "dossier.before_period")
+    [after] = coded(problems, "dossier.after_period")
     assert (before.row, before.column, before.value, before.severity) == (4, "Ngày tiếp nhận", "31/12/2023", "warning")
     assert (after.row, after.value) == (5, "01/01/2025")
-    assert "01/01/2024–31/12/2024" in before.message
+    assert before.message == "ngày tiếp nhận trước kỳ 01/01/2024–31/12/2024, không được tính: 1 dòng (dòng 4)"
     assert before.file == str(tmp_path / "hoso.csv")
 
 
@@ -175,48 +196,46 @@ def test_dates_are_day_first(tmp_path, mapping):
 def test_trailing_time_is_ignored_and_bad_dates_reported(tmp_path, mapping):
     rows = [row("A", received="05/03/2024 08:30"), row("B", received="31/02/2024"), row("C", received=""),
             row("D", received="03/05/2024", due="không rõ")]
-    result = run(write_csv(tmp_path / "hoso.csv", rows), mapping)
+    result, problems = read(write_csv(tmp_path / "hoso.csv", rows), mapping)
     assert result.metrics["phuong-3"]["dossiers_received"] == 2
     assert result.rows_unreadable_date == 2
-    bad = next(p for p in result.problems if p.value == "31/02/2024")
-    assert (bad.row, bad.column) == (3, "Ngày tiếp nhận") and "không tính" in bad.message
-    missing = next(p for p in result.problems if "thiếu ngày tiếp nhận" in p.message)
-    assert missing.row == 4
-    due = next(p for p in result.problems if p.value == "không rõ")
-    assert due.column == "Ngày hẹn trả" and "vẫn được tính" in due.message
+    [bad] = coded(problems, "dossier.unreadable_date")
+    assert (bad.row, bad.column, bad.value) == (3, "Ngày tiếp nhận", "31/02/2024")
+    [missing] = coded(problems, "dossier.missing_date")
+    assert (missing.row, missing.column) == (4, "Ngày tiếp nhận")
+    [due] = coded(problems, "dossier.unreadable_date_counted")
+    assert (due.row, due.column, due.value) == (5, "Ngày hẹn trả", "không rõ")
 
 
 def test_duplicates_reported_and_counted_once(tmp_path, mapping):
     rows = [row("H-001"), row("H-002"), row("H-001", status="Quá hạn"), row(" H-001 ")]
-    result = run(write_csv(tmp_path / "hoso.csv", rows), mapping)
+    result, problems = read(write_csv(tmp_path / "hoso.csv", rows), mapping)
     assert result.metrics["phuong-3"]["dossiers_received"] == 2
     assert result.metrics["phuong-3"]["dossiers_resolved_late"] == 0
     assert result.rows_duplicate == 2
-    [problem] = [p for p in result.problems if "lặp lại" in p.message]
+    [problem] = coded(problems, "dossier.duplicate_id")
     assert (problem.row, problem.column, problem.value) == (4, "Mã hồ sơ", "H-001")
-    assert "lần đầu ở dòng 2" in problem.message and "dòng 4, 5" in problem.message
+    assert problem.message == "mã hồ sơ 'H-001' lặp lại (lần đầu ở dòng 2); không tính 2 dòng lặp (dòng 4, 5)"
 
 
 def test_unknown_status_reported_with_row_and_value(tmp_path, mapping):
     rows = [row("A"), row("B", status="Chờ phê duyệt"), row("C", status="Chờ phê duyệt"), row("D", status="")]
-    result = run(write_csv(tmp_path / "hoso.csv", rows), mapping)
+    result, problems = read(write_csv(tmp_path / "hoso.csv", rows), mapping)
     assert result.rows_unknown_status == 3
     assert result.metrics["phuong-3"]["dossiers_received"] == 1
-    problem = next(p for p in result.problems if p.value == "Chờ phê duyệt")
-    assert (problem.row, problem.column, problem.severity) == (3, "Trạng thái", "warning")
-    assert "dòng 3, 4" in problem.message and "2 dòng" in problem.message
-    assert any("thiếu trạng thái" in p.message and p.row == 5 for p in result.problems)
-    assert all(unicodedata.is_normalized("NFC", p.message) for p in result.problems)
+    assert [(p.code, p.row, p.column, p.value, p.severity) for p in problems] == [
+        ("dossier.unknown_status", 3, "Trạng thái", "Chờ phê duyệt", "warning"),
+        ("dossier.unknown_status", 5, "Trạng thái", "", "warning")]
+    assert problems[0].message.endswith("không tính 2 dòng (dòng 3, 4)")
+    assert all(unicodedata.is_normalized("NFC", p.message) for p in problems)
 
 
 def test_unknown_unit_reported(tmp_path, mapping):
     rows = [row("A"), row("B", unit="Phường 99"), row("C", unit="")]
-    result = run(write_csv(tmp_path / "hoso.csv", rows), mapping)
+    result, problems = read(write_csv(tmp_path / "hoso.csv", rows), mapping)
     assert result.rows_unknown_unit == 2
-    problem = next(p for p in result.problems if p.value == "Phường 99")
-    assert (problem.row, problem.column) == (3, "Đơn vị")
-    assert "bảng bí danh" in problem.message
-    assert any("thiếu đơn vị" in p.message for p in result.problems)
+    assert [(p.code, p.row, p.column, p.value) for p in problems] == [
+        ("dossier.unknown_unit", 3, "Đơn vị", "Phường 99"), ("dossier.unknown_unit", 4, "Đơn vị", "")]
 
 
 def test_alias_matching_nfc_case_and_whitespace(tmp_path, mapping):
@@ -224,10 +243,10 @@ def test_alias_matching_nfc_case_and_whitespace(tmp_path, mapping):
     assert nfd != "UBND phường 3"
     rows = [row("A", unit=nfd), row("B", unit="P.3"), row("C", unit="  ubnd   PHƯỜNG 3 "), row("D", unit="Phường 3"),
             row("E", unit="phuong-3"), row("F", unit="unbd phường 3"), row("G", unit="P3")]
-    result = run(write_csv(tmp_path / "hoso.csv", rows), mapping)
+    result, problems = read(write_csv(tmp_path / "hoso.csv", rows), mapping)
     assert result.metrics["phuong-3"]["dossiers_received"] == 5
     assert result.rows_unknown_unit == 2
-    assert {p.value for p in result.problems if "bảng bí danh" in p.message} == {"unbd phường 3", "P3"}
+    assert {p.value for p in coded(problems, "dossier.unknown_unit")} == {"unbd phường 3", "P3"}
 
 
 def test_alias_table_with_nfd_keys(tmp_path, mapping):
@@ -238,46 +257,46 @@ def test_alias_table_with_nfd_keys(tmp_path, mapping):
 
 def test_conflicting_aliases_rejected(tmp_path, mapping):
     path = write_csv(tmp_path / "hoso.csv", [row("A")])
-    with pytest.raises(InputError) as caught:
-        run(path, mapping, aliases={"Phường 3": "phuong-3", "PHƯỜNG  3": "phuong-03"})
-    assert "hai đơn vị" in caught.value.problems[0].message
+    [problem] = unreadable(path, mapping, aliases={"Phường 3": "phuong-3", "PHƯỜNG  3": "phuong-03"})
+    assert (problem.code, problem.value) == ("dossier.alias_conflict", "Phường 3")
 
 
 def test_without_aliases_unit_column_is_the_id(tmp_path, mapping):
     rows = [row("A", unit="phuong-3"), row("B", unit="xa-an-binh")]
-    result = aggregate_dossiers(write_csv(tmp_path / "hoso.csv", rows), mapping, *YEAR)
+    result, problems = aggregate_dossiers(write_csv(tmp_path / "hoso.csv", rows), mapping, *YEAR)
+    assert problems == []
     assert sorted(result.metrics) == ["phuong-3", "xa-an-binh"]
 
 
 def test_number_style_for_flags(tmp_path, mapping):
     rows = [row("A", online="1,0"), row("B", online="1.0"), row("C", online="0,0"), row("D", online="có lẽ")]
     path = write_csv(tmp_path / "hoso.csv", rows)
-    vi = run(path, mapping)
+    vi, vi_problems = read(path, mapping)
     assert vi.metrics["phuong-3"]["dossiers_online"] == 1
-    assert {p.value for p in vi.problems if "không nhận ra" in p.message} == {"1.0", "có lẽ"}
-    machine = run(path, mapping.model_copy(update={"number_style": "machine"}))
+    assert {p.value for p in coded(vi_problems, "dossier.unknown_flag")} == {"1.0", "có lẽ"}
+    machine, machine_problems = read(path, mapping.model_copy(update={"number_style": "machine"}))
     assert machine.metrics["phuong-3"]["dossiers_online"] == 1
-    assert {p.value for p in machine.problems if "không nhận ra" in p.message} == {"1,0", "0,0", "có lẽ"}
+    assert {p.value for p in coded(machine_problems, "dossier.unknown_flag")} == {"1,0", "0,0", "có lẽ"}
 
 
 def test_missing_columns_error_names_file_columns_and_found(tmp_path, mapping):
     headers = [h for h in HEADERS if h not in ("Trạng thái", "Ngày tiếp nhận")]
     path = write_csv(tmp_path / "hoso.csv", [["A", "P.3", "", "", "", "", ""]], headers=headers)
-    with pytest.raises(InputError) as caught:
-        run(path, mapping)
-    [problem] = caught.value.problems
-    assert problem.severity == "error"
-    assert problem.file == str(path)
-    assert "'Ngày tiếp nhận'" in problem.message and "'Trạng thái'" in problem.message
-    assert "'Mã hồ sơ'" in problem.message and "'Thanh toán trực tuyến'" in problem.message
+    [problem] = unreadable(path, mapping)
+    assert (problem.code, problem.file, problem.row, problem.column) == \
+        ("dossier.missing_columns", str(path), 1, "Ngày tiếp nhận, Trạng thái")
+    assert problem.message == (
+        "thiếu cột bắt buộc theo ánh xạ 'Hệ thống thông tin giải quyết TTHC tỉnh (Một cửa điện tử)': "
+        "'Ngày tiếp nhận', 'Trạng thái'; "
+        "các cột có trong tệp: 'Mã hồ sơ', 'Đơn vị', 'Ngày hẹn trả', 'Ngày trả kết quả', 'Số hóa kết quả', "
+        "'Nộp trực tuyến', 'Thanh toán trực tuyến'")
 
 
 def test_missing_columns_in_xlsx(tmp_path, mapping):
     path = write_xlsx(tmp_path / "hoso.xlsx", [["A"]], headers=["Mã hồ sơ"])
-    with pytest.raises(InputError) as caught:
-        run(path, mapping)
-    assert "'Đơn vị'" in caught.value.problems[0].message
-    assert caught.value.problems[0].sheet == "Danh sách hồ sơ"
+    [problem] = unreadable(path, mapping)
+    assert (problem.code, problem.sheet, problem.row) == ("dossier.missing_columns", "Danh sách hồ sơ", 1)
+    assert problem.column.startswith("Đơn vị, ")
 
 
 def test_headers_compared_after_normalisation(tmp_path, mapping):
@@ -289,9 +308,9 @@ def test_headers_compared_after_normalisation(tmp_path, mapping):
 def test_title_rows_above_header_keep_row_numbers(tmp_path, mapping):
     path = write_csv(tmp_path / "hoso.csv", [row("A"), row("B", status="?")],
                      before=[["DANH SÁCH HỒ SƠ"], ["Từ ngày 01/01/2024 đến ngày 31/12/2024"]])
-    result = run(path, mapping.model_copy(update={"header_row": 3}))
+    result, problems = read(path, mapping.model_copy(update={"header_row": 3}))
     assert result.metrics["phuong-3"]["dossiers_received"] == 1
-    assert next(p for p in result.problems if p.value == "?").row == 5
+    assert [(p.code, p.row, p.value) for p in problems] == [("dossier.unknown_status", 5, "?")]
 
 
 def test_csv_without_bom_and_not_utf8(tmp_path, mapping):
@@ -299,35 +318,32 @@ def test_csv_without_bom_and_not_utf8(tmp_path, mapping):
     assert run(path, mapping).rows_used == 1
     latin = tmp_path / "cu.csv"
     latin.write_bytes(",".join(HEADERS).encode("utf-8") + b"\nA,Ph\xb0\xeang 3\n")
-    with pytest.raises(InputError) as caught:
-        run(latin, mapping)
-    assert "UTF-8" in caught.value.problems[0].message
+    [problem] = unreadable(latin, mapping)
+    assert (problem.code, problem.file) == ("file.not_utf8", str(latin))
 
 
 def test_unreadable_inputs_are_errors(tmp_path, mapping):
     old = tmp_path / "hoso.xls"
     old.write_bytes(b"\xd0\xcf\x11\xe0")
-    with pytest.raises(InputError) as caught:
-        run(old, mapping)
-    assert ".xls" in caught.value.problems[0].message
+    [problem] = unreadable(old, mapping)
+    assert (problem.code, problem.value) == ("dossier.unsupported_format", ".xls")
     path = write_csv(tmp_path / "hoso.csv", [row("A")])
-    with pytest.raises(InputError) as caught:
-        run(path, mapping, (date(2024, 12, 31), date(2024, 1, 1)))
-    assert "kỳ không hợp lệ" in caught.value.problems[0].message
+    [problem] = unreadable(path, mapping, (date(2024, 12, 31), date(2024, 1, 1)))
+    assert problem.code == "dossier.bad_period"
     semicolons = tmp_path / "champhay.csv"
     semicolons.write_text(";".join(HEADERS) + "\n" + ";".join(row("A")) + "\n", encoding="utf-8-sig")
-    with pytest.raises(InputError) as caught:
-        run(semicolons, mapping)
-    assert "';'" in caught.value.problems[0].message
+    [problem] = unreadable(semicolons, mapping)
+    assert problem.code == "dossier.missing_columns"
+    assert problem.message.endswith("(tệp có vẻ phân cách bằng dấu chấm phẩy ';'; hãy đặt delimiter trong ánh xạ)")
     assert run(semicolons, mapping.model_copy(update={"delimiter": ";"})).rows_used == 1
 
 
 def test_blank_rows_are_skipped_without_shifting_row_numbers(tmp_path, mapping):
     path = tmp_path / "hoso.csv"
     write_csv(path, [row("A"), ["", "", "", "", "", "", "", "", ""], row("B", status="?")])
-    result = run(path, mapping)
+    result, problems = read(path, mapping)
     assert result.rows_blank == 1 and result.rows_read == 2
-    assert next(p for p in result.problems if p.value == "?").row == 4
+    assert [(p.code, p.row, p.value) for p in problems] == [("dossier.unknown_status", 4, "?")]
 
 
 def test_input_files_not_modified(tmp_path, mapping):
@@ -344,12 +360,12 @@ def test_input_files_not_modified(tmp_path, mapping):
 def test_many_bad_rows_make_few_problems(tmp_path, mapping):
     rows = [row(f"A{i}", status=f"Lạ {i % 30}") for i in range(600)]
     rows += [row(f"B{i}", received="01/01/2025") for i in range(100)]
-    result = run(write_csv(tmp_path / "hoso.csv", rows), mapping)
-    unknown = [p for p in result.problems if "trạng thái" in p.message or "giá trị khác" in p.message]
+    result, problems = read(write_csv(tmp_path / "hoso.csv", rows), mapping)
+    unknown = coded(problems, "dossier.unknown_status")
     assert len(unknown) == 21
     assert "còn 10 giá trị khác" in unknown[-1].message and "200 dòng" in unknown[-1].message
     assert "và 180 dòng khác" in unknown[-1].message
-    [after] = [p for p in result.problems if "sau kỳ" in p.message]
+    [after] = coded(problems, "dossier.after_period")
     assert "100 dòng" in after.message and "và 80 dòng khác" in after.message
     listed = after.message.split("(dòng ")[1].split(" và")[0].split(", ")
     assert len(listed) == MAX_LISTED_ROWS and listed[0] == "602"
@@ -361,11 +377,11 @@ def test_period_by_resolved_date(tmp_path, mapping):
             row("B", received="20/12/2024", resolved="02/01/2025", status="Đúng hạn"),
             row("C", received="10/06/2024", resolved="", status="Đang xử lý (còn hạn)"),
             row("D", received="10/06/2024", resolved="", status="Quá hạn")]
-    result = run(write_csv(tmp_path / "hoso.csv", rows), mapping.model_copy(update={"period_date": "resolved"}))
+    result, problems = read(write_csv(tmp_path / "hoso.csv", rows), mapping.model_copy(update={"period_date": "resolved"}))
     metrics = result.metrics["phuong-3"]
     assert (metrics["dossiers_resolved"], metrics["dossiers_in_progress"]) == (1, 1)
-    assert any("sau kỳ" in p.message and p.row == 3 for p in result.problems)
-    assert any("thiếu ngày trả kết quả" in p.message and p.row == 5 for p in result.problems)
+    assert [(p.code, p.row, p.column) for p in problems] == [
+        ("dossier.missing_date", 5, "Ngày trả kết quả"), ("dossier.after_period", 3, "Ngày trả kết quả")]
 
 
 def test_metrics_rows_for_evidence(tmp_path, mapping):
@@ -387,12 +403,12 @@ def test_rows_with_too_many_cells_reported_not_counted(tmp_path, mapping):
              '"D","Phường\n3",05/03/2024,,10/03/2024,Đúng hạn,,,',
              ",".join(row("E", status="?"))]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = run(path, mapping)
+    result, problems = read(path, mapping)
     assert result.metrics["phuong-3"]["dossiers_received"] == 2
     assert result.rows_malformed == 2 and result.rows_read == 5
-    [problem] = [p for p in result.problems if "nhiều ô hơn" in p.message]
-    assert problem.row == 2 and "dòng 2, 4" in problem.message
-    assert next(p for p in result.problems if p.value == "?").row == 6
+    [problem] = coded(problems, "dossier.extra_cells")
+    assert problem.row == 2 and problem.message.endswith(": 2 dòng (dòng 2, 4)")
+    assert [(p.row, p.value) for p in coded(problems, "dossier.unknown_status")] == [(6, "?")]
 
 
 def test_csv_read_arguments_read_text_without_guessing_an_index(tmp_path, mapping):
@@ -411,10 +427,10 @@ def test_mapping_errors_name_file_and_key(tmp_path):
     with pytest.raises(InputError) as caught:
         load_mapping(path)
     problems = {p.path: p for p in caught.value.problems}
-    assert set(problems) == {"statuses.Quá hạn", "sheets", "date_format"}
+    assert {path: p.code for path, p in problems.items()} == {
+        "statuses.Quá hạn": "schema.choice", "sheets": "schema.extra_forbidden", "date_format": "schema.choice"}
     assert all(p.file == str(path) for p in problems.values())
-    assert problems["statuses.Quá hạn"].value == "tre"
-    assert "dd/mm/yyyy" in problems["date_format"].message
+    assert (problems["statuses.Quá hạn"].value, problems["date_format"].value) == ("tre", "mm/dd/yyyy")
 
 
 def test_mapping_missing_column_key_and_yaml_scalars(tmp_path):
@@ -423,7 +439,8 @@ def test_mapping_missing_column_key_and_yaml_scalars(tmp_path):
                     "truthy: [TRUE, 1, x]\n", encoding="utf-8")
     with pytest.raises(InputError) as caught:
         load_mapping(path)
-    assert {p.path for p in caught.value.problems} >= {"columns.unit", "columns.status"}
+    assert {(p.path, p.code) for p in caught.value.problems} >= {("columns.unit", "schema.missing"),
+                                                                 ("columns.status", "schema.missing")}
     path.write_text("system: X\ncolumns: {dossier_id: A, unit: B, received_date: C, resolved_date: D, status: E,"
                     " digitized_result: F, online_submission: G, online_payment: H}\n"
                     "statuses: {1: early, Đúng hạn: on_time}\ntruthy: [TRUE, 1, x]\n", encoding="utf-8")

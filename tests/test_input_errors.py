@@ -1,7 +1,9 @@
 """Bad input never crashes: a Vietnamese message naming file, place and value, every problem in one pass, exit 2.
 
 Each test reproduces one way an input used to pass validation and crash later, or to be reported
-in English or without its place, and asserts the message, the place and (through the CLI) exit 2.
+in English or without its place, and asserts the problem's code, the place and (through the CLI)
+exit 2. A few assert the exact Vietnamese text: the YAML, schema and mapping translations and the
+placeholder and ambiguous-number explanations.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli import app
-from engine.core.problems import InputError, os_error_vi
+from cli import _template_argument_problems, app
+from engine import api
+from engine.core.problems import InputError, os_error_code, os_error_vi
 from engine.core.yamlsource import load_yaml
 from engine.load.bundles import load_bundle
 from engine.load.criteria import check_criteria_file
@@ -129,27 +132,22 @@ def run(tmp_path, monkeypatch):
 # ---------------------------------------------------------------- 1. remediation placeholders
 
 
-@pytest.mark.parametrize("task, message", [
-    ("Fix {unit} {shortfall", "có dấu '{' chưa được đóng bằng '}' (muốn viết chữ '{' thì ghi '{{')"),
-    ("Fix } {unit}", "có dấu '}' không có '{' mở tương ứng (muốn viết chữ '}' thì ghi '}}')"),
-    ("Fix {0} {unit.x} {}", "biến '{0}', '{unit.x}', '{}' không tồn tại; dùng được: {unit}, {criterion}"),
-    ("Fix {unit!r} {year:>6}", "biến '{unit!r}', '{year:>6}' không được kèm định dạng; chỉ ghi tên biến, ví dụ {unit}"),
-])
-def test_bad_placeholder_is_reported_at_its_field(tmp_path, task, message):
+@pytest.mark.parametrize("task", ["Fix {unit} {shortfall", "Fix } {unit}", "Fix {0} {unit.x} {}", "Fix {unit!r} {year:>6}"])
+def test_bad_placeholder_is_reported_at_its_field(tmp_path, task):
     text = swap(TASK_LINE, f"          task: '{task}'\n", CRITERIA)
     path, errors = criteria_problems(tmp_path, text)
-    assert len(errors) == 1
-    problem = errors[0]
-    assert (problem.file, problem.path, problem.line) == (str(path), "items[1].children[0].remediation.task",
-                                                          line_of(text, "task: "))
-    assert message in problem.message and problem.value == task
+    assert [(p.code, p.file, p.path, p.line, p.value) for p in errors] == [
+        ("criteria.placeholder", str(path), "items[1].children[0].remediation.task", line_of(text, "task: "), task)]
 
 
 def test_unclosed_brace_and_unknown_name_in_one_message(tmp_path):
     text = swap(TASK_LINE, "          task: 'Fix } {unitt}'\n", CRITERIA)
     _, errors = criteria_problems(tmp_path, text)
-    assert errors[0].message.startswith("biến '{unitt}' không tồn tại")
-    assert "có dấu '}' không có '{' mở tương ứng" in errors[0].message
+    assert [p.code for p in errors] == ["criteria.placeholder"]
+    assert errors[0].message == (
+        "biến '{unitt}' không tồn tại; dùng được: {unit}, {criterion}, {title}, {lost_points}, {observed}, {expected}, "
+        "{shortfall}, {missing}, {year}, {next_year}; "
+        "có dấu '}' không có '{' mở tương ứng (muốn viết chữ '}' thì ghi '}}')")
 
 
 def test_every_template_field_is_checked_and_each_named(tmp_path):
@@ -158,11 +156,13 @@ def test_every_template_field_is_checked_and_each_named(tmp_path):
                 CRITERIA)
     _, errors = criteria_problems(tmp_path, text)
     base = "items[1].children[0].remediation."
-    assert [(p.path, p.line) for p in errors] == [
-        (base + "task", line_of(text, "task: ")), (base + "product", line_of(text, "product: ")),
-        (base + "lead", line_of(text, "lead: ")), (base + "cooperating[1]", line_of(text, "cooperating: ")),
-        (base + "deadline", line_of(text, "deadline: 'Trước"))]
-    assert errors[1].message.startswith("biến '{sản_phẩm}' không tồn tại")
+    assert [(p.code, p.path, p.line) for p in errors] == [
+        ("criteria.placeholder", base + "task", line_of(text, "task: ")),
+        ("criteria.placeholder", base + "product", line_of(text, "product: ")),
+        ("criteria.placeholder", base + "lead", line_of(text, "lead: ")),
+        ("criteria.placeholder", base + "cooperating[1]", line_of(text, "cooperating: ")),
+        ("criteria.placeholder", base + "deadline", line_of(text, "deadline: 'Trước"))]
+    assert errors[1].value == "{sản_phẩm}"
 
 
 def test_escaped_braces_pass_and_are_filled_as_text(tmp_path, run):
@@ -189,19 +189,17 @@ def test_score_with_an_unbalanced_template_exits_2_without_traceback(tmp_path, r
 def test_29_february_is_rejected_as_a_yearly_deadline(tmp_path, deadline):
     text = swap("deadline: {day: 31, month: 12, year_offset: -1}", f"deadline: {deadline}", CRITERIA)
     path, errors = criteria_problems(tmp_path, text)
-    assert [(p.path, p.line, p.message) for p in errors] == [
-        ("items[0].children[0].rule.deadline", line_of(text, "kind: timeliness"),
-         "ngày 29/02 không có ở năm không nhuận nên không dùng làm hạn hằng năm; dùng 28/02 hoặc 01/03")]
+    assert [(p.code, p.path, p.line) for p in errors] == [
+        ("criteria.deadline_leap_day", "items[0].children[0].rule.deadline", line_of(text, "kind: timeliness"))]
 
 
-@pytest.mark.parametrize("days, message", [
-    (3661, "phải nhỏ hơn hoặc bằng 3660"), (-3661, "phải lớn hơn hoặc bằng -3660"), (99999999, "phải nhỏ hơn hoặc bằng 3660"),
-])
-def test_deadline_days_are_bounded(tmp_path, days, message):
+@pytest.mark.parametrize("days", [3661, -3661, 99999999])
+def test_deadline_days_are_bounded(tmp_path, days):
     text = swap("deadline: {day: 31, month: 12, year_offset: -1}", f"deadline: {{relative_to: period_end, days: {days}}}",
                 CRITERIA)
     _, errors = criteria_problems(tmp_path, text)
-    assert [(p.path, p.message, p.value) for p in errors] == [("items[0].children[0].rule.deadline.days", message, str(days))]
+    assert [(p.code, p.path, p.value) for p in errors] == [
+        ("schema.range", "items[0].children[0].rule.deadline.days", str(days))]
 
 
 def test_deadline_days_at_the_bound_are_accepted(tmp_path):
@@ -215,8 +213,8 @@ def test_deadline_days_at_the_bound_are_accepted(tmp_path):
 def test_remediation_deadline_days_are_bounded(tmp_path, run):
     text = swap(TASK_LINE, TASK_LINE + "          deadline_days: 3661\n", CRITERIA)
     path, errors = criteria_problems(tmp_path, text)
-    assert [(p.path, p.line, p.message) for p in errors] == [
-        ("items[1].children[0].remediation.deadline_days", line_of(text, "deadline_days"), "phải nhỏ hơn hoặc bằng 3660")]
+    assert [(p.code, p.path, p.line) for p in errors] == [
+        ("schema.range", "items[1].children[0].remediation.deadline_days", line_of(text, "deadline_days"))]
     result = run("score", write(tmp_path / "u1.yaml", BUNDLE), "-c", path)
     assert result.exit_code == 2 and "deadline_days" in result.output
 
@@ -224,23 +222,20 @@ def test_remediation_deadline_days_are_bounded(tmp_path, run):
 # ---------------------------------------------------------------- 3. period, as-of date, non-finite numbers
 
 
-@pytest.mark.parametrize("year, message", [(1899, "phải lớn hơn hoặc bằng 1900"), (2101, "phải nhỏ hơn hoặc bằng 2100"),
-                                           (20244, "phải nhỏ hơn hoặc bằng 2100")])
-def test_period_year_is_bounded(tmp_path, year, message):
+@pytest.mark.parametrize("year", [1899, 2101, 20244])
+def test_period_year_is_bounded(tmp_path, year):
     text = swap("  year: 2024\n", f"  year: {year}\n", BUNDLE)
     path, errors = bundle_problems(tmp_path, text)
-    assert [(p.file, p.path, p.line, p.message, p.value) for p in errors] == [
-        (str(path), "period.year", line_of(text, "year:"), message, str(year))]
+    assert [(p.code, p.file, p.path, p.line, p.value) for p in errors] == [
+        ("schema.range", str(path), "period.year", line_of(text, "year:"), str(year))]
 
 
 def test_period_dates_outside_the_year_name_period_year(tmp_path):
     text = swap("  year: 2024\n", "  year: 2023\n", BUNDLE)
     _, errors = bundle_problems(tmp_path, text)
-    assert [(p.path, p.line, p.message, p.value) for p in errors] == [
-        ("period.start", line_of(text, "start:"),
-         "ngày bắt đầu kỳ 01/01/2024 không thuộc năm đánh giá period.year = 2023", "01/01/2024"),
-        ("period.end", line_of(text, "end:"),
-         "ngày kết thúc kỳ 31/12/2024 không thuộc năm đánh giá period.year = 2023", "31/12/2024")]
+    assert [(p.code, p.path, p.line, p.value) for p in errors] == [
+        ("evidence.period_start_year", "period.start", line_of(text, "start:"), "01/01/2024"),
+        ("evidence.period_end_year", "period.end", line_of(text, "end:"), "31/12/2024")]
 
 
 def test_period_starting_in_the_previous_year_is_accepted(tmp_path):
@@ -252,42 +247,36 @@ def test_period_starting_in_the_previous_year_is_accepted(tmp_path):
 def test_as_of_before_period_start(tmp_path):
     text = swap("as_of: 31/12/2024", "as_of: 31/12/2023", BUNDLE)
     _, errors = bundle_problems(tmp_path, text)
-    assert [(p.path, p.line, p.message, p.value) for p in errors] == [
-        ("as_of", line_of(text, "as_of"),
-         "ngày chốt số liệu 31/12/2023 trước ngày bắt đầu kỳ đánh giá 01/01/2024 (period.start)", "31/12/2023")]
+    assert [(p.code, p.path, p.line, p.value) for p in errors] == [
+        ("evidence.as_of_before_period", "as_of", line_of(text, "as_of"), "31/12/2023")]
 
 
 def test_dates_far_outside_the_supported_years(tmp_path):
     text = swap("issue_date: 20/12/2023", "issue_date: 20/12/9999", BUNDLE)
     _, errors = bundle_problems(tmp_path, text)
-    assert [(p.path, p.message) for p in errors] == [
-        ("documents[0].issue_date", "năm của ngày 20/12/9999 phải từ 1900 đến 2100")]
+    assert [(p.code, p.path, p.value) for p in errors] == [("evidence.date_year", "documents[0].issue_date", "20/12/9999")]
 
 
 def test_nan_and_inf_metric_values(tmp_path):
     text = swap("{name: a, value: 5,", "{name: a, value: .nan,", BUNDLE)
     text = swap("{name: b, value: 10,", "{name: b, value: -.inf,", text)
     _, errors = bundle_problems(tmp_path, text)
-    assert [(p.path, p.line, p.message) for p in errors] == [
-        ("metrics[0].value", line_of(text, "name: a"), "không phải số hữu hạn: nan (.nan, .inf không phải số liệu)"),
-        ("metrics[1].value", line_of(text, "name: b"), "không phải số hữu hạn: -inf (.nan, .inf không phải số liệu)")]
+    assert [(p.code, p.path, p.line) for p in errors] == [
+        ("evidence.not_finite", "metrics[0].value", line_of(text, "name: a")),
+        ("evidence.not_finite", "metrics[1].value", line_of(text, "name: b"))]
 
 
 def test_nan_in_criteria_is_not_a_number(tmp_path):
     text = swap("points_per_item: 0.001", "points_per_item: .nan", CRITERIA)
     _, errors = criteria_problems(tmp_path, text)
-    assert [(p.path, p.message) for p in errors] == [
-        ("items[0].children[1].rule.points_per_item", "phải là số hữu hạn (không dùng .nan hoặc .inf)")]
+    assert [(p.code, p.path) for p in errors] == [("schema.type", "items[0].children[1].rule.points_per_item")]
 
 
 @pytest.mark.parametrize("values, expected", [
-    ({"Năm đánh giá": 2023}, [
-        ("Kỳ đánh giá từ ngày", "Kỳ đánh giá từ ngày: ngày bắt đầu kỳ 01/01/2024 không thuộc năm đánh giá period.year = 2023"),
-        ("Kỳ đánh giá đến ngày", "Kỳ đánh giá đến ngày: ngày kết thúc kỳ 31/12/2024 không thuộc năm đánh giá period.year = 2023")]),
-    ({"Ngày chốt số liệu": "31/12/2023"}, [
-        ("Ngày chốt số liệu", "Ngày chốt số liệu: ngày chốt số liệu 31/12/2023 trước ngày bắt đầu kỳ đánh giá 01/01/2024")]),
-    ({"Ngày chốt số liệu": "31/12/2200"}, [
-        ("Ngày chốt số liệu", "Ngày chốt số liệu: năm của ngày 31/12/2200 phải từ 1900 đến 2100")]),
+    ({"Năm đánh giá": 2023}, [("Kỳ đánh giá từ ngày", "evidence.period_start_year"),
+                              ("Kỳ đánh giá đến ngày", "evidence.period_end_year")]),
+    ({"Ngày chốt số liệu": "31/12/2023"}, [("Ngày chốt số liệu", "evidence.as_of_before_period")]),
+    ({"Ngày chốt số liệu": "31/12/2200"}, [("Ngày chốt số liệu", "evidence.date_year")]),
 ])
 def test_workbook_period_problems_name_the_cell(tmp_path, values, expected):
     from openpyxl import load_workbook
@@ -310,8 +299,9 @@ def test_workbook_period_problems_name_the_cell(tmp_path, values, expected):
     bundle, problems = load_workbook_bundle(path)
     errors = [p for p in problems if p.severity == "error"]
     assert bundle is None
-    assert [(p.sheet, p.row, p.column, p.message) for p in errors] == [
-        (SHEET_GUIDE, rows[label], "B", message) for label, message in expected]
+    assert [(p.sheet, p.row, p.column, p.code) for p in errors] == [
+        (SHEET_GUIDE, rows[label], "B", code) for label, code in expected]
+    assert all(p.message.startswith(f"{label}: ") for p, (label, _) in zip(errors, expected))
 
 
 # ---------------------------------------------------------------- 4. numbers written the Vietnamese way
@@ -346,8 +336,8 @@ def test_quoted_dot_grouped_value_is_thousands_too(tmp_path):
 def test_dot_grouped_number_in_criteria_is_ambiguous(tmp_path):
     text = swap("points_per_item: 0.001", "points_per_item: 1.500", CRITERIA)
     path, errors = criteria_problems(tmp_path, text)
-    assert [(p.file, p.path, p.line, p.value, p.message) for p in errors] == [
-        (str(path), "items[0].children[1].rule.points_per_item", line_of(text, "1.500"), "1.500",
+    assert [(p.code, p.file, p.path, p.line, p.value, p.message) for p in errors] == [
+        ("yaml.ambiguous_number", str(path), "items[0].children[1].rule.points_per_item", line_of(text, "1.500"), "1.500",
          "số '1.500' dễ hiểu nhầm: dấu chấm là phân cách hàng nghìn hay dấu thập phân? "
          "Ghi 1500 nếu là hàng nghìn, 1.5000 nếu là số thập phân")]
 
@@ -365,41 +355,40 @@ def test_csv_row_with_more_cells_than_the_header(tmp_path):
     write(tmp_path / "chi-so.csv", "name,value,source\na,5,Sổ\nb,1,952,Sổ theo dõi\n")
     text = BUNDLE.split("metrics:")[0] + "tables: {metrics: chi-so.csv}\n"
     _, errors = bundle_problems(tmp_path, text)
-    assert [(p.file, p.row, p.value) for p in errors] == [(str(tmp_path / "chi-so.csv"), 3, "Sổ theo dõi")]
-    assert errors[0].message.startswith("dòng có 4 ô, nhiều hơn 3 cột của dòng tiêu đề")
+    assert [(p.code, p.file, p.row, p.value) for p in errors] == [
+        ("bundle.csv_extra_cells", str(tmp_path / "chi-so.csv"), 3, "Sổ theo dõi")]
 
 
 # ---------------------------------------------------------------- 6. YAML syntax and schema messages in Vietnamese
 
 
-@pytest.mark.parametrize("old, new, line, message", [
-    ("  name: UBND Phường 1\n", "\tname: UBND Phường 1\n", 3,
+@pytest.mark.parametrize("old, new, line, code, message", [
+    ("  name: UBND Phường 1\n", "\tname: UBND Phường 1\n", 3, "yaml.tab_indent",
      "YAML không hợp lệ: có ký tự Tab trong phần thụt lề; YAML chỉ thụt lề bằng dấu cách"),
-    ("  name: UBND Phường 1\n", "  name: @UBND\n", 3,
+    ("  name: UBND Phường 1\n", "  name: @UBND\n", 3, "yaml.bad_start",
      "YAML không hợp lệ: ký tự '@' không được đứng đầu một giá trị; đặt giá trị trong ngoặc kép"),
-    ("  level: xa\n", "  level: xa\n level2: x\n", 5,
+    ("  level: xa\n", "  level: xa\n level2: x\n", 5, "yaml.bad_indent",
      "YAML không hợp lệ: thụt lề không đúng: dòng này không thẳng hàng với các khóa hoặc mục '-' cùng cấp"),
-    ("as_of: 31/12/2024\n", "as_of: 31/12/2024\n---\nx: 1\n", 10,
+    ("as_of: 31/12/2024\n", "as_of: 31/12/2024\n---\nx: 1\n", 10, "yaml.second_document",
      "YAML không hợp lệ: tệp chỉ được chứa một tài liệu YAML; bỏ dòng '---' thứ hai (và phần sau nó) "
      "hoặc tách thành tệp riêng"),
-    ("as_of: 31/12/2024\n", "as_of: 31/12/2024\nghi chu\nnotes: x\n", 10,
+    ("as_of: 31/12/2024\n", "as_of: 31/12/2024\nghi chu\nnotes: x\n", 10, "yaml.missing_colon",
      "YAML không hợp lệ: thiếu dấu ':' sau khóa (mỗi dòng viết 'khóa: giá trị')"),
-    ("  name: UBND Phường 1\n", "  name: UBND: Phường 1\n", 3,
+    ("  name: UBND Phường 1\n", "  name: UBND: Phường 1\n", 3, "yaml.misplaced_colon",
      "YAML không hợp lệ: dấu ':' không dùng được ở đây; giá trị có dấu ':' phải đặt trong ngoặc kép, "
      "khóa con phải xuống dòng và thụt lề"),
-    ("  name: UBND Phường 1\n", "  name: UBND \x07Phường 1\n", 3,
+    ("  name: UBND Phường 1\n", "  name: UBND \x07Phường 1\n", 3, "yaml.control_character",
      "YAML không hợp lệ: tệp có ký tự điều khiển không được phép (mã U+0007); xóa ký tự này"),
 ])
-def test_yaml_syntax_errors_in_vietnamese_with_the_line(tmp_path, old, new, line, message):
+def test_yaml_syntax_errors_in_vietnamese_with_the_line(tmp_path, old, new, line, code, message):
     path, errors = bundle_problems(tmp_path, swap(old, new, BUNDLE))
-    assert [(p.file, p.line, p.message) for p in errors] == [(str(path), line, message)]
+    assert [(p.code, p.file, p.line, p.message) for p in errors] == [(code, str(path), line, message)]
 
 
 def test_unknown_yaml_tag_is_a_problem_not_a_crash(tmp_path):
     text = swap("  level: xa\n", "  level: !!int xa\n", BUNDLE)
     _, errors = bundle_problems(tmp_path, text)
-    assert [(p.path, p.line, p.value) for p in errors][0] == ("unit.level", 4, "xa")
-    assert errors[0].message == "thẻ YAML '!!int' không dùng được ở đây; bỏ thẻ (phần bắt đầu bằng '!')"
+    assert [(p.code, p.path, p.line, p.value) for p in errors][0] == ("yaml.tag", "unit.level", 4, "xa")
 
 
 @pytest.mark.parametrize("old, new, path, message", [
@@ -417,7 +406,7 @@ def test_unknown_yaml_tag_is_a_problem_not_a_crash(tmp_path):
 def test_schema_errors_in_vietnamese(tmp_path, old, new, path, message):
     text = swap(old, new, CRITERIA)
     _, errors = criteria_problems(tmp_path, text)
-    assert (errors[0].path, errors[0].message) == (path, message)
+    assert (errors[0].code, errors[0].path, errors[0].message) == ("schema.type", path, message)
     assert not any("Input should" in p.message for p in errors)
 
 
@@ -425,8 +414,9 @@ def test_workbook_boolean_number_message(tmp_path):
     from engine.core.vnformat import FormatError
     from engine.load.workbook import _to_number
 
-    with pytest.raises(FormatError, match="^không phải số: True$"):
+    with pytest.raises(FormatError) as caught:
         _to_number(True)
+    assert caught.value.code == "format.bad_number"
 
 
 # ---------------------------------------------------------------- 7. conditions with an unknown key
@@ -435,44 +425,42 @@ def test_workbook_boolean_number_message(tmp_path):
 def test_condition_with_an_unknown_key_is_reported_once(tmp_path):
     text = swap("condition: {fact: f1}", "condition: {fakt: f1}", CRITERIA)
     _, errors = criteria_problems(tmp_path, text)
-    assert [(p.path, p.line, p.message) for p in errors] == [
-        ("items[1].children[0].rule.condition", line_of(text, "fakt"),
-         "điều kiện phải có một trong các khóa: metric, ratio, plan_tasks, fact, document, all_of, any_of, not; "
-         "khóa không nhận ra: 'fakt'")]
+    assert [(p.code, p.path, p.line) for p in errors] == [
+        ("criteria.condition_form", "items[1].children[0].rule.condition", line_of(text, "fakt"))]
 
 
 def test_comparison_without_op_still_names_the_missing_keys(tmp_path):
     text = swap("condition: {fact: f1}", "condition: {metric: a}", CRITERIA)
     _, errors = criteria_problems(tmp_path, text)
-    assert [(p.path, p.message) for p in errors] == [
-        ("items[1].children[0].rule.condition.op", "thiếu trường bắt buộc"),
-        ("items[1].children[0].rule.condition.target", "thiếu trường bắt buộc")]
+    assert [(p.code, p.path) for p in errors] == [
+        ("schema.missing", "items[1].children[0].rule.condition.op"),
+        ("schema.missing", "items[1].children[0].rule.condition.target")]
 
 
 # ---------------------------------------------------------------- 8. writing files and OS errors
 
 
-@pytest.mark.parametrize("exc, reason", [
-    (FileNotFoundError(errno.ENOENT, "No such file or directory"), "không tìm thấy tệp hoặc thư mục"),
-    (NotADirectoryError(errno.ENOTDIR, "Not a directory"), "một phần của đường dẫn là tệp, không phải thư mục"),
-    (FileExistsError(errno.EEXIST, "File exists"), "đã có một tệp trùng tên ở chỗ cần tạo thư mục"),
-    (PermissionError(errno.EACCES, "Permission denied"), "không có quyền truy cập"),
-    (IsADirectoryError(errno.EISDIR, "Is a directory"), "đường dẫn là một thư mục, không phải tệp"),
-    (OSError(errno.ENOSPC, "No space left on device"), "ổ đĩa đã đầy"),
-    (OSError(errno.EPROTO, "Protocol error"), f"lỗi hệ điều hành (mã {errno.EPROTO})"),
+@pytest.mark.parametrize("exc, code, reason", [
+    (FileNotFoundError(errno.ENOENT, "No such file or directory"), "file.not_found", "không tìm thấy tệp hoặc thư mục"),
+    (NotADirectoryError(errno.ENOTDIR, "Not a directory"), "file.not_directory",
+     "một phần của đường dẫn là tệp, không phải thư mục"),
+    (FileExistsError(errno.EEXIST, "File exists"), "file.exists", "đã có một tệp trùng tên ở chỗ cần tạo thư mục"),
+    (PermissionError(errno.EACCES, "Permission denied"), "file.permission", "không có quyền truy cập"),
+    (IsADirectoryError(errno.EISDIR, "Is a directory"), "file.is_directory", "đường dẫn là một thư mục, không phải tệp"),
+    (OSError(errno.ENOSPC, "No space left on device"), "file.disk_full", "ổ đĩa đã đầy"),
+    (OSError(errno.EPROTO, "Protocol error"), "file.os_error", f"lỗi hệ điều hành (mã {errno.EPROTO})"),
 ])
-def test_os_errors_in_vietnamese(exc, reason):
-    assert os_error_vi(exc) == reason
+def test_os_errors_in_vietnamese(exc, code, reason):
+    assert (os_error_code(exc), os_error_vi(exc)) == (code, reason)
 
 
 def test_write_under_a_file_is_an_input_error(tmp_path):
     blocker = write(tmp_path / "ra", "x")
-    for target, reason in ((blocker / "kq.json", "đã có một tệp trùng tên ở chỗ cần tạo thư mục"),
-                           (blocker / "sub" / "kq.json", "một phần của đường dẫn là tệp, không phải thư mục"),
-                           (tmp_path, "đường dẫn là một thư mục, không phải tệp")):
+    for target, code in ((blocker / "kq.json", "file.exists"), (blocker / "sub" / "kq.json", "file.not_directory"),
+                         (tmp_path, "file.is_directory")):
         with pytest.raises(InputError) as caught:
             write_atomic(target, "{}")
-        assert [(p.file, p.message) for p in caught.value.problems] == [(str(target), f"không ghi được tệp: {reason}")]
+        assert [(p.code, p.file) for p in caught.value.problems] == [(code, str(target))]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ra"]  # no temporary file left behind
 
 
@@ -483,7 +471,7 @@ def test_write_without_permission_is_an_input_error(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "replace", refuse)
     with pytest.raises(InputError) as caught:
         write_atomic(tmp_path / "kq.json", "{}")
-    assert caught.value.problems[0].message == "không ghi được tệp: không có quyền truy cập"
+    assert [(p.code, p.file) for p in caught.value.problems] == [("file.permission", str(tmp_path / "kq.json"))]
     assert list(tmp_path.iterdir()) == []
 
 
@@ -501,20 +489,18 @@ def test_written_files_get_normal_permissions(tmp_path):
 
 def test_missing_files_are_named_in_vietnamese(tmp_path):
     doc, problems = load_yaml(tmp_path / "khong-co.yaml")
-    assert doc is None and [p.message for p in problems] == ["không đọc được tệp: không tìm thấy tệp hoặc thư mục"]
+    assert doc is None and [(p.code, p.file) for p in problems] == [("file.not_found", str(tmp_path / "khong-co.yaml"))]
     text = BUNDLE.split("metrics:")[0] + "tables: {metrics: chi-so.csv}\n"
     _, errors = bundle_problems(tmp_path, text)
-    assert [(p.path, p.value, p.message) for p in errors] == [
-        ("tables.metrics", "chi-so.csv",
-         f"không đọc được bảng CSV {tmp_path / 'chi-so.csv'}: không tìm thấy tệp hoặc thư mục")]
+    assert [(p.code, p.path, p.value) for p in errors] == [("file.not_found", "tables.metrics", "chi-so.csv")]
+    assert str(tmp_path / "chi-so.csv") in errors[0].message
 
 
 def test_missing_dossier_export_is_named_in_vietnamese(tmp_path):
     text = BUNDLE + "sources: {dossier_exports: [{file: hoso.csv}]}\n"
     loaded, problems = load_bundle(write(tmp_path / "u1.yaml", text))
     assert loaded is not None
-    assert [(p.file, p.message, p.severity) for p in problems] == [
-        (str(tmp_path / "hoso.csv"), "không đọc được tệp hồ sơ TTHC: không tìm thấy tệp hoặc thư mục", "warning")]
+    assert [(p.code, p.file, p.severity) for p in problems] == [("file.not_found", str(tmp_path / "hoso.csv"), "warning")]
 
 
 def test_unreadable_plan_table_is_named_in_vietnamese(tmp_path, monkeypatch):
@@ -526,10 +512,8 @@ def test_unreadable_plan_table_is_named_in_vietnamese(tmp_path, monkeypatch):
         raise PermissionError(errno.EACCES, "Permission denied", str(self))
 
     monkeypatch.setattr(Path, "read_text", refuse)
-    with pytest.raises(InputError) as caught:
-        import_plan_table(path, plan_year=2024)
-    assert [(p.file, p.message) for p in caught.value.problems] == [
-        (str(path), "Không đọc được tệp: không có quyền truy cập")]
+    result, problems = import_plan_table(path, plan_year=2024)
+    assert result is None and [(p.code, p.file) for p in problems] == [("file.permission", str(path))]
 
 
 # ---------------------------------------------------------------- 9. the CLI: one pass, no wrapping, safe writes
@@ -541,15 +525,21 @@ def test_criteria_evidence_and_level_problems_in_one_pass(run, tmp_path):
     result = run("score", "in/a.yaml", "-c", "bo.yaml")
     assert result.exit_code == 2
     assert "Dữ liệu đầu vào không hợp lệ (2 lỗi):" in result.output
-    assert "  - bo.yaml [items[1].children[0].remediation.task, dòng 37]: biến '{unitt}'" in result.output
-    assert "  - in/a.yaml [as_of, dòng 9]: ngày '31/02/2024' không tồn tại" in result.output
+    assert "  - bo.yaml [items[1].children[0].remediation.task, dòng 37]: " in result.output
+    assert "  - in/a.yaml [as_of, dòng 9]: " in result.output
+    result = run("score", "in/a.yaml", "-c", "bo.yaml", "-f", "json")
+    assert result.exit_code == 2
+    assert [(p["code"], p["file"], p["path"], p["line"]) for p in json.loads(result.stdout)["problems"]] == [
+        ("criteria.placeholder", "bo.yaml", "items[1].children[0].remediation.task", 37),
+        ("format.no_such_date", "in/a.yaml", "as_of", 9)]
 
     write(tmp_path / "bo.yaml", CRITERIA)
     other_level = write(tmp_path / "in" / "b.yaml", swap("  id: u1\n", "  id: u2\n", swap("level: xa", "level: tinh", BUNDLE)))
-    result = run("score", tmp_path / "in", "-c", "bo.yaml")
+    result = run("score", tmp_path / "in", "-c", "bo.yaml", "-f", "json")
     assert result.exit_code == 2
-    assert "Dữ liệu đầu vào không hợp lệ (2 lỗi):" in result.output
-    assert f"{other_level} [unit.level]: cấp đơn vị 'tinh' không dùng được bộ chỉ số cấp xa" in result.output
+    assert [(p["code"], p["file"], p["path"], p["value"]) for p in json.loads(result.stdout)["problems"]] == [
+        ("format.no_such_date", str(tmp_path / "in" / "a.yaml"), "as_of", "31/02/2024"),
+        ("evidence.unit_level", str(other_level), "unit.level", "tinh")]
 
 
 def test_problems_are_not_wrapped_when_piped(run, tmp_path):
@@ -577,13 +567,12 @@ def test_every_write_failure_exits_2_with_the_file(run, tmp_path, args):
     write(tmp_path / "ra", "một tệp, không phải thư mục")
     result = run(*args)
     assert result.exit_code == 2, result.output
-    message = "không ghi được tệp: đã có một tệp trùng tên ở chỗ cần tạo thư mục"
     if "json" in args:
-        assert json.loads(result.stdout)["problems"][0] == {
-            "code": "file.exists", "file": args[-1], "message": message, "path": None, "line": None, "sheet": None, "row": None, "column": None,
-            "value": None, "severity": "error"}
+        [problem] = json.loads(result.stdout)["problems"]
+        assert (problem["code"], problem["file"], problem["severity"]) == ("file.exists", args[-1], "error")
+        assert set(problem) == {"code", "file", "message", "path", "line", "sheet", "row", "column", "value", "severity"}
     else:
-        assert f"{args[-1]}: {message}" in result.output
+        assert "(1 lỗi)" in result.output and f"  - {args[-1]}: " in result.output
     assert not isinstance(result.exception, InputError)
 
 
@@ -593,7 +582,7 @@ def test_score_table_json_write_failure_exits_2(run, tmp_path):
     write(tmp_path / "out", "một tệp")
     result = run("score", "u1.yaml", "-c", "bo.yaml")
     assert result.exit_code == 2
-    assert "out/base.json: không ghi được tệp: đã có một tệp trùng tên ở chỗ cần tạo thư mục" in result.output
+    assert "(1 lỗi)" in result.output and "  - out/base.json: " in result.output
 
 
 @pytest.mark.parametrize("unit", ["../x", "a/b", "a\\b", ".an", "có dấu cách", ""])
@@ -601,8 +590,10 @@ def test_template_unit_must_be_a_safe_id(run, tmp_path, unit):
     write(tmp_path / "bo.yaml", CRITERIA)
     result = run("template", "-u", unit, "-c", "bo.yaml")
     assert result.exit_code == 2
-    expected = "thiếu mã đơn vị" if not unit else "mã đơn vị chỉ gồm chữ, chữ số, '-', '_', '.'"
-    assert f"(tham số) [--unit]: {expected}" in result.output
+    assert "(1 lỗi)" in result.output and "  - (tham số) [--unit]: " in result.output
+    with pytest.raises(InputError) as caught:
+        api.template(tmp_path / "bo.yaml", unit, problems=_template_argument_problems(unit, None))
+    assert [(p.code, p.value) for p in caught.value.problems] == [("args.bad_unit_id" if unit else "args.missing_unit", unit)]
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["bo.yaml"]  # nothing written, inside or outside out/
 
 
@@ -622,7 +613,8 @@ def test_template_year_is_bounded(run, tmp_path, year, ok):
         assert result.exit_code == 0, result.output
     else:
         assert result.exit_code == 2
-        assert f"(tham số) [--year]: năm đánh giá phải từ 1900 đến 2100 (giá trị: '{year}')" in result.output
+        assert "(1 lỗi)" in result.output and "  - (tham số) [--year]: " in result.output
+        assert [(p.code, p.value) for p in _template_argument_problems("u1", year)] == [("args.bad_year", str(year))]
 
 
 def test_template_argument_and_criteria_problems_together(run, tmp_path):
@@ -633,8 +625,7 @@ def test_template_argument_and_criteria_problems_together(run, tmp_path):
 
 def test_criteria_id_must_be_a_file_name(tmp_path):
     _, errors = criteria_problems(tmp_path, swap("id: base", "id: ../../etc/x", CRITERIA))
-    assert [(p.path, p.line) for p in errors] == [("id", 1)]
-    assert errors[0].message.startswith("mã bộ chỉ số '../../etc/x' chỉ gồm chữ, chữ số")
+    assert [(p.code, p.path, p.line, p.value) for p in errors] == [("criteria.bad_set_id", "id", 1, "../../etc/x")]
 
 
 # ---------------------------------------------------------------- 10. dossier mappings
@@ -656,9 +647,10 @@ def test_mapping_problems_in_vietnamese_with_lines(tmp_path):
     path = write(tmp_path / "m.yaml", MAPPING)
     with pytest.raises(InputError) as caught:
         load_mapping(path)
-    found = [(p.file, p.path, p.line, p.value) for p in caught.value.problems]
-    assert found == [(str(path), "statuses.Quá hạn", 6, "tre"), (str(path), "date_format", 7, "mm/dd/yyyy"),
-                     (str(path), "sheets", 8, "2")]
+    found = [(p.code, p.file, p.path, p.line, p.value) for p in caught.value.problems]
+    assert found == [("schema.choice", str(path), "statuses.Quá hạn", 6, "tre"),
+                     ("schema.choice", str(path), "date_format", 7, "mm/dd/yyyy"),
+                     ("schema.extra_forbidden", str(path), "sheets", 8, "2")]
     messages = [p.message for p in caught.value.problems]
     assert messages[0] == ("giá trị không hợp lệ; chấp nhận: 'early', 'on_time', 'late', 'in_progress', "
                            "'in_progress_overdue', 'waiting_supplement' hoặc 'withdrawn'")
@@ -669,7 +661,7 @@ def test_mapping_duplicate_key_and_missing_file(tmp_path):
     path = write(tmp_path / "m.yaml", MAPPING.replace("sheets: 2\n", "system: Y\n"))
     with pytest.raises(InputError) as caught:
         load_mapping(path)
-    assert [(p.path, p.line, p.message) for p in caught.value.problems] == [("system", 8, "khóa 'system' bị lặp lại")]
+    assert [(p.code, p.path, p.line, p.value) for p in caught.value.problems] == [("yaml.duplicate_key", "system", 8, "system")]
     with pytest.raises(InputError) as caught:
         load_mapping(tmp_path / "khong-co.yaml")
-    assert caught.value.problems[0].message == "không đọc được tệp: không tìm thấy tệp hoặc thư mục"
+    assert [p.code for p in caught.value.problems] == ["file.not_found"]

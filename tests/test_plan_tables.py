@@ -12,7 +12,7 @@ import pytest
 from conftest import SEEDS, require_seeds
 from openpyxl import Workbook
 
-from engine.core.problems import InputError
+from engine.core.problems import Problem
 from engine.load.plan_tables import PlanImport, apply_status, import_plan_table
 
 SEED_FILES = {
@@ -22,10 +22,22 @@ SEED_FILES = {
 }
 
 
+def imported(path: Path, plan_year: int | None = None, sheet: str | None = None) -> tuple[PlanImport, list[Problem]]:
+    """(import, problems) of a table that can be read as a plan table."""
+    result, problems = import_plan_table(path, plan_year=plan_year, sheet=sheet)
+    assert result is not None, [p.render() for p in problems]
+    return result, problems
+
+
 @pytest.fixture(scope="module")
-def seeds() -> dict[str, PlanImport]:
+def seed_reads() -> dict[str, tuple[PlanImport, list[Problem]]]:
     require_seeds()
-    return {key: import_plan_table(SEEDS / name) for key, name in SEED_FILES.items()}
+    return {key: imported(SEEDS / name) for key, name in SEED_FILES.items()}
+
+
+@pytest.fixture(scope="module")
+def seeds(seed_reads) -> dict[str, PlanImport]:
+    return {key: result for key, (result, _) in seed_reads.items()}
 
 
 # Seed 000 numbers its tasks 1-51; row 9 is in the table but every cell except the number is empty.
@@ -53,14 +65,14 @@ def test_seed_deadline_kinds(seeds: dict[str, PlanImport]) -> None:
     assert kinds["004"] == Counter(recurring=31, period_end=29, milestones=7, conditional=4, date=1, per_level=1)
 
 
-def test_seed_problems_name_the_empty_row(seeds: dict[str, PlanImport]) -> None:
-    problems = seeds["000"].problems
-    assert [(p.line, p.column, p.severity) for p in problems] == [
-        (16, "Nhiệm vụ", "error"),
-        (16, "Thời gian", "warning"),
+def test_seed_problems_name_the_empty_row(seed_reads) -> None:
+    problems = seed_reads["000"][1]
+    assert [(p.code, p.line, p.column, p.severity) for p in problems] == [
+        ("plan.empty_task", 16, "Nhiệm vụ", "error"),
+        ("plan.no_deadline", 16, "Thời gian", "warning"),
     ]
-    assert seeds["002"].problems == []
-    assert seeds["004"].problems == []
+    assert seed_reads["002"][1] == []
+    assert seed_reads["004"][1] == []
 
 
 def test_seed_000_layout(seeds: dict[str, PlanImport]) -> None:
@@ -113,7 +125,7 @@ def test_seed_files_are_not_modified() -> None:
     paths = [SEEDS / name for name in SEED_FILES.values()]
     before = [hashlib.sha256(p.read_bytes()).hexdigest() for p in paths]
     for path in paths:
-        import_plan_table(path)
+        imported(path)
     assert [hashlib.sha256(p.read_bytes()).hexdigest() for p in paths] == before
 
 
@@ -142,7 +154,7 @@ def test_xlsx_import(tmp_path: Path) -> None:
         ["II. Cải cách thủ tục hành chính"],
         ["3.", "Công khai TTHC", None, "Văn phòng UBND tỉnh", None, "Thường xuyên", None],
     ])
-    result = import_plan_table(path)
+    result, problems = imported(path)
     assert result.plan_year == 2025
     assert [row.number for row in result.rows] == ["1", "2", "2.1", "3"]
     first, second, third, fourth = result.rows
@@ -152,9 +164,10 @@ def test_xlsx_import(tmp_path: Path) -> None:
     assert (second.deadline.kind, second.deadline.due) == ("date", date(2025, 3, 5))
     assert fourth.area == "II. Cải cách thủ tục hành chính"
     assert (first.source.sheet, first.source.row) == ("Kế hoạch", 5)
-    [problem] = result.problems
-    assert (problem.sheet, problem.row, problem.column, problem.value) == ("Kế hoạch", 7, "Thời gian", "Quý V/2025")
-    assert "2.1" in problem.message
+    [problem] = problems
+    assert (problem.code, problem.sheet, problem.row, problem.column, problem.value) == \
+        ("plan.unreadable_deadline", "Kế hoạch", 7, "Thời gian", "Quý V/2025")
+    assert problem.message == "Không đọc được thời hạn của nhiệm vụ 2.1"
     assert third.deadline.kind == "unreadable"
 
 
@@ -166,10 +179,11 @@ def test_xlsx_named_sheet(tmp_path: Path) -> None:
     other.append(HEADER)
     other.append([1, "Nhiệm vụ A", None, "Sở Nội vụ", None, "Hoàn thành trong Quý IV", None])
     workbook.save(path)
-    result = import_plan_table(path, plan_year=2024, sheet="Phụ lục")
+    result, _ = imported(path, plan_year=2024, sheet="Phụ lục")
     assert result.rows[0].deadline.due == date(2024, 12, 31)
-    with pytest.raises(InputError):
-        import_plan_table(path, plan_year=2024, sheet="Không có")
+    missing, problems = import_plan_table(path, plan_year=2024, sheet="Không có")
+    assert missing is None
+    assert [(p.code, p.value) for p in problems] == [("plan.no_sheet", "Không có")]
 
 
 def test_csv_import_with_problems(tmp_path: Path) -> None:
@@ -183,14 +197,14 @@ def test_csv_import_with_problems(tmp_path: Path) -> None:
         "4;Báo cáo;Sở Nội vụ;chưa rõ\n",
         encoding="utf-8",
     )
-    result = import_plan_table(path, plan_year=2025)
+    result, problems = imported(path, plan_year=2025)
     assert result.rows[0].task == "Tổ chức hội nghị"
-    assert [(p.row, p.column, p.severity) for p in result.problems] == [
-        (3, "Nhiệm vụ", "error"),
-        (4, "Thời gian", "warning"),
-        (5, "Thời gian", "error"),
+    assert [(p.code, p.row, p.column, p.severity) for p in problems] == [
+        ("plan.empty_task", 3, "Nhiệm vụ", "error"),
+        ("plan.no_deadline", 4, "Thời gian", "warning"),
+        ("plan.unreadable_deadline", 5, "Thời gian", "error"),
     ]
-    assert result.problems[2].value == "chưa rõ"
+    assert problems[2].value == "chưa rõ"
 
 
 def test_tab_text_with_repeated_header_and_page_break(tmp_path: Path) -> None:
@@ -207,11 +221,11 @@ def test_tab_text_with_repeated_header_and_page_break(tmp_path: Path) -> None:
         "2\tNhiệm vụ hai\tSản phẩm\tSở Nội vụ\tSở Tư pháp\tSau khi có hướng dẫn\t\n",
         encoding="utf-8",
     )
-    result = import_plan_table(path)
+    result, problems = imported(path)
     assert result.plan_year == 2024
     assert [row.task for row in result.rows] == ["Nhiệm vụ một được cắt qua trang", "Nhiệm vụ hai"]
     assert result.rows[1].deadline.kind == "conditional"
-    assert result.problems == []
+    assert problems == []
 
 
 def test_pipe_text_with_title_glued_to_header(tmp_path: Path) -> None:
@@ -222,44 +236,44 @@ def test_pipe_text_with_title_glued_to_header(tmp_path: Path) -> None:
         "Quý I/2025\n|\n2.\n|\nBáo cáo\n|\nSở Nội vụ\n|\nThường xuyên\n|\n[1]\nGhi chú cuối trang\n",
         encoding="utf-8",
     )
-    result = import_plan_table(path)
+    result, problems = imported(path)
     assert [(row.number, row.task, row.area) for row in result.rows] == [
         ("1", "Xây dựng kế hoạch", "I. CHỈ ĐẠO"),
         ("2", "Báo cáo", "I. CHỈ ĐẠO"),
     ]
     assert result.rows[0].source.line == 14
-    assert result.problems == []
+    assert problems == []
 
 
 def test_declared_area_count_is_checked(tmp_path: Path) -> None:
     path = tmp_path / "plan.csv"
     path.write_text("STT,Nhiệm vụ,Thời gian\nI. CHỈ ĐẠO (03 nhiệm vụ),,\n1,A,Năm 2025\n", encoding="utf-8")
-    [problem] = import_plan_table(path, plan_year=2025).problems
-    assert problem.severity == "warning"
-    assert "3 nhiệm vụ" in problem.message and "1 nhiệm vụ" in problem.message
+    [problem] = imported(path, plan_year=2025)[1]
+    assert (problem.code, problem.severity, problem.row, problem.value) == ("plan.declared_count", "warning", 2, "I. CHỈ ĐẠO")
+    assert problem.message == "Mục ghi 3 nhiệm vụ nhưng bảng có 1 nhiệm vụ"
 
 
 def test_duplicate_numbers_are_reported(tmp_path: Path) -> None:
     path = tmp_path / "plan.csv"
     path.write_text("STT,Nhiệm vụ,Thời gian\n1,A,Năm 2025\n1,B,Năm 2025\n", encoding="utf-8")
-    [problem] = import_plan_table(path, plan_year=2025).problems
-    assert (problem.row, problem.column, problem.value) == (3, "STT", "1")
+    [problem] = imported(path, plan_year=2025)[1]
+    assert (problem.code, problem.row, problem.column, problem.value) == ("plan.duplicate_number", 3, "STT", "1")
 
 
 @pytest.mark.parametrize(
-    ("name", "content"),
+    ("name", "content", "code"),
     [
-        ("plan.csv", "a,b,c\n1,2,3\n"),
-        ("plan.docx", "STT,Nhiệm vụ,Thời gian\n"),
-        ("plan.csv", "STT,Nhiệm vụ,Thời gian\n1,A,Quý I\n"),
+        ("plan.csv", "a,b,c\n1,2,3\n", "plan.no_header"),
+        ("plan.docx", "STT,Nhiệm vụ,Thời gian\n", "plan.unsupported_format"),
+        ("plan.csv", "STT,Nhiệm vụ,Thời gian\n1,A,Quý I\n", "plan.no_year"),
     ],
 )
-def test_whole_file_problems_raise(tmp_path: Path, name: str, content: str) -> None:
+def test_whole_file_problems_give_no_import(tmp_path: Path, name: str, content: str, code: str) -> None:
     path = tmp_path / name
     path.write_text(content, encoding="utf-8")
-    with pytest.raises(InputError) as error:
-        import_plan_table(path)
-    assert error.value.problems[0].file == str(path)
+    result, problems = import_plan_table(path)
+    assert result is None
+    assert [(p.code, p.file, p.severity) for p in problems] == [(code, str(path), "error")]
 
 
 @pytest.fixture()
@@ -269,7 +283,7 @@ def plan(tmp_path: Path) -> PlanImport:
         "STT,Nhiệm vụ,Thời gian\n1,A,Quý I/2025\n2,B,Năm 2025\n3,C,Thường xuyên\n4,D,Năm 2025\n",
         encoding="utf-8",
     )
-    return import_plan_table(path, plan_year=2025)
+    return imported(path, plan_year=2025)[0]
 
 
 def test_status_sidecar_csv(tmp_path: Path, plan: PlanImport) -> None:
@@ -290,7 +304,8 @@ def test_status_sidecar_csv(tmp_path: Path, plan: PlanImport) -> None:
         ("3", "chưa thực hiện", None),
         ("4", None, None),
     ]
-    assert [(p.row, p.column, p.value) for p in problems] == [(5, "STT", "99"), (6, "Ngày hoàn thành", "2025/31/01")]
+    assert [(p.code, p.row, p.column, p.value) for p in problems] == [
+        ("plan.status_unknown_task", 5, "STT", "99"), ("format.bad_date", 6, "Ngày hoàn thành", "2025/31/01")]
     assert rows[0].deadline.is_met_by(rows[0].done_date) is True
     assert plan.rows[0].status is None
 
@@ -309,11 +324,11 @@ def test_status_sidecar_xlsx_and_checks(tmp_path: Path, plan: PlanImport) -> Non
         ("hoàn thành", date(2025, 4, 2)), (None, None), ("đang thực hiện", None), ("hoàn thành", None),
     ]
     assert rows[0].deadline.is_met_by(date(2025, 4, 2)) is False
-    assert [(p.row, p.column, p.severity) for p in problems] == [
-        (3, "Trạng thái", "error"),
-        (4, "Ngày hoàn thành", "warning"),
-        (5, "Ngày hoàn thành", "warning"),
-        (6, "STT", "error"),
+    assert [(p.code, p.row, p.column, p.severity) for p in problems] == [
+        ("plan.unknown_status", 3, "Trạng thái", "error"),
+        ("plan.done_date_ignored", 4, "Ngày hoàn thành", "warning"),
+        ("plan.done_without_date", 5, "Ngày hoàn thành", "warning"),
+        ("plan.status_repeated", 6, "STT", "error"),
     ]
 
 
@@ -322,4 +337,4 @@ def test_status_sidecar_without_header(tmp_path: Path, plan: PlanImport) -> None
     status.write_text("Mã,Ghi chú\n1,x\n", encoding="utf-8")
     rows, problems = apply_status(plan.rows, status)
     assert rows == plan.rows
-    assert len(problems) == 1 and problems[0].severity == "error"
+    assert [(p.code, p.severity) for p in problems] == [("plan.status_no_header", "error")]

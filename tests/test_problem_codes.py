@@ -1,8 +1,8 @@
 """Every Problem carries a stable code, and docs/problems.md lists exactly the codes the engine uses.
 
-Codes are found in the source, not by running it: the string literals given as `code=` to any call,
-and those of module tables named *_CODE or *_CODES (pydantic error types, OS errors, tier and band
-checks). A construction of Problem (or a call of a `problem` helper, `invalid` or FormatError)
+Codes are found in the source, not by running it: the string literals given as `code=` to any call
+or assigned to a variable `code`, and those of tables named *_CODE or *_CODES (pydantic error types,
+OS errors, YAML syntax errors, tier and band checks). A construction of Problem (or a call of a `problem` helper, `invalid` or FormatError)
 without `code=` fails here before it can fail at run time.
 """
 
@@ -59,9 +59,10 @@ def _scan() -> tuple[dict[str, list[str]], list[str]]:
                     found = _literals(code.value)
                 elif _name(node.func) in NEEDS_CODE and not any(k.arg is None for k in node.keywords):
                     missing.append(f"{where}:{node.lineno}")
-            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                if any(isinstance(t, ast.Name) and t.id.endswith(("_CODE", "_CODES")) for t in targets):
+                names = [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+                if any(name == "code" or name.endswith(("_CODE", "_CODES")) for name in names):
                     found = [s for s in _strings(node.value) if re.fullmatch(CODE_PATTERN, s)]
             for code in found:
                 used.setdefault(code, []).append(f"{where}:{node.lineno}")
@@ -110,3 +111,40 @@ def test_every_row_says_when_and_gives_the_vietnamese_message():
     for code, (when, message) in _documented().items():
         assert when and message, code
         assert unicodedata.is_normalized("NFC", message), code
+
+
+# ---------------------------------------------------------------- one way to report (docs/problems.md)
+
+MAY_HOLD_PROBLEMS = {"TestReport"}  # the `parindex test` report lists the input problems it met, in its JSON
+
+
+def _functions() -> list[tuple[str, ast.FunctionDef]]:
+    return [(str(path.relative_to(ROOT)), node) for path in SOURCES
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.FunctionDef)]
+
+
+def test_results_do_not_hold_problems():
+    """Problems come beside a value (value, problems) or in an InputError, not inside a result model."""
+    holding = []
+    for path in SOURCES:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef) and node.name not in MAY_HOLD_PROBLEMS:
+                holding += [f"{node.name}.{field.target.id}" for field in node.body
+                            if isinstance(field, ast.AnnAssign) and isinstance(field.target, ast.Name)
+                            and "Problem" in ast.unparse(field.annotation)]
+    assert holding == []
+
+
+def test_readers_returning_problems_never_raise_them():
+    """A public function that returns (value, problems) reports bad input in the list, never as InputError."""
+    raising = []
+    for where, function in _functions():
+        returns = ast.unparse(function.returns) if function.returns else ""
+        if function.name.startswith("_") or not (returns.startswith("tuple[") and "list[Problem]" in returns):
+            continue
+        body = [node for statement in function.body for node in ast.walk(statement)]
+        if any(isinstance(node, ast.Raise) and node.exc is not None and "InputError" in ast.unparse(node.exc)
+               for node in body):
+            raising.append(f"{where}:{function.lineno} {function.name}")
+    assert raising == []

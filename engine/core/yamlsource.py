@@ -159,27 +159,34 @@ def _ambiguous_number(text: str) -> str:
             f"Ghi {whole} nếu là hàng nghìn, {text}0 nếu là số thập phân")
 
 
-_SYNTAX_MESSAGES: tuple[tuple[str, str], ...] = (
-    ("tab character", "có ký tự Tab trong phần thụt lề; YAML chỉ thụt lề bằng dấu cách"),
-    ("expected a single document", "tệp chỉ được chứa một tài liệu YAML; bỏ dòng '---' thứ hai (và phần sau nó) "
-                                   "hoặc tách thành tệp riêng"),
-    ("another document", "tệp chỉ được chứa một tài liệu YAML; bỏ dòng '---' thứ hai (và phần sau nó) "
-                         "hoặc tách thành tệp riêng"),
-    ("could not find expected ':'", "thiếu dấu ':' sau khóa (mỗi dòng viết 'khóa: giá trị')"),
-    ("mapping values are not allowed", "dấu ':' không dùng được ở đây; giá trị có dấu ':' phải đặt trong ngoặc kép, "
-                                       "khóa con phải xuống dòng và thụt lề"),
-    ("expected <block end>", "thụt lề không đúng: dòng này không thẳng hàng với các khóa hoặc mục '-' cùng cấp"),
-    ("did not find expected key", "thụt lề không đúng: dòng này không thẳng hàng với các khóa hoặc mục '-' cùng cấp"),
-    ("did not find expected '-' indicator", "thụt lề không đúng: dòng này không thẳng hàng với các mục '-' cùng cấp"),
-    ("',' or ']'", "danh sách [...] thiếu dấu ',' giữa các mục hoặc thiếu dấu ']' đóng"),
-    ("',' or '}'", "bảng {...} thiếu dấu ',' giữa các cặp khóa–giá trị hoặc thiếu dấu '}' đóng"),
-    ("unexpected end of stream", "chuỗi trong ngoặc kép hoặc ngoặc đơn chưa được đóng"),
-    ("unknown escape character", "ký tự sau dấu '\\' trong chuỗi ngoặc kép không hợp lệ; dùng ngoặc đơn hoặc viết '\\\\'"),
-    ("undefined alias", "tham chiếu '*' tới một neo '&' không tồn tại"),
-    ("alphabetic or numeric character", "tên neo '&' hoặc tham chiếu '*' không hợp lệ; "
-                                        "giá trị bắt đầu bằng '&' hoặc '*' phải đặt trong ngoặc kép"),
-    ("unknown directive", "dòng bắt đầu bằng '%' không hợp lệ; giá trị bắt đầu bằng '%' phải đặt trong ngoặc kép"),
-    ("found duplicate anchor", "tên neo '&' bị dùng hai lần"),
+_SYNTAX_CODES: tuple[tuple[str, str, str], ...] = (  # (words in the parser's message, code, Vietnamese)
+    ("tab character", "yaml.tab_indent", "có ký tự Tab trong phần thụt lề; YAML chỉ thụt lề bằng dấu cách"),
+    ("expected a single document", "yaml.second_document",
+     "tệp chỉ được chứa một tài liệu YAML; bỏ dòng '---' thứ hai (và phần sau nó) hoặc tách thành tệp riêng"),
+    ("another document", "yaml.second_document",
+     "tệp chỉ được chứa một tài liệu YAML; bỏ dòng '---' thứ hai (và phần sau nó) hoặc tách thành tệp riêng"),
+    ("could not find expected ':'", "yaml.missing_colon", "thiếu dấu ':' sau khóa (mỗi dòng viết 'khóa: giá trị')"),
+    ("mapping values are not allowed", "yaml.misplaced_colon",
+     "dấu ':' không dùng được ở đây; giá trị có dấu ':' phải đặt trong ngoặc kép, "
+     "khóa con phải xuống dòng và thụt lề"),
+    ("expected <block end>", "yaml.bad_indent",
+     "thụt lề không đúng: dòng này không thẳng hàng với các khóa hoặc mục '-' cùng cấp"),
+    ("did not find expected key", "yaml.bad_indent",
+     "thụt lề không đúng: dòng này không thẳng hàng với các khóa hoặc mục '-' cùng cấp"),
+    ("did not find expected '-' indicator", "yaml.bad_indent",
+     "thụt lề không đúng: dòng này không thẳng hàng với các mục '-' cùng cấp"),
+    ("',' or ']'", "yaml.unclosed_list", "danh sách [...] thiếu dấu ',' giữa các mục hoặc thiếu dấu ']' đóng"),
+    ("',' or '}'", "yaml.unclosed_mapping",
+     "bảng {...} thiếu dấu ',' giữa các cặp khóa–giá trị hoặc thiếu dấu '}' đóng"),
+    ("unexpected end of stream", "yaml.unclosed_quote", "chuỗi trong ngoặc kép hoặc ngoặc đơn chưa được đóng"),
+    ("unknown escape character", "yaml.bad_escape",
+     "ký tự sau dấu '\\' trong chuỗi ngoặc kép không hợp lệ; dùng ngoặc đơn hoặc viết '\\\\'"),
+    ("undefined alias", "yaml.unknown_alias", "tham chiếu '*' tới một neo '&' không tồn tại"),
+    ("alphabetic or numeric character", "yaml.bad_anchor", "tên neo '&' hoặc tham chiếu '*' không hợp lệ; "
+                                                           "giá trị bắt đầu bằng '&' hoặc '*' phải đặt trong ngoặc kép"),
+    ("unknown directive", "yaml.bad_directive",
+     "dòng bắt đầu bằng '%' không hợp lệ; giá trị bắt đầu bằng '%' phải đặt trong ngoặc kép"),
+    ("found duplicate anchor", "yaml.duplicate_anchor", "tên neo '&' bị dùng hai lần"),
 )
 
 
@@ -200,15 +207,16 @@ def _syntax_problem(file: str, text: str, exc: yaml.YAMLError) -> Problem:
         if 0 <= mark.line < len(lines) and 0 <= mark.column < len(lines[mark.line]):
             char = lines[mark.line][mark.column]
     if "cannot start any token" in problem and char == "\t":
-        message = "có ký tự Tab trong phần thụt lề; YAML chỉ thụt lề bằng dấu cách"
+        code, message = "yaml.tab_indent", "có ký tự Tab trong phần thụt lề; YAML chỉ thụt lề bằng dấu cách"
     elif "cannot start any token" in problem:
+        code = "yaml.bad_start"
         message = (f"ký tự '{char}' không được đứng đầu một giá trị; đặt giá trị trong ngoặc kép" if char
                    else "có ký tự không được đứng đầu một giá trị; đặt giá trị trong ngoặc kép")
     else:
-        message = next((vi for key, vi in _SYNTAX_MESSAGES if key in problem or key in str(getattr(exc, "context", ""))),
-                       f"cú pháp sai (bộ đọc YAML báo: {problem or exc})")
-    return Problem(code="yaml.syntax", file=file, line=mark.line + 1 if mark else None,
-                   message=f"YAML không hợp lệ: {message}")
+        context = str(getattr(exc, "context", ""))
+        code, message = next(((c, vi) for key, c, vi in _SYNTAX_CODES if key in problem or key in context),
+                             ("yaml.syntax", f"cú pháp sai (bộ đọc YAML báo: {problem or exc})"))
+    return Problem(code=code, file=file, line=mark.line + 1 if mark else None, message=f"YAML không hợp lệ: {message}")
 
 
 _PYDANTIC_MESSAGES = {

@@ -164,10 +164,11 @@ class DossierMapping(Frozen):
 
 
 class DossierAggregation(Frozen):
-    """Metrics per unit from one export and everything that was not counted, with the reasons.
+    """Metrics per unit from one export and how many rows were not counted, per reason.
 
     A row may fail more than one check (e.g. a duplicate outside the period), so the excluded
-    counts may overlap; rows_used counts the rows that passed every check.
+    counts may overlap; rows_used counts the rows that passed every check. The problems naming
+    those rows come beside it from `aggregate_dossiers`.
     """
 
     file: str
@@ -176,7 +177,6 @@ class DossierAggregation(Frozen):
     period_end: date
     period_date: Literal["received", "resolved"]
     metrics: dict[str, dict[str, int]]
-    problems: list[Problem]
     rows_read: int
     rows_used: int
     rows_blank: int = 0
@@ -646,14 +646,21 @@ def aggregate_dossiers(
     period_start: date,
     period_end: date,
     unit_aliases: dict[str, str] | None = None,
-) -> DossierAggregation:
+) -> tuple[DossierAggregation | None, list[Problem]]:
     """Count one export's dossiers per unit for the period [period_start, period_end] (both included).
 
     Rows that cannot be counted are reported as warnings and left out; a file that cannot be read
-    as this mapping describes (missing columns, not UTF-8, ...) raises InputError. Without
-    `unit_aliases` the unit column is taken as the unit id (NFC, whitespace collapsed).
+    as this mapping describes (missing columns, not UTF-8, ...) gives no aggregation and its errors.
+    Without `unit_aliases` the unit column is taken as the unit id (NFC, whitespace collapsed).
     """
-    path = Path(path)
+    try:
+        return _aggregate(Path(path), mapping, period_start, period_end, unit_aliases)
+    except InputError as exc:
+        return None, exc.problems
+
+
+def _aggregate(path: Path, mapping: DossierMapping, period_start: date, period_end: date,
+               unit_aliases: dict[str, str] | None) -> tuple[DossierAggregation, list[Problem]]:
     file = str(path)
     if period_start > period_end:
         raise InputError([Problem(code="dossier.bad_period", file=file, message=f"kỳ không hợp lệ: ngày bắt đầu {format_date(period_start)} "
@@ -809,14 +816,13 @@ def aggregate_dossiers(
                    columns["digitized_result"].header, columns["digitized_result"], code="dossier.digitized_unresolved")
 
     metrics = _count_metrics(unit_ids, unit_idx, status_idx, used, resolved, flags)
-    return DossierAggregation(
+    aggregation = DossierAggregation(
         file=file,
         system=system,
         period_start=period_start,
         period_end=period_end,
         period_date=mapping.period_date,
         metrics=metrics,
-        problems=report.problems,
         rows_read=rows_read,
         rows_malformed=int(malformed.sum()) + len(table.skipped),
         rows_used=int(used.sum()),
@@ -828,6 +834,7 @@ def aggregate_dossiers(
         rows_unreadable_date=int((period_bad | period_missing).sum()),
         rows_missing_id=int(missing_id.sum()),
     )
+    return aggregation, report.problems
 
 
 @dataclass

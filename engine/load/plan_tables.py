@@ -62,14 +62,13 @@ class PlanTask(Frozen):
 
 
 class PlanImport(BaseModel):
-    """The rows of one plan table in document order, with every problem found while reading."""
+    """The rows of one plan table in document order; the problems found come beside it from `import_plan_table`."""
 
     model_config = ConfigDict(extra="forbid")
 
     file: str
     plan_year: int
     rows: list[PlanTask]
-    problems: list[Problem]
 
 
 @dataclass
@@ -122,14 +121,21 @@ _TITLE_YEAR = re.compile(r"NĂM\s+(\d{4})")
 _FOOTNOTE = re.compile(r"^\[\d+\]")
 
 
-def import_plan_table(path: Path, plan_year: int | None = None, sheet: str | None = None) -> PlanImport:
+def import_plan_table(path: Path, plan_year: int | None = None,
+                      sheet: str | None = None) -> tuple[PlanImport | None, list[Problem]]:
     """Read the task rows of a plan appendix (.xlsx, .csv or converted .txt); the file is only read.
 
     `plan_year` fills deadlines written without a year ("Hoàn thành trong Quý IV"); when not
     given it is taken from the title ("... CẢI CÁCH HÀNH CHÍNH NĂM 2025").
-    Raises InputError when the file cannot be read as a plan table at all.
+    A file that cannot be read as a plan table at all gives no import and its errors.
     """
-    path = Path(path)
+    try:
+        return _import(Path(path), plan_year, sheet)
+    except InputError as exc:
+        return None, exc.problems
+
+
+def _import(path: Path, plan_year: int | None, sheet: str | None) -> tuple[PlanImport, list[Problem]]:
     file = str(path)
     records, positional = _read_records(path, sheet)
     raw_rows, preface, walk_problems, declared = _walk(records, positional, file)
@@ -143,7 +149,7 @@ def import_plan_table(path: Path, plan_year: int | None = None, sheet: str | Non
         problems.extend(row_problems)
     problems.extend(_check_numbers(rows, file))
     problems.extend(_check_declared(rows, declared, file))
-    return PlanImport(file=file, plan_year=plan_year, rows=rows, problems=problems)
+    return PlanImport(file=file, plan_year=plan_year, rows=rows), problems
 
 
 def _read_records(path: Path, sheet: str | None) -> tuple[list[_Record], bool]:

@@ -42,11 +42,10 @@ def mapping_path(mapping: str) -> Path:
 def _plan_tasks(source: PlanTableSource, base: Path, level: str):
     """Plan rows as evidence tasks; deadlines that are not a date (recurring, conditional) are not counted."""
     path = base / source.file
-    try:
-        imported = import_plan_table(path, plan_year=source.year, sheet=source.sheet)
-    except InputError as exc:
-        return [], exc.problems
-    rows, problems = imported.rows, list(imported.problems)
+    imported, problems = import_plan_table(path, plan_year=source.year, sheet=source.sheet)
+    if imported is None:
+        return [], problems
+    rows = imported.rows
     if source.status:
         rows, status_problems = apply_status(rows, base / source.status)
         problems += status_problems
@@ -91,12 +90,14 @@ def _dossier_metrics(source: DossierSource, base: Path, bundle):
         return [], [Problem(code=os_error_code(exc), file=str(path),
                              message=f"không đọc được tệp hồ sơ TTHC: {os_error_vi(exc)}")]
     try:
-        aggregation = _aggregate(str(path), mapping, bundle.period.start, end, stamp)
+        aggregation, problems = _aggregate(str(path), mapping, bundle.period.start, end, stamp)
     except InputError as exc:
         return [], exc.problems
+    if aggregation is None:
+        return [], list(problems)
     names = {text_key(name) for name in [unit.id, unit.name, *unit.aliases]}
     matches = sorted(key for key in aggregation.metrics if text_key(key) in names)
-    problems = list(aggregation.problems)
+    problems = list(problems)
     if not matches:
         return [], problems + [Problem(code="sources.no_dossiers", file=str(path), severity="warning", value=unit.name,
                                        message=f"không có hồ sơ nào của đơn vị {unit.id} trong kỳ; thiếu số liệu hồ sơ TTHC")]
