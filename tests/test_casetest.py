@@ -163,7 +163,9 @@ cases:
     assert report.exit_code == 2
     by_path = {p.path: p for p in report.problems}
     assert by_path["cases[0].evidence.metrics[0].valeu"].line == 6
-    assert by_path["cases[0].evidence.metrics[0].value"].message == "thiếu trường bắt buộc"
+    assert by_path["cases[0].evidence.metrics[0].valeu"].code == "schema.extra_forbidden"
+    assert by_path["cases[0].evidence.metrics[0].value"].code == "schema.missing"
+    assert by_path["defaults.as_of"].code == "format.no_such_date"
     assert by_path["defaults.as_of"].line == 2, "a bad default is reported where it was written"
     assert all(p.file == str(path) for p in report.problems)
 
@@ -172,15 +174,15 @@ def test_unit_level_from_defaults_must_fit_the_set(folder):
     write_cases(folder, "defaults:\n  unit: {id: x, name: X, level: tinh}\ncases:\n  - name: a\n    expect: {total: 0}\n")
     report = run_tests(folder)
     assert report.exit_code == 2
-    assert "cấp đơn vị 'tinh' không dùng được bộ chỉ số cấp xa" in report.problems[0].message
-    assert (report.problems[0].path, report.problems[0].line) == ("defaults.unit.level", 2)
+    assert [(p.code, p.path, p.line, p.value) for p in report.problems] == [
+        ("evidence.unit_level", "defaults.unit.level", 2, "tinh")]
 
 
 def test_an_expectation_needs_points_or_status(folder):
     path = write_cases(folder, 'cases:\n  - name: a\n    expect:\n      criteria: {"1.1": {}}\n')
     report = run_tests(folder)
     assert report.exit_code == 2
-    assert report.problems[0].file == str(path) and "cần ít nhất points hoặc status" in report.problems[0].message
+    assert [(p.code, p.file, p.path) for p in report.problems] == [("cases.empty_expect", str(path), "cases[0].expect.criteria.1.1")]
 
 
 def test_discovery_by_convention(folder):
@@ -191,7 +193,7 @@ def test_discovery_by_convention(folder):
     assert len(suites) == 1 and notes == [f"{folder / 'khac.yaml'}: bộ chỉ số 'khac' chưa có trường hợp kiểm thử "
                                           "(cases/khac.cases.yaml)"]
     _, _, problems = find_suites(folder / "khac.yaml")
-    assert "theo quy ước" in problems[0].message
+    assert [(p.code, p.file) for p in problems] == [("cases.no_cases_file", str(folder / "khac.yaml"))]
     suite, problems = run_suite(folder / "cases" / "thu.cases.yaml")
     assert problems == [] and suite.criteria_file == str(folder / "thu.yaml")
 
@@ -199,7 +201,7 @@ def test_discovery_by_convention(folder):
 def test_explicit_criteria_path_and_missing_criteria(folder):
     path = write_cases(folder, "criteria: ../khong-co.yaml\n" + CASES, name="rieng.cases.yaml")
     suite, problems = run_suite(path)
-    assert suite is None and problems[0].path == "criteria" and "không tìm thấy bộ chỉ số" in problems[0].message
+    assert suite is None and [(p.code, p.path) for p in problems] == [("cases.criteria_not_found", "criteria")]
     path.write_text("criteria: ../thu.yaml\n" + CASES, encoding="utf-8")
     suite, problems = run_suite(path)
     assert problems == [] and all(c.passed for c in suite.cases)
@@ -229,7 +231,7 @@ cases:
     assert all(c.passed for c in suite.cases) and suite.cases[0].file == str(path)
     path.write_text("extends: thu.cases.yaml\nskip: [không có]\n", encoding="utf-8")
     _, problems = run_suite(path)
-    assert problems[0].path == "skip[0]" and "không có trường hợp kế thừa nào tên 'không có'" in problems[0].message
+    assert [(p.code, p.path, p.value) for p in problems] == [("cases.unknown_skip", "skip[0]", "không có")]
 
 
 def test_inherited_cases_report_their_own_file(folder):

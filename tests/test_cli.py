@@ -15,6 +15,8 @@ from typer.testing import CliRunner
 
 import cli
 from cli import app
+from engine import api
+from engine.core.problems import InputError
 from engine.kinds.tree import criteria_json_schema
 
 WARDS = ["UBND Phường 1", "UBND Phường 2", "UBND Phường 3", "UBND Phường 4", "UBND Phường 5", "UBND Phường 7",
@@ -154,18 +156,24 @@ def test_gaps_of_a_unit_with_a_data_problem_exits_1(run):
     assert "lỗi dữ liệu" in result.output
 
 
-def test_unknown_unit_exits_2(run):
+def test_unknown_unit_exits_2(run, sample_run):
     for command in (["explain", "phuong-99", "3.5.1"], ["gaps", "phuong-99"]):
         result = run(*command)
         assert result.exit_code == 2
-        assert "không có đơn vị này trong minh chứng" in result.output
-        assert "'phuong-99'" in result.output
+        assert "(1 lỗi)" in result.output and "  - (tham số): " in result.output and "(giá trị: 'phuong-99')" in result.output
+    for call in (lambda: api.explain(sample_run, "phuong-99", "3.5.1"), lambda: api.gaps(sample_run, "phuong-99")):
+        with pytest.raises(InputError) as caught:
+            call()
+        assert [(p.code, p.value) for p in caught.value.problems] == [("args.unknown_unit", "phuong-99")]
 
 
-def test_unknown_criterion_exits_2(run):
+def test_unknown_criterion_exits_2(run, sample_run):
     result = run("explain", "phuong-3", "9.9")
     assert result.exit_code == 2
-    assert "xa-2024.yaml: không có tiêu chí này trong bộ chỉ số (giá trị: '9.9')" in result.output
+    assert "xa-2024.yaml: " in result.output and "(giá trị: '9.9')" in result.output
+    with pytest.raises(InputError) as caught:
+        api.explain(sample_run, "phuong-3", "9.9")
+    assert [(p.code, p.value) for p in caught.value.problems] == [("args.unknown_criterion", "9.9")]
 
 
 def test_invalid_criteria_exits_2_with_file_and_line(run, tmp_path):
@@ -176,8 +184,11 @@ def test_invalid_criteria_exits_2_with_file_and_line(run, tmp_path):
     assert result.exit_code == 2
     assert "Dữ liệu đầu vào không hợp lệ (1 lỗi):" in result.output
     line = next(i for i, text in enumerate(bad.read_text(encoding="utf-8").splitlines(), 1) if text.startswith("survey_points"))
-    assert (f"{bad} [survey_points, dòng {line}]: điểm điều tra xã hội học khai báo 30 nhưng tổng các tiêu chí điều tra là 25"
-            in result.output)
+    assert f"  - {bad} [survey_points, dòng {line}]: " in result.output
+    result = run("score", "--criteria", bad, "--format", "json")
+    assert result.exit_code == 2
+    assert [(p["code"], p["file"], p["path"], p["line"]) for p in json.loads(result.stdout)["problems"]] == [
+        ("criteria.survey_points_sum", str(bad), "survey_points", line)]
 
 
 def test_invalid_criteria_json_problems(run, tmp_path):
@@ -186,8 +197,7 @@ def test_invalid_criteria_json_problems(run, tmp_path):
     result = run("score", "--criteria", bad, "--format", "json")
     assert result.exit_code == 2
     problems = json.loads(result.stdout)["problems"]
-    assert [(p["file"], p["line"]) for p in problems] == [(str(bad), 3)]
-    assert problems[0]["message"].startswith("YAML không hợp lệ")
+    assert [(p["code"], p["file"], p["line"]) for p in problems] == [("yaml.syntax", str(bad), 3)]
 
 
 def test_invalid_evidence_exits_2_with_every_problem(run, tmp_path):
@@ -198,8 +208,11 @@ def test_invalid_evidence_exits_2_with_every_problem(run, tmp_path):
     result = run("score", tmp_path / "in")
     assert result.exit_code == 2
     assert "Dữ liệu đầu vào không hợp lệ (2 lỗi):" in result.output
-    assert f"{first} [as_of, dòng " in result.output and "ngày '31/02/2024' không tồn tại" in result.output
-    assert f"{second} [unit.mau, dòng 6]: khóa không được phép" in result.output
+    assert f"  - {first} [as_of, dòng " in result.output and f"  - {second} [unit.mau, dòng 6]: " in result.output
+    result = run("score", tmp_path / "in", "--format", "json")
+    assert result.exit_code == 2
+    assert [(p["code"], p["file"], p["path"]) for p in json.loads(result.stdout)["problems"]] == [
+        ("format.no_such_date", str(first), "as_of"), ("schema.extra_forbidden", str(second), "unit.mau")]
 
 
 def test_inputs_unchanged_after_runs(run, tmp_path):

@@ -153,7 +153,8 @@ def test_export_missing_a_column_makes_dossier_criteria_data_errors(tmp_path):
     broken = _export_rows().replace(",Số hóa kết quả", ",Ghi chú", 1)
     loaded, problems = load_bundle(_bundle_with_export(tmp_path, broken))
     assert loaded is not None
-    assert any("Số hóa kết quả" in p.message for p in problems)
+    assert [(p.code, p.severity) for p in problems] == [("dossier.missing_columns", "warning")]
+    assert "Số hóa kết quả" in problems[0].column
     unit = score_unit(load_criteria(CRITERIA), loaded)
     node = _node(unit, "3.5.1")
     assert node.status == "data_error" and node.points == 0

@@ -116,8 +116,9 @@ def test_proportional_rounds_to_the_set_rounding():
 
 
 def test_proportional_requires_a_percentage():
-    with pytest.raises(ValidationError, match="quy tắc tỷ lệ"):
+    with pytest.raises(ValidationError) as caught:
         leaf({"kind": "proportional", "value": {"metric": "so_hop"}}, bundle_dict())
+    assert [e["type"] for e in caught.value.errors()] == ["criteria.proportional_percent"]
 
 
 # ---------------------------------------------------------------- timeliness

@@ -155,8 +155,7 @@ def test_unknown_level_is_an_input_error():
     with pytest.raises(InputError) as info:
         score_run(loaded_criteria(criteria_dict({"kind": "manual"})), [loaded_bundle(bundle)], "x.yaml")
     problem = info.value.problems[0]
-    assert (problem.path, problem.value, problem.message) == ("unit.level", "tinh",
-                                                              "cấp đơn vị 'tinh' không dùng được bộ chỉ số cấp xa")
+    assert (problem.code, problem.path, problem.value) == ("evidence.unit_level", "unit.level", "tinh")
 
 
 def test_per_level_maximum():

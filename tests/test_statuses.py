@@ -123,11 +123,10 @@ def test_bundle_data_problems_are_warnings_and_count_in_the_unit(tmp_path: Path)
     loaded, problems = load_bundle(path)
     assert loaded is not None
     assert all(p.severity == "warning" for p in problems)
-    assert [(p.file, p.path, p.line, p.message, p.value) for p in problems] == [
-        (str(path), "documents[0].issue_date", 7, "ngày ban hành sau ngày chốt số liệu 29/02/2024", "15/03/2024"),
-        (str(path), "metrics[0].value", 9, "chỉ số 'propaganda_items' âm", "-3.0"),
-        (str(path), "metrics[2].name", 11, "chỉ số 'staff_disciplined' khai báo hai lần (lần đầu ở metrics[1])",
-         "staff_disciplined"),
+    assert [(p.code, p.file, p.path, p.line, p.value) for p in problems] == [
+        ("evidence.document_after_as_of", str(path), "documents[0].issue_date", 7, "15/03/2024"),
+        ("evidence.negative_metric", str(path), "metrics[0].value", 9, "-3.0"),
+        ("evidence.duplicate_metric", str(path), "metrics[2].name", 11, "staff_disciplined"),
     ]
     unit = score_unit(load_criteria(SAMPLE_CRITERIA), loaded)
     affected = [node(unit, i) for i in ("1.1.1", "1.4.2", "5.4.1")]

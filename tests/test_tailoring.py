@@ -128,12 +128,13 @@ drop:
     loaded, problems = errors(path)
     assert loaded is None
     assert {p.file for p in problems} == {str(path)}
-    by_message = {p.message.split(" (vị trí")[0]: p for p in problems}
-    parent = by_message["điểm tối đa của '1' là 6 nhưng tổng các tiêu chí con là 4"]
-    assert parent.line == line_of(path, '- "1.1"') and parent.path == "drop[0]"
-    assert "items[0].max_points" in parent.message and "base.yaml" in parent.message
-    total = by_message["tổng điểm tối đa của bộ chỉ số là 10 nhưng tổng các lĩnh vực là 8"]
-    assert total.line == line_of(path, '- "1.1"')
+    by_code = {p.code: p for p in problems}
+    assert set(by_code) == {"criteria.points_sum", "criteria.set_points_sum"}
+    parent = by_code["criteria.points_sum"]
+    assert (parent.line, parent.path, parent.value) == (line_of(path, '- "1.1"'), "drop[0]", "6.0")
+    assert "items[0].max_points" in parent.message and "base.yaml" in parent.message  # where in the resolved set
+    total = by_code["criteria.set_points_sum"]
+    assert (total.line, total.path) == (line_of(path, '- "1.1"'), "drop[0]")
 
 
 def test_select_keeps_the_selected_items_with_their_parents(tmp_path, base):
@@ -154,8 +155,7 @@ refine:
 def test_select_of_an_unknown_id_is_an_error_at_its_line(tmp_path, base):
     path = write(tmp_path, "t.yaml", 'extends: base.yaml\nselect:\n  - "1.2"\n  - "9.9"\n')
     _, problems = errors(path)
-    assert [(p.path, p.line, p.value) for p in problems] == [("select[1]", 4, "9.9")]
-    assert "không có tiêu chí '9.9'" in problems[0].message
+    assert [(p.code, p.path, p.line, p.value) for p in problems] == [("tailoring.unknown_select", "select[1]", 4, "9.9")]
 
 
 def test_refine_changes_max_tiers_deadline_title_and_merges_one_level(tmp_path, base):
@@ -223,8 +223,7 @@ refine:
     problem = problems[0]
     assert problem.file == str(path)
     assert problem.line == line_of(path, "min: 95")
-    assert problem.path == "refine.1.2.rule.tiers[0]"
-    assert "để hở khoảng giữa 90% và 95%" in problem.message
+    assert (problem.path, problem.code, problem.value) == ("refine.1.2.rule.tiers[0]", "criteria.tier_gap", "95.0")
 
 
 def test_refine_of_max_below_tier_points_is_reported_at_the_max_line(tmp_path, base):
@@ -232,8 +231,7 @@ def test_refine_of_max_below_tier_points_is_reported_at_the_max_line(tmp_path, b
     _, problems = errors(path)
     assert {p.file for p in problems} == {str(path)}
     assert {p.line for p in problems} == {4}
-    assert any("số điểm 4 vượt điểm tối đa 3 của '1.2'" in p.message for p in problems)
-    assert any("điểm tối đa của '1' là 6 nhưng tổng các tiêu chí con là 5" in p.message for p in problems)
+    assert {(p.code, p.value) for p in problems} >= {("criteria.points_above_max", "4.0"), ("criteria.points_sum", "6.0")}
 
 
 def test_refine_rejects_unknown_ids_and_fields(tmp_path, base):
@@ -245,15 +243,14 @@ refine:
     children: []
 """)
     _, problems = errors(path)
-    assert [(p.path, p.line) for p in problems] == [("refine.7.7", 3), ("refine.1.1.children", 5)]
+    assert [(p.code, p.path, p.line) for p in problems] == [
+        ("tailoring.unknown_refine", "refine.7.7", 3), ("tailoring.refine_key", "refine.1.1.children", 5)]
 
 
 def test_ids_must_be_strings_and_items_is_not_allowed(tmp_path, base):
     path = write(tmp_path, "t.yaml", "extends: base.yaml\ndrop: [1.1]\nitems: []\n")
     _, problems = errors(path)
-    assert {p.path for p in problems} == {"drop[0]", "items"}
-    assert any("ngoặc kép" in p.message for p in problems)
-    assert any("add" in p.message for p in problems if p.path == "items")
+    assert {(p.path, p.code) for p in problems} == {("drop[0]", "tailoring.id_not_text"), ("items", "tailoring.unknown_key")}
 
 
 def test_add_appends_items_and_errors_in_them_point_at_the_tailoring_file(tmp_path, base):
@@ -284,8 +281,8 @@ add:
         rule: {kind: manual}
 """)
     _, problems = errors(bad)
-    assert [(p.file, p.line, p.path) for p in problems] == [(str(bad), 5, "add[0].items[0].id")]
-    assert "phải bắt đầu bằng mã cha '2.'" in problems[0].message
+    assert [(p.code, p.file, p.line, p.path) for p in problems] == [
+        ("criteria.child_id_prefix", str(bad), 5, "add[0].items[0].id")]
 
 
 def test_a_chain_of_extends_resolves_in_order(tmp_path, base):
@@ -312,22 +309,21 @@ def test_cycles_are_reported(tmp_path):
     a = write(tmp_path, "a.yaml", "extends: b.yaml\n")
     write(tmp_path, "b.yaml", "extends: a.yaml\n")
     _, problems = errors(a)
-    assert any("vòng lặp extends: a.yaml → b.yaml → a.yaml" in p.message and p.file == str(tmp_path / "b.yaml")
-               for p in problems)
+    assert ("tailoring.extends_loop", str(tmp_path / "b.yaml"), "a.yaml") in [(p.code, p.file, p.value) for p in problems]
     self_loop = write(tmp_path, "self.yaml", "extends: self.yaml\n")
     _, problems = errors(self_loop)
-    assert [p.message for p in problems] == ["vòng lặp extends: self.yaml → self.yaml"]
+    assert [(p.code, p.path, p.value) for p in problems] == [("tailoring.extends_loop", "extends", "self.yaml")]
 
 
 def test_missing_or_invalid_base_is_reported(tmp_path, base):
     missing = write(tmp_path, "m.yaml", "extends: nowhere.yaml\n")
     _, problems = errors(missing)
-    assert problems[0].path == "extends" and "không tìm thấy" in problems[0].message
+    assert [(p.code, p.path, p.value) for p in problems] == [("tailoring.base_not_found", "extends", "nowhere.yaml")]
     write(tmp_path, "broken.yaml", BASE.replace("max_points: 10", "max_points: 11"))
     child = write(tmp_path, "c.yaml", "extends: broken.yaml\n")
     _, problems = errors(child)
-    assert [p.file for p in problems] == [str(tmp_path / "broken.yaml"), str(child)]
-    assert "có lỗi; sửa tệp gốc trước" in problems[1].message
+    assert [(p.code, p.file) for p in problems] == [("criteria.set_points_sum", str(tmp_path / "broken.yaml")),
+                                                   ("tailoring.base_invalid", str(child))]
 
 
 def test_resolved_hash_is_of_the_content_not_of_the_files(tmp_path, base):

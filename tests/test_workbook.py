@@ -317,8 +317,7 @@ def test_empty_template_rows_are_ignored(template: Path, tmp_path: Path) -> None
 def test_unfilled_template_names_missing_as_of(template: Path) -> None:
     bundle, problems = load_workbook_bundle(template)
     assert bundle is None
-    assert [(p.sheet, p.row, p.column, p.message) for p in problems] == [
-        (SHEET_GUIDE, 12, "B", "thiếu thông tin đơn vị: 'Ngày chốt số liệu'")]
+    assert [(p.code, p.sheet, p.row, p.column) for p in problems] == [("workbook.missing_unit_value", SHEET_GUIDE, 12, "B")]
 
 
 # ---------------------------------------------------------------- errors: all in one pass, each with its place
@@ -349,29 +348,23 @@ def test_every_error_is_reported_with_sheet_row_column_and_value(template: Path,
     path, at = _errors_workbook(template, tmp_path)
     bundle, problems = load_workbook_bundle(path)
     assert bundle is None
-    found = {(p.sheet, p.row, p.column, p.value): p.message for p in problems}
+    found = {(p.sheet, p.row, p.column, p.value): p.code for p in problems}
     expected = {
-        (SHEET_GUIDE, at["name"], "B", None): "thiếu thông tin đơn vị: 'Tên đơn vị'",
-        (SHEET_GUIDE, at["as_of"], "B", "31/02/2024"): "Ngày chốt số liệu: ngày '31/02/2024' không tồn tại",
-        (SHEET_DOCUMENTS, at["month_first"], "C", "12/31/2023"): "Ngày ban hành: ngày '12/31/2023' không tồn tại",
-        (SHEET_DOCUMENTS, at["unknown_kind"], "A", "Kế hoạch không có trong danh mục"):
-            "loại tài liệu không có trong danh mục của bộ chỉ số; chọn từ danh sách thả xuống",
-        (SHEET_METRICS, at["not_number"], "D", "nhiều"):
-            "Giá trị: số 'nhiều' không đúng định dạng Việt Nam (1.952 hoặc 98,5)",
-        (SHEET_METRICS, at["us_decimal"], "D", "98.5"):
-            "Giá trị: số '98.5' không đúng định dạng Việt Nam (1.952 hoặc 98,5)",
-        (SHEET_METRICS, at["bad_fact"], "D", "Chắc có"): "Giá trị: 'Chắc có' phải là \"Có\" hoặc \"Không\"",
-        (SHEET_TASKS, at["bad_status"], "D", "xong"):
-            "trạng thái phải là một trong: hoàn thành, đang thực hiện, chưa thực hiện",
-        (SHEET_TASKS, at["bad_status"], "E", "hôm qua"):
-            "Ngày hoàn thành: ngày 'hôm qua' không đúng định dạng dd/mm/yyyy hoặc yyyy-mm-dd",
-        (SHEET_TASKS, at["bad_deadline"], "C", "32/01/2024"): "Hạn hoàn thành: ngày '32/01/2024' không tồn tại",
-        (SHEET_MANUAL, at["unknown_manual"], "A", "9.9.9"): "tiêu chí không có trong bộ chỉ số",
-        (SHEET_MANUAL, at["survey_in_manual"], "A", "8.1.1"):
-            "tiêu chí lấy điểm điều tra xã hội học; đơn vị không được tự chấm (nhập điểm công bố ở sheet 'Điều tra XHH')",
-        (SHEET_MANUAL, at["no_justification"], "F", None): "thiếu 'Giải trình'",
-        (SHEET_NA, at["na_not_allowed"], "A", "1.1.1"): "bộ chỉ số không cho phép khai báo tiêu chí này không áp dụng",
-        (SHEET_NA, at["na_unknown"], "A", "7.7.7 — Tiêu chí lạ"): "tiêu chí không có trong bộ chỉ số",
+        (SHEET_GUIDE, at["name"], "B", None): "workbook.missing_unit_value",
+        (SHEET_GUIDE, at["as_of"], "B", "31/02/2024"): "format.no_such_date",
+        (SHEET_DOCUMENTS, at["month_first"], "C", "12/31/2023"): "format.no_such_date",
+        (SHEET_DOCUMENTS, at["unknown_kind"], "A", "Kế hoạch không có trong danh mục"): "workbook.unknown_document",
+        (SHEET_METRICS, at["not_number"], "D", "nhiều"): "format.bad_number",
+        (SHEET_METRICS, at["us_decimal"], "D", "98.5"): "format.bad_number",
+        (SHEET_METRICS, at["bad_fact"], "D", "Chắc có"): "workbook.bad_yes_no",
+        (SHEET_TASKS, at["bad_status"], "D", "xong"): "workbook.unknown_status",
+        (SHEET_TASKS, at["bad_status"], "E", "hôm qua"): "format.bad_date",
+        (SHEET_TASKS, at["bad_deadline"], "C", "32/01/2024"): "format.no_such_date",
+        (SHEET_MANUAL, at["unknown_manual"], "A", "9.9.9"): "workbook.unknown_criterion",
+        (SHEET_MANUAL, at["survey_in_manual"], "A", "8.1.1"): "workbook.survey_self_scored",
+        (SHEET_MANUAL, at["no_justification"], "F", None): "workbook.missing_cell",
+        (SHEET_NA, at["na_not_allowed"], "A", "1.1.1"): "workbook.na_not_allowed",
+        (SHEET_NA, at["na_unknown"], "A", "7.7.7 — Tiêu chí lạ"): "workbook.unknown_criterion",
     }
     assert found == expected
     assert all(p.file == str(path) and p.severity == "error" for p in problems)
@@ -382,8 +375,9 @@ def test_rendered_problem_names_file_sheet_row_column_and_value(template: Path, 
     with pytest.raises(InputError) as raised:
         load_bundles([path])
     rendered = [p.render() for p in raised.value.problems]
-    assert (f"{path} [sheet 'Tài liệu', dòng {at['month_first']}, cột C]: Ngày ban hành: ngày '12/31/2023' "
-            f"không tồn tại (giá trị: '12/31/2023')") in rendered
+    month_first = next(p for p in raised.value.problems if p.row == at["month_first"] and p.sheet == SHEET_DOCUMENTS)
+    assert month_first.render().startswith(f"{path} [sheet 'Tài liệu', dòng {at['month_first']}, cột C]: ")
+    assert month_first.render().endswith(" (giá trị: '12/31/2023')")
     assert len(rendered) == 15
 
 
@@ -394,19 +388,18 @@ def test_changed_columns_are_reported_not_misread(template: Path, tmp_path: Path
     bundle, problems = load_workbook_bundle(save(wb, tmp_path / "cot.xlsx"))
     assert bundle is None
     first = problems[0]
-    assert (first.sheet, first.row, first.column, first.value) == (SHEET_METRICS, 2, "D", None)
-    assert first.message.startswith("tiêu đề cột phải là 'Giá trị'")
+    assert (first.code, first.sheet, first.row, first.column, first.value) == ("workbook.bad_header", SHEET_METRICS, 2, "D", None)
 
 
 def test_missing_sheet_and_damaged_file(template: Path, tmp_path: Path) -> None:
     wb = load_workbook(template)
     del wb[SHEET_SURVEY]
     _, problems = load_workbook_bundle(save(wb, tmp_path / "thieu.xlsx"))
-    assert [(p.sheet, p.message.split(";")[0]) for p in problems] == [(SHEET_SURVEY, "thiếu sheet này")]
+    assert [(p.code, p.sheet) for p in problems] == [("workbook.missing_sheet", SHEET_SURVEY)]
     damaged = tmp_path / "hong.xlsx"
     damaged.write_bytes(b"not a zip file")
     bundle, problems = load_workbook_bundle(damaged)
-    assert bundle is None and problems[0].message.startswith("không mở được tệp Excel (.xlsx)")
+    assert bundle is None and [(p.code, p.file) for p in problems] == [("file.bad_excel", str(damaged))]
 
 
 def test_data_problems_are_warnings_with_places(loaded, template: Path, tmp_path: Path) -> None:
@@ -415,9 +408,9 @@ def test_data_problems_are_warnings_with_places(loaded, template: Path, tmp_path
     row = set_document(wb, "Kế hoạch kiểm tra công tác CCHC", "01/07/2024")
     task = add_task(wb, 1, "Ban hành kế hoạch", "31/01/2024", "hoàn thành")
     bundle, problems = load_workbook_bundle(save(wb, tmp_path / "canh-bao.xlsx"))
-    assert [(p.severity, p.sheet, p.row, p.column, p.value, p.message) for p in problems] == [
-        ("warning", SHEET_DOCUMENTS, row, "C", "01/07/2024", "ngày ban hành sau ngày chốt số liệu 30/06/2024"),
-        ("warning", SHEET_TASKS, task, "E", None, "nhiệm vụ '1' hoàn thành nhưng thiếu ngày hoàn thành"),
+    assert [(p.severity, p.sheet, p.row, p.column, p.value, p.code) for p in problems] == [
+        ("warning", SHEET_DOCUMENTS, row, "C", "01/07/2024", "evidence.document_after_as_of"),
+        ("warning", SHEET_TASKS, task, "E", None, "evidence.task_without_date"),
     ]
     result = score_unit(loaded, bundle)
     assert nodes(result)["1.3.1"].status == "data_error"
