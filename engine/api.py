@@ -73,7 +73,8 @@ def score_files(criteria: Path, evidence: list[Path], progress: Callable[[int], 
     if only is not None:
         chosen = [b for b in bundles if b.bundle.unit.id == only]
         if not chosen:
-            raise InputError([Problem(file="(tham số)", value=only, message="không có đơn vị này trong minh chứng; có: "
+            raise InputError([Problem(code="args.unknown_unit", file="(tham số)", value=only,
+                                      message="không có đơn vị này trong minh chứng; có: "
                                       + ", ".join(sorted(b.bundle.unit.id for b in bundles)))])
         bundles = chosen
     bundles = [_relative(b) for b in bundles]
@@ -82,8 +83,8 @@ def score_files(criteria: Path, evidence: list[Path], progress: Callable[[int], 
 
 
 def _unknown_unit(run: RunResult, unit: str) -> InputError:
-    return InputError([Problem(code="args.unknown_unit", file="(tham số)", value=unit, message="không có đơn vị này trong minh chứng; có: "
-                               + ", ".join(u.unit_id for u in run.units))])
+    return InputError([Problem(code="args.unknown_unit", file="(tham số)", value=unit,
+                               message="không có đơn vị này trong minh chứng; có: " + ", ".join(u.unit_id for u in run.units))])
 
 
 def explain(run: RunResult, unit: str, criterion: str) -> str:

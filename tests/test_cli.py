@@ -161,7 +161,8 @@ def test_unknown_unit_exits_2(run, sample_run):
         result = run(*command)
         assert result.exit_code == 2
         assert "(1 lỗi)" in result.output and "  - (tham số): " in result.output and "(giá trị: 'phuong-99')" in result.output
-    for call in (lambda: api.explain(sample_run, "phuong-99", "3.5.1"), lambda: api.gaps(sample_run, "phuong-99")):
+    for call in (lambda: api.explain(sample_run, "phuong-99", "3.5.1"), lambda: api.gaps(sample_run, "phuong-99"),
+                 lambda: api.score_files(SAMPLE_CRITERIA, [SAMPLE_EVIDENCE], only="phuong-99")):
         with pytest.raises(InputError) as caught:
             call()
         assert [(p.code, p.value) for p in caught.value.problems] == [("args.unknown_unit", "phuong-99")]

@@ -52,7 +52,8 @@ def test_scoring_one_unknown_unit_is_an_input_error_naming_the_units():
     try:
         api.score_files(SAMPLE_CRITERIA, [SAMPLE_EVIDENCE], only="phuong-99")
     except api.InputError as exc:
-        assert exc.problems[0].value == "phuong-99" and "phuong-8" in exc.problems[0].message
+        assert (exc.problems[0].code, exc.problems[0].value) == ("args.unknown_unit", "phuong-99")
+        assert "phuong-8" in exc.problems[0].message  # the units there are
     else:
         raise AssertionError("an unknown unit must be refused")
 
