@@ -19,7 +19,7 @@ from engine.authoring.diff import diff_criteria, diff_json, diff_text
 from engine.core.problems import InputError, Problem
 from engine.kinds.tree import criteria_json_schema
 from engine.load.criteria import check_criteria_file, load_criteria
-from engine.load.dossiers import aggregate_dossiers, csv_read_arguments, load_mapping
+from engine.load.dossiers import DossierAggregation, aggregate_dossiers, csv_read_arguments, load_mapping
 from engine.load.evidence import read_bundles
 from engine.load.sources import mapping_path
 from engine.load.tailoring import render_outline, render_resolved
@@ -154,9 +154,13 @@ def dossier_read_arguments(path: Path, mapping: str) -> dict:
     return csv_read_arguments(path, load_mapping(mapping_path(mapping)))
 
 
-def ingest_dossiers(path: Path, mapping: str, start: date, end: date, aliases: dict[str, str] | None = None):
-    """Aggregate a row-level one-stop export into per-unit counts (with every problem found)."""
-    return aggregate_dossiers(path, load_mapping(mapping_path(mapping)), start, end, aliases)
+def ingest_dossiers(path: Path, mapping: str, start: date, end: date,
+                    aliases: dict[str, str] | None = None) -> tuple[DossierAggregation, list[Problem]]:
+    """Per-unit counts of a row-level one-stop export, with the warnings on the rows not counted."""
+    aggregation, problems = aggregate_dossiers(path, load_mapping(mapping_path(mapping)), start, end, aliases)
+    if aggregation is None:
+        raise InputError(problems)
+    return aggregation, problems
 
 
 def validate(paths: list[Path]) -> list[Problem]:

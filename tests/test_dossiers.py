@@ -492,3 +492,16 @@ def test_metrics_do_not_depend_on_row_order(spec, random, repeat_one):
             "dossiers_waiting_supplement", "dossiers_withdrawn"))
         assert metrics["results_digitized"] <= metrics["dossiers_resolved"]
     assert sum(m["dossiers_received"] for m in first.metrics.values()) == first.rows_used
+
+
+def test_api_ingestion_is_strict_and_gives_the_row_warnings_beside(tmp_path):
+    from engine import api
+
+    path = write_csv(tmp_path / "hoso.csv", [row("A"), row("B", status="?")])
+    aggregation, warnings = api.ingest_dossiers(path, "motcua_tinh", *YEAR, ALIASES)
+    assert aggregation.rows_used == 1 and [(p.code, p.row) for p in warnings] == [("dossier.unknown_status", 3)]
+    old = tmp_path / "hoso.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0")
+    with pytest.raises(InputError) as caught:
+        api.ingest_dossiers(old, "motcua_tinh", *YEAR)
+    assert [p.code for p in caught.value.problems] == ["dossier.unsupported_format"]

@@ -137,9 +137,15 @@ def test_results_do_not_hold_problems():
 
 
 def test_readers_returning_problems_never_raise_them():
-    """A public function that returns (value, problems) reports bad input in the list, never as InputError."""
+    """A public reader that returns (value, problems) reports bad input in the list, never as InputError.
+
+    engine.api is the strict layer: each of its functions raises InputError for invalid input,
+    and may return warnings beside its value.
+    """
     raising = []
     for where, function in _functions():
+        if where == "engine/api.py":
+            continue
         returns = ast.unparse(function.returns) if function.returns else ""
         if function.name.startswith("_") or not (returns.startswith("tuple[") and "list[Problem]" in returns):
             continue
