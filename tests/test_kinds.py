@@ -28,8 +28,9 @@ from engine.kinds.tree import CriteriaSet, criteria_json_schema
 from engine.load.meaning import meaning_problems
 from engine.render.workbook import evidence_usage
 
-RULE_PARTS = ("evaluate", "describe", "expected", "evidence", "point_problems")
-CONDITION_PARTS = ("check", "describe", "evidence")
+# `remedies` / `fixes` are part of the contract: a kind computes its own inverse, or declares in code that it has none.
+RULE_PARTS = ("evaluate", "describe", "expected", "evidence", "point_problems", "remedies")
+CONDITION_PARTS = ("check", "describe", "evidence", "fixes")
 DEADLINE = {"day": 31, "month": 3}
 
 # One valid example of every rule kind; a kind registered without an example here fails the test below.
@@ -143,6 +144,9 @@ class SecretRule(RuleKind):
     def point_problems(self, top: float, owner: str, doc: YamlDoc, loc: Loc) -> list[Problem]:
         return []
 
+    def remedies(self, max_points, ctx, current):
+        return []
+
 
 def test_an_unregistered_rule_kind_is_rejected_not_scored_as_another_kind():
     with pytest.raises(ValidationError) as caught:
@@ -170,6 +174,15 @@ def test_a_kind_missing_a_part_cannot_be_created():
 
     with pytest.raises(TypeError, match="abstract"):
         Vague(vague="x")
+
+    class NoInverse(SecretRule):
+        """Every part but the remedies: a new kind must compute them or declare it has none."""
+
+        kind: Literal["no_inverse"]
+        remedies = RuleKind.remedies
+
+    with pytest.raises(TypeError, match="abstract"):
+        NoInverse(kind="no_inverse")
 
 
 def test_a_mapping_with_no_condition_key_is_reported_with_its_keys():

@@ -21,8 +21,9 @@ from engine.core.ids import natural_key
 from engine.core.problems import Problem
 from engine.core.vnformat import format_date, format_number
 from engine.core.yamlsource import Loc, YamlDoc
-from engine.model.criteria import DeadlineSpec, Tier, ValueRef
-from engine.model.evidence import Bundle, Document, Metric, ScoreEntry
+from engine.model.changes import AddDocument, Change, CompleteTask, Remedy, SetMetric
+from engine.model.criteria import DeadlineSpec, Op, Tier, ValueRef
+from engine.model.evidence import Bundle, Document, Metric, PlanTask, ScoreEntry
 from engine.model.results import Finding, Observation, Status
 
 EPS = 1e-9
@@ -384,6 +385,11 @@ class ConditionKind(Frozen):
     def evidence(self) -> list[EvidenceUse]:
         """The evidence names it reads, with paths relative to the condition."""
 
+    @abstractmethod
+    def fixes(self, ctx: Context, want: bool = True) -> Fix | None:
+        """The smallest evidence change that makes the condition `want`; None when no change can (a deadline
+        passed, a document cannot be un-issued); an empty Fix when it already is."""
+
     def describe_negated(self, labels: dict[str, str]) -> str:
         """The condition under `not`; kinds with a more natural negative say it themselves."""
         return "không thỏa điều kiện: " + self.describe(labels)
@@ -406,6 +412,10 @@ class JoinedCondition(ConditionKind):
 
     def evidence(self) -> list[EvidenceUse]:
         return nested_uses(self.keys[0], self.parts())
+
+    def fixes(self, ctx: Context, want: bool = True) -> Fix | None:
+        every = self.combine([True, False]) is False  # all_of needs every part, any_of one
+        return joined_fix(self.parts(), ctx, want, every == want)
 
 
 def combine_all(values: list[bool | None]) -> bool | None:
@@ -490,6 +500,22 @@ class RuleKind(Frozen):
     def point_problems(self, top: float, owner: str, doc: YamlDoc, loc: Loc) -> list[Problem]:
         """Its numbers checked against the item's maximum `top` (and each other); `loc` is the rule's path."""
 
+    @abstractmethod
+    def remedies(self, max_points: float, ctx: Context, current: float) -> list[Remedy]:
+        """For each step of points above `current`, the smallest evidence change that reaches it, from the rule itself.
+
+        A kind whose points no evidence change can raise (a person's or the survey's score) returns [] and says why.
+        Evidence problems may propagate; `suggest` turns them into no remedy.
+        """
+
+    def suggest(self, max_points: float, ctx: Context, current: float) -> list[Remedy]:
+        """The remedies that raise the points; missing or bad evidence has none (it must be supplied or corrected first)."""
+        try:
+            found = self.remedies(max_points, ctx, current)
+        except (MissingEvidence, DataProblem, ZeroDenominator):
+            return []
+        return [r for r in found if r.points > current + EPS and r.changes]
+
     def score(self, max_points: float, ctx: Context, criterion: str) -> Outcome:
         """Evaluate with the rule's words attached; missing evidence and bad data become statuses."""
         try:
@@ -539,6 +565,10 @@ class JoinedConditionsRule(RuleKind):
 
     def point_problems(self, top: float, owner: str, doc: YamlDoc, loc: Loc) -> list[Problem]:
         return []  # full points or none: nothing to check against the maximum
+
+    def remedies(self, max_points: float, ctx: Context, current: float) -> list[Remedy]:
+        every = self.combine([True, False]) is False
+        return conditions_remedy(joined_fix(self.conditions, ctx, True, every), max_points, 0)
 
 
 # ---------------------------------------------------------------- shared by several rule kinds
@@ -598,3 +628,197 @@ def scored_entry(entries: list[ScoreEntry], max_points: float, criterion: str, s
 def count_needed(cap: float, per_item: float) -> float:
     """Items needed to reach `cap` points at `per_item` each."""
     return math.ceil(cap / per_item - EPS)
+
+
+# ---------------------------------------------------------------- remedies: the rule read backwards
+
+
+class Fix(NamedTuple):
+    """Evidence changes that make a condition hold (or not), their words, and the day after which they come too late."""
+
+    changes: list[Change]
+    words: list[str]
+    due: date | None = None
+    value: float | None = None  # the value the change brings a compared value to
+
+
+NO_CHANGE = Fix([], [])
+
+
+def sentence(words: list[str]) -> str:
+    """Parts of a change joined into one sentence that starts with a capital letter."""
+    text = "; ".join(w for w in words if w)
+    return text[:1].upper() + text[1:]
+
+
+def lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[1:2].islower() or len(text) == 1 else text
+
+
+def joined_fix(parts: list[ConditionKind], ctx: Context, want: bool, every: bool) -> Fix | None:
+    """Every part made `want` (all of them), or the cheapest single part (one is enough); ties go to the first."""
+    fixes = [part.fixes(ctx, want) for part in parts]
+    if every:
+        if any(f is None for f in fixes):
+            return None
+        dues = [f.due for f in fixes if f.due is not None]
+        return Fix([c for f in fixes for c in f.changes], [w for f in fixes for w in f.words], min(dues, default=None))
+    usable = [f for f in fixes if f is not None]
+    return min(usable, key=lambda f: len(f.changes)) if usable else None
+
+
+def conditions_remedy(fix: Fix | None, points_pass: float, points_fail: float) -> list[Remedy]:
+    """The remedy of a rule that gives `points_pass` when its conditions hold."""
+    if fix is None or not fix.changes:
+        return []
+    return [Remedy(points=points_pass, changes=fix.changes, words=sentence(fix.words), due=fix.due,
+                   late_points=points_fail if fix.due is not None else None)]
+
+
+class Span(NamedTuple):
+    """An interval of values; None is unbounded."""
+
+    low: float | None
+    low_inclusive: bool
+    high: float | None
+    high_inclusive: bool
+
+    @classmethod
+    def of(cls, tier: Tier) -> "Span":
+        return cls(tier.min, tier.min_inclusive, tier.max, tier.max_inclusive)
+
+    def contains(self, value: float) -> bool:
+        return Tier(min=self.low, min_inclusive=self.low_inclusive, max=self.high, max_inclusive=self.high_inclusive,
+                    points=0).contains(value)
+
+
+def op_spans(op: Op, target: float, want: bool = True) -> list[Span]:
+    """The values that make `value op target` equal `want`."""
+    negate = {">": "<=", ">=": "<", "<": ">=", "<=": ">", "==": "!=", "!=": "=="}
+    op = op if want else negate[op]
+    return {">": [Span(target, False, None, False)], ">=": [Span(target, True, None, False)],
+            "<": [Span(None, True, target, False)], "<=": [Span(None, True, target, True)],
+            "==": [Span(target, True, target, True)],
+            "!=": [Span(None, True, target, False), Span(target, False, None, False)]}[op]
+
+
+def reach(ref: ValueRef, ctx: Context, spans: list[Span]) -> Fix | None:
+    """The smallest change of the evidence behind `ref` that brings its value into one of `spans`."""
+    try:
+        reading = read_value(ref, ctx)
+    except (MissingEvidence, DataProblem, ZeroDenominator):
+        return None
+    if any(span.contains(reading.value) for span in spans):
+        return NO_CHANGE
+    found = []
+    for span in spans:
+        if ref.metric:
+            fix = _reach_metric(ref.metric, reading.value, span, ctx)
+        elif ref.ratio:
+            fix = _reach_ratio(ref.ratio, reading.ratio, span, ctx)
+        else:
+            fix = _reach_tasks(ref.plan_tasks, span, ctx)
+        if fix is not None:
+            found.append(fix)
+    return min(found, key=lambda f: f[1])[0] if found else None
+
+
+def _whole(value: float) -> bool:
+    return value == math.floor(value)
+
+
+def _reach_metric(name: str, value: float, span: Span, ctx: Context) -> tuple[Fix, float] | None:
+    """A metric moved to the nearest value inside the span: whole numbers stay whole, others move by 0,01."""
+    whole = _whole(value)
+    if span.low is not None and (value < span.low or (value == span.low and not span.low_inclusive)):
+        if whole:
+            target = math.ceil(span.low) if span.low_inclusive else math.floor(span.low) + 1
+        else:
+            target = span.low if span.low_inclusive else span.low + 0.01
+    elif span.high is not None:
+        if whole:
+            target = math.floor(span.high) if span.high_inclusive else math.ceil(span.high) - 1
+        else:
+            target = span.high if span.high_inclusive else span.high - 0.01
+    else:
+        return None
+    if target < 0 or not span.contains(target):
+        return None
+    up = target > value
+    words = (f"{lower_first(ctx.label(name))} {'tăng' if up else 'giảm'} từ {format_number(value)} "
+             f"{'lên' if up else 'xuống'} {format_number(target)}")
+    return Fix([SetMetric(metric=name, value=target)], [words], value=target), abs(target - value)
+
+
+def _reach_ratio(names: tuple[str, str], ratio: tuple[float, float] | None, span: Span,
+                 ctx: Context) -> tuple[Fix, float] | None:
+    """The numerator moved (the denominator is what happened) by whole items until the ratio is inside the span."""
+    if ratio is None or not (_whole(ratio[0]) and _whole(ratio[1])):
+        return None
+    numerator, denominator = int(ratio[0]), int(ratio[1])
+
+    def value(k: int) -> float:
+        return k * 100 / denominator  # as read_value computes it
+
+    current = value(numerator)
+    if span.low is not None and (current < span.low or (current == span.low and not span.low_inclusive)):
+        start = math.floor(span.low * denominator / 100 + EPS) - 1
+        candidates = range(max(numerator + 1, start), denominator + 1)
+    elif span.high is not None:
+        start = math.ceil(span.high * denominator / 100 - EPS) + 1
+        candidates = range(min(numerator - 1, start), -1, -1)
+    else:
+        return None
+    target = next((k for k in candidates if span.contains(value(k))), None)
+    if target is None:
+        return None
+    num, den = (lower_first(ctx.label(n)) for n in names)
+    more = target > numerator
+    words = (f"{num} {'tăng thêm' if more else 'giảm bớt'} {format_number(abs(target - numerator))}, từ "
+             f"{format_number(numerator)} {'lên' if more else 'xuống'} {format_number(target)} "
+             f"(tỷ lệ trên {den} đạt {pct(value(target))})")
+    return Fix([SetMetric(metric=names[0], value=float(target))], [words], value=value(target)), abs(target - numerator)
+
+
+def task_lists(ctx: Context) -> tuple[list[PlanTask], list[PlanTask], list[PlanTask], list[PlanTask]]:
+    """(due, done on time, overdue, still to come) as the plan-task measures count them; ordered by deadline and id."""
+    end, as_of = ctx.bundle.period.end, ctx.as_of
+
+    def finished(task: PlanTask) -> bool:
+        return task.status == "hoàn thành" and task.done_date is not None
+
+    dated = [t for t in ctx.bundle.plan_tasks if t.deadline is not None and not t.recurring and t.deadline <= end]
+    due = [t for t in dated if t.deadline < as_of or finished(t)]
+    done = [t for t in due if finished(t) and t.done_date <= t.deadline]
+    overdue = sorted((t for t in due if not finished(t)), key=lambda t: natural_key(t.id))
+    coming = sorted((t for t in dated if t not in due and not finished(t)), key=lambda t: (t.deadline, natural_key(t.id)))
+    return due, done, overdue, coming
+
+
+def _reach_tasks(measure: str | None, span: Span, ctx: Context) -> tuple[Fix, float] | None:
+    """Tasks still to come finished on time (they raise the share done), or overdue ones finished late (fewer overdue)."""
+    due, done, overdue, coming = task_lists(ctx)
+    if measure == "overdue_count":
+        pool, values = overdue, [len(overdue) - k for k in range(1, len(overdue) + 1)]
+        words = "hoàn thành (dù đã trễ) các nhiệm vụ kế hoạch quá hạn số "
+    else:
+        pool = coming
+        if measure == "completed_count":
+            values = [len(done) + k for k in range(1, len(coming) + 1)]
+        else:
+            values = [(len(done) + k) * 100 / (len(due) + k) for k in range(1, len(coming) + 1)]
+        words = "hoàn thành đúng hạn các nhiệm vụ kế hoạch số "
+    k = next((index + 1 for index, v in enumerate(values) if span.contains(v)), None)
+    if k is None:
+        return None
+    chosen = pool[:k]
+    return (Fix([CompleteTask(task=t.id, done=ctx.as_of) for t in chosen], [words + ", ".join(t.id for t in chosen)],
+                value=values[k - 1]), float(k))
+
+
+def issue_fix(kind: str, spec: DeadlineSpec | None, grace: int, ctx: Context, label: str | None = None) -> Fix | None:
+    """Issue a missing document now: on time while the deadline (with grace) has not passed, else late."""
+    due = ctx.deadline(spec) + timedelta(days=grace) if spec is not None else None
+    label = label or ctx.label(kind)
+    words = f"ban hành {lower_first(label)}" + (f" trước ngày {format_date(due)}" if due is not None else "")
+    return Fix([AddDocument(document=kind, issued=ctx.as_of)], [words], due)

@@ -16,13 +16,17 @@ from engine.kinds.base import (
     EvidenceUse,
     Outcome,
     RuleKind,
+    Span,
     count_needed,
     points_over,
+    reach,
     read_value,
     refs_of,
+    sentence,
     status_for,
     value_uses,
 )
+from engine.model.changes import Remedy
 from engine.model.criteria import ValueRef
 
 
@@ -64,3 +68,16 @@ class CountRule(RuleKind):
 
     def point_problems(self, top: float, owner: str, doc: YamlDoc, loc: Loc) -> list[Problem]:
         return points_over(top, owner, doc, loc + ("cap",), self.cap)
+
+    def remedies(self, max_points: float, ctx: Context, current: float) -> list[Remedy]:
+        """One more item, and the count that reaches the cap (one remedy when they are the same)."""
+        cap = self._cap(max_points)
+        value = read_value(self.value, ctx).value
+        targets = sorted({value + 1, float(count_needed(cap, self.points_per_item))})
+        found = []
+        for target in targets:
+            fix = reach(self.value, ctx, [Span(target, True, None, False)])
+            if fix is not None and fix.changes and fix.value is not None:
+                found.append(Remedy(points=min(fix.value * self.points_per_item, cap), changes=fix.changes,
+                                    words=sentence(fix.words)))
+        return found

@@ -19,10 +19,14 @@ from engine.kinds.base import (
     Timing,
     deadline_uses,
     document_timing,
+    Fix,
     gap_words,
+    issue_fix,
     points_over,
+    sentence,
     status_for,
 )
+from engine.model.changes import Remedy
 from engine.model.criteria import DeadlineSpec
 from engine.model.results import Observation, Status
 
@@ -90,6 +94,21 @@ class DocumentsRule(RuleKind):
 
     def point_problems(self, top: float, owner: str, doc: YamlDoc, loc: Loc) -> list[Problem]:
         return points_over(top, owner, doc, loc + ("points_otherwise",), self.points_otherwise)
+
+    def remedies(self, max_points: float, ctx: Context, current: float) -> list[Remedy]:
+        """Every document not yet issued, issued now, while none is late or missing past its deadline."""
+        fixes: list[Fix] = []
+        for required in self.documents:
+            timing = document_timing(required.kind, required.deadline, 0, ctx)
+            if timing.state in ("late", "missing"):
+                return []  # one late or missing past its deadline keeps the rule at points_otherwise for the year
+            if timing.state == "not_due":
+                fixes.append(issue_fix(required.kind, required.deadline, 0, ctx, required.label))
+        if not fixes:
+            return []
+        fix = Fix([c for f in fixes for c in f.changes], [w for f in fixes for w in f.words], min(f.due for f in fixes))
+        return [Remedy(points=max_points, changes=fix.changes, words=sentence(fix.words), due=fix.due,
+                       late_points=self.points_otherwise)]
 
     def diff_aspects(self, labels: dict[str, str]) -> list[Aspect]:
         text = "; ".join(f"{d.label or labels.get(d.kind, d.kind)}: {d.deadline.describe()}" for d in self.documents)

@@ -8,6 +8,7 @@ from engine.core.problems import Problem
 from engine.core.vnformat import format_number
 from engine.core.yamlsource import Loc, YamlDoc
 from engine.kinds.base import Context, EvidenceUse, Outcome, RuleKind, scored_entry
+from engine.model.changes import Remedy
 
 
 class ManualRule(RuleKind):
@@ -33,3 +34,6 @@ class ManualRule(RuleKind):
 
     def point_problems(self, top: float, owner: str, doc: YamlDoc, loc: Loc) -> list[Problem]:
         return []  # the person's points are checked against the maximum when scoring
+
+    def remedies(self, max_points: float, ctx: Context, current: float) -> list[Remedy]:
+        return []  # a person scores this criterion: no change of the evidence decides its points

@@ -7,8 +7,18 @@ from typing import Literal
 from engine.core.problems import Problem
 from engine.core.vnformat import format_number
 from engine.core.yamlsource import Loc, YamlDoc
-from engine.kinds.base import Context, EvidenceUse, Outcome, RuleKind, combine_all, conditions_outcome, points_over
+from engine.kinds.base import (
+    Context,
+    EvidenceUse,
+    Outcome,
+    RuleKind,
+    combine_all,
+    conditions_outcome,
+    conditions_remedy,
+    points_over,
+)
 from engine.kinds.conditions import Condition
+from engine.model.changes import Remedy
 
 
 class PassFailRule(RuleKind):
@@ -38,6 +48,9 @@ class PassFailRule(RuleKind):
     def point_problems(self, top: float, owner: str, doc: YamlDoc, loc: Loc) -> list[Problem]:
         return (points_over(top, owner, doc, loc + ("points_pass",), self.points_pass)
                 + points_over(top, owner, doc, loc + ("points_fail",), self.points_fail))
+
+    def remedies(self, max_points: float, ctx: Context, current: float) -> list[Remedy]:
+        return conditions_remedy(self.condition.fixes(ctx, True), self._pass(max_points), self.points_fail)
 
     def describe_penalty(self, max_points: float, labels: dict[str, str]) -> str:
         return f"Bị trừ {format_number(self._pass(max_points))} điểm khi {self.condition.describe(labels)}"

@@ -9,7 +9,21 @@ from pydantic import Field, model_validator
 from engine.core.problems import Problem, invalid
 from engine.core.vnformat import format_number
 from engine.core.yamlsource import Loc, YamlDoc
-from engine.kinds.base import Context, EvidenceUse, Outcome, RuleKind, pct, read_value, refs_of, status_for, value_uses
+from engine.kinds.base import (
+    Context,
+    EvidenceUse,
+    Outcome,
+    RuleKind,
+    Span,
+    pct,
+    reach,
+    read_value,
+    refs_of,
+    sentence,
+    status_for,
+    value_uses,
+)
+from engine.model.changes import Remedy
 from engine.model.criteria import ValueRef
 
 
@@ -52,3 +66,14 @@ class ProportionalRule(RuleKind):
 
     def point_problems(self, top: float, owner: str, doc: YamlDoc, loc: Loc) -> list[Problem]:
         return []  # the points are a share of the maximum, never above it
+
+    def remedies(self, max_points: float, ctx: Context, current: float) -> list[Remedy]:
+        """Two steps: just over the floor (if below it), and 100%; the points are the rule's formula at the new ratio."""
+        spans = [Span(self.floor, True, None, False)] if self.floor is not None else []
+        found = []
+        for span in spans + [Span(100, True, 100, True)]:
+            fix = reach(self.value, ctx, [span])
+            if fix is None or not fix.changes:
+                continue
+            found.append(Remedy(points=max_points * fix.value / 100, changes=fix.changes, words=sentence(fix.words)))
+        return found

@@ -8,6 +8,7 @@ from engine.core.problems import Problem
 from engine.core.vnformat import format_number
 from engine.core.yamlsource import Loc, YamlDoc
 from engine.kinds.base import Context, DataProblem, EvidenceUse, Outcome, RuleKind, scored_entry
+from engine.model.changes import Remedy
 
 
 class SurveyRule(RuleKind):
@@ -38,3 +39,6 @@ class SurveyRule(RuleKind):
 
     def point_problems(self, top: float, owner: str, doc: YamlDoc, loc: Loc) -> list[Problem]:
         return []  # the survey's points are checked against the maximum when scoring
+
+    def remedies(self, max_points: float, ctx: Context, current: float) -> list[Remedy]:
+        return []  # the survey gives these points; the unit's evidence cannot change them

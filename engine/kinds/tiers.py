@@ -20,12 +20,16 @@ from engine.kinds.base import (
     EvidenceUse,
     Outcome,
     RuleKind,
+    Span,
     points_over,
+    reach,
+    sentence,
     read_value,
     refs_of,
     status_for,
     value_uses,
 )
+from engine.model.changes import Remedy
 from engine.model.criteria import TIER_CODES, Tier, ValueRef, intervals_problems
 
 _LABEL_START = re.compile(r"^\s*(trên|từ)\s+(\d+(?:[.,]\d+)?)")
@@ -106,6 +110,16 @@ class TiersRule(RuleKind):
         rest = super().diff_rest()
         rest.pop("tiers")
         return rest
+
+    def remedies(self, max_points: float, ctx: Context, current: float) -> list[Remedy]:
+        """For each tier above the current points, the smallest move of the value into it (lowest tier first)."""
+        found = []
+        for tier in sorted(self.tiers, key=lambda t: t.points):
+            if tier.points > current + EPS:
+                fix = reach(self.value, ctx, [Span.of(tier)])
+                if fix is not None and fix.changes:
+                    found.append(Remedy(points=tier.points, changes=fix.changes, words=sentence(fix.words)))
+        return found
 
     def boundaries(self) -> list[Boundary]:
         """Values where two tiers meet, with the tier that holds the value and the one just across it."""

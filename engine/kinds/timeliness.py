@@ -19,9 +19,13 @@ from engine.kinds.base import (
     deadline_uses,
     document_timing,
     gap_words,
+    issue_fix,
+    lower_first,
     points_over,
+    sentence,
     status_for,
 )
+from engine.model.changes import Remedy
 from engine.model.criteria import MAX_DAYS, DeadlineSpec
 
 
@@ -90,6 +94,18 @@ class TimelinessRule(RuleKind):
                                         f"lớn hơn số điểm khi trễ hạn ({self.late_points:g}) của '{owner}'",
                                         self.missing_points, code="criteria.missing_above_late"))
         return problems
+
+    def remedies(self, max_points: float, ctx: Context, current: float) -> list[Remedy]:
+        """A document not yet issued, issued now: on time while the deadline holds, else only the late points."""
+        timing = document_timing(self.document, self.deadline, self.grace_days, ctx)
+        if timing.state not in ("missing", "not_due"):
+            return []  # issued already: an issue date cannot be taken back
+        fix = issue_fix(self.document, self.deadline, self.grace_days, ctx)
+        if ctx.as_of <= fix.due:
+            return [Remedy(points=self._on_time(max_points), changes=fix.changes, words=sentence(fix.words), due=fix.due,
+                           late_points=self.late_points)]
+        words = sentence([f"ban hành {lower_first(ctx.label(self.document))} (đã quá hạn {format_date(fix.due)})"])
+        return [Remedy(points=self.late_points, changes=fix.changes, words=words)]
 
     def diff_aspects(self, labels: dict[str, str]) -> list[Aspect]:
         text = self.deadline.describe()

@@ -11,7 +11,10 @@ from engine.kinds.base import (
     CondResult,
     Context,
     EvidenceUse,
+    Fix,
     MissingEvidence,
+    op_spans,
+    reach,
     read_value,
     value_uses,
 )
@@ -52,3 +55,6 @@ class CompareCondition(ValueRef, ConditionKind):
 
     def evidence(self) -> list[EvidenceUse]:
         return value_uses(self.ref(), ())
+
+    def fixes(self, ctx: Context, want: bool = True) -> Fix | None:
+        return reach(self.ref(), ctx, op_spans(self.op, self.target, want))

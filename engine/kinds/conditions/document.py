@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from engine.kinds.base import ConditionKind, CondResult, Context, EvidenceUse, deadline_uses
+from engine.kinds.base import NO_CHANGE, ConditionKind, CondResult, Context, EvidenceUse, Fix, deadline_uses, issue_fix
 from engine.model.criteria import DeadlineSpec
 from engine.model.results import Finding, Observation
 
@@ -39,6 +39,19 @@ class DocumentCondition(ConditionKind):
                 return CondResult(None, text, absent, early + [pending], [pending.text], True)
             return CondResult(False, text, absent, early)
         return CondResult(due is None or document.issue_date <= due, text, observed, early)
+
+    def fixes(self, ctx: Context, want: bool = True) -> Fix | None:
+        """Issue the document while its deadline holds; an issued document cannot be taken back."""
+        result = self.check(ctx)
+        if result.value is want:
+            return NO_CHANGE
+        if not want:
+            return None
+        document, _, _ = ctx.document(self.document, ctx.deadline(self.deadline) if self.deadline else None)
+        if document is not None:
+            return None  # issued, but after the deadline
+        fix = issue_fix(self.document, self.deadline, 0, ctx)
+        return fix if fix.due is None or ctx.as_of <= fix.due else None
 
     def evidence(self) -> list[EvidenceUse]:
         if self.deadline is None:

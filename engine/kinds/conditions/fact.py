@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from engine.core.vnformat import format_number
-from engine.kinds.base import ConditionKind, CondResult, Context, DataProblem, EvidenceUse, MissingEvidence
+from engine.kinds.base import NO_CHANGE, ConditionKind, CondResult, Context, DataProblem, EvidenceUse, Fix, MissingEvidence, lower_first
+from engine.model.changes import SetMetric
 from engine.model.results import Observation
 
 
@@ -36,3 +37,11 @@ class FactCondition(ConditionKind):
 
     def evidence(self) -> list[EvidenceUse]:
         return [EvidenceUse("fact", self.fact, ("fact",))]
+
+    def fixes(self, ctx: Context, want: bool = True) -> Fix | None:
+        """A fact is made true by doing what it attests, then attesting it."""
+        if self.check(ctx).value is want:
+            return NO_CHANGE
+        label = lower_first(self.describe(ctx.labels))
+        return Fix([SetMetric(metric=self.fact, value=1.0 if want else 0.0)],
+                   [f"bảo đảm {label}" if want else f"chấm dứt tình trạng: {label}"])

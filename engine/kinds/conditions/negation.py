@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from pydantic import ConfigDict, Field
 
-from engine.kinds.base import ConditionKind, CondResult, Context, EvidenceUse
+from engine.kinds.base import ConditionKind, CondResult, Context, EvidenceUse, Fix
 
 
 class NotCondition(ConditionKind):
@@ -27,3 +27,6 @@ class NotCondition(ConditionKind):
 
     def evidence(self) -> list[EvidenceUse]:
         return [use._replace(loc=("not",) + use.loc) for use in self.not_.evidence()]
+
+    def fixes(self, ctx: Context, want: bool = True) -> Fix | None:
+        return self.not_.fixes(ctx, not want)
