@@ -279,6 +279,32 @@ class TextOrJson(str, Enum):
     json = "json"
 
 
+@app.command()
+def whatif(
+    unit: str = typer.Argument(..., help="Mã đơn vị, ví dụ phuong-8"),
+    evidence: Optional[list[Path]] = typer.Option(None, "--evidence", "-e", help="Bộ minh chứng hoặc thư mục"),
+    criteria: Path = CriteriaOpt,
+    metric: Optional[list[str]] = typer.Option(None, "--metric", "-m", help="Đặt chỉ số: TÊN=GIÁ_TRỊ, hoặc cộng thêm: TÊN+=SỐ"),
+    document: Optional[list[str]] = typer.Option(None, "--document", "-d",
+                                                 help="Thêm văn bản: LOẠI=NGÀY (bỏ ngày: ngày chốt số liệu)"),
+    task: Optional[list[str]] = typer.Option(None, "--task", "-t", help="Hoàn thành nhiệm vụ kế hoạch: SỐ[=NGÀY]"),
+    na: Optional[list[str]] = typer.Option(None, "--na", help="Khai báo không áp dụng: MÃ_TIÊU_CHÍ[=LÝ_DO]"),
+    changes: Optional[list[Path]] = typer.Option(None, "--changes", help="Tệp thay đổi YAML/JSON (changes: [...])"),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Chấm lại tại ngày chốt số liệu khác (dd/mm/yyyy)"),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="text | json"),
+) -> None:
+    """Tính thử: điểm, chỉ số, xếp loại, xếp hạng mới khi thay đổi minh chứng, và thay đổi nhỏ nhất để lấy lại điểm."""
+    as_json = format == TextOrJson.json
+    edits, problems = api.read_changes(metric, document, task, na, changes)
+    try:
+        run, result = api.whatif(criteria, evidence or [DEFAULT_EVIDENCE], unit, edits, problems, as_of)
+    except InputError as exc:
+        _fail(exc.problems, as_json)
+        raise
+    sys.stdout.write(api.whatif_report(result, as_json))
+    raise typer.Exit(api.exit_code(run, [result.after]))
+
+
 criteria_app = typer.Typer(help="Xem và so sánh bộ chỉ số, kể cả bộ tinh chỉnh (extends).", no_args_is_help=True,
                            add_completion=False, rich_markup_mode=None)
 app.add_typer(criteria_app, name="criteria")

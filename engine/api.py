@@ -17,24 +17,31 @@ from rich.table import Table
 from engine.authoring.cases import TestReport, format_report, run_tests
 from engine.authoring.diff import diff_criteria, diff_json, diff_text
 from engine.core.problems import InputError, Problem
-from engine.kinds.tree import criteria_json_schema
+from engine.core.vnformat import FormatError, parse_date
+from engine.kinds.tree import LoadedCriteria, criteria_json_schema
+from engine.load.changes import option_changes, read_changes_file
 from engine.load.criteria import check_criteria_file, load_criteria
 from engine.load.dossiers import DossierAggregation, aggregate_dossiers, csv_read_arguments, load_mapping
 from engine.load.evidence import read_bundles
 from engine.load.sources import mapping_path
 from engine.load.tailoring import render_outline, render_resolved
 from engine.model.evidence import LoadedBundle
+from engine.model.changes import Change, ChangeError
+from engine.model.planning import WhatIf
 from engine.model.results import RunResult, UnitResult
 from engine.render.data import to_csv, to_json, write_atomic
+from engine.render.planning import whatif_text
 from engine.render.reports import plan_document, report_document
 from engine.render.text import explain_text, gaps_table, lost_points, ranking_table
 from engine.render.workbook import build_template
 from engine.score.run import level_problems, score_run
+from engine.score.whatif import what_if
 
 __all__ = [
     "InputError", "Problem", "RunResult", "UnitResult", "TestReport",
     "score_files", "explain", "gaps", "report", "plan", "template", "validate", "schema", "criteria_outline",
     "criteria_diff", "run_cases", "cases_text", "as_json", "as_csv", "ranking", "write_output", "exit_code",
+    "load_inputs", "read_changes", "whatif", "whatif_report",
 ]
 
 
@@ -60,6 +67,21 @@ def score_files(criteria: Path, evidence: list[Path], progress: Callable[[int], 
     (None: chosen from the units and cores). `only` scores just that unit (every bundle is still read
     and checked): explain and gaps show one unit and need neither the others' scores nor a rank.
     """
+    loaded, bundles = load_inputs(criteria, evidence)
+    if only is not None:
+        chosen = [b for b in bundles if b.bundle.unit.id == only]
+        if not chosen:
+            raise InputError([Problem(code="args.unknown_unit", file="(tham số)", value=only,
+                                      message="không có đơn vị này trong minh chứng; có: "
+                                      + ", ".join(sorted(b.bundle.unit.id for b in bundles)))])
+        bundles = chosen
+    advance = progress(len(bundles)) if progress is not None else None
+    return score_run(loaded, bundles, criteria, advance, jobs)
+
+
+def load_inputs(criteria: Path, evidence: list[Path], extra: list[Problem] | None = None
+                ) -> tuple[LoadedCriteria, list[LoadedBundle]]:
+    """The set and every bundle, or InputError with the problems of all of them (and `extra` ones) at once."""
     loaded, criteria_problems = check_criteria_file(criteria)
     problems = [p for p in criteria_problems if p.severity == "error"]
     if loaded is None and not problems:
@@ -68,18 +90,10 @@ def score_files(criteria: Path, evidence: list[Path], progress: Callable[[int], 
     problems += evidence_problems
     if loaded is not None:
         problems += level_problems(loaded, bundles)
+    problems += extra or []
     if problems:
         raise InputError(problems)
-    if only is not None:
-        chosen = [b for b in bundles if b.bundle.unit.id == only]
-        if not chosen:
-            raise InputError([Problem(code="args.unknown_unit", file="(tham số)", value=only,
-                                      message="không có đơn vị này trong minh chứng; có: "
-                                      + ", ".join(sorted(b.bundle.unit.id for b in bundles)))])
-        bundles = chosen
-    bundles = [_relative(b) for b in bundles]
-    advance = progress(len(bundles)) if progress is not None else None
-    return score_run(loaded, bundles, criteria, advance, jobs)
+    return loaded, [_relative(b) for b in bundles]
 
 
 def _unknown_unit(run: RunResult, unit: str) -> InputError:
@@ -220,3 +234,51 @@ def write_output(path: Path, data: bytes | str) -> None:
 def exit_code(run: RunResult, units: list[UnitResult] | None = None) -> int:
     """1 when any unit shown has data problems (it is still scored), else 0."""
     return 1 if any(u.data_problems for u in (run.units if units is None else units)) else 0
+
+
+# ---------------------------------------------------------------- what-if
+
+
+def read_changes(metrics: list[str] | None = None, documents: list[str] | None = None, tasks: list[str] | None = None,
+                 not_applicable: list[str] | None = None, files: list[Path] | None = None
+                 ) -> tuple[list[Change], list[Problem]]:
+    """Evidence changes from changes files (first, in order) and options; the problems of all of them."""
+    changes: list[Change] = []
+    problems: list[Problem] = []
+    for path in files or []:
+        found, file_problems = read_changes_file(path)
+        changes += found
+        problems += file_problems
+    found, option_problems = option_changes(metrics or [], documents or [], tasks or [], not_applicable or [])
+    return changes + found, problems + option_problems
+
+
+def parse_day(text: str | None, option: str, problems: list[Problem]) -> date | None:
+    """A date given as an option (dd/mm/yyyy); a bad one is added to `problems`."""
+    if text is None:
+        return None
+    try:
+        return parse_date(text)
+    except FormatError as exc:
+        problems.append(Problem(file="(tham số)", path=option, value=text, message=str(exc)))
+        return None
+
+
+def whatif(criteria: Path, evidence: list[Path], unit: str, changes: list[Change],
+           problems: list[Problem] | None = None, as_of: str | None = None) -> tuple[RunResult, WhatIf]:
+    """One unit re-scored with the changes and ranked among the others; `problems` are the caller's argument problems."""
+    problems = list(problems or [])
+    when = parse_day(as_of, "--as-of", problems)
+    loaded, bundles = load_inputs(criteria, evidence, problems)
+    run = score_run(loaded, bundles, criteria)
+    found = next((b for b in bundles if b.bundle.unit.id == unit), None)
+    if found is None:
+        raise _unknown_unit(run, unit)
+    try:
+        return run, what_if(loaded, run.units, found, changes, when)
+    except ChangeError as exc:
+        raise InputError([Problem(file="(thay đổi)", message=str(exc))]) from None
+
+
+def whatif_report(result: WhatIf, as_json_output: bool = False) -> str:
+    return result.model_dump_json(indent=2) + "\n" if as_json_output else whatif_text(result)

@@ -14,7 +14,7 @@ from pydantic import Discriminator, Field, Tag, model_validator
 
 from engine.core.base import Frozen
 from engine.core.vnformat import format_date, format_number
-from engine.model.evidence import Bundle, Document, Metric, NotApplicable, Number, OptDate, VnDate
+from engine.model.evidence import Bundle, Document, Metric, NotApplicable, Number, OptDate
 
 ASSUMED = "giả định khi tính thử"
 
@@ -49,14 +49,15 @@ class AddDocument(Frozen):
     """A document of a kind issued on a day; `replace` drops the documents of that kind already listed (to re-date)."""
 
     document: str = Field(min_length=1)
-    issued: VnDate
+    issued: OptDate = Field(None, description="Default: the as-of date of the evidence")
     number: str | None = None
     title: str | None = None
     replace: bool = False
 
     def describe(self, labels: dict[str, str]) -> str:
         verb = "Đổi ngày ban hành" if self.replace else "Ban hành"
-        return f"{verb} {labels.get(self.document, self.document)} ngày {format_date(self.issued)}"
+        when = f" ngày {format_date(self.issued)}" if self.issued else " (ngày chốt số liệu)"
+        return f"{verb} {labels.get(self.document, self.document)}{when}"
 
 
 class CompleteTask(Frozen):
@@ -148,7 +149,7 @@ def apply_changes(bundle: Bundle, changes: list[Change], as_of: date | None = No
         elif isinstance(change, AddDocument):
             if change.replace:
                 documents = [d for d in documents if d.kind != change.document]
-            documents.append(Document(kind=change.document, issue_date=change.issued, number=change.number,
+            documents.append(Document(kind=change.document, issue_date=change.issued or when, number=change.number,
                                       title=change.title))
         elif isinstance(change, CompleteTask):
             if not any(t.id == change.task for t in tasks):

@@ -44,6 +44,7 @@ class WhatIf(Frozen):
 
     unit_id: str
     applied: list[Change]
+    applied_words: list[str] = Field(description="The applied changes in words")
     before: UnitResult
     after: UnitResult
     changes: list[CriterionChange]

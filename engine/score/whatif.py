@@ -41,15 +41,18 @@ def context_of(loaded: LoadedCriteria, evidence: LoadedBundle) -> Context:
     return Context(evidence.bundle, catalog_labels(criteria), evidence.failed, criteria.when_survey_missing)
 
 
-def what_if(loaded: LoadedCriteria, ranked: list[UnitResult], evidence: LoadedBundle, changes: list[Change]) -> WhatIf:
-    """The unit scored with the changes, ranked among the others as they are; `ranked` holds every unit's result."""
+def what_if(loaded: LoadedCriteria, ranked: list[UnitResult], evidence: LoadedBundle, changes: list[Change],
+            as_of: date | None = None) -> WhatIf:
+    """The unit scored with the changes (at another as-of date, if given), ranked among the others as they are."""
     unit_id = evidence.bundle.unit.id
     before = next(u for u in ranked if u.unit_id == unit_id)
-    changed = changed_bundle(evidence, changes)
+    changed = changed_bundle(evidence, changes, as_of)
     after = score_unit(loaded, changed)
     others = [u for u in ranked if u.unit_id != unit_id]
     after = next(u for u in rank_units(others + [after]) if u.unit_id == unit_id)
-    return WhatIf(unit_id=unit_id, applied=list(changes), before=before, after=after,
+    labels = catalog_labels(loaded.criteria)
+    return WhatIf(unit_id=unit_id, applied=list(changes), applied_words=[c.describe(labels) for c in changes],
+                  before=before, after=after,
                   changes=node_changes(before, after), suggestions=suggestions(loaded, changed, after))
 
 
