@@ -226,6 +226,11 @@ class PlanFormat(str, Enum):
     xlsx = "xlsx"
     docx = "docx"
     md = "md"
+    table = "table"
+    json = "json"
+
+
+_DOCUMENT_FORMATS = (PlanFormat.xlsx, PlanFormat.docx, PlanFormat.md)
 
 
 @app.command()
@@ -260,11 +265,22 @@ def plan(
     evidence: Optional[list[Path]] = typer.Argument(None, help="Bộ minh chứng (.yaml/.xlsx) hoặc thư mục; mặc định: bộ mẫu"),
     criteria: Path = CriteriaOpt,
     province: bool = typer.Option(False, "--province", help="Kế hoạch chung: gộp các đơn vị cùng tiêu chí chưa đạt"),
-    format: PlanFormat = typer.Option(PlanFormat.xlsx, "--format", "-f", help="xlsx | docx | md"),
+    format: Optional[PlanFormat] = typer.Option(None, "--format", "-f",
+                                                help="xlsx | docx | md; với --budget: table | json (mặc định: xlsx, table)"),
     output: Optional[Path] = typer.Option(None, "--output", "-o",
                                           help="Tệp kết quả; mặc định out/<mã bộ chỉ số>-ke-hoach-khac-phuc.<định dạng>"),
+    budget: Optional[float] = typer.Option(None, "--budget", help="Ngân sách ngày công mỗi đơn vị: chọn nhiệm vụ được nhiều điểm nhất"),
+    by: Optional[str] = typer.Option(None, "--by", help="Với --budget: ngày chốt (dd/mm/yyyy); mặc định cuối kỳ đánh giá"),
+    unit: Optional[str] = typer.Option(None, "--unit", "-u", help="Với --budget: chỉ một đơn vị"),
 ) -> None:
-    """Kế hoạch khắc phục các tiêu chí chưa đạt điểm tối đa (theo mẫu phụ lục kế hoạch CCHC)."""
+    """Kế hoạch khắc phục các tiêu chí chưa đạt điểm tối đa (theo mẫu phụ lục kế hoạch CCHC), hoặc kế hoạch tối ưu theo ngân sách ngày công (--budget)."""
+    if budget is not None:
+        _budget_plan(criteria, evidence, format or PlanFormat.table, output, budget, by, unit)
+        return
+    format = format or PlanFormat.xlsx
+    if format not in _DOCUMENT_FORMATS or by is not None or unit is not None:
+        _fail([Problem(file="(tham số)", path="--format" if format not in _DOCUMENT_FORMATS else "--by/--unit",
+                       message="table, json, --by và --unit chỉ dùng cùng --budget; kế hoạch theo mẫu là xlsx, docx hoặc md")])
     run = _run(criteria, evidence or [DEFAULT_EVIDENCE], show_progress=True)
     suffix = "-tinh" if province else ""
     path = output or DEFAULT_OUT / f"{run.criteria_set.id}-ke-hoach-khac-phuc{suffix}.{format.value}"
@@ -277,6 +293,24 @@ def plan(
 class TextOrJson(str, Enum):
     text = "text"
     json = "json"
+
+
+def _budget_plan(criteria: Path, evidence: Optional[list[Path]], format: PlanFormat, output: Optional[Path],
+                 budget: float, by: Optional[str], unit: Optional[str]) -> None:
+    as_json = format == PlanFormat.json
+    problems = [] if format in (PlanFormat.table, PlanFormat.json) else [
+        Problem(file="(tham số)", path="--format", value=format.value, message="với --budget chỉ dùng table hoặc json")]
+    try:
+        result = api.plan_budget(criteria, evidence or [DEFAULT_EVIDENCE], budget, by, unit, problems)
+    except InputError as exc:
+        _fail(exc.problems, as_json)
+        raise
+    text = api.plan_budget_report(result, as_json)
+    if output:
+        _write(output, text, as_json)
+        err_console.print(f"Đã ghi {output}")
+    else:
+        sys.stdout.write(text)
 
 
 @app.command()

@@ -17,7 +17,7 @@ from rich.table import Table
 from engine.authoring.cases import TestReport, format_report, run_tests
 from engine.authoring.diff import diff_criteria, diff_json, diff_text
 from engine.core.problems import InputError, Problem
-from engine.core.vnformat import FormatError, parse_date
+from engine.core.vnformat import FormatError, format_date, format_number, parse_date
 from engine.kinds.tree import LoadedCriteria, criteria_json_schema
 from engine.load.changes import option_changes, read_changes_file
 from engine.load.criteria import check_criteria_file, load_criteria
@@ -27,21 +27,23 @@ from engine.load.sources import mapping_path
 from engine.load.tailoring import render_outline, render_resolved
 from engine.model.evidence import LoadedBundle
 from engine.model.changes import Change, ChangeError
-from engine.model.planning import WhatIf
+from engine.model.criteria import MAX_DAYS
+from engine.model.planning import BudgetPlan, WhatIf
 from engine.model.results import RunResult, UnitResult
 from engine.render.data import to_csv, to_json, write_atomic
-from engine.render.planning import whatif_text
+from engine.render.planning import plan_text, whatif_text
 from engine.render.reports import plan_document, report_document
 from engine.render.text import explain_text, gaps_table, lost_points, ranking_table
 from engine.render.workbook import build_template
 from engine.score.run import level_problems, score_run
+from engine.score.optimise import plan_block
 from engine.score.whatif import what_if
 
 __all__ = [
     "InputError", "Problem", "RunResult", "UnitResult", "TestReport",
     "score_files", "explain", "gaps", "report", "plan", "template", "validate", "schema", "criteria_outline",
     "criteria_diff", "run_cases", "cases_text", "as_json", "as_csv", "ranking", "write_output", "exit_code",
-    "load_inputs", "read_changes", "whatif", "whatif_report",
+    "load_inputs", "read_changes", "whatif", "whatif_report", "plan_budget", "plan_budget_report",
 ]
 
 
@@ -278,6 +280,36 @@ def whatif(criteria: Path, evidence: list[Path], unit: str, changes: list[Change
         return run, what_if(loaded, run.units, found, changes, when)
     except ChangeError as exc:
         raise InputError([Problem(file="(thay đổi)", message=str(exc))]) from None
+
+
+def plan_budget(criteria: Path, evidence: list[Path], budget_days: float, by: str | None = None,
+                unit: str | None = None, problems: list[Problem] | None = None) -> BudgetPlan:
+    """The best plan of each unit (or one) within `budget_days` person-days by the cut-off, and the block's best actions."""
+    problems = list(problems or [])
+    cutoff = parse_day(by, "--by", problems)
+    if not 0 <= budget_days <= MAX_DAYS:
+        problems.append(Problem(file="(tham số)", path="--budget", value=format_number(budget_days),
+                                message=f"số ngày công phải từ 0 đến {MAX_DAYS}"))
+    loaded, bundles = load_inputs(criteria, evidence, problems)
+    if cutoff is not None:
+        early = [b for b in bundles if cutoff < b.bundle.as_of]
+        if early:
+            raise InputError([Problem(file=b.file, path="as_of", value=format_date(b.bundle.as_of),
+                                      message=f"ngày chốt kế hoạch {format_date(cutoff)} trước ngày chốt số liệu")
+                              for b in early])
+    if unit is not None:
+        chosen = [b for b in bundles if b.bundle.unit.id == unit]
+        if not chosen:
+            raise InputError([Problem(file="(tham số)", path="--unit", value=unit,
+                                      message="không có đơn vị này trong minh chứng; có: "
+                                              + ", ".join(sorted(b.bundle.unit.id for b in bundles)))])
+        result = plan_block(loaded, bundles, budget_days, cutoff)
+        return result.model_copy(update={"units": [u for u in result.units if u.unit_id == unit]})
+    return plan_block(loaded, bundles, budget_days, cutoff)
+
+
+def plan_budget_report(plan: BudgetPlan, as_json_output: bool = False) -> str:
+    return plan.model_dump_json(indent=2) + "\n" if as_json_output else plan_text(plan)
 
 
 def whatif_report(result: WhatIf, as_json_output: bool = False) -> str:

@@ -241,6 +241,14 @@ def _template_text(text: str) -> str:
 TemplateText = Annotated[str, AfterValidator(_template_text)]
 
 
+class Effort(Frozen):
+    """What a corrective task costs and how long until its result shows in the evidence (for the plan under a budget)."""
+
+    person_days: float = Field(gt=0, le=MAX_DAYS, description="Work in person-days (ngày công); planned in half-days")
+    lead_days: int = Field(0, ge=0, le=MAX_DAYS, description="Days from the as-of date until the result is in the evidence")
+    provenance: Provenance | None = Field(None, description="Where the estimate comes from; illustrative when not official")
+
+
 class RemediationTemplate(Frozen):
     """A corrective task in the plan-appendix layout; text fields may use {placeholders}.
 
@@ -253,6 +261,7 @@ class RemediationTemplate(Frozen):
     cooperating: list[TemplateText] = Field(default_factory=list)
     deadline: TemplateText | None = Field(None, description="Text, e.g. 'Trước ngày 31/12/{year}'")
     deadline_days: int | None = Field(None, ge=0, le=MAX_DAYS, description="Days after the evidence's as-of date")
+    effort: Effort | None = None
 
 
 # ---------------------------------------------------------------- bands and catalog

@@ -99,7 +99,7 @@ class BlockAction(Frozen):
 
 class BudgetPlan(Frozen):
     criteria_set: str
-    by: ResultDate
+    by: ResultDate | None = Field(description="The cut-off; none: each unit's period end")
     budget_days: float
     units: list[UnitPlan]
     by_mean_index: list[BlockAction]

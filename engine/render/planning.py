@@ -45,10 +45,11 @@ def whatif_text(result: WhatIf) -> str:
 
 
 def plan_text(plan: BudgetPlan) -> str:
-    lines = [f"Kế hoạch khắc phục tối ưu: {format_number(plan.budget_days)} ngày công mỗi đơn vị, "
-             f"tính đến ngày {format_date(plan.by)}", ""]
+    until = f"ngày {format_date(plan.by)}" if plan.by else "cuối kỳ đánh giá"
+    lines = [f"Kế hoạch khắc phục tối ưu: {format_number(plan.budget_days)} ngày công mỗi đơn vị, tính đến {until}", ""]
     for unit in plan.units:
-        lines.append(f"{unit.name} ({unit.unit_id}), số liệu chốt ngày {format_date(unit.as_of)}")
+        lines.append(f"{unit.name} ({unit.unit_id}), số liệu chốt ngày {format_date(unit.as_of)}, "
+                     f"tính đến ngày {format_date(unit.by)}")
         lines.append(f"  Nếu không làm gì: {format_number(unit.points_at_cutoff)} điểm, chỉ số {_index(unit.index_at_cutoff)}")
         lines.append(f"  Theo kế hoạch: thêm {format_number(unit.points_gained)} điểm, chỉ số {_index(unit.index_after)}"
                      + (f" (thêm {format_number(unit.index_gained)} điểm phần trăm)" if unit.index_gained else "")
