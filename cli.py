@@ -295,6 +295,43 @@ class TextOrJson(str, Enum):
     json = "json"
 
 
+class WatchFormat(str, Enum):
+    table = "table"
+    json = "json"
+    notice = "notice"
+
+
+@app.command()
+def watch(
+    evidence: Optional[list[Path]] = typer.Argument(None, help="Bộ minh chứng hoặc thư mục; một đơn vị có thể có nhiều bộ ở các ngày chốt khác nhau"),
+    as_of: str = typer.Option(..., "--as-of", help="Ngày theo dõi (dd/mm/yyyy)"),
+    within: int = typer.Option(14, "--within", help="Cảnh báo việc đến hạn trong số ngày này"),
+    state: Optional[Path] = typer.Option(None, "--state", help="Tệp trạng thái (JSON) giữ cảnh báo giữa các lần chạy"),
+    cutoff: Optional[str] = typer.Option(None, "--cutoff", help="Ngày chốt để dự báo chỉ số; mặc định cuối kỳ đánh giá"),
+    criteria: Path = CriteriaOpt,
+    format: WatchFormat = typer.Option(WatchFormat.table, "--format", "-f", help="table | json | notice"),
+) -> None:
+    """Cảnh báo sớm trong năm: việc sắp đến hạn, văn bản quá hạn, tỷ lệ có xu hướng không đạt, nhiệm vụ quá hạn; dự báo chỉ số."""
+    try:
+        result = api.watch(criteria, evidence or [DEFAULT_EVIDENCE], as_of, within, state, cutoff)
+    except InputError as exc:
+        _fail(exc.problems, format == WatchFormat.json)
+        raise
+    shown = api.watch_report(result, format.value)
+    if isinstance(shown, str):
+        sys.stdout.write(shown)
+        return
+    console.print(shown)
+    for unit in result.units:
+        console.print(f"{unit.name}: chỉ số hiện nay {_pct(unit.index_now)}, đến ngày chốt nếu không thay đổi "
+                      f"{_pct(unit.index_if_nothing_changes)}, nếu nộp đúng hạn {_pct(unit.index_if_all_filed)}",
+                      markup=False, highlight=False)
+
+
+def _pct(value: Optional[float]) -> str:
+    return "-" if value is None else f"{value:g}".replace(".", ",") + "%"
+
+
 def _budget_plan(criteria: Path, evidence: Optional[list[Path]], format: PlanFormat, output: Optional[Path],
                  budget: float, by: Optional[str], unit: Optional[str]) -> None:
     as_json = format == PlanFormat.json

@@ -22,21 +22,23 @@ from engine.kinds.tree import LoadedCriteria, criteria_json_schema
 from engine.load.changes import option_changes, read_changes_file
 from engine.load.criteria import check_criteria_file, load_criteria
 from engine.load.dossiers import DossierAggregation, aggregate_dossiers, csv_read_arguments, load_mapping
-from engine.load.evidence import read_bundles
+from engine.load.evidence import find_bundle_files, read_bundles
 from engine.load.sources import mapping_path
 from engine.load.tailoring import render_outline, render_resolved
+from engine.load.watchstate import read_state
 from engine.model.evidence import LoadedBundle
 from engine.model.changes import Change, ChangeError
 from engine.model.criteria import MAX_DAYS
-from engine.model.planning import BudgetPlan, WhatIf
+from engine.model.planning import BudgetPlan, WatchResult, WatchState, WhatIf
 from engine.model.results import RunResult, UnitResult
 from engine.render.data import to_csv, to_json, write_atomic
-from engine.render.planning import plan_text, whatif_text
+from engine.render.planning import plan_text, watch_table, whatif_text, with_notices
 from engine.render.reports import plan_document, report_document
 from engine.render.text import explain_text, gaps_table, lost_points, ranking_table
 from engine.render.workbook import build_template
 from engine.score.run import level_problems, score_run
 from engine.score.optimise import plan_block
+from engine.score.watch import watch as watch_units
 from engine.score.whatif import what_if
 
 __all__ = [
@@ -44,6 +46,7 @@ __all__ = [
     "score_files", "explain", "gaps", "report", "plan", "template", "validate", "schema", "criteria_outline",
     "criteria_diff", "run_cases", "cases_text", "as_json", "as_csv", "ranking", "write_output", "exit_code",
     "load_inputs", "read_changes", "whatif", "whatif_report", "plan_budget", "plan_budget_report",
+    "watch", "watch_report",
 ]
 
 
@@ -310,6 +313,52 @@ def plan_budget(criteria: Path, evidence: list[Path], budget_days: float, by: st
 
 def plan_budget_report(plan: BudgetPlan, as_json_output: bool = False) -> str:
     return plan.model_dump_json(indent=2) + "\n" if as_json_output else plan_text(plan)
+
+
+def watch(criteria: Path, evidence: list[Path], as_of: str, within: int = 14, state: Path | None = None,
+          cutoff: str | None = None) -> WatchResult:
+    """Early warnings at `as_of` from the evidence snapshots; with `state`, merged with earlier runs and saved (atomically)."""
+    problems: list[Problem] = []
+    when = parse_day(as_of, "--as-of", problems)
+    until = parse_day(cutoff, "--cutoff", problems)
+    if not 0 <= within <= MAX_DAYS:
+        problems.append(Problem(file="(tham số)", path="--within", value=str(within),
+                                message=f"số ngày phải từ 0 đến {MAX_DAYS}"))
+    previous = WatchState()
+    if state is not None:
+        inputs = {Path(criteria).resolve()} | {f.resolve() for f in find_bundle_files(evidence)[0]}
+        if state.resolve() in inputs:
+            problems.append(Problem(file=str(state), path="--state",
+                                    message="tệp trạng thái trùng với một tệp đầu vào; chọn tệp khác (không ghi đè dữ liệu của người dùng)"))
+        else:
+            previous, state_problems = read_state(state)
+            problems += state_problems
+    loaded, criteria_problems = check_criteria_file(criteria)
+    problems += [p for p in criteria_problems if p.severity == "error"]
+    bundles, evidence_problems = read_bundles(evidence, snapshots=True)
+    problems += evidence_problems
+    if loaded is not None:
+        problems += level_problems(loaded, bundles)
+    if when is not None and bundles and not any(b.bundle.as_of <= when for b in bundles):
+        problems.append(Problem(file="(tham số)", path="--as-of", value=as_of,
+                                message="không có bộ minh chứng nào chốt số liệu đến ngày này"))
+    if problems or loaded is None:
+        raise InputError(problems or criteria_problems)
+    result, kept = watch_units(loaded, [_relative(b) for b in bundles], when, within, until, previous.warnings)
+    if state is not None:
+        write_atomic(state, WatchState(warnings=kept).model_dump_json(indent=2) + "\n")
+    return with_notices(result)
+
+
+def watch_report(result: WatchResult, fmt: str) -> str | Table:
+    """`json`: the warnings as a list; `notice`: each unit's notice; `table`: a rich table."""
+    if fmt == "json":
+        return json.dumps([w.model_dump(mode="json", include={"key", "unit_id", "criterion", "kind", "due", "state",
+                                                               "message"}) for w in result.warnings],
+                          ensure_ascii=False, indent=2) + "\n"
+    if fmt == "notice":
+        return "\n".join(u.notice for u in result.units)
+    return watch_table(result)
 
 
 def whatif_report(result: WhatIf, as_json_output: bool = False) -> str:

@@ -43,8 +43,11 @@ def load_bundles(paths: list[Path]) -> list[LoadedBundle]:
     return loaded
 
 
-def read_bundles(paths: list[Path]) -> tuple[list[LoadedBundle], list[Problem]]:
-    """The bundles that load and the errors of all files, so a caller can check the valid ones in the same pass."""
+def read_bundles(paths: list[Path], snapshots: bool = False) -> tuple[list[LoadedBundle], list[Problem]]:
+    """The bundles that load and the errors of all files, so a caller can check the valid ones in the same pass.
+
+    With `snapshots`, a unit may have several bundles at different as-of dates (the in-year watch reads a trend from them).
+    """
     files, problems = find_bundle_files(paths)
     loaded: list[LoadedBundle] = []
     for file in files:
@@ -59,10 +62,11 @@ def read_bundles(paths: list[Path]) -> tuple[list[LoadedBundle], list[Problem]]:
             loaded.append(bundle)
     ids: dict[str, str] = {}
     for item in loaded:
-        key = item.bundle.unit.id
+        key = item.bundle.unit.id + (f"@{item.bundle.as_of.isoformat()}" if snapshots else "")
         if key in ids:
-            problems.append(Problem(code="bundle.duplicate_unit", file=item.file, path="unit.id", value=key,
-                                    message=f"mã đơn vị trùng với bộ minh chứng {ids[key]}"))
+            problems.append(Problem(code="bundle.duplicate_unit", file=item.file, path="unit.id", value=item.bundle.unit.id,
+                                    message=f"mã đơn vị trùng với bộ minh chứng {ids[key]}"
+                                    + (" (cùng ngày chốt số liệu)" if snapshots else "")))
         ids.setdefault(key, item.file)
     return loaded, problems
 

@@ -124,18 +124,24 @@ class EarlyWarning(Frozen):
     level: float = Field(0, description="Higher is worse; a warning is repeated only when this grows")
 
 
+class WatchState(Frozen):
+    """What the watch remembers between runs: every warning it has raised, open or closed, by key."""
+
+    warnings: list[EarlyWarning] = Field(default_factory=list)
+
+
 class UnitOutlook(Frozen):
     unit_id: str
     name: str
     index_now: float | None
     index_if_nothing_changes: float | None
     index_if_all_filed: float | None
-    notice: str
+    notice: str = Field("", description="A short notice ready to paste into an email or a message (nothing is sent)")
 
 
 class WatchResult(Frozen):
     as_of: ResultDate
     within_days: int
-    cutoff: ResultDate
+    cutoff: ResultDate | None = Field(description="The day projected to; none: each unit's period end")
     warnings: list[EarlyWarning]
     units: list[UnitOutlook]

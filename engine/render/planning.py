@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
+from rich.table import Table
+
 from engine.core.ids import natural_key
 from engine.core.vnformat import format_date, format_number
 from engine.model.planning import BudgetPlan, EarlyWarning, WatchResult, WhatIf
@@ -78,9 +81,25 @@ def plan_text(plan: BudgetPlan) -> str:
 _STATE_WORDS = {"new": "mới", "open": "đang theo dõi", "worse": "nặng hơn", "closed": "đã khắc phục"}
 
 
-def watch_rows(result: WatchResult) -> list[list[str]]:
-    return [[w.unit_id, w.criterion, _STATE_WORDS[w.state], format_date(w.due) if w.due else "-", w.message]
-            for w in result.warnings]
+def watch_table(result: WatchResult) -> Table:
+    table = Table(title=f"Cảnh báo sớm ngày {format_date(result.as_of)} (đến hạn trong {result.within_days} ngày)",
+                  title_justify="left", show_lines=True)
+    for header in ("Đơn vị", "Tiêu chí", "Tình trạng", "Hạn", "Nội dung"):
+        table.add_column(header, overflow="fold")
+    for w in result.warnings:
+        table.add_row(escape(w.unit_id), escape(w.criterion), _STATE_WORDS[w.state], format_date(w.due) if w.due else "-",
+                      escape(w.message))
+    return table
+
+
+def with_notices(result: WatchResult) -> WatchResult:
+    """Each unit's outlook with its notice written."""
+    units = []
+    for unit in result.units:
+        mine = [w for w in result.warnings if w.unit_id == unit.unit_id]
+        texts = (_index(unit.index_now), _index(unit.index_if_nothing_changes), _index(unit.index_if_all_filed))
+        units.append(unit.model_copy(update={"notice": notice_text(unit.name, mine, format_date(result.as_of), texts)}))
+    return result.model_copy(update={"units": units})
 
 
 def notice_text(name: str, warnings: list[EarlyWarning], as_of_text: str, outlook: tuple[str, str, str]) -> str:
