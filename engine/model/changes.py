@@ -87,17 +87,19 @@ _KINDS: tuple[tuple[str, type[Frozen]], ...] = (
 CHANGE_KEYS = tuple(key for key, _ in _KINDS)
 
 
-def _tag(value: Any) -> str:
+def _tag(value: Any) -> str | None:
     if isinstance(value, Frozen):
         return next(key for key, kind in _KINDS if isinstance(value, kind))
     if isinstance(value, dict):
         for key, _ in _KINDS:
             if key in value:
                 return key
-    raise ValueError("mỗi thay đổi cần một trong các khóa: " + ", ".join(CHANGE_KEYS))
+    return None
 
 
-Change = Annotated[Union[tuple(Annotated[kind, Tag(key)] for key, kind in _KINDS)], Discriminator(_tag)]
+Change = Annotated[Union[tuple(Annotated[kind, Tag(key)] for key, kind in _KINDS)],
+                   Discriminator(_tag, custom_error_type="change_kind",
+                                 custom_error_message="mỗi thay đổi cần một trong các khóa: " + ", ".join(CHANGE_KEYS))]
 
 
 class ChangeList(Frozen):
