@@ -279,7 +279,7 @@ def plan(
         return
     format = format or PlanFormat.xlsx
     if format not in _DOCUMENT_FORMATS or by is not None or unit is not None:
-        _fail([Problem(file="(tham số)", path="--format" if format not in _DOCUMENT_FORMATS else "--by/--unit",
+        _fail([Problem(code="args.bad_format", file="(tham số)", path="--format" if format not in _DOCUMENT_FORMATS else "--by/--unit",
                        message="table, json, --by và --unit chỉ dùng cùng --budget; kế hoạch theo mẫu là xlsx, docx hoặc md")])
     run = _run(criteria, evidence or [DEFAULT_EVIDENCE], show_progress=True)
     suffix = "-tinh" if province else ""
@@ -336,7 +336,8 @@ def _budget_plan(criteria: Path, evidence: Optional[list[Path]], format: PlanFor
                  budget: float, by: Optional[str], unit: Optional[str]) -> None:
     as_json = format == PlanFormat.json
     problems = [] if format in (PlanFormat.table, PlanFormat.json) else [
-        Problem(file="(tham số)", path="--format", value=format.value, message="với --budget chỉ dùng table hoặc json")]
+        Problem(code="args.bad_format", file="(tham số)", path="--format", value=format.value,
+                message="với --budget chỉ dùng table hoặc json")]
     try:
         result = api.plan_budget(criteria, evidence or [DEFAULT_EVIDENCE], budget, by, unit, problems)
     except InputError as exc:

@@ -265,7 +265,7 @@ def parse_day(text: str | None, option: str, problems: list[Problem]) -> date | 
     try:
         return parse_date(text)
     except FormatError as exc:
-        problems.append(Problem(file="(tham số)", path=option, value=text, message=str(exc)))
+        problems.append(Problem(code="args.bad_date", file="(tham số)", path=option, value=text, message=str(exc)))
         return None
 
 
@@ -282,7 +282,7 @@ def whatif(criteria: Path, evidence: list[Path], unit: str, changes: list[Change
     try:
         return run, what_if(loaded, run.units, found, changes, when)
     except ChangeError as exc:
-        raise InputError([Problem(file="(thay đổi)", message=str(exc))]) from None
+        raise InputError([Problem(code="changes.cannot_apply", file="(thay đổi)", message=str(exc))]) from None
 
 
 def plan_budget(criteria: Path, evidence: list[Path], budget_days: float, by: str | None = None,
@@ -291,19 +291,19 @@ def plan_budget(criteria: Path, evidence: list[Path], budget_days: float, by: st
     problems = list(problems or [])
     cutoff = parse_day(by, "--by", problems)
     if not 0 <= budget_days <= MAX_DAYS:
-        problems.append(Problem(file="(tham số)", path="--budget", value=format_number(budget_days),
+        problems.append(Problem(code="args.bad_budget", file="(tham số)", path="--budget", value=format_number(budget_days),
                                 message=f"số ngày công phải từ 0 đến {MAX_DAYS}"))
     loaded, bundles = load_inputs(criteria, evidence, problems)
     if cutoff is not None:
         early = [b for b in bundles if cutoff < b.bundle.as_of]
         if early:
-            raise InputError([Problem(file=b.file, path="as_of", value=format_date(b.bundle.as_of),
+            raise InputError([Problem(code="args.cutoff_before_as_of", file=b.file, path="as_of", value=format_date(b.bundle.as_of),
                                       message=f"ngày chốt kế hoạch {format_date(cutoff)} trước ngày chốt số liệu")
                               for b in early])
     if unit is not None:
         chosen = [b for b in bundles if b.bundle.unit.id == unit]
         if not chosen:
-            raise InputError([Problem(file="(tham số)", path="--unit", value=unit,
+            raise InputError([Problem(code="args.unknown_unit", file="(tham số)", path="--unit", value=unit,
                                       message="không có đơn vị này trong minh chứng; có: "
                                               + ", ".join(sorted(b.bundle.unit.id for b in bundles)))])
         result = plan_block(loaded, bundles, budget_days, cutoff)
@@ -322,13 +322,13 @@ def watch(criteria: Path, evidence: list[Path], as_of: str, within: int = 14, st
     when = parse_day(as_of, "--as-of", problems)
     until = parse_day(cutoff, "--cutoff", problems)
     if not 0 <= within <= MAX_DAYS:
-        problems.append(Problem(file="(tham số)", path="--within", value=str(within),
+        problems.append(Problem(code="args.bad_within", file="(tham số)", path="--within", value=str(within),
                                 message=f"số ngày phải từ 0 đến {MAX_DAYS}"))
     previous = WatchState()
     if state is not None:
         inputs = {Path(criteria).resolve()} | {f.resolve() for f in find_bundle_files(evidence)[0]}
         if state.resolve() in inputs:
-            problems.append(Problem(file=str(state), path="--state",
+            problems.append(Problem(code="watch.state_is_input", file=str(state), path="--state",
                                     message="tệp trạng thái trùng với một tệp đầu vào; chọn tệp khác (không ghi đè dữ liệu của người dùng)"))
         else:
             previous, state_problems = read_state(state)
@@ -340,7 +340,7 @@ def watch(criteria: Path, evidence: list[Path], as_of: str, within: int = 14, st
     if loaded is not None:
         problems += level_problems(loaded, bundles)
     if when is not None and bundles and not any(b.bundle.as_of <= when for b in bundles):
-        problems.append(Problem(file="(tham số)", path="--as-of", value=as_of,
+        problems.append(Problem(code="args.no_snapshot", file="(tham số)", path="--as-of", value=as_of,
                                 message="không có bộ minh chứng nào chốt số liệu đến ngày này"))
     if problems or loaded is None:
         raise InputError(problems or criteria_problems)

@@ -21,7 +21,8 @@ def read_changes_file(path: Path) -> tuple[list[Change], list[Problem]]:
         return [], problems
     data = {"changes": doc.data} if isinstance(doc.data, list) else doc.data
     if not isinstance(data, dict):
-        return [], problems + [doc.problem((), "tệp thay đổi phải là danh sách các thay đổi hoặc có khóa changes")]
+        return [], problems + [doc.problem((), "tệp thay đổi phải là danh sách các thay đổi hoặc có khóa changes",
+                                           code="changes.not_list")]
     try:
         parsed = ChangeList.model_validate(data)
     except ValidationError as exc:
@@ -36,7 +37,7 @@ def _list_problems(doc, exc: ValidationError) -> list[Problem]:
     problems = []
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"][1:]) if err["loc"] and err["loc"][0] == "changes" else tuple(err["loc"])
-        problems.append(doc.problem(loc[:1], str((err.get("ctx") or {}).get("error", err["msg"]))))
+        problems.append(doc.problem(loc[:1], str((err.get("ctx") or {}).get("error", err["msg"])), code="changes.invalid"))
     return problems
 
 
@@ -46,7 +47,7 @@ def _split(option: str, text: str, need_value: bool) -> tuple[str, str | None, P
     if not name or (need_value and (not sep or not value.strip())):
         example = {"--metric": "results_digitized=131 hoặc results_digitized+=23", "--document": "ke_hoach_kiem_tra=15/03/2024",
                    "--task": "7=20/03/2024", "--na": "2.1.1=Không có văn bản phải ban hành"}[option]
-        return name, None, Problem(file=ARGS, path=option, value=text, message=f"cần dạng {example}")
+        return name, None, Problem(code="args.bad_change", file=ARGS, path=option, value=text, message=f"cần dạng {example}")
     return name, (value.strip() if sep else None), None
 
 
@@ -77,5 +78,5 @@ def option_changes(metrics: list[str], documents: list[str], tasks: list[str], n
             changes.append(_CHANGE.validate_python(data))
         except ValidationError as exc:
             reasons = "; ".join(str((e.get("ctx") or {}).get("error", e["msg"])) for e in exc.errors(include_url=False))
-            problems.append(Problem(file=ARGS, path=option, value=text, message=reasons))
+            problems.append(Problem(code="args.bad_change", file=ARGS, path=option, value=text, message=reasons))
     return changes, problems

@@ -18,12 +18,13 @@ def read_state(path: Path) -> tuple[WatchState, list[Problem]]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = os_error_vi(exc) if isinstance(exc, OSError) else "tệp không phải UTF-8"
-        return WatchState(), [Problem(file=str(path), message=f"không đọc được tệp trạng thái cảnh báo: {reason}")]
+        return WatchState(), [Problem(code="watch.unreadable_state", file=str(path),
+                                       message=f"không đọc được tệp trạng thái cảnh báo: {reason}")]
     try:
         return WatchState.model_validate_json(text), []
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(part) for part in first["loc"])
-        return WatchState(), [Problem(file=str(path), path=where or None,
+        return WatchState(), [Problem(code="watch.bad_state", file=str(path), path=where or None,
                                       message="tệp trạng thái cảnh báo không hợp lệ (không phải tệp do 'parindex watch' ghi); "
                                               "xóa tệp để bắt đầu lại")]
