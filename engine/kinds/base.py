@@ -21,7 +21,7 @@ from engine.core.ids import natural_key
 from engine.core.problems import Problem
 from engine.core.vnformat import format_date, format_number
 from engine.core.yamlsource import Loc, YamlDoc
-from engine.model.changes import AddDocument, Change, CompleteTask, Remedy, SetMetric
+from engine.model.changes import AddDocument, Change, CompleteTask, Remedy, SetMetric, apply_changes
 from engine.model.criteria import DeadlineSpec, Op, Tier, ValueRef
 from engine.model.evidence import Bundle, Document, Metric, PlanTask, ScoreEntry
 from engine.model.results import Finding, Observation, Status
@@ -194,6 +194,12 @@ class Context:
 
     def label(self, name: str) -> str:
         return self.labels.get(name, name)
+
+    def with_changes(self, changes: list[Change]) -> "Context":
+        """The same unit with evidence changes applied (a metric set by hand no longer counts as failed)."""
+        named = {c.metric for c in changes if isinstance(c, SetMetric)}
+        return Context(apply_changes(self.bundle, changes), self.labels,
+                       {k: v for k, v in self.failed.items() if k not in named}, self.when_survey_missing)
 
     def missing_metric(self, name: str) -> Finding:
         return Finding(what="metric", state="missing", name=name, label=self.label(name))
@@ -662,7 +668,13 @@ def joined_fix(parts: list[ConditionKind], ctx: Context, want: bool, every: bool
         if any(f is None for f in fixes):
             return None
         dues = [f.due for f in fixes if f.due is not None]
-        return Fix([c for f in fixes for c in f.changes], [w for f in fixes for w in f.words], min(dues, default=None))
+        joined = Fix([c for f in fixes for c in f.changes], [w for f in fixes for w in f.words], min(dues, default=None))
+        if len(parts) > 1 and joined.changes:
+            # A part fixed alone may undo another (x > 0 and x <= 0): all must hold after all the changes.
+            changed = ctx.with_changes(joined.changes)
+            if any(part.check(changed).value is not want for part in parts):
+                return None
+        return joined
     usable = [f for f in fixes if f is not None]
     return min(usable, key=lambda f: len(f.changes)) if usable else None
 
