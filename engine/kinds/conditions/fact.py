@@ -5,7 +5,17 @@ from __future__ import annotations
 from typing import ClassVar
 
 from engine.core.vnformat import format_number
-from engine.kinds.base import NO_CHANGE, ConditionKind, CondResult, Context, DataProblem, EvidenceUse, Fix, MissingEvidence, lower_first
+from engine.kinds.base import (
+    NO_CHANGE,
+    ConditionKind,
+    CondResult,
+    Context,
+    DataProblem,
+    EvidenceUse,
+    Fix,
+    MissingEvidence,
+    lower_first,
+)
 from engine.model.changes import SetMetric
 from engine.model.results import Observation
 
