@@ -10,6 +10,7 @@ import json
 import os
 from collections.abc import Callable
 from datetime import date
+from datetime import datetime
 from pathlib import Path
 
 from rich.table import Table
@@ -20,6 +21,16 @@ from engine.core.problems import InputError, Problem
 from engine.core.vnformat import FormatError, format_date, format_number, parse_date
 from engine.kinds.tree import LoadedCriteria, criteria_json_schema
 from engine.load.changes import option_changes, read_changes_file
+from engine.load.assessment import (
+    GENESIS,
+    LoadedAssessment,
+    Record,
+    check_assessment_file,
+    parse_record,
+    read_record,
+    record_lines,
+)
+from engine.kinds.tree import criteria_json_schema
 from engine.load.criteria import check_criteria_file, load_criteria
 from engine.load.dossiers import DossierAggregation, aggregate_dossiers, csv_read_arguments, load_mapping
 from engine.load.evidence import find_bundle_files, read_bundles
@@ -31,6 +42,8 @@ from engine.model.changes import Change, ChangeError
 from engine.model.criteria import MAX_DAYS
 from engine.model.planning import BudgetPlan, WatchResult, WatchState, WhatIf
 from engine.model.results import RunResult, UnitResult
+from engine.model.assessment import ROUNDS, Entry, EvidenceRef
+from engine.model.results import CriteriaRef, RunResult, UnitResult
 from engine.render.data import to_csv, to_json, write_atomic
 from engine.render.planning import plan_text, watch_table, whatif_text, with_notices
 from engine.render.reports import plan_document, report_document
@@ -40,9 +53,15 @@ from engine.score.run import level_problems, score_run
 from engine.score.optimise import plan_block
 from engine.score.watch import watch as watch_units
 from engine.score.whatif import what_if
+from engine.score.rounds import Refusal, UnitRounds, apply_record, replay
+from engine.score.run import level_problems, rank_units, score_run
+from engine.score.unit import score_unit
 
 __all__ = [
-    "InputError", "Problem", "RunResult", "UnitResult", "TestReport",
+    "InputError", "Problem", "RunResult", "UnitResult", "TestReport", "Entry", "EvidenceRef", "LoadedAssessment",
+    "Record", "ROUNDS",
+    "load_assessment", "assessment_evidence", "computed_rounds", "validate_entries", "score_assessment",
+    "read_unit_record", "parse_unit_record", "record_text", "append_entries", "score_assessment_files",
     "score_files", "explain", "gaps", "report", "plan", "template", "validate", "schema", "criteria_outline",
     "criteria_diff", "run_cases", "cases_text", "as_json", "as_csv", "ranking", "write_output", "exit_code",
     "load_inputs", "read_changes", "whatif", "whatif_report", "plan_budget", "plan_budget_report",
@@ -363,3 +382,180 @@ def watch_report(result: WatchResult, fmt: str) -> str | Table:
 
 def whatif_report(result: WhatIf, as_json_output: bool = False) -> str:
     return result.model_dump_json(indent=2) + "\n" if as_json_output else whatif_text(result)
+# ---------------------------------------------------------------- assessments (issue 11)
+#
+# Pure functions over explicit inputs, so the web application can keep entries in its database and
+# call the same rules: load_assessment → computed_rounds (per unit, from its evidence per round) →
+# validate_entries (before storing a proposed entry) → score_assessment (every unit with its entries).
+
+
+def load_assessment(path: Path) -> LoadedAssessment:
+    """The assessment file and the criteria set it names, validated; InputError with every problem otherwise."""
+    loaded, problems = check_assessment_file(path)
+    errors = [p for p in problems if p.severity == "error"]
+    if loaded is None or errors:
+        raise InputError(errors or problems)
+    return loaded
+
+
+def assessment_evidence(la: LoadedAssessment) -> dict[str, dict[str, LoadedBundle]]:
+    """unit → {round: bundle} from the evidence files the assessment names (self, and explanation if any)."""
+    problems: list[Problem] = []
+    found: dict[str, dict[str, LoadedBundle]] = {}
+    units = set(la.assessment.units)
+    for round_name, relative in (("self", la.assessment.evidence.self), ("explanation", la.assessment.evidence.explanation)):
+        if relative is None:
+            continue
+        bundles, bundle_problems = read_bundles([la.path(relative)])
+        problems += bundle_problems + level_problems(la.criteria, bundles)
+        for bundle in bundles:
+            unit = bundle.bundle.unit.id
+            if unit not in units:
+                problems.append(Problem(file=bundle.file, path="unit.id", value=unit, code="assessment.unknown_unit",
+                                        message=f"đơn vị không có trong danh sách của đợt đánh giá {la.assessment.id} "
+                                                f"({display_path(Path(la.file))})"))
+                continue
+            found.setdefault(unit, {})[round_name] = _relative(bundle)
+    for unit, rounds in found.items():
+        if "self" not in rounds:
+            problems.append(Problem(file=rounds["explanation"].file, path="unit.id", value=unit, code="assessment.no_self_evidence",
+                                    message="có minh chứng giải trình nhưng không có minh chứng tự chấm của đơn vị này"))
+    if problems:
+        raise InputError(problems)
+    return found
+
+
+def computed_rounds(la: LoadedAssessment, bundles: dict[str, LoadedBundle]) -> dict[str, UnitResult]:
+    """One unit's points computed from its evidence at each round that has evidence ({"self": ..., "explanation": ...})."""
+    return {name: score_unit(la.criteria, bundle) for name, bundle in bundles.items()}
+
+
+def _refusal_problem(refusal: Refusal, entries: list[Entry], places: list[Problem] | None, unit: str) -> Problem:
+    entry = entries[refusal.index]
+    if places is not None and refusal.index < len(places):
+        base = places[refusal.index]
+    else:
+        base = Problem(file=f"(hồ sơ đơn vị {unit})", message="", path=f"mục {refusal.index + 1}")
+    return base.model_copy(update={"code": refusal.code, "message": refusal.message,
+                                   "value": base.value if base.value is not None else _entry_words(entry)})
+
+
+def _entry_words(entry: Entry) -> str:
+    what = f"tiêu chí {entry.criterion}" if entry.criterion else {"submit": "nộp vòng", "unlock": "mở lại vòng",
+                                                                  "finalise": "chốt kết quả"}.get(entry.kind, "")
+    points = "" if entry.points is None else f", {entry.points:g} điểm"
+    return f"{what}{points}, {entry.by}"
+
+
+def validate_entries(la: LoadedAssessment, unit: str, computed: dict[str, UnitResult], existing: list[Entry],
+                     proposed: list[Entry], now: datetime, places: list[Problem] | None = None) -> list[Problem]:
+    """Every reason to refuse the proposed entries of one unit; nothing is written.
+
+    `existing` are the entries already recorded (from a file or a database), `now` the time of the
+    request (timezone-aware). A proposed entry that would make an existing one invalid (an entry
+    dated earlier that changes what a later entry changed without a reason) is refused as well.
+    `places` (one per proposed entry) name where each came from, e.g. a workbook cell.
+    """
+    ctx = UnitRounds(la, unit, computed)
+    before = {r.index for r in replay(ctx, existing).refusals}
+    fresh = set(range(len(existing), len(existing) + len(proposed)))
+    after = replay(ctx, existing + proposed, now=now, fresh=fresh)
+    problems = []
+    for refusal in after.refusals:
+        if refusal.index in fresh:
+            index = refusal.index - len(existing)
+            problems.append(_refusal_problem(Refusal(index, refusal.code, refusal.message), proposed, places, unit))
+        elif refusal.index not in before:
+            entry = existing[refusal.index]
+            problems.append(Problem(file=f"(hồ sơ đơn vị {unit})", code="assessment.breaks_record", value=_entry_words(entry),
+                                    message="mục mới làm một mục đã ghi trước đó không còn hợp lệ: " + refusal.message))
+    return problems
+
+
+def score_assessment(la: LoadedAssessment, evidence: dict[str, dict[str, LoadedBundle]],
+                     entries: dict[str, list[Entry]], places: dict[str, list[Problem]] | None = None) -> RunResult:
+    """Every unit with evidence scored, its record applied round by round, and ranked by the final index.
+
+    A record with a refused entry is invalid input: InputError lists every refusal of every unit.
+    """
+    units: list[UnitResult] = []
+    problems: list[Problem] = []
+    for unit in sorted(evidence):
+        ctx = UnitRounds(la, unit, computed_rounds(la, evidence[unit]))
+        unit_entries = entries.get(unit, [])
+        result, refusals = apply_record(ctx, unit_entries)
+        problems += [_refusal_problem(r, unit_entries, (places or {}).get(unit), unit) for r in refusals]
+        units.append(result)
+    if problems:
+        raise InputError(problems)
+    criteria = la.criteria.criteria
+    ref = CriteriaRef(id=criteria.id, title=criteria.title, level=criteria.level, year=criteria.year,
+                      file=Path(la.assessment.criteria).name, hash=la.criteria.digest)
+    return RunResult(criteria_set=ref, units=rank_units(units), bands=list(criteria.bands))
+
+
+def read_unit_record(la: LoadedAssessment, unit: str) -> Record:
+    """A unit's record file (missing: empty), with every broken or changed line as a problem."""
+    record = read_record(la.record_path(unit), la.assessment.id, unit)
+    record.file = display_path(Path(record.file))
+    record.problems = [p.model_copy(update={"file": record.file}) for p in record.problems]
+    return record
+
+
+def parse_unit_record(data: bytes, la: LoadedAssessment, unit: str, name: str = "(hồ sơ)") -> Record:
+    """A record kept elsewhere (an upload, a database export), checked like a record file."""
+    return parse_record(data, name, la.assessment.id, unit)
+
+
+def record_text(entries: list[Entry], head: str = GENESIS) -> tuple[str, str]:
+    """JSON Lines appending `entries` (time order) after the line whose hash is `head`; returns (text, new head)."""
+    return record_lines(entries, head)
+
+
+def _record_places(record: Record) -> list[Problem]:
+    return [Problem(file=record.file, line=line, message="") for line, _ in record.lines]
+
+
+def score_assessment_files(path: Path) -> tuple[LoadedAssessment, RunResult]:
+    """The files workflow: the assessment, its evidence per round and every unit's record, checked in one pass."""
+    la = load_assessment(path)
+    evidence = assessment_evidence(la)
+    entries: dict[str, list[Entry]] = {}
+    places: dict[str, list[Problem]] = {}
+    problems: list[Problem] = []
+    for unit in la.assessment.units:
+        record = read_unit_record(la, unit)
+        problems += record.problems
+        if record.lines and unit not in evidence:
+            problems.append(Problem(file=record.file, code="assessment.no_self_evidence", value=unit,
+                                    message="đơn vị có hồ sơ chấm điểm nhưng chưa có minh chứng tự chấm"))
+        entries[unit] = record.entries
+        places[unit] = _record_places(record)
+    if problems:
+        raise InputError(problems)
+    return la, score_assessment(la, evidence, entries, places)
+
+
+def append_entries(la: LoadedAssessment, unit: str, entries: list[Entry], now: datetime,
+                   places: list[Problem] | None = None, computed: dict[str, UnitResult] | None = None) -> str:
+    """Validate `entries` against the unit's record and append them (atomically); returns the new last hash.
+
+    Nothing is written when the record is damaged or any entry is refused (InputError with every problem).
+    `computed` may be given when the caller already scored the unit's evidence per round.
+    """
+    record = read_unit_record(la, unit)
+    if record.problems:
+        raise InputError(record.problems)
+    if computed is None:
+        bundles = assessment_evidence(la).get(unit)
+        if bundles is None:
+            raise InputError([Problem(file=display_path(Path(la.file)), code="assessment.no_self_evidence", value=unit,
+                                      message="đơn vị chưa có minh chứng tự chấm nên chưa ghi được điểm")])
+        computed = computed_rounds(la, bundles)
+    problems = validate_entries(la, unit, computed, record.entries, entries, now, places)
+    if problems:
+        raise InputError(problems)
+    text, head = record_lines(entries, record.head)
+    raw = record.raw if not record.raw or record.raw.endswith(b"\n") else record.raw + b"\n"
+    write_atomic(la.record_path(unit), raw + text.encode("utf-8"))
+    return head

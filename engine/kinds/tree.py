@@ -17,7 +17,7 @@ from engine.core.problems import Problem, invalid
 from engine.core.yamlsource import YamlDoc
 from engine.kinds.conditions import Condition
 from engine.kinds.registry import Rule
-from engine.model.criteria import Band, Catalog, Provenance, RemediationTemplate
+from engine.model.criteria import Band, Catalog, Provenance, RemediationTemplate, ScorerRole
 from engine.model.names import BUILTIN_METRICS
 
 
@@ -36,6 +36,10 @@ class Node(Frozen):
     applicable_if: Condition | None = None
     remediation: RemediationTemplate | None = None
     levels: dict[str, float] | None = Field(None, description="Max points per unit level when they differ")
+    scored_by: list[ScorerRole] | None = Field(
+        None, min_length=1,
+        description="Who may enter points for this criterion in an assessment, replacing the default "
+                    "(unit self-scores manual criteria, appraisers change the rest, survey criteria come from the survey)")
 
     @field_validator("id")
     @classmethod
@@ -70,6 +74,7 @@ class Adjustment(Frozen):
     rule: Rule
     provenance: Provenance | None = None
     remediation: RemediationTemplate | None = None
+    scored_by: list[ScorerRole] | None = Field(None, min_length=1, description="As for a criterion")
 
 
 class CriteriaSet(Frozen):

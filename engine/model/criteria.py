@@ -267,6 +267,10 @@ class RemediationTemplate(Frozen):
 # ---------------------------------------------------------------- bands and catalog
 
 
+ScorerRole = Literal["unit", "appraiser", "council", "leaders", "survey"]
+"""People (or the survey import) who may enter points for a criterion in an assessment."""
+
+
 class Band(Frozen):
     """A classification band over the index in % (e.g. Xuất sắc ≥ 90)."""
 

@@ -6,13 +6,14 @@ labels for people.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, PlainSerializer
 
 from engine.core.base import Frozen
 from engine.core.vnformat import format_date, parse_date
+from engine.model.assessment import EvidenceRef
 from engine.model.criteria import Band
 
 Status = Literal["pass", "partial", "fail", "missing_evidence", "not_applicable", "not_due", "data_error"]
@@ -115,6 +116,30 @@ class RemediationTask(Frozen):
     recoverable_points: float
 
 
+class RoundEntry(Frozen):
+    """An accepted record entry about a criterion: points given (or only a remark or note), by whom, when, why."""
+
+    round: str
+    kind: Literal["score", "note"]
+    points: float | None
+    by: str
+    role: str
+    at: datetime
+    reason: str | None
+    explanation_requested: bool = False
+    question: str | None = None
+    evidence_refs: list[EvidenceRef] = Field(default_factory=list)
+
+
+class RoundPoints(Frozen):
+    """One criterion in one round: computed from the evidence of that round, entered by a person, and standing."""
+
+    round: str
+    computed_points: float
+    entered_points: float | None
+    points: float
+
+
 class NodeResult(Frozen):
     id: str
     title: str
@@ -131,6 +156,12 @@ class NodeResult(Frozen):
     missing: list[str] = Field(default_factory=list, description="Evidence that is missing or late, in words")
     findings: list[Finding] = Field(default_factory=list, exclude=True, description="The same and more, as data")
     remediation: RemediationTask | None = None
+    computed_points: float = Field(description="Points computed from the latest evidence (= points)")
+    self_points: float = Field(description="Points standing after self-assessment")
+    appraised_points: float | None = Field(None, description="Points standing after the latest appraisal round held")
+    final_points: float = Field(description="Points standing after every round; they make the index and band")
+    rounds: list[RoundEntry] = Field(default_factory=list)
+    by_round: list[RoundPoints] = Field(default_factory=list)
 
 
 class AreaResult(Frozen):
@@ -139,6 +170,8 @@ class AreaResult(Frozen):
     points: float
     max_points: float
     index_pct: float | None
+    final_points: float
+    final_index_pct: float | None
 
 
 class AdjustmentResult(Frozen):
@@ -150,6 +183,12 @@ class AdjustmentResult(Frozen):
     status: Status
     status_label: str
     explanation: Explanation
+    computed_points: float
+    self_points: float
+    appraised_points: float | None = None
+    final_points: float
+    rounds: list[RoundEntry] = Field(default_factory=list)
+    by_round: list[RoundPoints] = Field(default_factory=list)
 
 
 ResultDate = Annotated[date, BeforeValidator(parse_date), PlainSerializer(format_date, return_type=str, when_used="json")]
@@ -175,6 +214,14 @@ class UnitResult(Frozen):
     nodes: list[NodeResult]
     adjustments: list[AdjustmentResult] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    self_points: float = Field(description="Total after self-assessment")
+    appraised_points: float | None = Field(None, description="Total after the latest appraisal round held")
+    final_points: float = Field(description="Total after every round; makes the final index, band and rank")
+    final_index_pct: float | None
+    assessment: str | None = Field(None, description="The assessment whose record was applied")
+    assessment_state: str | None = Field(None, description="Furthest step reached: not_started … finalised")
+    assessment_state_label: str | None = None
+    open_requests: int = Field(0, description="Explanation requests not yet answered")
 
 
 class CriteriaRef(Frozen):

@@ -30,7 +30,8 @@ def _adjustments(criteria: CriteriaSet, ctx: Context, rnd: int) -> tuple[float, 
             id=adj.id, title=adj.title, kind=adj.kind, points=points, max_points=adj.max_points, status=status,
             status_label=STATUS_LABELS[status],
             explanation=Explanation(rule=rule, expected=expected, observed=outcome.observed,
-                                    branch=branch, problems=outcome.problems)))
+                                    branch=branch, problems=outcome.problems),
+            computed_points=points, self_points=points, final_points=points))
     if criteria.bonus_cap is not None:
         bonus = min(bonus, criteria.bonus_cap)
     if criteria.penalty_cap is not None:

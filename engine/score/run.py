@@ -16,18 +16,19 @@ from engine.score.unit import score_unit
 
 
 def rank_units(units: list[UnitResult]) -> list[UnitResult]:
-    """Competition ranking (1, 1, 3) by index within each unit level; ties listed by unit id."""
+    """Competition ranking (1, 1, 3) by the final index within each unit level; ties listed by unit id."""
     by_level: dict[str, list[UnitResult]] = defaultdict(list)
     for unit in units:
         by_level[unit.level].append(unit)
     ranked: list[UnitResult] = []
     for level in sorted(by_level):
-        ordered = sorted(by_level[level], key=lambda u: (-(u.index_pct if u.index_pct is not None else -1), u.unit_id))
+        ordered = sorted(by_level[level],
+                         key=lambda u: (-(u.final_index_pct if u.final_index_pct is not None else -1), u.unit_id))
         previous, rank = None, 0
         for position, unit in enumerate(ordered, start=1):
-            if unit.index_pct != previous:
-                rank, previous = position, unit.index_pct
-            ranked.append(unit.model_copy(update={"rank": rank if unit.index_pct is not None else None}))
+            if unit.final_index_pct != previous:
+                rank, previous = position, unit.final_index_pct
+            ranked.append(unit.model_copy(update={"rank": rank if unit.final_index_pct is not None else None}))
     return ranked
 
 

@@ -49,7 +49,7 @@ def score_unit(loaded: LoadedCriteria, evidence: LoadedBundle) -> UnitResult:
                                         branch=outcome.branch, problems=outcome.problems,
                                         says_status=outcome.says_status, lists_missing=outcome.lists_missing),
                 evidence_refs=sorted(set(outcome.refs)), missing=outcome.missing, findings=outcome.findings,
-                remediation=remediation))
+                remediation=remediation, computed_points=points, self_points=points, final_points=points))
             return points, applicable_max, outcome.applicable, [outcome.status]
         results.append(None)  # placeholder, filled once the children are known
         points = applicable_max = 0.0
@@ -68,7 +68,8 @@ def score_unit(loaded: LoadedCriteria, evidence: LoadedBundle) -> UnitResult:
             id=node.id, title=node.title, depth=depth, parent=parent, is_leaf=False, points=points,
             max_points=full_max, applicable=applicable, status=status, status_label=STATUS_LABELS[status],
             explanation=Explanation(rule="Tổng điểm các tiêu chí thành phần", expected=f"{format_number(applicable_max)} điểm",
-                                    branch=f"đạt {format_number(points)}/{format_number(applicable_max)} điểm áp dụng"))
+                                    branch=f"đạt {format_number(points)}/{format_number(applicable_max)} điểm áp dụng"),
+            computed_points=points, self_points=points, final_points=points)
         return points, applicable_max, applicable, statuses
 
     total = applicable_total = 0.0
@@ -76,8 +77,9 @@ def score_unit(loaded: LoadedCriteria, evidence: LoadedBundle) -> UnitResult:
         p, m, _, _ = visit(item, 0, None, item)
         total += p
         applicable_total += m
+        area_index = round_half_up(p / m * 100, rnd) if m > EPS else None
         areas.append(AreaResult(id=item.id, title=item.title, points=p, max_points=round_half_up(m, rnd),
-                                index_pct=round_half_up(p / m * 100, rnd) if m > EPS else None))
+                                index_pct=area_index, final_points=p, final_index_pct=area_index))
 
     bonus, penalty, adjustments = _adjustments(criteria, ctx, rnd)
     total = round_half_up(max(0.0, total + bonus - penalty), rnd)
@@ -95,7 +97,8 @@ def score_unit(loaded: LoadedCriteria, evidence: LoadedBundle) -> UnitResult:
         evidence_hash=evidence.digest, as_of=bundle.as_of, points=total,
         max_points=round_half_up(applicable_total, rnd), total_max_points=criteria.max_points, index_pct=index, band=band,
         bonus=bonus, penalty=penalty, data_problems=data_problems, areas=areas, nodes=results,
-        adjustments=adjustments, warnings=warnings + name_warnings + penalty_warnings)
+        adjustments=adjustments, warnings=warnings + name_warnings + penalty_warnings,
+        self_points=total, final_points=total, final_index_pct=index)
 
 
 def _subtree_max(node: Node, level: str) -> float:
