@@ -86,6 +86,22 @@ def _template_argument_problems(unit: str, year: int | None) -> list[Problem]:
 JobsOpt = typer.Option(None, "--jobs", "-j", min=1, max=64,
                        help="Số tiến trình chấm song song; mặc định: tự chọn theo số đơn vị và số nhân CPU")
 CriteriaOpt = typer.Option(DEFAULT_CRITERIA, "--criteria", "-c", help="Tệp bộ chỉ số YAML")
+AssessmentOpt = typer.Option(None, "--assessment", "-a",
+                             help="Tệp đợt đánh giá (YAML): chấm theo minh chứng và hồ sơ tự chấm, thẩm định của đợt; "
+                                  "ví dụ evidence/vung-tau-2024-assessment/danh-gia-2024.yaml")
+
+
+def _assessment_run(path: Path, evidence: Optional[list[Path]], as_json: bool = False):
+    """An assessment brings its own criteria and evidence; evidence given as well is an argument problem."""
+    if evidence:
+        _fail([Problem(file="(tham số)", path="--assessment", code="args.assessment_with_evidence",
+                       value=", ".join(str(e) for e in evidence),
+                       message="đợt đánh giá đã chỉ rõ bộ chỉ số và minh chứng; không ghi thêm minh chứng")], as_json)
+    try:
+        return api.score_assessment_files(path)
+    except InputError as exc:
+        _fail(exc.problems, as_json)
+        raise
 
 
 @app.command()
@@ -95,16 +111,21 @@ def score(
     format: Format = typer.Option(Format.table, "--format", "-f", help="table | json | csv"),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Ghi kết quả ra tệp"),
     jobs: Optional[int] = JobsOpt,
+    assessment: Optional[Path] = AssessmentOpt,
 ) -> None:
-    """Chấm điểm một hoặc nhiều đơn vị và xếp hạng."""
-    run = _run(criteria, evidence or [DEFAULT_EVIDENCE], format == Format.json, show_progress=True, jobs=jobs)
+    """Chấm điểm một hoặc nhiều đơn vị và xếp hạng; với --assessment: điểm tự chấm, thẩm định và cuối cùng."""
+    if assessment is not None:
+        la, run = _assessment_run(assessment, evidence, format == Format.json)
+    else:
+        la, run = None, _run(criteria, evidence or [DEFAULT_EVIDENCE], format == Format.json, show_progress=True,
+                             jobs=jobs)
     if format == Format.json:
         text = api.as_json(run)
     elif format == Format.csv:
         text = api.as_csv(run)
     else:
-        console.print(api.ranking(run))
-        json_path = output or DEFAULT_OUT / f"{run.criteria_set.id}.json"
+        console.print(api.ranking(run) if la is None else api.assessment_view(la, run))
+        json_path = output or DEFAULT_OUT / f"{la.assessment.id if la else run.criteria_set.id}.json"
         _write(json_path, api.as_json(run))
         problems = sum(u.data_problems for u in run.units)
         console.print(f"Kết quả chi tiết (JSON): {json_path}")
@@ -126,11 +147,15 @@ def explain(
     criterion: str = typer.Argument(..., help="Mã tiêu chí, ví dụ 3.5.1 (hoặc 3 cho cả lĩnh vực)"),
     evidence: Optional[list[Path]] = typer.Option(None, "--evidence", "-e", help="Bộ minh chứng hoặc thư mục"),
     criteria: Path = CriteriaOpt,
+    assessment: Optional[Path] = AssessmentOpt,
 ) -> None:
-    """Giải trình cách chấm một tiêu chí của một đơn vị."""
-    run = _run(criteria, evidence or [DEFAULT_EVIDENCE], only=unit)
+    """Giải trình cách chấm một tiêu chí của một đơn vị; với --assessment kèm toàn bộ lịch sử chấm, thẩm định, giải trình."""
+    if assessment is not None:
+        _, run = _assessment_run(assessment, evidence)
+    else:
+        run = _run(criteria, evidence or [DEFAULT_EVIDENCE], only=unit)
     try:
-        text = api.explain(run, unit, criterion)
+        text = api.explain_history(run, unit, criterion) if assessment is not None else api.explain(run, unit, criterion)
     except InputError as exc:
         _fail(exc.problems)
         raise
@@ -375,6 +400,47 @@ def whatif(
         raise
     sys.stdout.write(api.whatif_report(result, as_json))
     raise typer.Exit(api.exit_code(run, [result.after]))
+NowOpt = typer.Option(None, "--now", help="Thời điểm tính tiến độ hoặc ghi hồ sơ (dd/mm/yyyy hh:mm); mặc định: bây giờ")
+
+
+@app.command()
+def progress(
+    assessment: Path = typer.Argument(..., help="Tệp đợt đánh giá (YAML)"),
+    now: Optional[str] = NowOpt,
+) -> None:
+    """Tiến độ đợt đánh giá: đơn vị đã tự chấm, được thẩm định, giải trình, chốt kết quả; vòng nào quá hạn."""
+    try:
+        moment = api.parse_moment(now)
+        la, rows = api.assessment_progress(assessment, moment)
+    except InputError as exc:
+        _fail(exc.problems)
+        raise
+    console.print(api.progress_view(la, rows))
+    late = sum(1 for row in rows for step in row.rounds if step.status == "late")
+    if late:
+        console.print(f"Có {late} vòng quá hạn chưa xong.", markup=False, highlight=False)
+
+
+@app.command()
+def diff(
+    before: str = typer.Argument(..., help="Kết quả JSON thứ nhất, hoặc vòng (tu-cham, vong-1, giai-trinh, vong-2, cuoi)"),
+    after: str = typer.Argument(..., help="Kết quả JSON thứ hai, hoặc vòng"),
+    assessment: Optional[Path] = typer.Option(None, "--assessment", "-a",
+                                              help="Tệp đợt đánh giá: so sánh hai vòng của đợt này"),
+    format: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="text | json"),
+) -> None:
+    """So sánh hai vòng của đợt đánh giá, hoặc hai lần chấm (hai kết quả JSON, kể cả hai năm cùng cấu trúc bộ chỉ số):
+    tiêu chí mới mất điểm, gỡ lại điểm, thay đổi điểm, và mục ghi gây ra thay đổi."""
+    as_json = format == TextOrJson.json
+    try:
+        if assessment is not None:
+            comparison = api.compare_rounds_of(assessment, before, after)
+        else:
+            comparison = api.compare_run_files(Path(before), Path(after))
+    except InputError as exc:
+        _fail(exc.problems, as_json)
+        raise
+    sys.stdout.write(api.comparison_output(comparison, as_json))
 
 
 criteria_app = typer.Typer(help="Xem và so sánh bộ chỉ số, kể cả bộ tinh chỉnh (extends).", no_args_is_help=True,

@@ -21,6 +21,7 @@ from engine.core.problems import InputError, Problem
 from engine.core.vnformat import FormatError, format_date, format_number, parse_date
 from engine.kinds.tree import LoadedCriteria, criteria_json_schema
 from engine.load.changes import option_changes, read_changes_file
+from engine.core.problems import InputError, Problem, os_error_vi
 from engine.load.assessment import (
     GENESIS,
     LoadedAssessment,
@@ -44,6 +45,9 @@ from engine.model.planning import BudgetPlan, WatchResult, WatchState, WhatIf
 from engine.model.results import RunResult, UnitResult
 from engine.model.assessment import ROUNDS, Entry, EvidenceRef
 from engine.model.results import CriteriaRef, RunResult, UnitResult
+from engine.model.assessment import ROUNDS, VN_TIME, Entry, EvidenceRef
+from engine.model.results import Comparison, CriteriaRef, RunResult, UnitProgress, UnitResult
+from engine.render.assessment import assessment_table, comparison_text, history_text, progress_table
 from engine.render.data import to_csv, to_json, write_atomic
 from engine.render.planning import plan_text, watch_table, whatif_text, with_notices
 from engine.render.reports import plan_document, report_document
@@ -54,6 +58,8 @@ from engine.score.optimise import plan_block
 from engine.score.watch import watch as watch_units
 from engine.score.whatif import what_if
 from engine.score.rounds import Refusal, UnitRounds, apply_record, replay
+from engine.score.compare import compare_rounds, compare_runs
+from engine.score.rounds import Refusal, UnitRounds, apply_record, replay, unit_progress
 from engine.score.run import level_problems, rank_units, score_run
 from engine.score.unit import score_unit
 
@@ -62,6 +68,8 @@ __all__ = [
     "Record", "ROUNDS",
     "load_assessment", "assessment_evidence", "computed_rounds", "validate_entries", "score_assessment",
     "read_unit_record", "parse_unit_record", "record_text", "append_entries", "score_assessment_files",
+    "assessment_progress", "progress_view", "assessment_view", "explain_history", "round_name", "compare_rounds_of",
+    "compare_run_files", "comparison_output", "parse_moment",
     "score_files", "explain", "gaps", "report", "plan", "template", "validate", "schema", "criteria_outline",
     "criteria_diff", "run_cases", "cases_text", "as_json", "as_csv", "ranking", "write_output", "exit_code",
     "load_inputs", "read_changes", "whatif", "whatif_report", "plan_budget", "plan_budget_report",
@@ -516,24 +524,125 @@ def _record_places(record: Record) -> list[Problem]:
     return [Problem(file=record.file, line=line, message="") for line, _ in record.lines]
 
 
-def score_assessment_files(path: Path) -> tuple[LoadedAssessment, RunResult]:
-    """The files workflow: the assessment, its evidence per round and every unit's record, checked in one pass."""
+def _assessment_inputs(path: Path) -> tuple[LoadedAssessment, dict, dict[str, list[Entry]], dict[str, list[Problem]]]:
+    """The assessment, the evidence per unit and round, and every unit's record, all checked in one pass."""
     la = load_assessment(path)
-    evidence = assessment_evidence(la)
+    problems: list[Problem] = []
+    try:
+        evidence = assessment_evidence(la)
+    except InputError as exc:
+        evidence, problems = {}, list(exc.problems)
     entries: dict[str, list[Entry]] = {}
     places: dict[str, list[Problem]] = {}
-    problems: list[Problem] = []
     for unit in la.assessment.units:
         record = read_unit_record(la, unit)
         problems += record.problems
-        if record.lines and unit not in evidence:
+        if record.lines and unit not in evidence and not problems:
             problems.append(Problem(file=record.file, code="assessment.no_self_evidence", value=unit,
                                     message="đơn vị có hồ sơ chấm điểm nhưng chưa có minh chứng tự chấm"))
         entries[unit] = record.entries
         places[unit] = _record_places(record)
     if problems:
         raise InputError(problems)
+    return la, evidence, entries, places
+
+
+def score_assessment_files(path: Path) -> tuple[LoadedAssessment, RunResult]:
+    """The files workflow: the assessment, its evidence per round and every unit's record, checked in one pass."""
+    la, evidence, entries, places = _assessment_inputs(path)
     return la, score_assessment(la, evidence, entries, places)
+
+
+def assessment_progress(path: Path, now: datetime) -> tuple[LoadedAssessment, list[UnitProgress]]:
+    """Which units have submitted, been appraised, explained, finalised; which rounds are late at `now`."""
+    la, evidence, entries, _ = _assessment_inputs(path)
+    rows = []
+    for unit in la.assessment.units:
+        bundles = evidence.get(unit)
+        ctx = UnitRounds(la, unit, computed_rounds(la, bundles)) if bundles else None
+        name = bundles["self"].bundle.unit.name if bundles else unit
+        rows.append(unit_progress(la, unit, name, ctx, entries.get(unit, []), now))
+    return la, rows
+
+
+def progress_view(la: LoadedAssessment, rows: list[UnitProgress]) -> Table:
+    return progress_table(rows, la.assessment.title)
+
+
+def assessment_view(la: LoadedAssessment, run: RunResult) -> Table:
+    """Units ranked by their final points, with computed, self, appraised and final points side by side."""
+    return assessment_table(run, la.assessment.title)
+
+
+def explain_history(run: RunResult, unit: str, criterion: str) -> str:
+    """The explanation of a criterion and its whole history in the assessment (entries, rounds, explanations)."""
+    result = run.unit(unit)
+    if result is None:
+        raise _unknown_unit(run, unit)
+    text = history_text(result, criterion)
+    if text is None:
+        raise InputError([Problem(file=run.criteria_set.file, value=criterion, code="args.unknown_criterion",
+                                  message="không có tiêu chí này trong bộ chỉ số")])
+    return text
+
+
+ROUND_WORDS = {"tu-cham": "self", "vong-1": "appraisal_1", "giai-trinh": "explanation", "vong-2": "appraisal_2",
+               "cuoi": "appraisal_2"}
+"""Round names as typed on the command line."""
+
+
+def round_name(word: str, what: str = "vòng") -> str:
+    """A round typed by a person (tu-cham, vong-1, giai-trinh, vong-2, cuoi) as the engine's round."""
+    name = ROUND_WORDS.get(word.strip().lower())
+    if name is None:
+        raise InputError([Problem(file="(tham số)", value=word, code="args.unknown_round",
+                                  message=f"{what} không hợp lệ; dùng: {', '.join(ROUND_WORDS)}")])
+    return name
+
+
+def compare_rounds_of(path: Path, before: str, after: str) -> Comparison:
+    """Criteria whose points changed between two rounds of an assessment, with the entry that changed them."""
+    names = []
+    problems = []
+    for word in (before, after):
+        try:
+            names.append(round_name(word))
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        raise InputError(problems)
+    _, run = score_assessment_files(path)
+    return compare_rounds(run, names[0], names[1])
+
+
+def compare_run_files(before: Path, after: Path) -> Comparison:
+    """Criteria whose points changed between two results written by `score --format json`."""
+    data = []
+    problems = []
+    for path in (before, after):
+        try:
+            value = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(value, dict) or not isinstance(value.get("units"), list):
+                raise ValueError
+            data.append(value)
+        except OSError as exc:
+            problems.append(Problem(file=str(path), code="diff.unreadable", message=f"không đọc được tệp: {os_error_vi(exc)}"))
+        except (ValueError, UnicodeDecodeError):
+            problems.append(Problem(file=str(path), code="diff.not_a_result",
+                                    message="tệp không phải kết quả chấm điểm dạng JSON (tạo bằng 'parindex score --format json')"))
+    if problems:
+        raise InputError(problems)
+    try:
+        return compare_runs(data[0], data[1], display_path(before), display_path(after))
+    except (KeyError, TypeError) as exc:
+        raise InputError([Problem(file=display_path(after), code="diff.not_a_result",
+                                  message=f"kết quả chấm điểm thiếu trường {exc}; tạo lại bằng 'parindex score --format json'")]) from None
+
+
+def comparison_output(comparison: Comparison, as_json_output: bool = False) -> str:
+    if as_json_output:
+        return json.dumps(comparison.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
+    return comparison_text(comparison)
 
 
 def append_entries(la: LoadedAssessment, unit: str, entries: list[Entry], now: datetime,
@@ -559,3 +668,20 @@ def append_entries(la: LoadedAssessment, unit: str, entries: list[Entry], now: d
     raw = record.raw if not record.raw or record.raw.endswith(b"\n") else record.raw + b"\n"
     write_atomic(la.record_path(unit), raw + text.encode("utf-8"))
     return head
+
+
+def parse_moment(text: str | None, what: str = "--now") -> datetime:
+    """A time typed by a person (2025-01-20T10:00, 20/01/2025 10:00 or 20/01/2025); Vietnam time unless an offset is
+    given; None means the current time."""
+    if text is None:
+        return datetime.now(VN_TIME).replace(microsecond=0)
+    value = text.strip()
+    for parse in (datetime.fromisoformat, lambda v: datetime.strptime(v, "%d/%m/%Y %H:%M"),
+                  lambda v: datetime.strptime(v, "%d/%m/%Y")):
+        try:
+            moment = parse(value)
+        except ValueError:
+            continue
+        return moment.replace(tzinfo=VN_TIME) if moment.tzinfo is None else moment
+    raise InputError([Problem(file="(tham số)", path=what, value=text, code="args.bad_time",
+                              message="thời điểm không hợp lệ; ghi dạng dd/mm/yyyy hh:mm, ví dụ 20/01/2025 10:00")])

@@ -243,3 +243,46 @@ class RunResult(Frozen):
 
     def unit(self, unit_id: str) -> UnitResult | None:
         return next((u for u in self.units if u.unit_id == unit_id), None)
+
+
+class RoundProgress(Frozen):
+    """Where one round stands for one unit: done (when), still open, late, reopened, or not needed."""
+
+    round: str
+    deadline: str
+    done_at: datetime | None = None
+    status: Literal["done", "done_late", "open", "late", "reopened", "not_needed"]
+    status_label: str
+    reopened_until: str | None = None
+
+
+class UnitProgress(Frozen):
+    unit_id: str
+    name: str
+    state: str
+    state_label: str
+    rounds: list[RoundProgress]
+    open_requests: int = 0
+    finalised_at: datetime | None = None
+
+
+class Change(Frozen):
+    """A criterion whose points differ between two rounds or two runs, and what caused it."""
+
+    unit_id: str
+    unit_name: str
+    criterion: str
+    title: str
+    kind: Literal["lost", "recovered", "changed"]
+    before: float | None
+    after: float | None
+    max_points: float
+    cause: str | None = None
+
+
+class Comparison(Frozen):
+    before: str
+    after: str
+    changes: list[Change] = Field(default_factory=list)
+    only_before: list[str] = Field(default_factory=list, description="Units only in the first")
+    only_after: list[str] = Field(default_factory=list, description="Units only in the second")

@@ -64,13 +64,18 @@ def to_csv(run: RunResult) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     area_ids = [a.id for a in run.units[0].areas] if run.units else []
     area_titles = {a.id: a.title for a in run.units[0].areas} if run.units else {}
+    assessed = any(u.assessment is not None for u in run.units)
+    extra = ["Điểm tự chấm", "Điểm thẩm định", "Điểm cuối cùng", "Chỉ số cuối cùng (%)", "Trạng thái"] if assessed else []
     writer.writerow(["Hạng", "Mã đơn vị", "Tên đơn vị", "Cấp", "Điểm đạt", "Điểm tối đa áp dụng", "Chỉ số (%)", "Xếp loại",
-                     "Lỗi dữ liệu"] + [f"{i}. {area_titles[i]} (%)" for i in area_ids])
+                     "Lỗi dữ liệu"] + extra + [f"{i}. {area_titles[i]} (%)" for i in area_ids])
     for unit in run.units:
-        areas = {a.id: a.index_pct for a in unit.areas}
+        areas = {a.id: (a.final_index_pct if assessed else a.index_pct) for a in unit.areas}
+        rounds = [unit.self_points, "" if unit.appraised_points is None else unit.appraised_points, unit.final_points,
+                  "" if unit.final_index_pct is None else unit.final_index_pct, unit.assessment_state_label or ""]
         writer.writerow([safe_cell(x) for x in [
             unit.rank, unit.unit_id, unit.name, unit.level, unit.points, unit.max_points, unit.index_pct,
-            unit.band or "", unit.data_problems] + ["" if areas.get(i) is None else areas[i] for i in area_ids]])
+            unit.band or "", unit.data_problems] + (rounds if assessed else [])
+            + ["" if areas.get(i) is None else areas[i] for i in area_ids]])
     return buffer.getvalue()
 
 

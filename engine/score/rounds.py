@@ -34,10 +34,11 @@ from engine.model.assessment import (
 from engine.kinds.tree import Node
 from engine.model.results import (
     AdjustmentResult,
-    AreaResult,
     NodeResult,
     RoundEntry,
     RoundPoints,
+    RoundProgress,
+    UnitProgress,
     UnitResult,
 )
 
@@ -132,6 +133,8 @@ class Replay:
     submitted: dict[str, datetime] = field(default_factory=dict)
     finalised: datetime | None = None
     requests: dict[str, Entry] = field(default_factory=dict)
+    asked: set[str] = field(default_factory=set)
+    unlocks: dict[str, Entry] = field(default_factory=dict)
 
 
 def replay(ctx: UnitRounds, entries: list[Entry], now: datetime | None = None,
@@ -166,6 +169,7 @@ def replay(ctx: UnitRounds, entries: list[Entry], now: datetime | None = None,
             state.accepted.append(entry)
             if entry.kind == "unlock":
                 unlocks.append(entry)
+                state.unlocks[name] = entry
             elif entry.kind == "finalise":
                 state.finalised = state.finalised or entry.at
             elif entry.kind == "submit":
@@ -177,6 +181,7 @@ def replay(ctx: UnitRounds, entries: list[Entry], now: datetime | None = None,
                 entered[entry.criterion] = entry.points
             if entry.kind == "score" and entry.explanation_requested:
                 state.requests[entry.criterion] = entry
+                state.asked.add(entry.criterion)
             elif entry.kind == "note" and entry.round == "explanation":
                 state.requests.pop(entry.criterion, None)
         state.standing[name] = dict(standing)
@@ -493,3 +498,40 @@ def _totals(ctx: UnitRounds, standing: dict[str, float], computed: UnitResult, r
     denominator = computed.max_points if criteria.index_basis == "applicable" else criteria.max_points
     index = round_half_up(value / denominator * 100, rnd) if denominator > EPS else None
     return _Totals(parents, area_index, value, index)
+
+
+# ---------------------------------------------------------------- progress
+
+
+def unit_progress(la: LoadedAssessment, unit: str, name: str, ctx: UnitRounds | None, entries: list[Entry],
+                  now: datetime) -> UnitProgress:
+    """Which rounds a unit has done and which are late at `now`; a unit without evidence has done nothing."""
+    state = replay(ctx, entries) if ctx is not None else Replay()
+    schedule = la.assessment.schedule
+    today = now.astimezone(VN_TIME).date()
+    rounds = []
+    for name_ in ROUNDS:
+        deadline = schedule.deadline(name_)
+        done = state.submitted.get(name_)
+        unlock = state.unlocks.get(name_)
+        until = unlock.until if unlock is not None else None
+        if done is not None:
+            late = done.astimezone(VN_TIME).date() > deadline
+            status = "done_late" if late else "done"
+            label = f"{'xong muộn' if late else 'đã xong'} {format_date(done.astimezone(VN_TIME).date())}"
+            if late:
+                label += " (được mở lại)"
+        elif name_ == "explanation" and not state.asked and "appraisal_1" in state.submitted:
+            status, label = "not_needed", "không có yêu cầu giải trình"
+        elif today > deadline:
+            if until is not None and today <= until:
+                status, label = "reopened", f"được mở lại đến {format_date(until)}"
+            else:
+                status, label = "late", f"quá hạn ({format_date(deadline)})"
+        else:
+            status, label = "open", f"chưa xong (hạn {format_date(deadline)})"
+        rounds.append(RoundProgress(round=name_, deadline=format_date(deadline), done_at=done, status=status,
+                                    status_label=label, reopened_until=format_date(until) if until else None))
+    code = _state(state)
+    return UnitProgress(unit_id=unit, name=name, state=code, state_label=STATES[code], rounds=rounds,
+                        open_requests=len(state.requests), finalised_at=state.finalised)
