@@ -422,6 +422,42 @@ def progress(
 
 
 @app.command()
+def appraise(
+    assessment: Path = typer.Argument(..., help="Tệp đợt đánh giá (YAML)"),
+    round: str = typer.Option("vong-1", "--round", "-r", help="vong-1 | giai-trinh | vong-2"),
+    unit: Optional[str] = typer.Option(None, "--unit", "-u", help="Mã đơn vị; bỏ trống: mọi đơn vị có minh chứng"),
+    output: Path = typer.Option(DEFAULT_OUT / "tham-dinh", "--output", "-o", help="Thư mục ghi các bảng"),
+) -> None:
+    """Tạo bảng thẩm định (vong-1, vong-2) hoặc bảng giải trình (giai-trinh) Excel cho một hoặc mọi đơn vị."""
+    try:
+        books = api.round_workbooks(assessment, round, unit)
+    except InputError as exc:
+        _fail(exc.problems)
+        raise
+    for name, data in books:
+        _write(output / name, data)
+    console.print(f"Đã tạo {len(books)} bảng trong thư mục {output}", markup=False, highlight=False)
+
+
+@app.command()
+def record(
+    assessment: Path = typer.Argument(..., help="Tệp đợt đánh giá (YAML)"),
+    workbooks: list[Path] = typer.Argument(..., help="Các bảng thẩm định hoặc giải trình đã điền (.xlsx)"),
+    unit: Optional[str] = typer.Option(None, "--unit", "-u", help="Chỉ nhận bảng của đơn vị này"),
+    now: Optional[str] = NowOpt,
+) -> None:
+    """Ghi các bảng thẩm định, giải trình đã điền vào hồ sơ của đơn vị (sau khi kiểm tra; lỗi nào cũng được báo,
+    không ghi gì nếu có lỗi)."""
+    try:
+        added = api.record_workbooks(assessment, workbooks, api.parse_moment(now), unit)
+    except InputError as exc:
+        _fail(exc.problems)
+        raise
+    for unit_id, count in added:
+        console.print(f"{unit_id}: đã ghi {count} mục vào hồ sơ", markup=False, highlight=False)
+
+
+@app.command()
 def diff(
     before: str = typer.Argument(..., help="Kết quả JSON thứ nhất, hoặc vòng (tu-cham, vong-1, giai-trinh, vong-2, cuoi)"),
     after: str = typer.Argument(..., help="Kết quả JSON thứ hai, hoặc vòng"),

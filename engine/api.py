@@ -22,6 +22,7 @@ from engine.core.vnformat import FormatError, format_date, format_number, parse_
 from engine.kinds.tree import LoadedCriteria, criteria_json_schema
 from engine.load.changes import option_changes, read_changes_file
 from engine.core.problems import InputError, Problem, os_error_vi
+from engine.load.appraisal import FilledWorkbook, read_round_workbook
 from engine.load.assessment import (
     GENESIS,
     LoadedAssessment,
@@ -47,6 +48,7 @@ from engine.model.assessment import ROUNDS, Entry, EvidenceRef
 from engine.model.results import CriteriaRef, RunResult, UnitResult
 from engine.model.assessment import ROUNDS, VN_TIME, Entry, EvidenceRef
 from engine.model.results import Comparison, CriteriaRef, RunResult, UnitProgress, UnitResult
+from engine.render.appraisal import build_round_workbook
 from engine.render.assessment import assessment_table, comparison_text, history_text, progress_table
 from engine.render.data import to_csv, to_json, write_atomic
 from engine.render.planning import plan_text, watch_table, whatif_text, with_notices
@@ -59,7 +61,7 @@ from engine.score.watch import watch as watch_units
 from engine.score.whatif import what_if
 from engine.score.rounds import Refusal, UnitRounds, apply_record, replay
 from engine.score.compare import compare_rounds, compare_runs
-from engine.score.rounds import Refusal, UnitRounds, apply_record, replay, unit_progress
+from engine.score.rounds import Refusal, UnitRounds, apply_record, replay, unit_progress, when
 from engine.score.run import level_problems, rank_units, score_run
 from engine.score.unit import score_unit
 
@@ -69,7 +71,8 @@ __all__ = [
     "load_assessment", "assessment_evidence", "computed_rounds", "validate_entries", "score_assessment",
     "read_unit_record", "parse_unit_record", "record_text", "append_entries", "score_assessment_files",
     "assessment_progress", "progress_view", "assessment_view", "explain_history", "round_name", "compare_rounds_of",
-    "compare_run_files", "comparison_output", "parse_moment",
+    "compare_run_files", "comparison_output", "parse_moment", "round_workbook", "round_workbooks", "workbook_entries",
+    "check_workbook_entries", "record_workbooks",
     "score_files", "explain", "gaps", "report", "plan", "template", "validate", "schema", "criteria_outline",
     "criteria_diff", "run_cases", "cases_text", "as_json", "as_csv", "ranking", "write_output", "exit_code",
     "load_inputs", "read_changes", "whatif", "whatif_report", "plan_budget", "plan_budget_report",
@@ -685,3 +688,144 @@ def parse_moment(text: str | None, what: str = "--now") -> datetime:
         return moment.replace(tzinfo=VN_TIME) if moment.tzinfo is None else moment
     raise InputError([Problem(file="(tham số)", path=what, value=text, code="args.bad_time",
                               message="thời điểm không hợp lệ; ghi dạng dd/mm/yyyy hh:mm, ví dụ 20/01/2025 10:00")])
+
+
+# ---------------------------------------------------------------- round workbooks (appraisal, explanation)
+
+
+def round_workbook(la: LoadedAssessment, run: RunResult, unit: str, round_name_: str) -> bytes:
+    """The appraisal workbook (round appraisal_1 or appraisal_2) or the explanation workbook of one unit."""
+    result = run.unit(unit)
+    if result is None:
+        raise _unknown_unit(run, unit)
+    if round_name_ == "self":
+        raise InputError([Problem(file="(tham số)", value="tu-cham", code="args.unknown_round",
+                                  message="vòng tự chấm dùng biểu mẫu minh chứng ('parindex template'); bảng thẩm "
+                                          "định dùng cho vong-1, giai-trinh, vong-2")])
+    return build_round_workbook(la, result, round_name_)
+
+
+def round_workbooks(path: Path, round_word: str, unit: str | None = None) -> list[tuple[str, bytes]]:
+    """(file name, xlsx) for one unit or every unit with evidence, named <assessment>-<round>-<unit>.xlsx."""
+    name = round_name(round_word)
+    la, run = score_assessment_files(path)
+    units = [unit] if unit is not None else [u.unit_id for u in run.units]
+    word = next(w for w, n in ROUND_WORDS.items() if n == name)
+    return [(f"{la.assessment.id}-{word}-{u}.xlsx", round_workbook(la, run, u, name)) for u in units]
+
+
+def workbook_entries(la: LoadedAssessment, data: bytes, file: str, now: datetime,
+                     unit: str | None = None) -> tuple[str | None, list[Entry], list[Problem], list[Problem]]:
+    """A filled round workbook read as proposed entries: (unit, entries, their places, problems).
+
+    Problems: unreadable cells, a workbook of another unit (when `unit` is given) or of another assessment,
+    a criteria set changed since the workbook was made. Nothing is checked against the record yet.
+    """
+    filled, problems = read_round_workbook(data, file)
+    if filled is None:
+        return None, [], [], problems
+    meta = dict(file=file, sheet="Thông tin", column="B")
+    if filled.assessment != la.assessment.id:
+        problems.append(Problem(**meta, row=3, code="appraisal.other_assessment", value=filled.assessment,
+                                message=f"bảng này thuộc đợt đánh giá khác, không phải đợt '{la.assessment.title}'"))
+    if unit is not None and filled.unit != unit:
+        problems.append(Problem(**meta, row=2, code="appraisal.other_unit", value=filled.unit,
+                                message=f"bảng này của đơn vị '{filled.unit}', không phải của đơn vị '{unit}'"))
+    elif filled.unit not in la.assessment.units:
+        problems.append(Problem(**meta, row=2, code="appraisal.other_unit", value=filled.unit,
+                                message="đơn vị của bảng không có trong danh sách của đợt đánh giá"))
+    if filled.criteria_hash != la.criteria.digest:
+        problems.append(Problem(**meta, row=4, code="appraisal.criteria_changed",
+                                message="bảng được tạo từ bộ chỉ số khác hoặc bộ chỉ số đã thay đổi sau khi tạo bảng "
+                                        "(mã kiểm tra không khớp); tạo lại bảng bằng 'parindex appraise'"))
+    if any(p.code in ("appraisal.other_assessment", "appraisal.other_unit") for p in problems):
+        return filled.unit, [], [], problems
+    entries, places = _filled_entries(la, filled, now)
+    return filled.unit, entries, places, problems
+
+
+def _filled_entries(la: LoadedAssessment, filled: FilledWorkbook, now: datetime) -> tuple[list[Entry], list[Problem]]:
+    entries: list[Entry] = []
+    places: list[Problem] = []
+    if filled.by is None or filled.role is None:
+        return entries, places
+    common = dict(assessment=la.assessment.id, unit=filled.unit, round=filled.round, by=filled.by, role=filled.role,
+                  at=now, source=f"sha256:{filled.digest}")
+    explanation = filled.round == "explanation"
+    column = filled.letters["explanation" if explanation else "points"]
+    for row in filled.rows:
+        if explanation:
+            entries.append(Entry(kind="note", criterion=row.criterion, reason=row.text, evidence_refs=row.refs, **common))
+        else:
+            entries.append(Entry(kind="score", criterion=row.criterion, points=row.points, reason=row.text,
+                                 explanation_requested=row.requested, question=row.question, evidence_refs=row.refs,
+                                 **common))
+        places.append(Problem(file=filled.file, sheet=filled.sheet, row=row.row, column=column, message=""))
+    if filled.complete:
+        entries.append(Entry(kind="submit", **common))
+        places.append(Problem(file=filled.file, sheet="Hướng dẫn", row=filled.guide_rows["complete"], column="B",
+                              message=""))
+    return entries, places
+
+
+_COLUMN_OF_CODE = {"assessment.reason_required": "remark", "assessment.question_required": "question",
+                   "assessment.request_not_allowed": "requested", "assessment.note_without_text": "explanation"}
+
+
+def check_workbook_entries(la: LoadedAssessment, unit: str, computed: dict[str, UnitResult], existing: list[Entry],
+                           entries: list[Entry], places: list[Problem], now: datetime,
+                           letters: dict[str, str] | None = None) -> list[Problem]:
+    """The rules of the assessment applied to a workbook's entries, each refusal at its cell; also refuses a
+    workbook already recorded."""
+    sources = {e.source for e in existing if e.source}
+    if entries and entries[0].source in sources:
+        first = next(e for e in existing if e.source == entries[0].source)
+        return [places[0].model_copy(update={"code": "appraisal.already_recorded", "column": None, "row": None,
+                                             "sheet": None,
+                                             "message": f"bảng này đã được ghi vào hồ sơ lúc {when(first.at)}; "
+                                                        "không ghi lại lần nữa"})]
+    problems = validate_entries(la, unit, computed, existing, entries, now, places)
+    if letters:
+        problems = [p.model_copy(update={"column": letters[_COLUMN_OF_CODE[p.code]]})
+                    if p.sheet not in (None, "Hướng dẫn") and _COLUMN_OF_CODE.get(p.code) in letters else p
+                    for p in problems]
+    return problems
+
+
+def record_workbooks(path: Path, files: list[Path], now: datetime, unit: str | None = None) -> list[tuple[str, int]]:
+    """Read filled round workbooks and append their entries to the units' records.
+
+    Every problem of every workbook (cells, identity, the assessment's rules) is reported in one pass, and
+    nothing is written unless all workbooks are accepted. Returns (unit, entries added) per workbook.
+    """
+    la, evidence, records, _ = _assessment_inputs(path)
+    problems: list[Problem] = []
+    batches: list[tuple[str, list[Entry], list[Problem], dict[str, str]]] = []
+    for file in files:
+        name = display_path(file)
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            problems.append(Problem(file=name, code="appraisal.unreadable", message=f"không đọc được tệp: {os_error_vi(exc)}"))
+            continue
+        filled_unit, entries, places, file_problems = workbook_entries(la, data, name, now, unit)
+        problems += file_problems
+        if filled_unit is None or file_problems and not entries:
+            continue
+        letters = read_round_workbook(data, name)[0].letters
+        batches.append((filled_unit, entries, places, letters))
+    pending: dict[str, list[Entry]] = {}
+    for filled_unit, entries, places, letters in batches:
+        if filled_unit not in evidence:
+            problems.append(Problem(file=places[0].file if places else "(bảng)", code="assessment.no_self_evidence",
+                                    value=filled_unit, message="đơn vị chưa có minh chứng tự chấm nên chưa ghi được điểm"))
+            continue
+        existing = records.get(filled_unit, []) + pending.get(filled_unit, [])
+        computed = computed_rounds(la, evidence[filled_unit])
+        problems += check_workbook_entries(la, filled_unit, computed, existing, entries, places, now, letters)
+        pending.setdefault(filled_unit, []).extend(entries)
+    if problems:
+        raise InputError(problems)
+    for filled_unit, entries in pending.items():
+        append_entries(la, filled_unit, entries, now, computed=computed_rounds(la, evidence[filled_unit]))
+    return [(u, len(e)) for u, e, _, _ in batches]
