@@ -18,8 +18,8 @@ SAMPLE = ["evidence/vung-tau-2024"]
 CITY = ["evidence/thanh-pho-vung-tau", "--criteria", "criteria/huyen-2024.yaml"]
 ASSESSMENT = "evidence/vung-tau-2024-assessment/danh-gia-2024.yaml"
 
-# (output file, command arguments after `parindex`): OUT is the output path; OUT.json a side file, stdout is the
-# output; OUT.d a folder whose one file is the output; without OUT the output is stdout
+# (output file, command arguments after `parindex`): OUT is the output path; OUT.d a folder whose one file is the
+# output; without OUT the output is stdout
 COMMANDS: list[tuple[str, list[str]]] = [
     ("score.json", ["score", *SAMPLE, "--format", "json", "--output", "OUT"]),
     ("score.csv", ["score", *SAMPLE, "--format", "csv", "--output", "OUT"]),
@@ -40,7 +40,6 @@ COMMANDS: list[tuple[str, list[str]]] = [
     ("city-report.md", ["report", *CITY, "--format", "md", "--output", "OUT"]),
     ("assessment.json", ["score", "--assessment", ASSESSMENT, "--format", "json", "--output", "OUT"]),
     ("assessment.csv", ["score", "--assessment", ASSESSMENT, "--format", "csv", "--output", "OUT"]),
-    ("assessment-table.txt", ["score", "--assessment", ASSESSMENT, "--output", "OUT.json"]),
     ("assessment-explain-xa-long-son-1.1.1.txt", ["explain", "xa-long-son", "1.1.1", "--assessment", ASSESSMENT]),
     ("assessment-progress.txt", ["progress", ASSESSMENT, "--now", "20/01/2025 12:00"]),
     ("assessment-diff.txt", ["diff", "tu-cham", "cuoi", "--assessment", ASSESSMENT]),
@@ -55,7 +54,7 @@ def produce(target: Path) -> dict[str, bytes]:
     outputs: dict[str, bytes] = {}
     for name, args in COMMANDS:
         out = target / name
-        argv = [str(out) + a[3:] if a.startswith("OUT") else a for a in args]
+        argv = [str(out) + a[3:] if a in ("OUT", "OUT.d") else a for a in args]
         proc = subprocess.run([sys.executable, "-c", "import cli; cli.app()", *argv], cwd=ROOT, capture_output=True,
                               env={"COLUMNS": "160", "PATH": "/usr/bin:/bin", "PYTHONHASHSEED": "0",
                                    "PYTHONPATH": str(ROOT), "TERM": "dumb", "NO_COLOR": "1"})
