@@ -356,3 +356,31 @@ def test_explanation_bundles_must_belong_to_listed_units(tmp_path):
         api.assessment_evidence(la)
     assert codes(err.value.problems) == ["assessment.unknown_unit"]
     write_yaml(tmp_path / "x.yaml", {})
+
+
+# ---------------------------------------------------------------- the documentation
+
+
+DOCS = (ROOT / "docs" / "assessment.md").read_text(encoding="utf-8")
+
+
+def test_every_problem_code_of_the_assessment_workflow_is_documented():
+    import re
+
+    sources = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "engine").rglob("*.py"))] + [
+        (ROOT / "cli.py").read_text(encoding="utf-8")]
+    used = {code for text in sources
+            for code in re.findall(r'"((?:assessment|record|appraisal|args|diff)\.[a-z_]+)"', text)}
+    assert used and {code for code in used if f"`{code}`" not in DOCS} == set()
+
+
+def test_the_acceptance_refusals_use_the_documented_messages(la, tmp_path):
+    lines = _two_lines()
+    lines[1] = lines[1].replace('"points":1.0', '"points":2.0')
+    messages = [_read(lines).problems[0].message,
+                refusals(la, [entry(at=at("21/12/2024", 8))])[0].message,
+                refusals(la, [entry(criterion="1.3", points=5)])[0].message,
+                refusals(la, [entry(criterion="T1", points=2, reason="Hai sáng kiến", role="appraiser",
+                                    round="appraisal_1", at=at("05/01/2025"), by="Trần B")])[0].message]
+    for message in messages:
+        assert f"*{message}*" in DOCS, message
