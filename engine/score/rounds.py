@@ -24,7 +24,6 @@ from engine.model.assessment import (
     APPRAISAL_ROUNDS,
     APPRAISER_ROLES,
     ROLE_LABELS,
-    ROUND_LABELS,
     ROUNDS,
     STATES,
     VN_TIME,
@@ -67,6 +66,10 @@ def when(moment: datetime) -> str:
     """A time as people read it: 08/01/2025 09:30 (Vietnam time)."""
     local = moment.astimezone(VN_TIME)
     return f"{format_date(local.date())} {local:%H:%M}"
+
+
+ROUND_PHRASES = {"self": "vòng tự chấm", "appraisal_1": "thẩm định vòng 1", "explanation": "vòng giải trình",
+                 "appraisal_2": "thẩm định vòng 2"}
 
 
 def _roles(roles) -> str:
@@ -162,7 +165,7 @@ def replay(ctx: UnitRounds, entries: list[Entry], now: datetime | None = None,
         entered: dict[str, float] = {}
         for i in by_round[name]:
             entry = entries[i]
-            found = _check(ctx, entry, standing, unlocks, finalised_at, now if i in fresh else None, state, i)
+            found = _check(ctx, entry, standing, unlocks, finalised_at, now if i in fresh else None)
             if found:
                 state.refusals += [Refusal(i, code, message) for code, message in found]
                 continue
@@ -198,12 +201,11 @@ def _finalise_problem(entry: Entry) -> tuple[str, str] | None:
 
 
 def _check(ctx: UnitRounds, entry: Entry, standing: dict[str, float], unlocks: list[Entry],
-           finalised_at: datetime | None, now: datetime | None, state: Replay, index: int) -> list[tuple[str, str]]:
+           finalised_at: datetime | None, now: datetime | None) -> list[tuple[str, str]]:
     """Every reason to refuse one entry, given the state before it."""
     found: list[tuple[str, str]] = []
     assessment = ctx.la.assessment
     schedule = assessment.schedule
-    round_label = ROUND_LABELS[entry.round]
     role_label = ROLE_LABELS[entry.role]
     if entry.unit != ctx.unit or entry.assessment != assessment.id:
         return [("assessment.other_unit", f"mục này của đơn vị '{entry.unit}' (đợt '{entry.assessment}'), "
@@ -221,7 +223,7 @@ def _check(ctx: UnitRounds, entry: Entry, standing: dict[str, float], unlocks: l
         deadline = schedule.deadline(entry.round)
         if entry.local_day > deadline and not _unlocked(unlocks, entry):
             found.append(("assessment.after_deadline",
-                          f"vòng {round_label} đã hết hạn ngày {format_date(deadline)}; mục ghi lúc {when(entry.at)} "
+                          f"{ROUND_PHRASES[entry.round]} đã hết hạn ngày {format_date(deadline)}; mục ghi lúc {when(entry.at)} "
                           "không được nhận (cán bộ Nội vụ có thể mở lại vòng này cho đơn vị, kèm lý do)"))
         if entry.round == "self" and entry.local_day < schedule.self_assessment.start:
             found.append(("assessment.before_window", f"chưa đến thời gian tự chấm (từ ngày "
@@ -234,7 +236,7 @@ def _check(ctx: UnitRounds, entry: Entry, standing: dict[str, float], unlocks: l
         return found + ([problem] if problem else [])
     if entry.kind == "submit":
         if not _role_may_act(entry):
-            found.append(("assessment.role_not_allowed", f"{role_label} không nộp hoặc kết thúc vòng {round_label}"))
+            found.append(("assessment.role_not_allowed", f"{role_label} không nộp hoặc kết thúc {ROUND_PHRASES[entry.round]}"))
         return found
     # score and note: a known leaf criterion
     if entry.criterion is None:
@@ -284,7 +286,7 @@ def _unlock_problems(entry: Entry, schedule) -> list[tuple[str, str]]:
         found.append(("assessment.role_not_allowed", f"chỉ cán bộ Nội vụ mở lại vòng đã hết hạn; "
                                                      f"{ROLE_LABELS[entry.role]} không mở được"))
     if entry.reason is None:
-        found.append(("assessment.reason_required", f"mở lại vòng {ROUND_LABELS[entry.round]} phải ghi lý do"))
+        found.append(("assessment.reason_required", f"mở lại {ROUND_PHRASES[entry.round]} phải ghi lý do"))
     if entry.until is None:
         found.append(("assessment.unlock_until", "mở lại vòng phải ghi hạn mới (ngày cuối được ghi)"))
     elif entry.until < entry.local_day or entry.until > schedule.publication:
@@ -305,13 +307,13 @@ def _role_may_act(entry: Entry) -> bool:
 
 
 def _round_role_message(entry: Entry) -> str:
-    role, round_label = ROLE_LABELS[entry.role], ROUND_LABELS[entry.round]
+    role, round_label = ROLE_LABELS[entry.role], ROUND_PHRASES[entry.round]
     if entry.role == "unit" and entry.round == "explanation":
         return "ở vòng giải trình đơn vị chỉ ghi giải trình và minh chứng bổ sung; điểm do thẩm định vòng 2 chấm lại"
     if entry.role == "unit":
-        return f"đơn vị chỉ tự chấm điểm ở vòng tự chấm; ở vòng {round_label} đơn vị không nhập điểm"
+        return f"đơn vị chỉ tự chấm điểm ở vòng tự chấm; ở {round_label} đơn vị không nhập điểm"
     if entry.role in APPRAISER_ROLES:
-        return f"{role} chấm ở vòng thẩm định 1 hoặc 2, không ở vòng {round_label}"
+        return f"{role} chấm ở thẩm định vòng 1 hoặc 2, không ở {round_label}"
     if entry.role == "office_admin":
         return "cán bộ Nội vụ chỉ mở lại vòng hoặc chốt kết quả, không chấm điểm hay ghi chú tiêu chí"
     return f"{role} chỉ nhập điểm các tiêu chí điều tra xã hội học"
