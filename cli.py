@@ -268,9 +268,14 @@ def report(
     all_outputs: Optional[Path] = typer.Option(None, "--all", help="Ghi mọi kết quả (xếp hạng JSON/CSV, bảng điểm, "
                                                "báo cáo HTML, kế hoạch khắc phục, kế hoạch chung) vào thư mục này"),
     jobs: Optional[int] = JobsOpt,
+    assessment: Optional[Path] = AssessmentOpt,
 ) -> None:
-    """Bảng tự đánh giá, chấm điểm (Excel, Word, Markdown) kèm bảng tổng hợp, hoặc báo cáo HTML."""
-    run = _run(criteria, evidence or [DEFAULT_EVIDENCE], show_progress=True, jobs=jobs)
+    """Bảng tự đánh giá, chấm điểm (Excel, Word, Markdown) kèm bảng tổng hợp, hoặc báo cáo HTML; với --assessment:
+    điểm tự chấm, thẩm định từng vòng, điểm đạt được, ghi chú của đơn vị và của thẩm định, tự chấm so với thẩm định."""
+    if assessment is not None:
+        _, run = _assessment_run(assessment, evidence)
+    else:
+        run = _run(criteria, evidence or [DEFAULT_EVIDENCE], show_progress=True, jobs=jobs)
     if all_outputs is not None:
         files = api.all_outputs(run)
         for name, data in files.items():

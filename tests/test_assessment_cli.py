@@ -127,3 +127,21 @@ def test_record_refuses_a_workbook_after_the_deadline_with_the_documented_messag
     assert result.exit_code == 2
     assert ("sheet 'Thẩm định', dòng " + str(row) + ", cột I]: thẩm định vòng 2 đã hết hạn ngày 31/01/2025"
             in result.output)
+
+
+def test_the_scoring_sheet_has_the_officers_columns_and_the_overclaim_view(run, tmp_path):
+    result = run("report", "--assessment", SAMPLE / "danh-gia-2024.yaml", "--format", "md", "--output", "bang.md")
+    assert result.exit_code == 1, result.output
+    text = (tmp_path / "bang.md").read_text(encoding="utf-8")
+    assert ("| STT | Lĩnh vực / Tiêu chí / Tiêu chí thành phần | Điểm tối đa | Điểm tự chấm | Điểm thẩm định vòng 1 | "
+            "Điểm thẩm định vòng 2 | Điểm đạt được | Điểm điều tra XHH | Ghi chú của đơn vị | Ghi chú của thẩm định |") in text
+    assert "| 7.3.1 | Hạ tầng mạng và an toàn thông tin đáp ứng yêu cầu | 1 | 1,5 | 1,5 | UBND Phường 4: 1,5 |" in text
+    ward4 = text[text.index("## UBND Phường 4: bảng"):]
+    line = next(row for row in ward4.splitlines() if row.startswith("| 7.3.1 |"))
+    assert "| 3 | 3 | 1,5 | 1,5 | 1,5 |" in line and "Chưa có phương án bảo đảm an toàn thông tin cấp độ 2" in line
+    survey = next(row for row in ward4.splitlines() if row.startswith("| 8.1.1 |"))
+    assert survey.split("|")[4:7] == ["  ", "  ", "  "]  # the unit and the appraisers do not score the survey
+    result = run("report", "--assessment", SAMPLE / "danh-gia-2024.yaml", "--format", "xlsx", "--output", "bang.xlsx")
+    from openpyxl import load_workbook
+
+    assert load_workbook(tmp_path / "bang.xlsx").sheetnames[:2] == ["Tổng hợp", "Tự chấm và thẩm định"]

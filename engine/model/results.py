@@ -146,6 +146,7 @@ class NodeResult(Frozen):
     depth: int
     parent: str | None
     is_leaf: bool
+    rule_kind: str | None = Field(None, description="The leaf's rule kind (manual, survey, tiers...); None for a parent")
     points: float
     max_points: float
     applicable: bool
@@ -178,6 +179,7 @@ class AdjustmentResult(Frozen):
     id: str
     title: str
     kind: Literal["bonus", "penalty"]
+    rule_kind: str
     points: float
     max_points: float
     status: Status
@@ -222,6 +224,7 @@ class UnitResult(Frozen):
     assessment_state: str | None = Field(None, description="Furthest step reached: not_started … finalised")
     assessment_state_label: str | None = None
     open_requests: int = Field(0, description="Explanation requests not yet answered")
+    appraisal_rounds: list[str] = Field(default_factory=list, description="Appraisal rounds in which an appraiser acted")
 
 
 class CriteriaRef(Frozen):

@@ -27,7 +27,8 @@ def _adjustments(criteria: CriteriaSet, ctx: Context, rnd: int) -> tuple[float, 
                 status = "fail" if points > 0 else "pass"
                 branch = f"bị trừ {format_number(points)} điểm ({branch})" if points > 0 else "không bị trừ điểm"
         out.append(AdjustmentResult(
-            id=adj.id, title=adj.title, kind=adj.kind, points=points, max_points=adj.max_points, status=status,
+            id=adj.id, title=adj.title, kind=adj.kind, rule_kind=adj.rule.kind, points=points, max_points=adj.max_points,
+            status=status,
             status_label=STATUS_LABELS[status],
             explanation=Explanation(rule=rule, expected=expected, observed=outcome.observed,
                                     branch=branch, problems=outcome.problems),

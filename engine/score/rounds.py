@@ -455,7 +455,8 @@ def apply_record(ctx: UnitRounds, entries: list[Entry]) -> tuple[UnitResult, lis
         self_points=totals["self"].total, final_points=final.total, final_index_pct=index,
         appraised_points=totals[appraised_round].total if appraised_round else None,
         assessment=ctx.la.assessment.id, assessment_state=code, assessment_state_label=STATES[code],
-        open_requests=len(state.requests)))
+        open_requests=len(state.requests),
+        appraisal_rounds=[name for name in APPRAISAL_ROUNDS if name in state.held]))
     return result, state.refusals
 
 

@@ -42,7 +42,8 @@ def score_unit(loaded: LoadedCriteria, evidence: LoadedBundle) -> UnitResult:
                 remediation = RemediationTask(**build_task(node.id, node.title, area.id, node.remediation, outcome, lost,
                                                            bundle.unit.name, ctx.year, bundle.as_of))
             results.append(NodeResult(
-                id=node.id, title=node.title, depth=depth, parent=parent, is_leaf=True, points=points,
+                id=node.id, title=node.title, depth=depth, parent=parent, is_leaf=True, rule_kind=node.rule.kind,
+                points=points,
                 max_points=max_points, applicable=outcome.applicable, status=outcome.status,
                 status_label=STATUS_LABELS[outcome.status],
                 explanation=Explanation(rule=outcome.rule, expected=outcome.expected, observed=outcome.observed,

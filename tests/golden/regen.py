@@ -40,6 +40,8 @@ COMMANDS: list[tuple[str, list[str]]] = [
     ("city-report.md", ["report", *CITY, "--format", "md", "--output", "OUT"]),
     ("assessment.json", ["score", "--assessment", ASSESSMENT, "--format", "json", "--output", "OUT"]),
     ("assessment.csv", ["score", "--assessment", ASSESSMENT, "--format", "csv", "--output", "OUT"]),
+    ("assessment-report.md", ["report", "--assessment", ASSESSMENT, "--format", "md", "--output", "OUT"]),
+    ("assessment-report.html", ["report", "--assessment", ASSESSMENT, "--format", "html", "--output", "OUT"]),
     ("assessment-explain-xa-long-son-1.1.1.txt", ["explain", "xa-long-son", "1.1.1", "--assessment", ASSESSMENT]),
     ("assessment-progress.txt", ["progress", ASSESSMENT, "--now", "20/01/2025 12:00"]),
     ("assessment-diff.txt", ["diff", "tu-cham", "cuoi", "--assessment", ASSESSMENT]),

@@ -11,6 +11,7 @@ from typing import Literal
 
 from engine.model.criteria import Band
 from engine.model.results import RunResult
+from engine.render.reports.assessment import assessment_parts, is_assessment, overclaim_rows, unit_gap_rows
 from engine.render.reports.common import run_stamp
 from engine.render.reports.document import Part
 from engine.render.reports.html import html_report
@@ -25,7 +26,8 @@ PlanFormat = Literal["xlsx", "docx", "md"]
 __all__ = [
     "Plan", "PlanSection", "PlanTask", "ProvinceView", "criterion_losses", "html_report", "plan_document",
     "plan_part", "plan_rows", "province_parts", "province_plan", "province_view", "render_parts",
-    "report_document", "scoring_parts", "unit_plan", "unit_plan_parts", "unit_rows",
+    "report_document", "scoring_parts", "unit_plan", "unit_plan_parts", "unit_rows", "assessment_parts", "is_assessment",
+    "overclaim_rows", "unit_gap_rows",
 ]
 
 
@@ -45,6 +47,9 @@ def report_document(run: RunResult, fmt: ReportFormat, bands: Sequence[Band] | N
     bands = run.bands if bands is None else bands
     if fmt == "html":
         return html_report(run, bands).encode("utf-8")
+    if is_assessment(run):
+        return render_parts(assessment_parts(run, bands), fmt, run,
+                            title=f"Bảng điểm tự đánh giá và thẩm định — {run.criteria_set.title}")
     return render_parts(scoring_parts(run, bands), fmt, run, title=f"Bảng tự đánh giá — {run.criteria_set.title}")
 
 

@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from engine.core.vnformat import format_date
 from engine.model.criteria import Band
 from engine.model.results import RunResult, UnitResult
+from engine.render.reports.assessment import is_assessment, overclaims
 from engine.render.reports.common import area_titles, average_area_index, percent, points, run_stamp
 from engine.render.reports.province import gap_text, names_text, province_view
 from engine.render.reports.sheet import band_rows
@@ -115,5 +116,7 @@ def html_report(run: RunResult, bands: Sequence[Band] = ()) -> str:
         "units": [_unit_context(u, labels, area_ids, averages, many) for u in run.units],
         "data_problems": sum(u.data_problems for u in run.units),
         "many": many,
+        "assessed": is_assessment(run),
+        "overclaims": overclaims(run) if is_assessment(run) else [],
     }
     return _environment().get_template("report.html.j2").render(context)
