@@ -38,7 +38,8 @@ from engine.load.appraisal import (
     WORKBOOK_VERSION,
 )
 from engine.load.workbook import NO, YES, Column
-from engine.model.assessment import ROLE_LABELS, ROUND_LABELS, ROUNDS, LoadedAssessment
+from engine.load.assessment import LoadedAssessment
+from engine.model.assessment import ROLE_LABELS, ROUND_LABELS, ROUNDS
 from engine.model.results import RoundEntry, UnitResult
 from engine.render.data import safe_cell
 from engine.render.workbook import (

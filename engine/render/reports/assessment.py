@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from engine.core.vnformat import format_number
-from engine.kinds.rules import EPS
+from engine.core.vnformat import format_date, format_number
+from engine.kinds.base import EPS
 from engine.model.assessment import ROLE_LABELS
 from engine.model.criteria import Band
 from engine.model.results import AdjustmentResult, NodeResult, RoundEntry, RunResult, UnitResult
@@ -223,7 +223,7 @@ def unit_part(run: RunResult, unit: UnitResult) -> Part:
         Heading(text=SHEET_TITLE, center=True, formats=("xlsx", "docx")),
         Heading(text=f"{unit.name}: bảng điểm tự đánh giá và thẩm định", level=2, formats=("md",)),
         Paragraph(text=f"Đơn vị: {unit.name} ({unit.unit_id}) — {ref.title}; {unit.assessment_state_label}", center=True),
-        Paragraph(text=f"Số liệu chốt ngày {unit.as_of}; minh chứng: {unit.evidence_file}; "
+        Paragraph(text=f"Số liệu chốt ngày {format_date(unit.as_of)}; minh chứng: {unit.evidence_file}; "
                        f"bộ chỉ số: {ref.file} (mã {ref.hash[:12]})", italic=True),
         Table(columns=SHEET_COLUMNS, rows=tuple(unit_rows(unit)), indent_column=1, freeze=True),
     ]
