@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, PlainSerializer
+from pydantic import BeforeValidator, Field, PlainSerializer, model_validator
 
 from engine.core.base import Frozen
 from engine.core.vnformat import format_date, parse_date
@@ -140,6 +140,19 @@ class RoundPoints(Frozen):
     points: float
 
 
+def _points_default(data, pairs: tuple[tuple[str, str], ...]):
+    """Results built without an assessment: self, final (and computed) points are the points computed."""
+    if isinstance(data, dict):
+        data = dict(data)
+        for name, source in pairs:
+            if data.get(name) is None and source in data:
+                data[name] = data[source]
+    return data
+
+
+_LEAF_DEFAULTS = (("computed_points", "points"), ("self_points", "points"), ("final_points", "points"))
+
+
 class NodeResult(Frozen):
     id: str
     title: str
@@ -164,6 +177,11 @@ class NodeResult(Frozen):
     rounds: list[RoundEntry] = Field(default_factory=list)
     by_round: list[RoundPoints] = Field(default_factory=list)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults(cls, data):
+        return _points_default(data, _LEAF_DEFAULTS)
+
 
 class AreaResult(Frozen):
     id: str
@@ -173,6 +191,11 @@ class AreaResult(Frozen):
     index_pct: float | None
     final_points: float
     final_index_pct: float | None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults(cls, data):
+        return _points_default(data, (("final_points", "points"), ("final_index_pct", "index_pct")))
 
 
 class AdjustmentResult(Frozen):
@@ -191,6 +214,11 @@ class AdjustmentResult(Frozen):
     final_points: float
     rounds: list[RoundEntry] = Field(default_factory=list)
     by_round: list[RoundPoints] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults(cls, data):
+        return _points_default(data, _LEAF_DEFAULTS)
 
 
 ResultDate = Annotated[date, BeforeValidator(parse_date), PlainSerializer(format_date, return_type=str, when_used="json")]
@@ -225,6 +253,12 @@ class UnitResult(Frozen):
     assessment_state_label: str | None = None
     open_requests: int = Field(0, description="Explanation requests not yet answered")
     appraisal_rounds: list[str] = Field(default_factory=list, description="Appraisal rounds in which an appraiser acted")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults(cls, data):
+        return _points_default(data, (("self_points", "points"), ("final_points", "points"),
+                                      ("final_index_pct", "index_pct")))
 
 
 class CriteriaRef(Frozen):
