@@ -439,6 +439,9 @@ def appraise(
     except InputError as exc:
         _fail(exc.problems)
         raise
+    problems = api.filled_targets(output, books)
+    if problems:
+        _fail(problems)
     for name, data in books:
         _write(output / name, data)
     console.print(f"Đã tạo {len(books)} bảng trong thư mục {output}", markup=False, highlight=False)

@@ -72,7 +72,7 @@ __all__ = [
     "read_unit_record", "parse_unit_record", "record_text", "append_entries", "score_assessment_files",
     "assessment_progress", "progress_view", "assessment_view", "explain_history", "round_name", "compare_rounds_of",
     "compare_run_files", "comparison_output", "parse_moment", "round_workbook", "round_workbooks", "workbook_entries",
-    "check_workbook_entries", "record_workbooks",
+    "check_workbook_entries", "record_workbooks", "filled_targets",
     "score_files", "explain", "gaps", "report", "plan", "template", "validate", "schema", "criteria_outline",
     "criteria_diff", "run_cases", "cases_text", "as_json", "as_csv", "ranking", "write_output", "exit_code",
     "load_inputs", "read_changes", "whatif", "whatif_report", "plan_budget", "plan_budget_report",
@@ -829,3 +829,23 @@ def record_workbooks(path: Path, files: list[Path], now: datetime, unit: str | N
     for filled_unit, entries in pending.items():
         append_entries(la, filled_unit, entries, now, computed=computed_rounds(la, evidence[filled_unit]))
     return [(u, len(e)) for u, e, _, _ in batches]
+
+
+def filled_targets(folder: Path, books: list[tuple[str, bytes]]) -> list[Problem]:
+    """Workbooks about to be written over files that differ from them: perhaps already filled, so never overwritten."""
+    problems = []
+    for name, data in books:
+        target = folder / name
+        try:
+            existing = target.read_bytes()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            problems.append(Problem(file=display_path(target), code="output.unreadable_target",
+                                    message=f"không đọc được tệp đã có: {os_error_vi(exc)}"))
+            continue
+        if existing != data:
+            problems.append(Problem(file=display_path(target), code="output.overwrites_input",
+                                    message="đã có tệp này và nội dung khác bảng sắp tạo (có thể đã được điền); "
+                                            "không ghi đè: chọn thư mục khác hoặc chuyển tệp cũ đi"))
+    return problems

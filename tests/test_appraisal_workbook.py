@@ -167,3 +167,17 @@ def test_references_are_read_from_one_cell():
     refs = parse_refs("Quyết định số 45/QĐ-UBND, Điều 1; Báo cáo quý I, trang 3; Biên bản")
     assert [(r.document, r.number, r.page) for r in refs] == [
         ("Quyết định", "45/QĐ-UBND", "Điều 1"), ("Báo cáo quý I", None, "trang 3"), ("Biên bản", None, None)]
+
+
+def test_appraise_never_overwrites_a_filled_workbook(folder, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    args = ["appraise", str(folder), "--unit", "don-vi-a", "--output", "bang"]
+    assert runner.invoke(cli.app, args).exit_code == 0
+    assert runner.invoke(cli.app, args).exit_code == 0  # the same workbook again: nothing lost
+    target = tmp_path / "bang" / "thu-2024-vong-1-don-vi-a.xlsx"
+    fill(target.read_bytes(), target, APPRAISER, {"1.2": {"I": 2, "J": "Thiếu"}})
+    filled = target.read_bytes()
+    result = runner.invoke(cli.app, args)
+    assert result.exit_code == 2 and "không ghi đè" in result.output
+    assert target.read_bytes() == filled

@@ -19,8 +19,8 @@ from pydantic import ValidationError
 
 from engine.core.problems import Problem, os_error_vi
 from engine.core.yamlsource import load_yaml, pydantic_message, validation_problems
-from engine.load.criteria import check_criteria_file
 from engine.kinds.tree import LoadedCriteria, iter_nodes
+from engine.load.criteria import check_criteria_file
 from engine.model.assessment import ENTRY_FIELD_LABELS, Assessment, Entry, canonical, time_key
 
 GENESIS = "0" * 64

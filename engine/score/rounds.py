@@ -19,6 +19,7 @@ from datetime import datetime
 
 from engine.core.vnformat import format_date, format_number, round_half_up
 from engine.kinds.base import EPS
+from engine.kinds.tree import Node
 from engine.load.assessment import LoadedAssessment
 from engine.model.assessment import (
     APPRAISAL_ROUNDS,
@@ -30,7 +31,6 @@ from engine.model.assessment import (
     Entry,
     phase_key,
 )
-from engine.kinds.tree import Node
 from engine.model.results import (
     AdjustmentResult,
     NodeResult,
