@@ -384,3 +384,11 @@ def test_the_acceptance_refusals_use_the_documented_messages(la, tmp_path):
                                     round="appraisal_1", at=at("05/01/2025"), by="Trần B")])[0].message]
     for message in messages:
         assert f"*{message}*" in DOCS, message
+
+
+def test_a_naive_now_is_vietnam_time(la):
+    from datetime import datetime
+
+    assert codes(refusals(la, [entry(at=at("10/12/2024", 9))], now=datetime(2024, 12, 10, 8, 59))) == [
+        "assessment.future_entry"]
+    assert refusals(la, [entry(at=at("10/12/2024", 9))], now=datetime(2024, 12, 10, 9, 0)) == []

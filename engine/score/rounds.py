@@ -72,6 +72,11 @@ ROUND_PHRASES = {"self": "vòng tự chấm", "appraisal_1": "thẩm định vò
                  "appraisal_2": "thẩm định vòng 2"}
 
 
+def aware(moment: datetime) -> datetime:
+    """A time without a zone is Vietnam time (a web framework may hand over naive local times)."""
+    return moment.replace(tzinfo=VN_TIME) if moment.tzinfo is None else moment
+
+
 def _roles(roles) -> str:
     return ", ".join(ROLE_LABELS[r] for r in roles)
 
@@ -149,6 +154,7 @@ def replay(ctx: UnitRounds, entries: list[Entry], now: datetime | None = None,
     """
     state = Replay()
     fresh = fresh if fresh is not None else set()
+    now = aware(now) if now is not None else None
     order = sorted(range(len(entries)), key=lambda i: phase_key(entries[i]))
     finalise = [i for i in order if entries[i].kind == "finalise" and not _finalise_problem(entries[i])]
     finalised_at = min((entries[i].at for i in finalise), default=None)
@@ -511,7 +517,7 @@ def unit_progress(la: LoadedAssessment, unit: str, name: str, ctx: UnitRounds | 
     """Which rounds a unit has done and which are late at `now`; a unit without evidence has done nothing."""
     state = replay(ctx, entries) if ctx is not None else Replay()
     schedule = la.assessment.schedule
-    today = now.astimezone(VN_TIME).date()
+    today = aware(now).astimezone(VN_TIME).date()
     rounds = []
     for name_ in ROUNDS:
         deadline = schedule.deadline(name_)
