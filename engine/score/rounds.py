@@ -117,16 +117,15 @@ class UnitRounds:
             self.items[adj.id] = Scored(adj.id, adj.title, adj.rule.kind, adj.kind,
                                         overrides.get(adj.id, tuple(adj.scored_by) if adj.scored_by else None))
         self.rounding = criteria.rounding
+        self._points: dict[str, dict[str, tuple[float, float, bool]]] = {}
+        for name, result in self.computed.items():
+            table = {n.id: (n.points, n.max_points, n.applicable) for n in result.nodes if n.is_leaf}
+            table.update({a.id: (a.points, a.max_points, True) for a in result.adjustments})
+            self._points[name] = table
 
     def computed_at(self, round_name: str, criterion: str) -> tuple[float, float, bool]:
         """(points, max, applicable) computed from the evidence of a round."""
-        result = self.computed[round_name]
-        item = self.items[criterion]
-        if item.adjustment is not None:
-            adj = next(a for a in result.adjustments if a.id == criterion)
-            return adj.points, adj.max_points, True
-        node = next(n for n in result.nodes if n.id == criterion)
-        return node.points, node.max_points, node.applicable
+        return self._points[round_name][criterion]
 
 
 @dataclass
