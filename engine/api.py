@@ -9,8 +9,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from datetime import date
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from rich.table import Table
