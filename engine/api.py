@@ -21,6 +21,7 @@ from engine.core.vnformat import FormatError, format_date, format_number, parse_
 from engine.kinds.tree import LoadedCriteria, criteria_json_schema
 from engine.load.changes import option_changes, read_changes_file
 from engine.core.problems import InputError, Problem, os_error_vi
+from engine.core.problems import InputError, Problem, os_error_code, os_error_vi
 from engine.load.appraisal import FilledWorkbook, read_round_workbook
 from engine.load.assessment import (
     GENESIS,
@@ -38,6 +39,7 @@ from engine.load.evidence import find_bundle_files, read_bundles
 from engine.load.sources import mapping_path
 from engine.load.tailoring import render_outline, render_resolved
 from engine.load.watchstate import read_state
+from engine.model.assessment import ROUNDS, VN_TIME, Entry, EvidenceRef, Place
 from engine.model.evidence import LoadedBundle
 from engine.model.changes import Change, ChangeError
 from engine.model.criteria import MAX_DAYS
@@ -65,7 +67,7 @@ from engine.score.run import level_problems, rank_units, score_run
 from engine.score.unit import score_unit
 
 __all__ = [
-    "InputError", "Problem", "RunResult", "UnitResult", "TestReport", "Entry", "EvidenceRef", "LoadedAssessment",
+    "InputError", "Problem", "RunResult", "UnitResult", "TestReport", "Entry", "EvidenceRef", "LoadedAssessment", "Place",
     "Record", "ROUNDS",
     "load_assessment", "assessment_evidence", "computed_rounds", "validate_entries", "score_assessment",
     "read_unit_record", "parse_unit_record", "record_text", "append_entries", "score_assessment_files",
@@ -440,14 +442,13 @@ def computed_rounds(la: LoadedAssessment, bundles: dict[str, LoadedBundle]) -> d
     return {name: score_unit(la.criteria, bundle) for name, bundle in bundles.items()}
 
 
-def _refusal_problem(refusal: Refusal, entries: list[Entry], places: list[Problem] | None, unit: str) -> Problem:
+def _refusal_problem(refusal: Refusal, entries: list[Entry], places: list[Place] | None, unit: str) -> Problem:
     entry = entries[refusal.index]
     if places is not None and refusal.index < len(places):
-        base = places[refusal.index]
+        place = places[refusal.index]
     else:
-        base = Problem(file=f"(hồ sơ đơn vị {unit})", message="", path=f"mục {refusal.index + 1}")
-    return base.model_copy(update={"code": refusal.code, "message": refusal.message,
-                                   "value": base.value if base.value is not None else _entry_words(entry)})
+        place = Place(file=f"(hồ sơ đơn vị {unit})", path=f"mục {refusal.index + 1}")
+    return place.problem(refusal.message, _entry_words(entry), code=refusal.code)
 
 
 def _entry_words(entry: Entry) -> str:
@@ -458,7 +459,7 @@ def _entry_words(entry: Entry) -> str:
 
 
 def validate_entries(la: LoadedAssessment, unit: str, computed: dict[str, UnitResult], existing: list[Entry],
-                     proposed: list[Entry], now: datetime, places: list[Problem] | None = None) -> list[Problem]:
+                     proposed: list[Entry], now: datetime, places: list[Place] | None = None) -> list[Problem]:
     """Every reason to refuse the proposed entries of one unit; nothing is written.
 
     `existing` are the entries already recorded (from a file or a database), `now` the time of the
@@ -483,7 +484,7 @@ def validate_entries(la: LoadedAssessment, unit: str, computed: dict[str, UnitRe
 
 
 def score_assessment(la: LoadedAssessment, evidence: dict[str, dict[str, LoadedBundle]],
-                     entries: dict[str, list[Entry]], places: dict[str, list[Problem]] | None = None) -> RunResult:
+                     entries: dict[str, list[Entry]], places: dict[str, list[Place]] | None = None) -> RunResult:
     """Every unit with evidence scored, its record applied round by round, and ranked by the final index.
 
     A record with a refused entry is invalid input: InputError lists every refusal of every unit.
@@ -522,11 +523,11 @@ def record_text(entries: list[Entry], head: str = GENESIS) -> tuple[str, str]:
     return record_lines(entries, head)
 
 
-def _record_places(record: Record) -> list[Problem]:
-    return [Problem(file=record.file, line=line, message="") for line, _ in record.lines]
+def _record_places(record: Record) -> list[Place]:
+    return [Place(file=record.file, line=line) for line, _ in record.lines]
 
 
-def _assessment_inputs(path: Path) -> tuple[LoadedAssessment, dict, dict[str, list[Entry]], dict[str, list[Problem]]]:
+def _assessment_inputs(path: Path) -> tuple[LoadedAssessment, dict, dict[str, list[Entry]], dict[str, list[Place]]]:
     """The assessment, the evidence per unit and round, and every unit's record, all checked in one pass."""
     la = load_assessment(path)
     problems: list[Problem] = []
@@ -535,7 +536,7 @@ def _assessment_inputs(path: Path) -> tuple[LoadedAssessment, dict, dict[str, li
     except InputError as exc:
         evidence, problems = {}, list(exc.problems)
     entries: dict[str, list[Entry]] = {}
-    places: dict[str, list[Problem]] = {}
+    places: dict[str, list[Place]] = {}
     for unit in la.assessment.units:
         record = read_unit_record(la, unit)
         problems += record.problems
@@ -628,7 +629,7 @@ def compare_run_files(before: Path, after: Path) -> Comparison:
                 raise ValueError
             data.append(value)
         except OSError as exc:
-            problems.append(Problem(file=str(path), code="diff.unreadable", message=f"không đọc được tệp: {os_error_vi(exc)}"))
+            problems.append(Problem(file=str(path), code=os_error_code(exc), message=f"không đọc được tệp: {os_error_vi(exc)}"))
         except (ValueError, UnicodeDecodeError):
             problems.append(Problem(file=str(path), code="diff.not_a_result",
                                     message="tệp không phải kết quả chấm điểm dạng JSON (tạo bằng 'parindex score --format json')"))
@@ -648,7 +649,7 @@ def comparison_output(comparison: Comparison, as_json_output: bool = False) -> s
 
 
 def append_entries(la: LoadedAssessment, unit: str, entries: list[Entry], now: datetime,
-                   places: list[Problem] | None = None, computed: dict[str, UnitResult] | None = None) -> str:
+                   places: list[Place] | None = None, computed: dict[str, UnitResult] | None = None) -> str:
     """Validate `entries` against the unit's record and append them (atomically); returns the new last hash.
 
     Nothing is written when the record is damaged or any entry is refused (InputError with every problem).
@@ -714,7 +715,7 @@ def round_workbooks(path: Path, round_word: str, unit: str | None = None) -> lis
 
 
 def workbook_entries(la: LoadedAssessment, data: bytes, file: str, now: datetime,
-                     unit: str | None = None) -> tuple[str | None, list[Entry], list[Problem], list[Problem]]:
+                     unit: str | None = None) -> tuple[str | None, list[Entry], list[Place], list[Problem]]:
     """A filled round workbook read as proposed entries: (unit, entries, their places, problems).
 
     Problems: unreadable cells, a workbook of another unit (when `unit` is given) or of another assessment,
@@ -743,9 +744,9 @@ def workbook_entries(la: LoadedAssessment, data: bytes, file: str, now: datetime
     return filled.unit, entries, places, problems
 
 
-def _filled_entries(la: LoadedAssessment, filled: FilledWorkbook, now: datetime) -> tuple[list[Entry], list[Problem]]:
+def _filled_entries(la: LoadedAssessment, filled: FilledWorkbook, now: datetime) -> tuple[list[Entry], list[Place]]:
     entries: list[Entry] = []
-    places: list[Problem] = []
+    places: list[Place] = []
     if filled.by is None or filled.role is None:
         return entries, places
     common = dict(assessment=la.assessment.id, unit=filled.unit, round=filled.round, by=filled.by, role=filled.role,
@@ -759,11 +760,10 @@ def _filled_entries(la: LoadedAssessment, filled: FilledWorkbook, now: datetime)
             entries.append(Entry(kind="score", criterion=row.criterion, points=row.points, reason=row.text,
                                  explanation_requested=row.requested, question=row.question, evidence_refs=row.refs,
                                  **common))
-        places.append(Problem(file=filled.file, sheet=filled.sheet, row=row.row, column=column, message=""))
+        places.append(Place(file=filled.file, sheet=filled.sheet, row=row.row, column=column))
     if filled.complete:
         entries.append(Entry(kind="submit", **common))
-        places.append(Problem(file=filled.file, sheet="Hướng dẫn", row=filled.guide_rows["complete"], column="B",
-                              message=""))
+        places.append(Place(file=filled.file, sheet="Hướng dẫn", row=filled.guide_rows["complete"], column="B"))
     return entries, places
 
 
@@ -772,17 +772,15 @@ _COLUMN_OF_CODE = {"assessment.reason_required": "remark", "assessment.question_
 
 
 def check_workbook_entries(la: LoadedAssessment, unit: str, computed: dict[str, UnitResult], existing: list[Entry],
-                           entries: list[Entry], places: list[Problem], now: datetime,
+                           entries: list[Entry], places: list[Place], now: datetime,
                            letters: dict[str, str] | None = None) -> list[Problem]:
     """The rules of the assessment applied to a workbook's entries, each refusal at its cell; also refuses a
     workbook already recorded."""
     sources = {e.source for e in existing if e.source}
     if entries and entries[0].source in sources:
         first = next(e for e in existing if e.source == entries[0].source)
-        return [places[0].model_copy(update={"code": "appraisal.already_recorded", "column": None, "row": None,
-                                             "sheet": None,
-                                             "message": f"bảng này đã được ghi vào hồ sơ lúc {when(first.at)}; "
-                                                        "không ghi lại lần nữa"})]
+        return [Problem(code="appraisal.already_recorded", file=places[0].file,
+                        message=f"bảng này đã được ghi vào hồ sơ lúc {when(first.at)}; không ghi lại lần nữa")]
     problems = validate_entries(la, unit, computed, existing, entries, now, places)
     if letters:
         problems = [p.model_copy(update={"column": letters[_COLUMN_OF_CODE[p.code]]})
@@ -799,13 +797,13 @@ def record_workbooks(path: Path, files: list[Path], now: datetime, unit: str | N
     """
     la, evidence, records, _ = _assessment_inputs(path)
     problems: list[Problem] = []
-    batches: list[tuple[str, list[Entry], list[Problem], dict[str, str]]] = []
+    batches: list[tuple[str, list[Entry], list[Place], dict[str, str]]] = []
     for file in files:
         name = display_path(file)
         try:
             data = file.read_bytes()
         except OSError as exc:
-            problems.append(Problem(file=name, code="appraisal.unreadable", message=f"không đọc được tệp: {os_error_vi(exc)}"))
+            problems.append(Problem(file=name, code=os_error_code(exc), message=f"không đọc được tệp: {os_error_vi(exc)}"))
             continue
         filled_unit, entries, places, file_problems = workbook_entries(la, data, name, now, unit)
         problems += file_problems
@@ -840,7 +838,7 @@ def filled_targets(folder: Path, books: list[tuple[str, bytes]]) -> list[Problem
         except FileNotFoundError:
             continue
         except OSError as exc:
-            problems.append(Problem(file=display_path(target), code="output.unreadable_target",
+            problems.append(Problem(file=display_path(target), code=os_error_code(exc),
                                     message=f"không đọc được tệp đã có: {os_error_vi(exc)}"))
             continue
         if existing != data:

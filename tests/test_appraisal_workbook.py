@@ -104,7 +104,7 @@ def test_every_problem_of_a_workbook_is_reported_at_its_cell_and_nothing_is_writ
         api.record_workbooks(folder, [filled], NOW)
     found = sorted((p.row, p.column, p.code) for p in err.value.problems)
     assert found == [(3, "I", "assessment.above_max"), (4, "J", "assessment.reason_required"),
-                     (5, "I", "assessment.survey_only"), (6, "I", "appraisal.bad_cell"),
+                     (5, "I", "assessment.survey_only"), (6, "I", "format.bad_number"),
                      (7, "L", "assessment.question_required")]
     assert all(p.sheet == "Thẩm định" and p.file.endswith("tham-dinh.xlsx") for p in err.value.problems)
     assert record.read_bytes() == before

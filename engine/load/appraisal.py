@@ -130,20 +130,20 @@ def read_round_workbook(data: bytes, file: str) -> tuple[FilledWorkbook | None, 
     """A filled appraisal or explanation workbook; every problem of its cells in one pass; nothing is written."""
     problems: list[Problem] = []
 
-    def problem(code: str, message: str, sheet: str | None = None, row: int | None = None, column: str | None = None,
-                value: Any = None) -> None:
+    def problem(message: str, sheet: str | None = None, row: int | None = None, column: str | None = None,
+                value: Any = None, *, code: str) -> None:
         problems.append(Problem(file=file, code=code, message=message, sheet=sheet, row=row, column=column,
                                 value=None if value is None else _shown(value)))
 
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged or non-Excel file
-        return None, [Problem(file=file, code="appraisal.unreadable",
+        return None, [Problem(file=file, code="file.bad_excel",
                               message=f"không mở được tệp Excel (.xlsx): {type(exc).__name__}")]
     try:
         if SHEET_META not in wb.sheetnames or SHEET_GUIDE not in wb.sheetnames:
-            problem("appraisal.not_a_round_workbook", "không phải bảng thẩm định hoặc giải trình tạo bằng "
-                                                      "'parindex appraise' (thiếu sheet thông tin)")
+            problem("không phải bảng thẩm định hoặc giải trình tạo bằng 'parindex appraise' (thiếu sheet thông tin)",
+                    code="appraisal.not_a_round_workbook")
             return None, problems
         meta_rows = list(wb[SHEET_META].iter_rows(values_only=True))
         meta = {key: _plain(meta_rows[i][1]) if i < len(meta_rows) and len(meta_rows[i]) > 1 else None
@@ -151,14 +151,14 @@ def read_round_workbook(data: bytes, file: str) -> tuple[FilledWorkbook | None, 
         expected = [_plain(r[0]) for r in meta_rows[META_ROWS_START - 1:] if r and _plain(r[0])]
         round_name = meta.get("round") or ""
         if any(meta.get(k) is None for k in META_KEYS) or round_name not in APPRAISAL_ROUNDS + ("explanation",):
-            problem("appraisal.not_a_round_workbook", "sheet ẩn 'Thông tin' bị sửa hoặc xóa; tạo lại bảng bằng "
-                                                      "'parindex appraise'", SHEET_META)
+            problem("sheet ẩn 'Thông tin' bị sửa hoặc xóa; tạo lại bảng bằng 'parindex appraise'", SHEET_META,
+                    code="appraisal.not_a_round_workbook")
             return None, problems
         explanation = round_name == "explanation"
         sheet = SHEET_EXPLANATION if explanation else SHEET_APPRAISAL
         columns = EXPLANATION_COLUMNS if explanation else APPRAISAL_COLUMNS
         if sheet not in wb.sheetnames:
-            problem("appraisal.not_a_round_workbook", "thiếu sheet này; không đổi tên sheet của bảng", sheet)
+            problem("thiếu sheet này; không đổi tên sheet của bảng", sheet, code="appraisal.not_a_round_workbook")
             return None, problems
         guide = {}
         guide_rows = {}
@@ -172,23 +172,22 @@ def read_round_workbook(data: bytes, file: str) -> tuple[FilledWorkbook | None, 
             label = _plain(guide["role"])
             role = next((code for text, code in APPRAISER_CHOICES.items() if label and _key(text) == _key(label)), None)
             if label is not None and role is None:
-                problem("appraisal.bad_cell", f"vai trò phải là một trong: {', '.join(APPRAISER_CHOICES)}", SHEET_GUIDE,
-                        guide_rows["role"], "B", label)
+                problem(f"vai trò phải là một trong: {', '.join(APPRAISER_CHOICES)}", SHEET_GUIDE,
+                        guide_rows["role"], "B", label, code="appraisal.bad_cell")
         complete = False
         if _plain(guide["complete"]) is not None:
             try:
                 complete = _to_yes_no(guide["complete"])
-            except FormatError:
-                problem("appraisal.bad_cell", f"ghi \"{YES}\" hoặc \"{NO}\"", SHEET_GUIDE, guide_rows["complete"], "B",
-                        guide["complete"])
+            except FormatError as exc:
+                problem(str(exc), SHEET_GUIDE, guide_rows["complete"], "B", guide["complete"], code=exc.code)
         letters = {c.key: get_column_letter(i + 1) for i, c in enumerate(columns)}
         ws = wb[sheet]
         header = next(ws.iter_rows(min_row=HEADER_ROW, max_row=HEADER_ROW, values_only=True), ())
         for i, column in enumerate(columns):
             found = _plain(header[i]) if i < len(header) else None
             if found is None or _key(found) != _key(column.header):
-                problem("appraisal.bad_header", f"tiêu đề cột phải là '{column.header}' (không thêm, xóa hay đổi thứ "
-                                                "tự cột của bảng)", sheet, HEADER_ROW, letters[column.key], found)
+                problem(f"tiêu đề cột phải là '{column.header}' (không thêm, xóa hay đổi thứ tự cột của bảng)", sheet,
+                        HEADER_ROW, letters[column.key], found, code="appraisal.bad_header")
         if any(p.code == "appraisal.bad_header" for p in problems):
             return None, problems
         rows: list[FilledRow] = []
@@ -199,13 +198,13 @@ def read_round_workbook(data: bytes, file: str) -> tuple[FilledWorkbook | None, 
             filled = [k for k, c in zip(cells, columns) if c.kind != "info" and _plain(cells[k]) is not None]
             if index >= len(expected):
                 if filled or criterion:
-                    problem("appraisal.extra_row", "dòng thêm ngoài danh sách tiêu chí của bảng; không thêm dòng",
-                            sheet, number, letters["criterion"], criterion)
+                    problem("dòng thêm ngoài danh sách tiêu chí của bảng; không thêm dòng",
+                            sheet, number, letters["criterion"], criterion, code="appraisal.extra_row")
                 continue
             if criterion != expected[index]:
-                problem("appraisal.changed_criterion", f"mã tiêu chí của dòng này phải là {expected[index]}; "
+                problem(f"mã tiêu chí của dòng này phải là {expected[index]}; "
                                                        "không sửa, thêm, xóa hay sắp xếp lại dòng", sheet, number,
-                        letters["criterion"], criterion)
+                        letters["criterion"], criterion, code="appraisal.changed_criterion")
                 continue
             if not filled:
                 continue
@@ -219,22 +218,22 @@ def read_round_workbook(data: bytes, file: str) -> tuple[FilledWorkbook | None, 
                     try:
                         item.points = _to_number(cells["points"])
                     except FormatError as exc:
-                        problem("appraisal.bad_cell", f"điểm thẩm định: {exc}", sheet, number, letters["points"],
-                                cells["points"])
+                        problem(f"điểm thẩm định: {exc}", sheet, number, letters["points"], cells["points"],
+                                code=exc.code)
                         continue
                 if _plain(cells["requested"]) is not None:
                     try:
                         item.requested = _to_yes_no(cells["requested"])
                     except FormatError as exc:
-                        problem("appraisal.bad_cell", f"yêu cầu giải trình: {exc}", sheet, number,
-                                letters["requested"], cells["requested"])
+                        problem(f"yêu cầu giải trình: {exc}", sheet, number, letters["requested"], cells["requested"],
+                                code=exc.code)
                         continue
             item.refs = parse_refs(_plain(cells["refs"]))
             rows.append(item)
         if (rows or complete) and by is None:
-            problem("appraisal.no_author", "ghi họ tên người điền bảng", SHEET_GUIDE, guide_rows["by"], "B")
+            problem("ghi họ tên người điền bảng", SHEET_GUIDE, guide_rows["by"], "B", code="appraisal.no_author")
         if (rows or complete) and role is None and not any(p.row == guide_rows["role"] for p in problems):
-            problem("appraisal.no_author", "chọn vai trò người điền bảng", SHEET_GUIDE, guide_rows["role"], "B")
+            problem("chọn vai trò người điền bảng", SHEET_GUIDE, guide_rows["role"], "B", code="appraisal.no_author")
         filled_workbook = FilledWorkbook(
             file=file, digest=hashlib.sha256(data).hexdigest(), unit=meta["unit"], assessment=meta["assessment"],
             criteria_hash=meta["criteria_hash"], round=round_name, by=by, role=role, complete=complete, rows=rows,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from engine.core.problems import Problem, os_error_vi
+from engine.core.problems import Problem, os_error_code, os_error_vi
 from engine.core.yamlsource import load_yaml, pydantic_message, validation_problems
 from engine.kinds.tree import LoadedCriteria, iter_nodes
 from engine.load.criteria import check_criteria_file
@@ -55,60 +55,55 @@ class LoadedAssessment:
                 caps.penalty if caps.penalty is not None else criteria.penalty_cap)
 
 
-def _coded(problems: list[Problem], code: str) -> list[Problem]:
-    return [p if p.code else p.model_copy(update={"code": code}) for p in problems]
-
-
 def check_assessment_file(path: Path) -> tuple[LoadedAssessment | None, list[Problem]]:
     """Parse and validate an assessment file and the criteria set it names; every problem in one pass."""
     path = Path(path)
     doc, problems = load_yaml(path)
-    problems = _coded(problems, "yaml.syntax")
     if doc is None:
         return None, problems
     if not isinstance(doc.data, dict):
-        return None, problems + [doc.problem((), "tệp đợt đánh giá phải là một bảng khóa–giá trị (id, title, criteria...)")
-                                 .model_copy(update={"code": "assessment.invalid"})]
+        return None, problems + [doc.problem((), "tệp đợt đánh giá phải là một bảng khóa–giá trị (id, title, criteria...)",
+                                             code="assessment.not_a_mapping")]
     try:
         assessment = Assessment.model_validate(doc.data)
     except ValidationError as exc:
-        return None, problems + _coded(validation_problems(doc, exc), "assessment.invalid")
+        return None, problems + validation_problems(doc, exc)
     base = path.parent
     criteria_path = Path(os.path.normpath(base / assessment.criteria))
     loaded, criteria_problems = check_criteria_file(criteria_path)
     errors = [p for p in criteria_problems if p.severity == "error"]
     if loaded is None or errors:
         problems.append(doc.problem(("criteria",), "bộ chỉ số của đợt đánh giá không đọc được hoặc có lỗi (xem các lỗi sau)",
-                                    assessment.criteria).model_copy(update={"code": "assessment.criteria_invalid"}))
-        return None, problems + _coded(errors or criteria_problems, "criteria.invalid")
+                                    assessment.criteria, code="assessment.criteria_invalid"))
+        return None, problems + (errors or criteria_problems)
 
-    def problem(loc: tuple, code: str, message: str, value=None) -> Problem:
-        return doc.problem(loc, message, value).model_copy(update={"code": code})
+    def problem(loc: tuple, message: str, value=None, *, code: str) -> Problem:
+        return doc.problem(loc, message, value, code=code)
 
     criteria = loaded.criteria
     if assessment.criteria_hash is not None and assessment.criteria_hash != loaded.digest:
-        problems.append(problem(("criteria_hash",), "assessment.criteria_changed",
-                                "tệp bộ chỉ số đã thay đổi kể từ khi lập đợt đánh giá (mã băm không khớp); "
-                                "điểm đã chấm có thể không còn đúng với bộ chỉ số hiện tại"))
+        problems.append(problem(("criteria_hash",), "tệp bộ chỉ số đã thay đổi kể từ khi lập đợt đánh giá (mã băm không "
+                                "khớp); điểm đã chấm có thể không còn đúng với bộ chỉ số hiện tại",
+                                code="assessment.criteria_changed"))
     if assessment.year != criteria.year:
-        problems.append(problem(("year",), "assessment.year_mismatch",
-                                f"năm đánh giá {assessment.year} khác năm của bộ chỉ số ({criteria.year})", assessment.year))
+        problems.append(problem(("year",), f"năm đánh giá {assessment.year} khác năm của bộ chỉ số ({criteria.year})",
+                                assessment.year, code="assessment.year_mismatch"))
     known = {node.id for node, _, _ in iter_nodes(criteria.items) if node.is_leaf} | {a.id for a in criteria.adjustments}
     for i, rule in enumerate(assessment.scorers):
         for j, criterion in enumerate(rule.criteria):
             if criterion not in known:
-                problems.append(problem(("scorers", i, "criteria", j), "assessment.unknown_criterion",
+                problems.append(problem(("scorers", i, "criteria", j),
                                         f"tiêu chí '{criterion}' không có trong bộ chỉ số {criteria.id} "
-                                        "(chỉ ghi tiêu chí lá hoặc mục điểm thưởng, điểm trừ)", criterion))
+                                        "(chỉ ghi tiêu chí lá hoặc mục điểm thưởng, điểm trừ)", criterion,
+                                        code="assessment.unknown_criterion"))
     for key, value in (("self", assessment.evidence.self), ("explanation", assessment.evidence.explanation)):
         if value is not None and not (base / value).exists():
-            problems.append(problem(("evidence", key), "assessment.missing_evidence_path",
-                                    "không tìm thấy tệp hoặc thư mục minh chứng (đường dẫn tính từ thư mục của tệp này)",
-                                    value))
+            problems.append(problem(("evidence", key), "không tìm thấy tệp hoặc thư mục minh chứng (đường dẫn tính từ "
+                                    "thư mục của tệp này)", value, code="assessment.missing_evidence_path"))
     records = base / assessment.records
     if records.exists() and not records.is_dir():
-        problems.append(problem(("records",), "assessment.records_not_folder",
-                                "đường dẫn hồ sơ chấm điểm phải là một thư mục", assessment.records))
+        problems.append(problem(("records",), "đường dẫn hồ sơ chấm điểm phải là một thư mục", assessment.records,
+                                code="assessment.records_not_folder"))
     if any(p.severity == "error" for p in problems):
         return None, problems
     return LoadedAssessment(assessment, str(path), doc.digest, loaded, base, doc.line), problems
@@ -161,7 +156,7 @@ def read_record(path: Path, assessment: str, unit: str) -> Record:
     except FileNotFoundError:
         return Record(file, [], GENESIS, [], b"")
     except OSError as exc:
-        return Record(file, [], GENESIS, [Problem(file=file, code="record.unreadable",
+        return Record(file, [], GENESIS, [Problem(file=file, code=os_error_code(exc),
                                                   message=f"không đọc được hồ sơ chấm điểm: {os_error_vi(exc)}")], b"")
     return parse_record(raw, file, assessment, unit)
 
@@ -175,30 +170,30 @@ def parse_record(raw: bytes, file: str, assessment: str, unit: str) -> Record:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[:exc.start].count(b"\n") + 1
-        return Record(file, [], GENESIS, [Problem(file=file, line=line, code="record.bad_line",
+        return Record(file, [], GENESIS, [Problem(file=file, line=line, code="file.not_utf8",
                                                   message="hồ sơ chấm điểm không phải UTF-8; tệp đã bị sửa hoặc hỏng")], raw)
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     for number, line in enumerate(lines, start=1):
-        def problem(code: str, message: str, value: str | None = None) -> None:
+        def problem(message: str, value: str | None = None, *, code: str) -> None:
             problems.append(Problem(file=file, line=number, code=code, message=message, value=value))
 
         try:
             data = json.loads(line)
         except json.JSONDecodeError:
-            problem("record.bad_line", "dòng này không phải một mục hồ sơ hợp lệ (JSON hỏng); tệp đã bị sửa hoặc hỏng",
-                    line[:80])
+            problem("dòng này không phải một mục hồ sơ hợp lệ (JSON hỏng); tệp đã bị sửa hoặc hỏng", line[:80],
+                    code="record.bad_line")
             expected_prev = None
             continue
         if not isinstance(data, dict) or not isinstance(data.get("hash"), str) or not isinstance(data.get("prev"), str):
-            problem("record.bad_line", "dòng này thiếu mã kiểm tra của hồ sơ; tệp đã bị sửa hoặc hỏng", line[:80])
+            problem("dòng này thiếu mã kiểm tra của hồ sơ; tệp đã bị sửa hoặc hỏng", line[:80], code="record.bad_line")
             expected_prev = None
             continue
         if line_hash(data) != data["hash"]:
-            problem("record.changed_line", "dòng này đã bị sửa sau khi ghi (mã kiểm tra không khớp nội dung)")
+            problem(code="record.changed_line", message="dòng này đã bị sửa sau khi ghi (mã kiểm tra không khớp nội dung)")
         elif expected_prev is not None and data["prev"] != expected_prev:
-            problem("record.broken_chain", "dòng này không nối tiếp dòng trước: có dòng bị xóa, chèn thêm "
+            problem(code="record.broken_chain", message="dòng này không nối tiếp dòng trước: có dòng bị xóa, chèn thêm "
                                            "hoặc đổi thứ tự ở trước dòng này")
         expected_prev = data["hash"]
         fields = {k: v for k, v in data.items() if k not in ("prev", "hash")}
@@ -208,10 +203,10 @@ def parse_record(raw: bytes, file: str, assessment: str, unit: str) -> Record:
             for err in exc.errors(include_url=False):
                 where = " / ".join(ENTRY_FIELD_LABELS.get(str(part), f"mục thứ {part + 1}" if isinstance(part, int)
                                                           else "trường không có trong định dạng") for part in err["loc"])
-                problem("record.invalid_entry", f"mục hồ sơ không hợp lệ ở '{where}': {pydantic_message(err)}")
+                problem(code="record.invalid_entry", message=f"mục hồ sơ không hợp lệ ở '{where}': {pydantic_message(err)}")
             continue
         if entry.unit != unit or entry.assessment != assessment:
-            problem("record.other_unit", f"mục này thuộc hồ sơ của đơn vị '{entry.unit}' trong đợt đánh giá "
+            problem(code="record.other_unit", message=f"mục này thuộc hồ sơ của đơn vị '{entry.unit}' trong đợt đánh giá "
                                          f"'{entry.assessment}', không phải đơn vị '{unit}' của đợt '{assessment}'")
             continue
         entries.append((number, entry))

@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, AwareDatetime, Field, field_validator, model_validator
 
 from engine.core.base import Frozen
+from engine.core.problems import Problem, invalid
 from engine.core.vnformat import format_date
 from engine.model.criteria import ScorerRole
 from engine.model.evidence import Number, VnDate
@@ -67,7 +68,8 @@ _SAFE_ID = re.compile(r"\w[\w.-]*")
 def _safe_id(value: str) -> str:
     """Ids name files (records/<unit>.jsonl, out/<id>...), so they stay plain file names."""
     if not _SAFE_ID.fullmatch(value):
-        raise ValueError(f"mã '{value}' chỉ gồm chữ, chữ số, '-', '_', '.' và không bắt đầu bằng '.'")
+        raise invalid(f"mã '{value}' chỉ gồm chữ, chữ số, '-', '_', '.' và không bắt đầu bằng '.'",
+                      code="assessment.bad_id")
     return value
 
 
@@ -81,7 +83,8 @@ class Window(Frozen):
     @model_validator(mode="after")
     def _ordered(self) -> "Window":
         if self.end < self.start:
-            raise ValueError(f"thời gian kết thúc {format_date(self.end)} trước thời gian bắt đầu {format_date(self.start)}")
+            raise invalid(f"thời gian kết thúc {format_date(self.end)} trước thời gian bắt đầu {format_date(self.start)}",
+                          code="assessment.schedule_order")
         return self
 
 
@@ -101,7 +104,8 @@ class Schedule(Frozen):
                  ("ngày công bố", self.publication)]
         for (name_a, day_a), (name_b, day_b) in zip(steps, steps[1:]):
             if day_b < day_a:
-                raise ValueError(f"{name_b} ({format_date(day_b)}) trước {name_a} ({format_date(day_a)})")
+                raise invalid(f"{name_b} ({format_date(day_b)}) trước {name_a} ({format_date(day_a)})",
+                              code="assessment.schedule_order")
         return self
 
     def deadline(self, round_name: str) -> date:
@@ -151,14 +155,14 @@ class Assessment(Frozen):
     def _unique(cls, value: list[str]) -> list[str]:
         seen = [unit for i, unit in enumerate(value) if unit in value[:i]]
         if seen:
-            raise ValueError("mã đơn vị bị lặp lại: " + ", ".join(dict.fromkeys(seen)))
+            raise invalid("mã đơn vị bị lặp lại: " + ", ".join(dict.fromkeys(seen)), code="assessment.duplicate_unit")
         return value
 
     @field_validator("criteria_hash")
     @classmethod
     def _hex(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(r"[0-9a-f]{64}", value):
-            raise ValueError("mã băm bộ chỉ số phải gồm 64 ký tự 0-9, a-f")
+            raise invalid("mã băm bộ chỉ số phải gồm 64 ký tự 0-9, a-f", code="assessment.bad_hash")
         return value
 
 
@@ -239,3 +243,17 @@ def time_key(entry: Entry) -> tuple:
 def phase_key(entry: Entry) -> tuple:
     """Scoring order: round by round, by time within a round (a late entry reopened by an unlock stays in its round)."""
     return (ROUNDS.index(entry.round), entry.at.astimezone(timezone.utc)) + _tie(entry)
+
+
+class Place(Frozen):
+    """Where a proposed entry came from (a record line, a workbook cell), so that its refusal names the place."""
+
+    file: str
+    line: int | None = None
+    path: str | None = None
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+
+    def problem(self, message: str, value: str | None = None, *, code: str) -> Problem:
+        return Problem(code=code, message=message, value=value, **self.model_dump())

@@ -62,6 +62,11 @@ class Scored:
     scorers: tuple[str, ...] | None
 
 
+def refuse(*, code: str, message: str) -> tuple[str, str]:
+    """One reason to refuse an entry: its stable code and the message for people."""
+    return code, message
+
+
 def when(moment: datetime) -> str:
     """A time as people read it: 08/01/2025 09:30 (Vietnam time)."""
     local = moment.astimezone(VN_TIME)
@@ -199,9 +204,11 @@ def replay(ctx: UnitRounds, entries: list[Entry], now: datetime | None = None,
 
 def _finalise_problem(entry: Entry) -> tuple[str, str] | None:
     if entry.role not in ("office_admin", "council"):
-        return "assessment.role_not_allowed", f"chỉ cán bộ Nội vụ hoặc hội đồng thẩm định chốt kết quả; {ROLE_LABELS[entry.role]} không chốt được"
+        return refuse(code="assessment.role_not_allowed",
+                      message=f"chỉ cán bộ Nội vụ hoặc hội đồng thẩm định chốt kết quả; {ROLE_LABELS[entry.role]} "
+                              "không chốt được")
     if entry.round != "appraisal_2":
-        return "assessment.finalise_round", "kết quả chỉ được chốt ở vòng thẩm định 2"
+        return refuse(code="assessment.finalise_round", message="kết quả chỉ được chốt ở vòng thẩm định 2")
     return None
 
 
@@ -213,25 +220,24 @@ def _check(ctx: UnitRounds, entry: Entry, standing: dict[str, float], unlocks: l
     schedule = assessment.schedule
     role_label = ROLE_LABELS[entry.role]
     if entry.unit != ctx.unit or entry.assessment != assessment.id:
-        return [("assessment.other_unit", f"mục này của đơn vị '{entry.unit}' (đợt '{entry.assessment}'), "
+        return [refuse(code="assessment.other_unit", message=f"mục này của đơn vị '{entry.unit}' (đợt '{entry.assessment}'), "
                                           f"không thuộc hồ sơ đơn vị '{ctx.unit}' của đợt '{assessment.id}'")]
     # time
     if now is not None and entry.at > now:
-        found.append(("assessment.future_entry", f"thời điểm ghi {when(entry.at)} ở sau thời điểm hiện tại {when(now)}"))
+        found.append(refuse(code="assessment.future_entry", message=f"thời điểm ghi {when(entry.at)} ở sau thời điểm hiện tại {when(now)}"))
     if finalised_at is not None and entry.at > finalised_at:
-        found.append(("assessment.finalised", f"kết quả của đơn vị đã được chốt lúc {when(finalised_at)}; "
+        found.append(refuse(code="assessment.finalised", message=f"kết quả của đơn vị đã được chốt lúc {when(finalised_at)}; "
                                               "không ghi thêm được"))
     elif entry.local_day > schedule.publication:
-        found.append(("assessment.after_publication", f"kết quả đã công bố ngày {format_date(schedule.publication)}; "
+        found.append(refuse(code="assessment.after_publication", message=f"kết quả đã công bố ngày {format_date(schedule.publication)}; "
                                                       "không ghi thêm được"))
     if entry.kind not in ("unlock", "finalise"):
         deadline = schedule.deadline(entry.round)
         if entry.local_day > deadline and not _unlocked(unlocks, entry):
-            found.append(("assessment.after_deadline",
-                          f"{ROUND_PHRASES[entry.round]} đã hết hạn ngày {format_date(deadline)}; mục ghi lúc {when(entry.at)} "
+            found.append(refuse(code="assessment.after_deadline", message=f"{ROUND_PHRASES[entry.round]} đã hết hạn ngày {format_date(deadline)}; mục ghi lúc {when(entry.at)} "
                           "không được nhận (cán bộ Nội vụ có thể mở lại vòng này cho đơn vị, kèm lý do)"))
         if entry.round == "self" and entry.local_day < schedule.self_assessment.start:
-            found.append(("assessment.before_window", f"chưa đến thời gian tự chấm (từ ngày "
+            found.append(refuse(code="assessment.before_window", message=f"chưa đến thời gian tự chấm (từ ngày "
                                                       f"{format_date(schedule.self_assessment.start)})"))
     # kinds without a criterion
     if entry.kind == "unlock":
@@ -241,38 +247,38 @@ def _check(ctx: UnitRounds, entry: Entry, standing: dict[str, float], unlocks: l
         return found + ([problem] if problem else [])
     if entry.kind == "submit":
         if not _role_may_act(entry):
-            found.append(("assessment.role_not_allowed", f"{role_label} không nộp hoặc kết thúc {ROUND_PHRASES[entry.round]}"))
+            found.append(refuse(code="assessment.role_not_allowed", message=f"{role_label} không nộp hoặc kết thúc {ROUND_PHRASES[entry.round]}"))
         return found
     # score and note: a known leaf criterion
     if entry.criterion is None:
-        return found + [("assessment.missing_criterion", "thiếu mã tiêu chí")]
+        return found + [refuse(code="assessment.missing_criterion", message="thiếu mã tiêu chí")]
     if entry.criterion in ctx.parents:
-        return found + [("assessment.parent_criterion", f"tiêu chí {entry.criterion} có các tiêu chí thành phần; "
+        return found + [refuse(code="assessment.parent_criterion", message=f"tiêu chí {entry.criterion} có các tiêu chí thành phần; "
                                                         "chấm điểm và ghi chú cho từng tiêu chí thành phần")]
     item = ctx.items.get(entry.criterion)
     if item is None:
-        return found + [("assessment.unknown_criterion", f"tiêu chí '{entry.criterion}' không có trong bộ chỉ số "
+        return found + [refuse(code="assessment.unknown_criterion", message=f"tiêu chí '{entry.criterion}' không có trong bộ chỉ số "
                                                          f"{ctx.la.criteria.criteria.id}")]
     if not _role_may_act(entry):
-        found.append(("assessment.role_not_allowed", _round_role_message(entry)))
+        found.append(refuse(code="assessment.role_not_allowed", message=_round_role_message(entry)))
         return found
     if entry.kind == "note":
         if entry.reason is None:
-            found.append(("assessment.note_without_text", "ghi chú hoặc giải trình phải có nội dung"))
+            found.append(refuse(code="assessment.note_without_text", message="ghi chú hoặc giải trình phải có nội dung"))
         if entry.points is not None:
-            found.append(("assessment.note_with_points", "ghi chú, giải trình không kèm điểm; điểm do người chấm nhập"))
+            found.append(refuse(code="assessment.note_with_points", message="ghi chú, giải trình không kèm điểm; điểm do người chấm nhập"))
         if entry.explanation_requested:
-            found.append(("assessment.request_not_allowed", "chỉ thẩm định viên, hội đồng yêu cầu giải trình"))
+            found.append(refuse(code="assessment.request_not_allowed", message="chỉ thẩm định viên, hội đồng yêu cầu giải trình"))
         return found
     # score
     if entry.points is None and entry.reason is None and not entry.explanation_requested:
-        found.append(("assessment.empty_entry", f"mục chấm tiêu chí {item.id} không có điểm, nhận xét hay yêu cầu giải trình"))
+        found.append(refuse(code="assessment.empty_entry", message=f"mục chấm tiêu chí {item.id} không có điểm, nhận xét hay yêu cầu giải trình"))
     if entry.explanation_requested:
         if entry.role not in APPRAISER_ROLES or entry.round not in APPRAISAL_ROUNDS:
-            found.append(("assessment.request_not_allowed", "chỉ thẩm định viên, hội đồng yêu cầu giải trình, "
+            found.append(refuse(code="assessment.request_not_allowed", message="chỉ thẩm định viên, hội đồng yêu cầu giải trình, "
                                                             "ở vòng thẩm định 1 hoặc 2"))
         if entry.question is None:
-            found.append(("assessment.question_required", f"yêu cầu giải trình tiêu chí {item.id} phải ghi nội dung "
+            found.append(refuse(code="assessment.question_required", message=f"yêu cầu giải trình tiêu chí {item.id} phải ghi nội dung "
                                                           "cần giải trình"))
     if entry.points is None:
         return found
@@ -288,14 +294,14 @@ def _unlocked(unlocks: list[Entry], entry: Entry) -> bool:
 def _unlock_problems(entry: Entry, schedule) -> list[tuple[str, str]]:
     found = []
     if entry.role != "office_admin":
-        found.append(("assessment.role_not_allowed", f"chỉ cán bộ Nội vụ mở lại vòng đã hết hạn; "
+        found.append(refuse(code="assessment.role_not_allowed", message=f"chỉ cán bộ Nội vụ mở lại vòng đã hết hạn; "
                                                      f"{ROLE_LABELS[entry.role]} không mở được"))
     if entry.reason is None:
-        found.append(("assessment.reason_required", f"mở lại {ROUND_PHRASES[entry.round]} phải ghi lý do"))
+        found.append(refuse(code="assessment.reason_required", message=f"mở lại {ROUND_PHRASES[entry.round]} phải ghi lý do"))
     if entry.until is None:
-        found.append(("assessment.unlock_until", "mở lại vòng phải ghi hạn mới (ngày cuối được ghi)"))
+        found.append(refuse(code="assessment.unlock_until", message="mở lại vòng phải ghi hạn mới (ngày cuối được ghi)"))
     elif entry.until < entry.local_day or entry.until > schedule.publication:
-        found.append(("assessment.unlock_until", f"hạn mở lại {format_date(entry.until)} phải từ ngày mở lại "
+        found.append(refuse(code="assessment.unlock_until", message=f"hạn mở lại {format_date(entry.until)} phải từ ngày mở lại "
                                                  f"đến ngày công bố {format_date(schedule.publication)}"))
     return found
 
@@ -333,19 +339,18 @@ def _points_problems(ctx: UnitRounds, entry: Entry, item: Scored, standing: dict
     if policy:
         found.append(policy)
     if points < 0:
-        found.append(("assessment.below_zero", f"điểm {format_number(points)} của tiêu chí {item.id} nhỏ hơn 0"))
+        found.append(refuse(code="assessment.below_zero", message=f"điểm {format_number(points)} của tiêu chí {item.id} nhỏ hơn 0"))
     elif points > max_points + EPS:
-        found.append(("assessment.above_max", f"điểm {format_number(points)} vượt điểm tối đa "
+        found.append(refuse(code="assessment.above_max", message=f"điểm {format_number(points)} vượt điểm tối đa "
                                               f"{format_number(max_points)} của tiêu chí {item.id}"))
     if abs(round_half_up(points, ctx.rounding) - points) > 1e-9:
-        found.append(("assessment.too_precise", f"điểm {points:g} có quá {ctx.rounding} chữ số thập phân"))
+        found.append(refuse(code="assessment.too_precise", message=f"điểm {points:g} có quá {ctx.rounding} chữ số thập phân"))
     if not applicable:
-        found.append(("assessment.not_applicable", f"tiêu chí {item.id} không áp dụng với đơn vị (loại khỏi điểm tối đa); "
+        found.append(refuse(code="assessment.not_applicable", message=f"tiêu chí {item.id} không áp dụng với đơn vị (loại khỏi điểm tối đa); "
                                                    "không nhập điểm được"))
     before = standing[item.id]
     if entry.reason is None and (abs(points - before) > EPS or abs(points - computed) > EPS):
-        found.append(("assessment.reason_required",
-                      f"{role} cho tiêu chí {item.id} {format_number(points)} điểm, khác điểm "
+        found.append(refuse(code="assessment.reason_required", message=f"{role} cho tiêu chí {item.id} {format_number(points)} điểm, khác điểm "
                       + (f"đang có ({format_number(before)})" if abs(points - before) > EPS
                          else f"tính từ minh chứng ({format_number(computed)})") + "; phải ghi lý do"))
     if item.adjustment is not None and not found:
@@ -358,24 +363,24 @@ def _policy_problem(entry: Entry, item: Scored) -> tuple[str, str] | None:
     role = ROLE_LABELS[entry.role]
     if item.scorers is not None:
         if entry.role not in item.scorers:
-            return ("assessment.role_not_allowed", f"tiêu chí {item.id} do {_roles(item.scorers)} chấm; "
+            return refuse(code="assessment.role_not_allowed", message=f"tiêu chí {item.id} do {_roles(item.scorers)} chấm; "
                                                    f"{role} không nhập điểm tiêu chí này")
         return None
     if item.kind == "survey":
         if entry.role == "unit":
-            return ("assessment.survey_self_score", f"tiêu chí {item.id} lấy điểm từ kết quả điều tra xã hội học; "
+            return refuse(code="assessment.survey_self_score", message=f"tiêu chí {item.id} lấy điểm từ kết quả điều tra xã hội học; "
                                                     "đơn vị không được tự chấm")
         if entry.role != "survey":
-            return ("assessment.survey_only", f"tiêu chí {item.id} chỉ lấy điểm từ kết quả điều tra xã hội học; "
+            return refuse(code="assessment.survey_only", message=f"tiêu chí {item.id} chỉ lấy điểm từ kết quả điều tra xã hội học; "
                                               f"{role} không nhập điểm tiêu chí này")
         return None
     if entry.role == "survey":
-        return ("assessment.role_not_allowed", f"tiêu chí {item.id} không phải tiêu chí điều tra xã hội học")
+        return refuse(code="assessment.role_not_allowed", message=f"tiêu chí {item.id} không phải tiêu chí điều tra xã hội học")
     if entry.role == "leaders":
-        return ("assessment.role_not_allowed", f"lãnh đạo tỉnh chỉ chấm các tiêu chí được giao trong bộ chỉ số "
+        return refuse(code="assessment.role_not_allowed", message=f"lãnh đạo tỉnh chỉ chấm các tiêu chí được giao trong bộ chỉ số "
                                                f"hoặc đợt đánh giá; tiêu chí {item.id} không được giao")
     if entry.role == "unit" and item.kind != "manual":
-        return ("assessment.rule_by_unit", f"tiêu chí {item.id} được tính từ minh chứng; đơn vị không tự nhập điểm "
+        return refuse(code="assessment.rule_by_unit", message=f"tiêu chí {item.id} được tính từ minh chứng; đơn vị không tự nhập điểm "
                                            "mà bổ sung minh chứng hoặc giải trình")
     return None
 
