@@ -16,12 +16,9 @@ from rich.table import Table
 
 from engine.authoring.cases import TestReport, format_report, run_tests
 from engine.authoring.diff import diff_criteria, diff_json, diff_text
-from engine.core.problems import InputError, Problem
+from engine.core.problems import InputError, Problem, os_error_code, os_error_vi
 from engine.core.vnformat import FormatError, format_date, format_number, parse_date
 from engine.kinds.tree import LoadedCriteria, criteria_json_schema
-from engine.load.changes import option_changes, read_changes_file
-from engine.core.problems import InputError, Problem, os_error_vi
-from engine.core.problems import InputError, Problem, os_error_code, os_error_vi
 from engine.load.appraisal import FilledWorkbook, read_round_workbook
 from engine.load.assessment import (
     GENESIS,
@@ -32,7 +29,7 @@ from engine.load.assessment import (
     read_record,
     record_lines,
 )
-from engine.kinds.tree import criteria_json_schema
+from engine.load.changes import option_changes, read_changes_file
 from engine.load.criteria import check_criteria_file, load_criteria
 from engine.load.dossiers import DossierAggregation, aggregate_dossiers, csv_read_arguments, load_mapping
 from engine.load.evidence import find_bundle_files, read_bundles
@@ -40,14 +37,10 @@ from engine.load.sources import mapping_path
 from engine.load.tailoring import render_outline, render_resolved
 from engine.load.watchstate import read_state
 from engine.model.assessment import ROUNDS, VN_TIME, Entry, EvidenceRef, Place
-from engine.model.evidence import LoadedBundle
 from engine.model.changes import Change, ChangeError
 from engine.model.criteria import MAX_DAYS
+from engine.model.evidence import LoadedBundle
 from engine.model.planning import BudgetPlan, WatchResult, WatchState, WhatIf
-from engine.model.results import RunResult, UnitResult
-from engine.model.assessment import ROUNDS, Entry, EvidenceRef
-from engine.model.results import CriteriaRef, RunResult, UnitResult
-from engine.model.assessment import ROUNDS, VN_TIME, Entry, EvidenceRef
 from engine.model.results import Comparison, CriteriaRef, RunResult, UnitProgress, UnitResult
 from engine.render.appraisal import build_round_workbook
 from engine.render.assessment import assessment_table, comparison_text, history_text, progress_table
@@ -56,15 +49,13 @@ from engine.render.planning import plan_text, watch_table, whatif_text, with_not
 from engine.render.reports import plan_document, report_document
 from engine.render.text import explain_text, gaps_table, lost_points, ranking_table
 from engine.render.workbook import build_template
-from engine.score.run import level_problems, score_run
-from engine.score.optimise import plan_block
-from engine.score.watch import watch as watch_units
-from engine.score.whatif import what_if
-from engine.score.rounds import Refusal, UnitRounds, apply_record, replay
 from engine.score.compare import compare_rounds, compare_runs
+from engine.score.optimise import plan_block
 from engine.score.rounds import Refusal, UnitRounds, apply_record, replay, unit_progress, when
 from engine.score.run import level_problems, rank_units, score_run
 from engine.score.unit import score_unit
+from engine.score.watch import watch as watch_units
+from engine.score.whatif import what_if
 
 __all__ = [
     "InputError", "Problem", "RunResult", "UnitResult", "TestReport", "Entry", "EvidenceRef", "LoadedAssessment", "Place",

@@ -303,7 +303,7 @@ class UnitProgress(Frozen):
     finalised_at: datetime | None = None
 
 
-class Change(Frozen):
+class PointChange(Frozen):
     """A criterion whose points differ between two rounds or two runs, and what caused it."""
 
     unit_id: str
@@ -320,6 +320,6 @@ class Change(Frozen):
 class Comparison(Frozen):
     before: str
     after: str
-    changes: list[Change] = Field(default_factory=list)
+    changes: list[PointChange] = Field(default_factory=list)
     only_before: list[str] = Field(default_factory=list, description="Units only in the first")
     only_after: list[str] = Field(default_factory=list, description="Units only in the second")

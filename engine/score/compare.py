@@ -13,7 +13,7 @@ from typing import Any
 from engine.core.vnformat import format_number
 from engine.kinds.base import EPS
 from engine.model.assessment import ROLE_LABELS, ROUND_LABELS, ROUNDS
-from engine.model.results import Change, Comparison, RunResult
+from engine.model.results import Comparison, PointChange, RunResult
 from engine.score.rounds import when
 
 _KIND_ORDER = {"lost": 0, "recovered": 1, "changed": 2}
@@ -58,7 +58,7 @@ def compare_runs(before: dict[str, Any], after: dict[str, Any], before_label: st
     """Two run results (as written by `score --format json`); final points when present, else points."""
     a_units = {u["unit_id"]: u for u in before.get("units", [])}
     b_units = {u["unit_id"]: u for u in after.get("units", [])}
-    changes: list[Change] = []
+    changes: list[PointChange] = []
     for unit_id in sorted(set(a_units) & set(b_units)):
         a_items, b_items = _items(a_units[unit_id]), _items(b_units[unit_id])
         for criterion in sorted(set(a_items) & set(b_items), key=_id_key):
@@ -75,7 +75,7 @@ def compare_runs(before: dict[str, Any], after: dict[str, Any], before_label: st
             elif abs(a.get("computed_points", a["points"]) - b.get("computed_points", b["points"])) > EPS:
                 cause = (f"điểm tính từ minh chứng thay đổi từ {format_number(a.get('computed_points', a['points']))} "
                          f"thành {format_number(b.get('computed_points', b['points']))}")
-            changes.append(Change(unit_id=unit_id, unit_name=b_units[unit_id]["name"], criterion=criterion,
+            changes.append(PointChange(unit_id=unit_id, unit_name=b_units[unit_id]["name"], criterion=criterion,
                                   title=b["title"], kind=_kind(pa, pb, b["max_points"], b.get("kind") == "penalty"), before=pa, after=pb,
                                   max_points=b["max_points"], cause=cause))
     return Comparison(before=before_label, after=after_label, changes=_sorted(changes),
@@ -85,7 +85,7 @@ def compare_runs(before: dict[str, Any], after: dict[str, Any], before_label: st
 def compare_rounds(run: RunResult, before: str, after: str) -> Comparison:
     """The points standing at the end of round `before` and round `after` of every unit."""
     ia, ib = ROUNDS.index(before), ROUNDS.index(after)
-    changes: list[Change] = []
+    changes: list[PointChange] = []
     for unit in sorted(run.units, key=lambda u: u.unit_id):
         items = [n for n in unit.nodes if n.is_leaf] + list(unit.adjustments)
         for item in sorted(items, key=lambda n: _id_key(n.id)):
@@ -102,12 +102,12 @@ def compare_rounds(run: RunResult, before: str, after: str) -> Comparison:
             elif abs(a.computed_points - b.computed_points) > EPS:
                 cause = (f"tính lại từ minh chứng nộp lại khi giải trình: từ {format_number(a.computed_points)} "
                          f"thành {format_number(b.computed_points)}")
-            changes.append(Change(unit_id=unit.unit_id, unit_name=unit.name, criterion=item.id, title=item.title,
+            changes.append(PointChange(unit_id=unit.unit_id, unit_name=unit.name, criterion=item.id, title=item.title,
                                   kind=_kind(a.points, b.points, item.max_points, getattr(item, "kind", None) == "penalty"),
                                   before=a.points, after=b.points,
                                   max_points=item.max_points, cause=cause))
     return Comparison(before=ROUND_LABELS[before], after=ROUND_LABELS[after], changes=_sorted(changes))
 
 
-def _sorted(changes: list[Change]) -> list[Change]:
+def _sorted(changes: list[PointChange]) -> list[PointChange]:
     return sorted(changes, key=lambda c: (c.unit_id, _KIND_ORDER[c.kind], _id_key(c.criterion)))
