@@ -538,5 +538,42 @@ def test_cases(
     raise typer.Exit(report.exit_code)
 
 
+inspect_app = typer.Typer(help="Xem parindex đọc một tệp thế nào trước khi chấm điểm bằng tệp đó.", no_args_is_help=True,
+                          add_completion=False, rich_markup_mode=None)
+app.add_typer(inspect_app, name="inspect")
+
+
+class TableOrJson(str, Enum):
+    table = "table"
+    json = "json"
+
+
+@inspect_app.command("export")
+def inspect_export(
+    file: Path = typer.Argument(..., help="Tệp danh sách hồ sơ hoặc biểu báo cáo tổng hợp (.csv, .xlsx)"),
+    mapping: str = typer.Option(..., "--mapping", "-m",
+                                help="Tên ánh xạ có sẵn (motcua_tinh, tt01_2020_06a, tt01_2020_tonghop, opencps_thongke, "
+                                     "cong_dvc_tinh_thongke) hoặc đường dẫn tệp ánh xạ .yaml"),
+    year: Optional[int] = typer.Option(None, "--year", "-y", help="Năm đếm hồ sơ (tệp danh sách hồ sơ); mặc định: mọi dòng"),
+    format: TableOrJson = typer.Option(TableOrJson.table, "--format", "-f", help="table | json"),
+) -> None:
+    """Đọc thử tệp hồ sơ TTHC theo ánh xạ: số liệu từng đơn vị, chỉ số lỗi dữ liệu và mọi vấn đề (vị trí, giá trị)."""
+    as_json = format == TableOrJson.json
+    try:
+        inspection, problems = api.export_inspection(file, mapping, year)
+    except InputError as exc:
+        _fail(exc.problems, as_json)
+        raise
+    if as_json:
+        sys.stdout.write(api.export_inspection_json(inspection, problems))
+    else:
+        table, problem_lines, summary = api.export_inspection_view(inspection, problems)
+        console.print(table)
+        for line in problem_lines:
+            console.print("  - " + line, markup=False, highlight=False, soft_wrap=True)
+        console.print(summary, markup=False, highlight=False)
+    raise typer.Exit(api.inspection_exit_code(inspection, problems))
+
+
 if __name__ == "__main__":
     app()

@@ -33,6 +33,7 @@ from engine.load.changes import option_changes, read_changes_file
 from engine.load.criteria import check_criteria_file, load_criteria
 from engine.load.dossiers import DossierAggregation, aggregate_dossiers, csv_read_arguments, load_mapping
 from engine.load.evidence import find_bundle_files, read_bundles
+from engine.load.export_inspection import ExportInspection, inspect_export
 from engine.load.sources import mapping_path
 from engine.load.tailoring import render_outline, render_resolved
 from engine.load.watchstate import read_state
@@ -45,6 +46,7 @@ from engine.model.results import Comparison, CriteriaRef, RunResult, UnitProgres
 from engine.render.appraisal import build_round_workbook
 from engine.render.assessment import assessment_table, comparison_text, history_text, progress_table
 from engine.render.data import to_csv, to_json, write_atomic
+from engine.render.exports import inspection_json, inspection_problem_lines, inspection_summary, inspection_table
 from engine.render.planning import plan_text, watch_table, whatif_text, with_notices
 from engine.render.reports import plan_document, report_document
 from engine.render.text import explain_text, gaps_table, lost_points, ranking_table
@@ -69,6 +71,7 @@ __all__ = [
     "criteria_diff", "run_cases", "cases_text", "as_json", "as_csv", "ranking", "write_output", "exit_code",
     "load_inputs", "read_changes", "whatif", "whatif_report", "plan_budget", "plan_budget_report",
     "watch", "watch_report",
+    "ExportInspection", "export_inspection", "export_inspection_json", "export_inspection_view", "inspection_exit_code",
 ]
 
 
@@ -837,3 +840,30 @@ def filled_targets(folder: Path, books: list[tuple[str, bytes]]) -> list[Problem
                                     message="đã có tệp này và nội dung khác bảng sắp tạo (có thể đã được điền); "
                                             "không ghi đè: chọn thư mục khác hoặc chuyển tệp cũ đi"))
     return problems
+
+
+
+
+def export_inspection(file: Path, mapping: str, year: int | None = None) -> tuple[ExportInspection, list[Problem]]:
+    """How a dossier export or aggregated report is read with a mapping (name or YAML file): metrics per unit, problems.
+
+    InputError when the file cannot be read with the mapping at all.
+    """
+    inspection, problems = inspect_export(file, mapping, year)
+    if inspection is None:
+        raise InputError(problems)
+    return inspection, problems
+
+
+def export_inspection_json(inspection: ExportInspection, problems: list[Problem]) -> str:
+    return inspection_json(inspection, problems)
+
+
+def export_inspection_view(inspection: ExportInspection, problems: list[Problem]) -> tuple[Table, list[str], str]:
+    """The terminal table, the problem lines (to print literally) and a one-line summary."""
+    return inspection_table(inspection), inspection_problem_lines(problems), inspection_summary(inspection, problems)
+
+
+def inspection_exit_code(inspection: ExportInspection, problems: list[Problem]) -> int:
+    """0 when the file reads cleanly, 1 when it has problems or metrics that are data problems."""
+    return 1 if problems or any(u.data_problems for u in inspection.units) else 0

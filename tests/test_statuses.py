@@ -59,12 +59,16 @@ def test_phuong_3_digitized_above_resolved_is_a_data_error(sample_run):
     unit = sample_run.unit("phuong-3")
     result = node(unit, "3.5.1")
     assert (result.points, result.status, result.status_label) == (0, "data_error", "lỗi dữ liệu")
-    assert result.explanation.problems == [
-        "'Số hồ sơ đã số hóa kết quả giải quyết' (857) lớn hơn 'Số hồ sơ TTHC đã giải quyết' (834): "
-        "tỷ lệ vượt 100% là số liệu không hợp lệ, không được tính là đạt"]
+    [problem] = result.explanation.problems
+    assert problem.startswith("số liệu hồ sơ mâu thuẫn: số hồ sơ số hóa kết quả không thể nhiều hơn số hồ sơ đã giải "
+                              "quyết; Số hồ sơ đã số hóa kết quả giải quyết 857 (Báo cáo CCHC quý I/2024")
+    assert "lớn hơn Số hồ sơ TTHC đã giải quyết 834 (Báo cáo CCHC quý I/2024" in problem
     assert {o.value for o in result.explanation.observed} == {"857", "834"}
     assert (node(unit, "3.5").status, node(unit, "3").status) == ("data_error", "data_error")
-    assert unit.data_problems == 1
+    # The resolved count is one of the two contradicting numbers: the on-time rate built on it is not scored either.
+    on_time = node(unit, "3.2.1")
+    assert (on_time.status, on_time.points, on_time.explanation.problems) == ("data_error", 0, [problem])
+    assert unit.data_problems == 3  # 3.5.1, 3.2.1 and the bundle's warning naming the two numbers
     assert result.remediation.task.startswith("Rà soát, sửa số liệu của tiêu chí 3.5.1")
     assert result.remediation.recoverable_points == 4
 

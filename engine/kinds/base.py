@@ -215,6 +215,8 @@ class Context:
             raise DataProblem(f"chỉ số '{name}' được khai báo {len(found)} lần với các giá trị {values}")
         metric = found[0]
         observation = Observation(name=f"{self.label(name)} ({name})", value=format_number(metric.value), ref=metric.cite_source())
+        if name in self.failed:  # a value that contradicts its source's other counts is shown, never scored
+            raise DataProblem(self.failed[name], [observation])
         if metric.value < 0:
             raise DataProblem(f"chỉ số '{name}' âm ({format_number(metric.value)})", [observation])
         return metric.value, observation
@@ -285,9 +287,7 @@ def read_value(ref: ValueRef, ctx: Context) -> Reading:
         missing = [name for name in ref.ratio if name not in ctx.metrics and name not in ctx.failed]
         if missing:
             raise MissingEvidence([ctx.missing_metric(name) for name in missing])
-        numerator, num_obs = ctx.metric(num_name)
-        denominator, den_obs = ctx.metric(den_name)
-        observed = [num_obs, den_obs]
+        (numerator, denominator), observed = _metric_pair(ctx, num_name, den_name)
         if denominator == 0:
             if numerator <= EPS:
                 raise ZeroDenominator(den_name, observed)
@@ -302,6 +302,25 @@ def read_value(ref: ValueRef, ctx: Context) -> Reading:
         observed.append(Observation(name="tỷ lệ", value=pct(value)))
         return Reading(value, observed, (numerator, denominator))
     return _plan_value(ref, ctx)
+
+
+def _metric_pair(ctx: Context, first: str, second: str) -> tuple[tuple[float, float], list[Observation]]:
+    """Both values of a ratio; a data problem in one still shows the other number."""
+    values: list[float] = []
+    observed: list[Observation] = []
+    problem: DataProblem | None = None
+    for name in (first, second):
+        try:
+            value, observation = ctx.metric(name)
+        except DataProblem as exc:
+            problem = problem or exc
+            observed += exc.observed
+            continue
+        values.append(value)
+        observed.append(observation)
+    if problem is not None:
+        raise DataProblem(problem.message, observed)
+    return (values[0], values[1]), observed
 
 
 def _plan_value(ref: ValueRef, ctx: Context) -> Reading:

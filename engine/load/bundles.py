@@ -19,6 +19,7 @@ from engine.core.files import file_sha256
 from engine.core.problems import Problem, os_error_code, os_error_vi
 from engine.core.vnformat import format_date, nfc
 from engine.core.yamlsource import YamlDoc, load_yaml, pydantic_code, pydantic_message, validation_problems
+from engine.load.metric_checks import Contradiction, contradictions, failed_names
 from engine.load.sources import expand_sources
 from engine.model.evidence import Bundle, Document, LoadedBundle, Metric, PlanTask, Sources
 
@@ -102,7 +103,10 @@ def load_bundle(path: Path) -> tuple[LoadedBundle | None, list[Problem]]:
         return None, problems + table_problems + validation_problems(doc, exc)
     if table_problems or [p for p in problems if p.severity == "error"]:
         return None, problems + table_problems
+    written = bundle
     bundle, failed, source_problems = expand_sources(bundle, path.parent)
+    found = contradictions(bundle.metrics, set(failed))
+    failed = {**failed_names(found), **failed}
     for source_problem in source_problems:
         digest.update(source_problem.render().encode())
     if bundle.sources is not None:
@@ -111,8 +115,24 @@ def load_bundle(path: Path) -> tuple[LoadedBundle | None, list[Problem]]:
                 digest.update(file_sha256(path.parent / relative).encode())
             except OSError:
                 pass
-    warnings = _consistency_warnings(bundle, doc, origins) + [p.model_copy(update={"severity": "warning"}) for p in source_problems]
+    warnings = _consistency_warnings(bundle.model_copy(update={"metrics": written.metrics}), doc, origins)
+    warnings += [p.model_copy(update={"severity": "warning"}) for p in source_problems]
+    warnings += [_contradiction_problem(item, written, doc, origins) for item in found]
     return LoadedBundle(bundle, doc.file, digest.hexdigest(), warnings, failed), problems + warnings
+
+
+def _contradiction_problem(item: Contradiction, written: Bundle, doc: YamlDoc,
+                           origins: dict[tuple[str, int], tuple[str, int]]) -> Problem:
+    """Placed at the first metric of the contradiction that the bundle itself lists (YAML line or CSV row)."""
+    for name in item.names:
+        index = next((i for i, m in enumerate(written.metrics) if m.name == name), None)
+        if index is None:
+            continue
+        origin = origins.get(("metrics", index))
+        if origin is not None:
+            return Problem(file=origin[0], row=origin[1], column="value", message=item.message, severity="warning")
+        return doc.problem(("metrics", index, "value"), item.message, severity="warning")
+    return Problem(file=doc.file, path="sources", line=doc.line(("sources",)), message=item.message, severity="warning")
 
 
 def _source_files(sources: Sources) -> list[str]:

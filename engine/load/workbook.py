@@ -25,6 +25,7 @@ from engine.core.problems import Problem, os_error_code, os_error_vi
 from engine.core.vnformat import FormatError, format_date, format_number, nfc, parse_date, parse_number
 from engine.core.yamlsource import pydantic_code, pydantic_message
 from engine.kinds.registry import RULE_KIND_NAMES, rule_kind
+from engine.load.metric_checks import contradictions, failed_names
 from engine.model.evidence import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -481,8 +482,13 @@ def _read(wb, file: str, digest: str) -> tuple[LoadedBundle | None, list[Problem
         return None, reader.problems
     before = len(reader.problems)
     _consistency(bundle, reader, doc_rows, metric_rows, task_rows)
+    found = contradictions(bundle.metrics)
+    value_column = get_column_letter([c.key for c in METRIC_COLUMNS].index("value") + 1)
+    for item in found:
+        row = next(r for m, r in zip(bundle.metrics, metric_rows) if m.name == item.names[0])
+        reader.problem(SHEET_METRICS, row, value_column, None, item.message, "warning")
     warnings = reader.problems[before:]
-    return LoadedBundle(bundle, file, digest, warnings), reader.problems
+    return LoadedBundle(bundle, file, digest, warnings, failed_names(found)), reader.problems
 
 
 def _read_unit(ws, reader: _Reader) -> tuple[Unit | None, Period | None, date | None, str | None]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -16,7 +17,7 @@ from pydantic import (
 
 from engine.core.base import Frozen
 from engine.core.problems import Problem, invalid
-from engine.core.vnformat import FormatError, format_date, parse_date, parse_number
+from engine.core.vnformat import FormatError, format_date, format_number, parse_date, parse_number
 
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 
@@ -122,6 +123,14 @@ class Document(Frozen):
         return text + (" (số liệu mẫu)" if self.sample else "")
 
 
+class AlsoReported(Frozen):
+    """The same indicator as another source gives it, kept beside the value that is scored."""
+
+    value: float
+    source: str
+    period: str | None = None
+
+
 class Metric(Frozen):
     """A named number with where it came from; booleans (có/không) are 1/0."""
 
@@ -132,13 +141,18 @@ class Metric(Frozen):
     as_of: OptDate = None
     sample: bool = False
     note: str | None = None
+    also: list[AlsoReported] = Field(default_factory=list, description="Other sources' values of this indicator")
 
     def cite_source(self) -> str:
-        """Where the number comes from, as an auditor would want it cited."""
+        """Where the number comes from, as an auditor would want it cited, with what other sources say."""
         text = self.source or "không ghi nguồn"
         if self.period:
             text += f", kỳ {self.period}"
-        return text + (" (số liệu mẫu)" if self.sample else "")
+        text += " (số liệu mẫu)" if self.sample else ""
+        for other in self.also:
+            text += f"; theo {other.source}" + (f", kỳ {other.period}" if other.period else "")
+            text += f": {format_number(other.value)}"
+        return text
 
 
 TaskStatus = Literal["hoàn thành", "đang thực hiện", "chưa thực hiện"]
@@ -190,9 +204,49 @@ class DossierSource(Frozen):
     mapping: str = Field("motcua_tinh", description="A shipped mapping name or a path to a mapping YAML")
 
 
+_TOLERANCE = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(%?)\s*$")
+
+
+class Tolerance(Frozen):
+    """How far two sources of one indicator may differ: a count of dossiers, or a percentage of the larger value."""
+
+    count: float | None = None
+    percent: float | None = None
+
+    def allows(self, a: float, b: float) -> bool:
+        gap = abs(a - b)
+        if self.percent is not None:
+            return gap <= self.percent * max(abs(a), abs(b)) / 100 + 1e-9
+        return gap <= (self.count or 0) + 1e-9
+
+    def words(self) -> str:
+        if self.percent is not None:
+            return f"{format_number(self.percent)}% của giá trị lớn hơn"
+        return f"{format_number(self.count or 0)} hồ sơ"
+
+
+def _tolerance(value: Any) -> Any:
+    """`5` (dossiers) or `"2%"` / `"2,5%"` (of the larger value)."""
+    if value is None or isinstance(value, (dict, Tolerance)):
+        return value
+    if isinstance(value, bool):
+        raise ValueError("mức chênh lệch cho phép phải là số hồ sơ (ví dụ 5) hoặc phần trăm (ví dụ \"2%\")")
+    if isinstance(value, (int, float)):
+        if value < 0:
+            raise ValueError("mức chênh lệch cho phép không được âm")
+        return Tolerance(count=float(value))
+    match = _TOLERANCE.match(str(value))
+    if not match:
+        raise ValueError("mức chênh lệch cho phép phải là số hồ sơ (ví dụ 5) hoặc phần trăm (ví dụ \"2%\")")
+    number = float(match.group(1).replace(",", "."))
+    return Tolerance(percent=number) if match.group(2) else Tolerance(count=number)
+
+
 class Sources(Frozen):
     plan_table: PlanTableSource | None = None
     dossier_exports: list[DossierSource] = Field(default_factory=list)
+    tolerance: Annotated[Tolerance | None, BeforeValidator(_tolerance)] = Field(
+        None, description="How far two sources of one indicator may differ before it is a data problem (default: none)")
 
 
 class Bundle(Frozen):

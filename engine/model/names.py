@@ -1,4 +1,9 @@
-"""Evidence names every set may use without declaring them: the metrics of one-stop dossier exports."""
+"""Evidence names every set may use without declaring them: the metrics of one-stop dossier exports and reports.
+
+The dossier categories are disjoint: each dossier received in the period or carried over from the
+previous one is resolved (on time or late), in progress (within or past its deadline), waiting for
+supplements, withdrawn or returned; so their sum never exceeds received + carried over.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ BUILTIN_METRICS: dict[str, tuple[str, str]] = {
     "dossiers_in_progress_overdue": ("Số hồ sơ đang giải quyết (quá hạn)", "hồ sơ"),
     "dossiers_waiting_supplement": ("Số hồ sơ chờ bổ sung", "hồ sơ"),
     "dossiers_withdrawn": ("Số hồ sơ rút không giải quyết", "hồ sơ"),
+    "dossiers_returned": ("Số hồ sơ trả lại, từ chối giải quyết", "hồ sơ"),
+    "dossiers_carried_over": ("Số hồ sơ kỳ trước chuyển qua", "hồ sơ"),
     "results_digitized": ("Số hồ sơ đã số hóa kết quả giải quyết", "hồ sơ"),
     "dossiers_online": ("Số hồ sơ nộp trực tuyến", "hồ sơ"),
     "payments_online": ("Số hồ sơ thanh toán trực tuyến", "hồ sơ"),
