@@ -57,7 +57,7 @@ def test_json_gives_metrics_per_unit_and_problems_with_place_and_value(run, tmp_
     assert units["UBND Phường 1"]["metrics"]["dossiers_resolved"] == 633 and units["UBND Phường 1"]["row"] == 7
     assert "dossiers_resolved" in units["UBND Phường 3"]["data_problems"]
     cell = next(p for p in data["problems"] if p["value"] == "85%")
-    assert (cell["row"], cell["column"], cell["place"]) == (10, "G", "dòng 10, cột G")
+    assert (cell["code"], cell["row"], cell["column"], cell["place"]) == ("report.not_a_count", 10, "G", "dòng 10, cột G")
     assert any(p["row"] == 9 and "ô H9" in p["message"] for p in data["problems"])
 
 

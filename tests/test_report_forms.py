@@ -217,10 +217,11 @@ def test_resolved_not_matching_its_parts_names_the_cells_and_numbers(tmp_path):
     reading = read(write_csv(tmp_path, _tonghop_with(change)), "tt01_2020_tonghop")
     messages = _problems(reading)
     identity = [p for p in reading.problems if p.row == 9 and "không bằng tổng các phần" in p.message]
-    assert len(identity) == 1
+    assert len(identity) == 1 and identity[0].code == "report.identity" and identity[0].severity == "warning"
     assert "ô G9 'Tổng số' = 831 nhưng ô H9 'Đúng hạn và trước hạn' + ô I9 'Quá hạn' = 838 + 3 = 841" in identity[0].message
     assert identity[0].column == "G, H, I"
     assert any("ô N9" in m and "100,8424%" in m for m in messages)  # the stated rate no longer fits either
+    assert {p.code for p in reading.problems} == {"report.identity", "report.rate_mismatch", "report.total_mismatch"}
     assert any("cột H" in m and "dòng tổng (ô H13) ghi 2.429" in m for m in messages)
     phuong_3 = next(u for u in reading.units if u.label == "UBND Phường 3")
     assert set(phuong_3.failed) == {"dossiers_resolved", "dossiers_resolved_on_time", "dossiers_resolved_late"}
@@ -263,6 +264,7 @@ def test_stated_rate_is_compared_at_its_printed_precision(tmp_path):
         rows[6][13] = "99,54"  # 630 / 633 = 99,526...%: 99,53 and 99,52 fit two decimals, 99,54 does not
     reading = read(write_csv(tmp_path, _tonghop_with(change)), "tt01_2020_tonghop")
     [problem] = reading.problems
+    assert problem.code == "report.rate_mismatch"
     assert problem.message.startswith("tỷ lệ ghi trong biểu (ô N7 'Tỷ lệ giải quyết đúng hạn (%)' = 99,54%) khác tỷ lệ "
                                       "tính lại từ số liệu")
     for fits in ("99,53", "99,52"):
@@ -308,8 +310,8 @@ def test_unreadable_cells_are_named_and_only_their_metrics_fail(tmp_path):
         rows[9][4] = "1.952,5"   # Phường 8, direct
         rows[9][6] = "85%"       # Phường 8, resolved total
     reading = read(write_csv(tmp_path, _tonghop_with(change)), "tt01_2020_tonghop")
-    cells = {(p.row, p.column, p.value) for p in reading.problems if p.row == 10}
-    assert cells == {(10, "E", "1.952,5"), (10, "G", "85%")}
+    cells = {(p.code, p.row, p.column, p.value) for p in reading.problems if p.row == 10}
+    assert cells == {("report.not_a_count", 10, "E", "1.952,5"), ("report.not_a_count", 10, "G", "85%")}
     phuong_8 = next(u for u in reading.units if u.row == 10)
     assert set(phuong_8.failed) == {"dossiers_received", "dossiers_resolved"}
     assert phuong_8.metrics["dossiers_online"] == 69 and phuong_8.metrics["dossiers_resolved_on_time"] == 182
@@ -319,7 +321,7 @@ def test_duplicate_unit_rows_fail_that_unit(tmp_path):
     rows = tonghop_rows()
     rows.insert(12, list(rows[6]))
     reading = read(write_csv(tmp_path, rows), "tt01_2020_tonghop")
-    duplicate = [p for p in reading.problems if "có 2 dòng (dòng 7, dòng 13)" in p.message]
+    duplicate = [p for p in reading.problems if p.code == "report.duplicate_unit" and "(dòng 7, dòng 13)" in p.message]
     assert len(duplicate) == 1
     phuong_1 = next(u for u in reading.units if u.label == "UBND Phường 1")
     assert set(phuong_1.failed) == set(phuong_1.metrics) and "dossiers_resolved" in phuong_1.failed  # shown, never scored
@@ -332,7 +334,7 @@ def test_formula_without_a_saved_result_is_named(tmp_path):
     book.save(path)
     reading = read(path, "opencps_thongke")
     [problem] = [p for p in reading.problems if p.row == 9 and p.column == "C"]
-    assert "công thức" in problem.message and "lưu lại" in problem.message
+    assert problem.code == "report.formula_without_value" and "lưu lại" in problem.message
 
 
 # ---------------------------------------------------------------- reading the header
@@ -344,6 +346,7 @@ def test_missing_column_lists_the_header_paths_found(tmp_path):
     with pytest.raises(InputError) as info:
         read(write_csv(tmp_path, rows), "tt01_2020_tonghop")
     [problem] = info.value.problems
+    assert (problem.code, problem.severity) == ("report.missing_column", "error")
     assert problem.message.startswith("thiếu cột theo ánh xạ")
     assert "'Số hồ sơ đã giải quyết / Quá hạn'" in problem.message
     assert "I: 'Số hồ sơ đã giải quyết / Trễ hạn'" in problem.message
@@ -355,13 +358,13 @@ def test_a_header_path_found_twice_is_ambiguous(tmp_path):
     rows[4][9] = "Số hồ sơ đã giải quyết"
     with pytest.raises(InputError) as info:
         read(write_csv(tmp_path, rows), "tt01_2020_tonghop")
-    assert any("có ở 2 cột (G, J)" in p.message for p in info.value.problems)
+    assert any(p.code == "report.ambiguous_column" and "có ở 2 cột (G, J)" in p.message for p in info.value.problems)
 
 
 def test_no_header_row(tmp_path):
     with pytest.raises(InputError) as info:
         read(write_csv(tmp_path, [["a", "b"], ["1", "2"]]), "tt01_2020_tonghop")
-    assert "không tìm thấy dòng tiêu đề" in info.value.problems[0].message
+    assert info.value.problems[0].code == "report.no_header"
 
 
 def test_csv_group_labels_written_once_or_repeated_read_alike(tmp_path):
@@ -508,5 +511,6 @@ def test_an_xlsx_that_unpacks_too_large_is_refused_before_parsing(tmp_path):
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/worksheets/sheet1.xml", b"<a/>" + b" " * (30 * 1024 * 1024))
     assert path.stat().st_size < 1024 * 1024
-    with pytest.raises(InputError, match="giải nén ra quá lớn"):
+    with pytest.raises(InputError, match="giải nén ra quá lớn") as info:
         read(path, "opencps_thongke")
+    assert info.value.problems[0].code == "report.too_large"

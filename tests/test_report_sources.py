@@ -92,7 +92,7 @@ def test_broken_identity_makes_the_criteria_using_it_data_errors_naming_the_cell
     assert "ô H9 'Tổng số' = 633 nhưng ô I9 'Trước hạn' + ô J9 'Đúng hạn' + ô K9 'Quá hạn' = 152 + 488 + 3 = 643" in problem
     assert {o.value for o in on_time.explanation.observed} >= {"640", "633"}  # both numbers shown, neither scored
     assert nodes["7.1.1"].status != "data_error"  # the receiving side of the same row is consistent
-    assert any(w.row == 9 and "ô J9" in w.message for w in loaded.warnings)
+    assert any(w.code == "report.identity" and w.row == 9 and "ô J9" in w.message for w in loaded.warnings)
     assert unit.data_problems >= 2
 
 
@@ -102,7 +102,7 @@ def test_a_unit_missing_from_the_report_is_missing_evidence(tmp_path, criteria):
     text = text.replace("- UBND phường 1\n", "").replace("- Phường 1\n", "")
     path.write_text(text, encoding="utf-8")
     loaded, nodes, _ = scored(criteria, path)
-    assert any("biểu không có dòng nào của đơn vị phuong-1" in w.message for w in loaded.warnings)
+    assert [w.code for w in loaded.warnings] == ["sources.no_report_row"]
     assert nodes["3.2.1"].status == "missing_evidence"
 
 
@@ -136,7 +136,8 @@ def test_two_sources_within_the_tolerance_are_both_kept_and_shown(tmp_path, crit
     assert "opencps-thong-ke-2024.xlsx" in refs and "cong-dvc-tinh-thong-ke-2024.csv" in refs and ": 631" in refs
     # In-progress counts differ far beyond 1% (the portal has no carried-over dossiers): a data problem, named.
     assert "dossiers_in_progress" in loaded.failed
-    assert any("Số hồ sơ đang giải quyết (còn hạn): các nguồn cho số khác nhau" in w.message for w in loaded.warnings)
+    assert any(w.code == "sources.disagree" and w.message.startswith("Số hồ sơ đang giải quyết (còn hạn): các nguồn cho số "
+                                                                      "khác nhau") for w in loaded.warnings)
 
 
 def test_two_sources_beyond_the_tolerance_are_a_data_problem_naming_both(tmp_path, criteria):
@@ -174,7 +175,8 @@ def test_a_value_written_by_hand_is_a_second_source(tmp_path, criteria):
                                              (True, "phải là số hồ sơ")])
 def test_a_tolerance_that_is_not_a_count_or_percentage_is_an_input_error(tmp_path, tolerance, words):
     loaded, problems = load_bundle(two_sources(tmp_path, tolerance))
-    assert loaded is None and any(words in p.message and p.path == "sources.tolerance" for p in problems)
+    assert loaded is None and any(p.code == "evidence.bad_tolerance" and words in p.message
+                                  and p.path == "sources.tolerance" for p in problems)
 
 
 # ---------------------------------------------------------------- numbers written by hand must agree too
@@ -194,7 +196,7 @@ def test_contradicting_numbers_written_by_hand(tmp_path, criteria, changes, fail
     loaded, nodes, unit = scored(criteria, path)
     assert set(loaded.failed) == failed
     [warning] = loaded.warnings
-    assert words in warning.message and warning.line is not None and warning.path.startswith("metrics[")
+    assert warning.code == "evidence.metric_contradiction" and words in warning.message and warning.line is not None and warning.path.startswith("metrics[")
     users = {"dossiers_resolved": ("3.2.1", "3.5.1"), "dossiers_received": ("7.1.1", "7.1.2"),
              "dossiers_resolved_on_time": ("3.2.1",), "dossiers_online": ("7.1.1",)}
     for name in failed:
@@ -229,7 +231,7 @@ def test_a_filled_workbook_with_contradicting_numbers(tmp_path, criteria):
     loaded, problems = load_workbook_bundle(path)
     assert loaded is not None, [p.render() for p in problems]
     assert set(loaded.failed) == {"dossiers_resolved", "dossiers_resolved_on_time"}
-    assert any(p.row and p.column == "D" and "phải bằng số đúng hạn" in p.message for p in loaded.warnings)
+    assert any(p.code == "evidence.metric_contradiction" and p.row and p.column == "D" for p in loaded.warnings)
     node = {n.id: n for n in score_unit(criteria, loaded).nodes}["3.2.1"]
     assert node.status == "data_error"
     assert row

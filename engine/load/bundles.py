@@ -130,9 +130,11 @@ def _contradiction_problem(item: Contradiction, written: Bundle, doc: YamlDoc,
             continue
         origin = origins.get(("metrics", index))
         if origin is not None:
-            return Problem(file=origin[0], row=origin[1], column="value", message=item.message, severity="warning")
-        return doc.problem(("metrics", index, "value"), item.message, severity="warning")
-    return Problem(file=doc.file, path="sources", line=doc.line(("sources",)), message=item.message, severity="warning")
+            return Problem(code="evidence.metric_contradiction", file=origin[0], row=origin[1], column="value",
+                           message=item.message, severity="warning")
+        return doc.problem(("metrics", index, "value"), item.message, severity="warning", code="evidence.metric_contradiction")
+    return Problem(code="evidence.metric_contradiction", file=doc.file, path="sources", line=doc.line(("sources",)),
+                   message=item.message, severity="warning")
 
 
 def _source_files(sources: Sources) -> list[str]:

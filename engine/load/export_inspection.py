@@ -47,7 +47,7 @@ def _mapping(name_or_file: str) -> Path:
     """The mapping file; an unknown shipped name is an argument problem listing the names there are."""
     path = mapping_file(name_or_file)
     if not name_or_file.endswith((".yaml", ".yml")) and not path.is_file():
-        raise InputError([Problem(file="(tham số)", path="--mapping", value=name_or_file,
+        raise InputError([Problem(code="args.unknown_mapping", file="(tham số)", path="--mapping", value=name_or_file,
                                   message="không có ánh xạ này; các ánh xạ có sẵn: " + ", ".join(shipped_mappings())
                                           + ", hoặc đường dẫn tới tệp ánh xạ .yaml")])
     return path
@@ -70,11 +70,10 @@ def inspect_export(file: Path, mapping: str, year: int | None = None) -> tuple[E
                                 period_start=reading.period_start, period_end=reading.period_end,
                                 units=units), problems
     start, end = (date(year, 1, 1), date(year, 12, 31)) if year is not None else (EARLIEST, LATEST)
-    try:
-        aggregation = aggregate_dossiers(Path(file), loaded, start, end)
-    except InputError as exc:
-        return None, exc.problems
+    aggregation, problems = aggregate_dossiers(Path(file), loaded, start, end)
+    if aggregation is None:
+        return None, problems
     units = [InspectedUnit(unit=unit, metrics=metrics) for unit, metrics in sorted(aggregation.metrics.items())]
     return ExportInspection(file=aggregation.file, mapping=mapping, system=aggregation.system, layout="rows",
                             period_start=start if year is not None else None,
-                            period_end=end if year is not None else None, units=units), list(aggregation.problems)
+                            period_end=end if year is not None else None, units=units), problems

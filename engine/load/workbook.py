@@ -486,7 +486,7 @@ def _read(wb, file: str, digest: str) -> tuple[LoadedBundle | None, list[Problem
     value_column = get_column_letter([c.key for c in METRIC_COLUMNS].index("value") + 1)
     for item in found:
         row = next(r for m, r in zip(bundle.metrics, metric_rows) if m.name == item.names[0])
-        reader.problem(SHEET_METRICS, row, value_column, None, item.message, "warning")
+        reader.problem(SHEET_METRICS, row, value_column, None, item.message, "warning", code="evidence.metric_contradiction")
     warnings = reader.problems[before:]
     return LoadedBundle(bundle, file, digest, warnings, failed_names(found)), reader.problems
 

@@ -229,15 +229,16 @@ def _tolerance(value: Any) -> Any:
     """`5` (dossiers) or `"2%"` / `"2,5%"` (of the larger value)."""
     if value is None or isinstance(value, (dict, Tolerance)):
         return value
+    words = "mức chênh lệch cho phép phải là số hồ sơ (ví dụ 5) hoặc phần trăm (ví dụ \"2%\")"
     if isinstance(value, bool):
-        raise ValueError("mức chênh lệch cho phép phải là số hồ sơ (ví dụ 5) hoặc phần trăm (ví dụ \"2%\")")
+        raise invalid(words, code="evidence.bad_tolerance")
     if isinstance(value, (int, float)):
         if value < 0:
-            raise ValueError("mức chênh lệch cho phép không được âm")
+            raise invalid("mức chênh lệch cho phép không được âm", code="evidence.bad_tolerance")
         return Tolerance(count=float(value))
     match = _TOLERANCE.match(str(value))
     if not match:
-        raise ValueError("mức chênh lệch cho phép phải là số hồ sơ (ví dụ 5) hoặc phần trăm (ví dụ \"2%\")")
+        raise invalid(words, code="evidence.bad_tolerance")
     number = float(match.group(1).replace(",", "."))
     return Tolerance(percent=number) if match.group(2) else Tolerance(count=number)
 

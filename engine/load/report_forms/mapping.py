@@ -21,7 +21,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from engine.core.base import Frozen
-from engine.core.problems import InputError
+from engine.core.problems import InputError, invalid
 from engine.core.vnformat import NumberStyle, nfc
 from engine.core.yamlsource import load_yaml, validation_problems
 from engine.load.dossiers import DossierMapping, load_mapping, text_key
@@ -90,10 +90,11 @@ def _clean_paths(paths: tuple[HeaderPath, ...]) -> tuple[HeaderPath, ...]:
     for path in paths:
         parts = tuple(nfc(part).strip() for part in path)
         if not parts or any(not part for part in parts):
-            raise ValueError("đường dẫn tiêu đề phải gồm các ô tiêu đề không trống, từ dòng tiêu đề trên cùng xuống")
+            raise invalid("đường dẫn tiêu đề phải gồm các ô tiêu đề không trống, từ dòng tiêu đề trên cùng xuống",
+                          code="report.bad_header_path")
         cleaned.append(parts)
     if not cleaned:
-        raise ValueError("cần ít nhất một đường dẫn tiêu đề")
+        raise invalid("cần ít nhất một đường dẫn tiêu đề", code="report.bad_header_path")
     return tuple(cleaned)
 
 
@@ -163,11 +164,12 @@ class ReportMapping(Frozen):
     def _consistent(self) -> ReportMapping:
         unknown = [f for f in self.optional if f not in self.columns]
         if unknown:
-            raise ValueError(f"optional nêu cột không có trong columns: {', '.join(unknown)}")
+            raise invalid(f"optional nêu cột không có trong columns: {', '.join(unknown)}", code="report.mapping_invalid")
         for name, rate in self.rates.items():
             missing = [f for f in rate.numerator + rate.denominator if f not in self.columns]
             if missing:
-                raise ValueError(f"tỷ lệ '{name}' dùng cột không có trong columns: {', '.join(missing)}")
+                raise invalid(f"tỷ lệ '{name}' dùng cột không có trong columns: {', '.join(missing)}",
+                              code="report.mapping_invalid")
         seen: dict[tuple[str, ...], str] = {}
         named = [("label", p) for p in self.label] + [(f, p) for f, paths in self.columns.items() for p in paths]
         named += [(f"rates.{n}", p) for n, r in self.rates.items() for p in r.column]
@@ -175,7 +177,8 @@ class ReportMapping(Frozen):
             key = tuple(text_key(part) for part in path)
             other = seen.setdefault(key, owner)
             if other != owner:
-                raise ValueError(f"tiêu đề '{' / '.join(path)}' được dùng cho cả '{other}' và '{owner}'")
+                raise invalid(f"tiêu đề '{' / '.join(path)}' được dùng cho cả '{other}' và '{owner}'",
+                              code="report.header_reused")
         return self
 
     def depth(self) -> int:
@@ -194,7 +197,7 @@ def load_report_mapping(path: Path) -> ReportMapping:
     if doc is None or errors:
         raise InputError(errors or problems)
     if not isinstance(doc.data, dict):
-        raise InputError([doc.problem((), "tệp ánh xạ phải là một bảng khóa–giá trị")])
+        raise InputError([doc.problem((), "tệp ánh xạ phải là một bảng khóa–giá trị", code="dossier.mapping_not_mapping")])
     try:
         return ReportMapping.model_validate(doc.data)
     except ValidationError as exc:

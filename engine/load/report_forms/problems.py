@@ -33,4 +33,4 @@ DATA_CODES = frozenset({"report.formula_without_value", "report.not_a_count", "r
 def problem(*, code: str, file: str, message: str, **place) -> Problem:
     """A problem with its code (one of REPORT_CODES); data problems are warnings, the rest errors."""
     assert code in REPORT_CODES, code
-    return Problem(file=file, message=message, severity="warning" if code in DATA_CODES else "error", **place)
+    return Problem(code=code, file=file, message=message, severity="warning" if code in DATA_CODES else "error", **place)
