@@ -1,0 +1,517 @@
+"""Row classification: read an export as the mapping says and decide, for every row, whether it counts.
+
+Exports reach a million rows a year, so the reading is vectorised: each column is factorised
+once and only its distinct values go through Python. The result is a set of per-row masks (blank,
+malformed, duplicate, unknown unit or status, unreadable date, outside the period, counted) that
+the problem reporting and the counting read; nothing here words a problem for a row.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+import warnings
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from engine.core.problems import InputError, Problem, os_error_code, os_error_vi
+from engine.core.vnformat import FormatError, format_date, nfc, parse_date, parse_number
+from engine.load.dossiers.mapping import RESOLVED_STATUSES, STATUSES, STRPTIME, DossierMapping, text_key
+
+
+FLAG_FIELDS = ("digitized_result", "online_submission", "online_payment")
+
+
+@dataclass
+class Column:
+    """One column factorised: per-row codes into its distinct values (-1 = empty cell)."""
+
+    header: str
+    codes: np.ndarray
+    uniques: list[Any]
+    texts: list[str]
+
+    @classmethod
+    def of(cls, header: str, series: pd.Series) -> Column:
+        codes, uniques = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
+        values = list(uniques)
+        return cls(header, codes.astype(np.int64, copy=False), values, [cell_text(v) for v in values])
+
+    def per_row(self, per_unique: np.ndarray | list[Any], empty: Any) -> np.ndarray:
+        """Spread a per-distinct-value array to rows; empty cells get `empty`."""
+        table = np.append(np.asarray(per_unique), np.asarray([empty], dtype=np.asarray(per_unique).dtype))
+        return table[self.codes]
+
+    def blank(self) -> np.ndarray:
+        return self.per_row(np.array([not t for t in self.texts], dtype=bool), True)
+
+    def text(self, row: int) -> str:
+        code = self.codes[row]
+        return self.texts[code] if code >= 0 else ""
+
+
+def cell_text(value: Any) -> str:
+    """A cell as the user sees it: strings NFC and trimmed, whole numbers without '.0', dates dd/mm/yyyy."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return nfc(value).strip()
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (datetime, pd.Timestamp)):
+        if pd.isna(value):
+            return ""
+        if (value.hour, value.minute, value.second) == (0, 0, 0):
+            return format_date(value.date())
+        return value.strftime("%d/%m/%Y %H:%M:%S")
+    if isinstance(value, date):
+        return format_date(value)
+    if isinstance(value, (float, np.floating)):
+        if np.isnan(value):
+            return ""
+        if float(value).is_integer():
+            return str(int(value))
+    return str(value)
+
+
+@dataclass
+class Table:
+    frame: pd.DataFrame
+    headers: dict[str, str]
+    first_row: int
+    sheet: str | None
+    extra: pd.Series | None = None
+    skipped: tuple[int, ...] = ()
+
+    def row_numbers(self) -> np.ndarray:
+        """Row of each frame row as the user sees it; rows the parser skipped are not in the frame."""
+        count = len(self.frame) + len(self.skipped)
+        numbers = np.arange(self.first_row, self.first_row + count, dtype=np.int64)
+        if self.skipped:
+            numbers = numbers[~np.isin(numbers, np.array(self.skipped, dtype=np.int64))]
+        return numbers
+
+
+def read_table(path: Path, mapping: DossierMapping) -> Table:
+    """Read the export after checking that every mapped column is there."""
+    file = str(path)
+    suffix = path.suffix.casefold()
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(path, mapping)
+    if suffix not in (".csv", ".txt"):
+        raise InputError([Problem(code="dossier.unsupported_format", file=file, value=path.suffix,
+                                  message=f"không đọc được loại tệp '{path.suffix}'; chỉ nhận .csv hoặc .xlsx")])
+    arguments, wanted, headers = _csv_plan(path, mapping)
+    skipped: list[int] = []
+    try:
+        try:
+            frame = pd.read_csv(path, **arguments)
+        except pd.errors.ParserError as exc:
+            if not _TOO_MANY_FIELDS.search(str(exc)):
+                raise
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", pd.errors.ParserWarning)
+                frame = pd.read_csv(path, **arguments, on_bad_lines="warn")
+            skipped = sorted({int(line) for warning in caught if issubclass(warning.category, pd.errors.ParserWarning)
+                              for line in _SKIPPED_LINE.findall(str(warning.message))})
+    except UnicodeDecodeError as exc:
+        raise InputError([_not_utf8(file, exc)]) from None
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise InputError([Problem(code="dossier.bad_csv", file=file, message=f"tệp CSV không đọc được: {exc}")]) from None
+    extra = frame[_EXTRA]
+    frame = frame[list(wanted)]
+    frame.columns = list(wanted.values())
+    return Table(frame, headers, mapping.header_row + 1, None, extra, tuple(skipped))
+
+
+_EXTRA = "__extra__"
+
+
+_SKIPPED_LINE = re.compile(r"Skipping line (\d+):")
+
+
+_TOO_MANY_FIELDS = re.compile(r"Expected \d+ fields in line \d+, saw \d+")
+
+
+def csv_read_arguments(path: Path, mapping: DossierMapping) -> dict[str, Any]:
+    """The pandas.read_csv arguments ingestion uses for this file, so a benchmark can read it bare alike."""
+    return _csv_plan(Path(path), mapping)[0]
+
+
+def _csv_plan(path: Path, mapping: DossierMapping) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
+    """read_csv arguments, read column → field, and each field's header as written.
+
+    Columns get positional names plus one spare column. With index_col=False pandas neither turns
+    the first column into an index nor drops a row with one cell more than the header (an
+    unquoted comma in a name): such a row lands, shifted, with the spare column filled, and is
+    reported instead of counted. (If its last cell is empty the spare stays empty; its shifted
+    date and status cells then fail their own checks.) Rows with two or more cells too many make
+    the fast read fail; the file is then read again with those rows skipped and reported. All
+    columns are read (pandas mishandles usecols together with names and ragged rows), all as
+    plain Python strings: the parser is fastest so, and categories cost more there than
+    factorising afterwards.
+    """
+    file = str(path)
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            header: list[str] | None = None
+            for index, row in enumerate(csv.reader(handle, delimiter=mapping.delimiter)):
+                if index == mapping.header_row - 1:
+                    header = row
+                    break
+    except OSError as exc:
+        raise InputError([Problem(code=os_error_code(exc), file=file,
+                                  message=f"không đọc được tệp: {os_error_vi(exc)}")]) from None
+    except UnicodeDecodeError as exc:
+        raise InputError([_not_utf8(file, exc)]) from None
+    except csv.Error as exc:
+        raise InputError([Problem(code="dossier.bad_csv", file=file, message=f"tệp CSV không hợp lệ: {exc}")]) from None
+    if header is None:
+        raise InputError([Problem(code="dossier.no_header", file=file, row=mapping.header_row,
+                                  message=f"tệp không có dòng tiêu đề ở dòng {mapping.header_row}")])
+    positions = _match_headers(file, header, mapping, None)
+    names = [f"c{i}" for i in range(len(header))] + [_EXTRA]
+    wanted = {names[position]: field for field, position in sorted(positions.items(), key=lambda item: item[1])}
+    arguments: dict[str, Any] = dict(
+        sep=mapping.delimiter, header=None, names=names, skiprows=mapping.header_row, index_col=False, dtype=object,
+        keep_default_na=False, na_filter=False, skip_blank_lines=False, encoding="utf-8-sig", engine="c",
+    )
+    headers = {field: nfc(header[position]).strip() for field, position in positions.items()}
+    return arguments, wanted, headers
+
+
+def _read_xlsx(path: Path, mapping: DossierMapping) -> Table:
+    """Read the mapped columns of one sheet as cells (dates stay dates, numbers stay numbers)."""
+    file = str(path)
+    try:
+        with pd.ExcelFile(path, engine="openpyxl") as book:
+            sheet = mapping.sheet if mapping.sheet is not None else book.sheet_names[0]
+            if sheet not in book.sheet_names:
+                raise InputError([Problem(code="dossier.no_sheet", file=file, sheet=sheet,
+                                          message=f"không có sheet '{sheet}'; các sheet có: "
+                                                  + ", ".join(f"'{s}'" for s in book.sheet_names))])
+            top = pd.read_excel(book, sheet_name=sheet, header=None, nrows=mapping.header_row, dtype=object)
+            if len(top) < mapping.header_row:
+                raise InputError([Problem(code="dossier.no_header", file=file, sheet=sheet, row=mapping.header_row,
+                                          message=f"sheet không có dòng tiêu đề ở dòng {mapping.header_row}")])
+            header = [cell_text(v) for v in top.iloc[mapping.header_row - 1].tolist()]
+            positions = _match_headers(file, header, mapping, sheet)
+            ordered = sorted(positions.items(), key=lambda item: item[1])
+            frame = pd.read_excel(book, sheet_name=sheet, header=mapping.header_row - 1,
+                                  usecols=[p for _, p in ordered], dtype=object)
+    except InputError:
+        raise
+    except OSError as exc:
+        raise InputError([Problem(code=os_error_code(exc), file=file,
+                                  message=f"không đọc được tệp Excel: {os_error_vi(exc)}")]) from None
+    except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
+        raise InputError([Problem(code="file.bad_excel", file=file, message=f"không đọc được tệp Excel: {exc}")]) from None
+    frame.columns = [field for field, _ in ordered]
+    return Table(frame, {field: header[pos] for field, pos in ordered}, mapping.header_row + 1, sheet)
+
+
+def _not_utf8(file: str, exc: UnicodeDecodeError) -> Problem:
+    """Excel's plain 'CSV' is Windows-1258 on Vietnamese Windows; say which save option to use."""
+    return Problem(code="file.not_utf8", file=file, message=f"tệp không phải UTF-8 (byte {exc.start}); hãy lưu lại dưới dạng 'CSV UTF-8'")
+
+
+def _match_headers(file: str, header: list[str], mapping: DossierMapping, sheet: str | None) -> dict[str, int]:
+    """Field → column position; every mapped column missing or doubled is an error naming what was found."""
+    found: dict[str, list[int]] = {}
+    for position, name in enumerate(header):
+        found.setdefault(text_key(str(name)), []).append(position)
+    positions: dict[str, int] = {}
+    missing: list[str] = []
+    doubled: list[str] = []
+    for field, name in mapping.columns.items():
+        hits = found.get(text_key(name), [])
+        if not hits:
+            missing.append(name)
+        elif len(hits) > 1:
+            doubled.append(name)
+        else:
+            positions[field] = hits[0]
+    problems = []
+    present = ", ".join(f"'{nfc(str(h)).strip()}'" for h in header if str(h).strip()) or "(không có)"
+    if missing:
+        problems.append(Problem(
+            code="dossier.missing_columns", file=file, sheet=sheet, row=mapping.header_row, column=", ".join(missing),
+            message=f"thiếu cột bắt buộc theo ánh xạ '{mapping.system}': "
+                    + ", ".join(f"'{m}'" for m in missing)
+                    + f"; các cột có trong tệp: {present}" + _delimiter_hint(header, mapping.delimiter),
+        ))
+    for name in doubled:
+        problems.append(Problem(code="dossier.repeated_column", file=file, sheet=sheet, row=mapping.header_row,
+                                column=name,
+                                message=f"cột '{name}' xuất hiện nhiều lần ở dòng tiêu đề; không biết dùng cột nào"))
+    if problems:
+        raise InputError(problems)
+    return positions
+
+
+def _delimiter_hint(header: list[str], delimiter: str) -> str:
+    """A header read as one cell usually means the file uses another separator (';' or tab)."""
+    if len(header) != 1:
+        return ""
+    for other, name in ((";", "dấu chấm phẩy ';'"), ("\t", "dấu tab"), (",", "dấu phẩy ','"), ("|", "dấu '|'")):
+        if other != delimiter and other in header[0]:
+            return f" (tệp có vẻ phân cách bằng {name}; hãy đặt delimiter trong ánh xạ)"
+    return ""
+
+
+def alias_index(unit_aliases: dict[str, str] | None) -> dict[str, str] | None:
+    """Compared alias → unit id; unit ids are their own aliases. Two ids for one alias is an error."""
+    if unit_aliases is None:
+        return None
+    index: dict[str, str] = {}
+    problems: list[Problem] = []
+    pairs = [(unit_id, unit_id) for unit_id in sorted(set(unit_aliases.values()))] + sorted(unit_aliases.items())
+    for alias, unit_id in pairs:
+        key = text_key(alias)
+        previous = index.setdefault(key, unit_id)
+        if previous != unit_id:
+            problems.append(Problem(code="dossier.alias_conflict", file="bảng bí danh đơn vị", value=alias,
+                                    message=f"bí danh '{alias}' chỉ tới hai đơn vị: '{previous}' và '{unit_id}'"))
+    if problems:
+        raise InputError(problems)
+    return index
+
+
+_TRAILING_TIME = re.compile(r"\s+\d{1,2}:\d{2}(:\d{2})?$")
+
+
+def parse_dates(column: Column, date_format: str) -> tuple[np.ndarray, np.ndarray]:
+    """Days per row (datetime64[D], NaT when empty or unreadable) and the per-row 'unreadable' mask.
+
+    Distinct values go through pandas with the mapping's day-first format first, then through
+    vnformat.parse_date (which also reads d/m/yyyy and ISO); month-first is never tried.
+    """
+    count = len(column.uniques)
+    days = np.full(count, np.datetime64("NaT"), dtype="datetime64[D]")
+    bad = np.zeros(count, dtype=bool)
+    strings: list[int] = []
+    for i, value in enumerate(column.uniques):
+        if isinstance(value, (datetime, pd.Timestamp)):
+            days[i] = np.datetime64(value.date(), "D")
+        elif isinstance(value, date):
+            days[i] = np.datetime64(value, "D")
+        elif column.texts[i]:
+            if isinstance(value, str):
+                strings.append(i)
+            else:
+                bad[i] = True
+    pending = np.array(strings, dtype=np.int64)
+    base = STRPTIME[date_format]
+    for fmt in (base, base + " %H:%M:%S", base + " %H:%M"):
+        if not len(pending):
+            break
+        parsed = pd.to_datetime(pd.Index([column.texts[i] for i in pending], dtype=object), format=fmt, errors="coerce")
+        ok = ~parsed.isna()
+        days[pending[ok]] = parsed[ok].to_numpy().astype("datetime64[D]")
+        pending = pending[~ok]
+    for i in pending:
+        text = column.texts[i]
+        try:
+            days[i] = np.datetime64(parse_date(_TRAILING_TIME.sub("", text)), "D")
+        except FormatError:
+            bad[i] = True
+    return column.per_row(days, np.datetime64("NaT")), column.per_row(bad, False)
+
+
+def flag_values(column: Column, mapping: DossierMapping) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: flag set, and value not understood (neither a yes nor a no nor a number)."""
+    yes = {text_key(v) for v in mapping.truthy}
+    no = {text_key(v) for v in mapping.falsy}
+    truth = np.zeros(len(column.uniques), dtype=bool)
+    unknown = np.zeros(len(column.uniques), dtype=bool)
+    for i, text in enumerate(column.texts):
+        key = text_key(text)
+        if key in yes:
+            truth[i] = True
+        elif key in no or not key:
+            continue
+        else:
+            value = column.uniques[i]
+            try:
+                number = parse_number(value if isinstance(value, (int, float)) else text, mapping.number_style)
+            except FormatError:
+                unknown[i] = True
+            else:
+                truth[i] = number != 0
+    return column.per_row(truth, False), column.per_row(unknown, False)
+
+
+@dataclass
+class IdColumn:
+    """The dossier id column: nearly every value is distinct, so it is normalised per row, not factorised."""
+
+    header: str
+    texts: np.ndarray
+
+    @classmethod
+    def of(cls, header: str, series: pd.Series) -> IdColumn:
+        values = series.to_numpy(dtype=object)
+        if pd.api.types.infer_dtype(values, skipna=False) == "string":
+            normalize = unicodedata.normalize
+            texts = [normalize("NFC", v).strip() for v in values]
+        else:
+            texts = [cell_text(v) for v in values]
+        return cls(header, np.array(texts, dtype=object))
+
+    def text(self, row: int) -> str:
+        return self.texts[row]
+
+    def duplicates(self, present: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per row: id missing, repeat of an earlier row's id, and a group code per repeated id."""
+        missing = present & (self.texts == "")
+        rows = np.flatnonzero(present & ~missing)
+        repeat = np.zeros(len(self.texts), dtype=bool)
+        ids = pd.Series(self.texts[rows], dtype=object)
+        repeat[rows] = ids.duplicated(keep="first").to_numpy()
+        group = np.full(len(self.texts), -1, dtype=np.int64)
+        if repeat.any():
+            involved = rows[ids.isin(set(self.texts[repeat])).to_numpy()]
+            group[involved] = pd.factorize(self.texts[involved])[0]
+        return missing, repeat, group
+
+
+@dataclass
+class RowClasses:
+    """Every row of one export classified; each mask has one entry per data row of the table."""
+
+    table: Table
+    columns: dict[str, Column]
+    ids: IdColumn
+    row_numbers: np.ndarray
+    blank: np.ndarray
+    malformed: np.ndarray
+    present: np.ndarray
+    missing_id: np.ndarray
+    duplicate: np.ndarray
+    id_group: np.ndarray
+    unit_ids: list[str]
+    unit_idx: np.ndarray
+    unknown_unit: np.ndarray
+    status_idx: np.ndarray
+    unknown_status: np.ndarray
+    resolved: np.ndarray
+    dates: dict[str, tuple[np.ndarray, np.ndarray]]
+    period_field: str
+    fallback: np.ndarray
+    period_bad: np.ndarray
+    period_missing: np.ndarray
+    before: np.ndarray
+    after: np.ndarray
+    used: np.ndarray
+    flags: dict[str, tuple[np.ndarray, np.ndarray]]
+    digitized_unresolved: np.ndarray
+    rows_read: int
+
+
+def classify_rows(path: Path, mapping: DossierMapping, period_start: date, period_end: date,
+                  aliases: dict[str, str] | None) -> RowClasses:
+    """Read the export and classify its rows for the period; `aliases` is an alias index (see alias_index)."""
+    table = read_table(path, mapping)
+    frame = table.frame
+    columns = {field: Column.of(table.headers[field], frame[field])
+               for field in frame.columns if field != "dossier_id"}
+    ids = IdColumn.of(table.headers["dossier_id"], frame["dossier_id"])
+    total = len(frame)
+    row_numbers = table.row_numbers()
+
+    blank = ids.texts == ""
+    for column in columns.values():
+        blank &= column.blank()
+    malformed = np.zeros(total, dtype=bool)
+    if table.extra is not None:
+        values = table.extra.to_numpy(dtype=object)
+        spare = values == ""
+        filled = np.flatnonzero(~spare)
+        spare[filled] = [not cell_text(v) for v in values[filled]]
+        malformed = ~blank & ~spare
+        blank &= spare
+    rows_read = int((~blank).sum()) + len(table.skipped)
+    present = ~blank & ~malformed
+    missing_id, duplicate, id_group = ids.duplicates(present)
+
+    unit_column = columns["unit"]
+    if aliases is None:
+        unit_of_unique = [" ".join(t.split()) or None for t in unit_column.texts]
+    else:
+        unit_of_unique = [aliases.get(text_key(t)) for t in unit_column.texts]
+    unit_ids = sorted({u for u in unit_of_unique if u is not None})
+    unit_position = {u: i for i, u in enumerate(unit_ids)}
+    unit_idx = unit_column.per_row(np.array([unit_position.get(u, -1) if u else -1 for u in unit_of_unique],
+                                            dtype=np.int64), -1)
+    unknown_unit = present & (unit_idx < 0)
+
+    status_column = columns["status"]
+    labels = mapping.status_index()
+    status_idx = status_column.per_row(np.array([labels.get(text_key(t), -1) for t in status_column.texts],
+                                                dtype=np.int64), -1)
+    unknown_status = present & (status_idx < 0)
+    resolved = np.isin(status_idx, [STATUSES.index(status) for status in RESOLVED_STATUSES])
+
+    dates: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for field in ("received_date", "resolved_date", "due_date"):
+        if field in columns:
+            dates[field] = parse_dates(columns[field], mapping.date_format)
+    fallback = np.zeros(total, dtype=bool)
+    if mapping.period_date == "received":
+        period_field = "received_date"
+        period_day, period_bad = dates["received_date"]
+        period_missing = present & columns["received_date"].blank()
+    else:
+        period_field = "resolved_date"
+        resolved_day, resolved_bad = dates["resolved_date"]
+        resolved_blank = columns["resolved_date"].blank()
+        fallback = resolved_blank & ~resolved
+        period_day = np.where(fallback, dates["received_date"][0], resolved_day)
+        period_bad = np.where(fallback, dates["received_date"][1], resolved_bad)
+        period_missing = present & np.where(fallback, columns["received_date"].blank(), resolved_blank)
+    period_bad = present & period_bad
+    start, end = np.datetime64(period_start, "D"), np.datetime64(period_end, "D")
+    readable = present & ~period_bad & ~period_missing
+    before = readable & (period_day < start)
+    after = readable & (period_day > end)
+
+    used = present & ~missing_id & ~duplicate & ~unknown_unit & ~unknown_status & ~period_bad & ~period_missing \
+        & ~before & ~after
+
+    flags = {field: flag_values(columns[field], mapping) for field in FLAG_FIELDS}
+    digitized_unresolved = used & flags["digitized_result"][0] & ~resolved
+    return RowClasses(
+        table=table,
+        columns=columns,
+        ids=ids,
+        row_numbers=row_numbers,
+        blank=blank,
+        malformed=malformed,
+        present=present,
+        missing_id=missing_id,
+        duplicate=duplicate,
+        id_group=id_group,
+        unit_ids=unit_ids,
+        unit_idx=unit_idx,
+        unknown_unit=unknown_unit,
+        status_idx=status_idx,
+        unknown_status=unknown_status,
+        resolved=resolved,
+        dates=dates,
+        period_field=period_field,
+        fallback=fallback,
+        period_bad=period_bad,
+        period_missing=period_missing,
+        before=before,
+        after=after,
+        used=used,
+        flags=flags,
+        digitized_unresolved=digitized_unresolved,
+        rows_read=rows_read,
+    )
