@@ -106,13 +106,13 @@ def test_a_failing_case_reports_expected_got_rule_and_observed(folder):
     assert (points.criterion, points.field, points.expected, points.got) == ("1.1", "points", "2", "1")
     assert points.line == line_of(path, '"1.1"')
     assert (status.expected, status.got) == ("pass (đạt)", "partial (đạt một phần)")
-    assert "Thực tế: tỷ lệ = 90%" in points.trail
+    assert "Thực tế: tỷ lệ = Số việc đã xử lý / Số việc phải xử lý = 90%" in points.trail
     assert any(t.startswith("Quy tắc: Theo tỷ lệ") for t in points.trail)
     assert "Kết luận: mức 'từ 70% đến 90%' → 1 điểm" in points.trail
     text = format_report(report)
     assert 'SAI: "đúng 90% được 1 điểm"' in text
     assert f"1.1 Tỷ lệ xử lý — điểm: mong đợi 2, thực tế 1, dòng {points.line}" in text
-    assert text.count("Thực tế: tỷ lệ = 90%") == 1, "the trail is shown once per criterion"
+    assert text.count("Thực tế: tỷ lệ = Số việc đã xử lý / Số việc phải xử lý = 90%") == 1, "the trail is shown once per criterion"
     assert "Tổng cộng: 2 trường hợp, 1 đạt, 1 sai." in text
 
 

@@ -50,7 +50,7 @@ def test_tiers_status_labels_and_observed_ratio():
     observed = {o.name: o.value for o in result.explanation.observed}
     assert observed["Số việc đã xử lý (da_xu_ly)"] == "9"
     assert observed["Số việc phải xử lý (phai_xu_ly)"] == "10"
-    assert observed["tỷ lệ"] == "90%"
+    assert observed["tỷ lệ = Số việc đã xử lý / Số việc phải xử lý"] == "90%"
     assert result.explanation.expected == "trên 90% để đạt 2 điểm"
 
 
@@ -652,3 +652,26 @@ def test_document_condition_before_its_deadline_is_not_due_and_after_it_fails(tm
     assert "31/03/2024" in node.explanation.branch
     node = {n.id: n for n in score_unit(loaded, load_bundle(late)[0]).nodes}["2.3.1"]
     assert (node.status, node.points) == ("fail", 0)
+
+
+def test_a_rate_over_dossiers_due_sums_its_parts_and_names_the_formula():
+    """dossiers_due = resolved + in progress past deadline: the rate is over what fell due, shown with its formula."""
+    rule = {"kind": "tiers", "value": {"ratio": ["dossiers_resolved_on_time", "dossiers_due"]},
+            "tiers": [{"min": 90, "max": 100, "max_inclusive": True, "points": 2},
+                      {"min": 0, "max": 90, "points": 0}]}
+    metrics = {"dossiers_resolved_on_time": 90, "dossiers_resolved": 95, "dossiers_in_progress_overdue": 5}
+    result = leaf(rule, bundle_dict(metrics=metrics), max_points=2)
+    observed = {o.name: o.value for o in result.explanation.observed}
+    assert observed["Số hồ sơ đến hạn giải quyết (đã giải quyết và đang giải quyết quá hạn) (dossiers_due)"] == "100 (= 95 + 5)"
+    assert observed["tỷ lệ = Số hồ sơ giải quyết đúng hạn hoặc trước hạn / "
+                    "Số hồ sơ đến hạn giải quyết (đã giải quyết và đang giải quyết quá hạn)"] == "90%"
+    assert result.points == 2
+
+
+def test_a_derived_denominator_with_a_missing_part_is_missing_evidence_naming_the_part():
+    rule = {"kind": "tiers", "value": {"ratio": ["dossiers_resolved_on_time", "dossiers_due"]},
+            "tiers": [{"min": 0, "max": 100, "max_inclusive": True, "points": 1}]}
+    metrics = {"dossiers_resolved_on_time": 90, "dossiers_resolved": 95}
+    result = leaf(rule, bundle_dict(metrics=metrics), max_points=1)
+    assert result.status == "missing_evidence"
+    assert any(f.name == "dossiers_in_progress_overdue" for f in result.findings)

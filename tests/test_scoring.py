@@ -218,7 +218,8 @@ def test_phuong_8_digitization_shortfall(sample_run):
     assert (result.points, result.status) == (0, "fail")
     task = result.remediation
     assert task.task == ("Số hóa 74 kết quả giải quyết TTHC còn lại (Số hồ sơ đã số hóa kết quả giải quyết "
-                         "(results_digitized): 108; Số hồ sơ TTHC đã giải quyết (dossiers_resolved): 182; tỷ lệ: 59,34%) "
+                         "(results_digitized): 108; Số hồ sơ TTHC đã giải quyết (dossiers_resolved): 182; tỷ lệ = Số hồ sơ đã số hóa "
+                         "kết quả giải quyết / Số hồ sơ TTHC đã giải quyết: 59,34%) "
                          "để đạt chỉ tiêu 100%")
     assert (task.lead, task.cooperating, task.deadline) == ("Bộ phận Một cửa UBND Phường 8",
                                                             ["Công chức chuyên môn giải quyết TTHC"], "Trước ngày 30/03/2024")

@@ -24,6 +24,7 @@ from engine.core.yamlsource import Loc, YamlDoc
 from engine.model.changes import AddDocument, Change, CompleteTask, Remedy, SetMetric, apply_changes
 from engine.model.criteria import DeadlineSpec, Op, Tier, ValueRef
 from engine.model.evidence import Bundle, Document, Metric, PlanTask, ScoreEntry
+from engine.model.names import DERIVED_METRICS
 from engine.model.results import Finding, Observation, Status
 
 EPS = 1e-9
@@ -204,8 +205,32 @@ class Context:
     def missing_metric(self, name: str) -> Finding:
         return Finding(what="metric", state="missing", name=name, label=self.label(name))
 
+    def has_metric(self, name: str) -> bool:
+        """Given, failed (shown as a data problem), or a derived sum whose parts are all given."""
+        if name in self.metrics or name in self.failed:
+            return True
+        parts = DERIVED_METRICS.get(name)
+        return parts is not None and all(self.has_metric(part) for part in parts)
+
+    def missing_parts(self, name: str) -> list[str]:
+        """The given names a metric still needs: itself, or the missing parts of a derived sum."""
+        if self.has_metric(name):
+            return []
+        parts = DERIVED_METRICS.get(name)
+        return [name] if parts is None else [p for part in parts for p in self.missing_parts(part)]
+
+    def _derived(self, name: str) -> tuple[float, Observation]:
+        values = [self.metric(part) for part in DERIVED_METRICS[name]]
+        total = sum(value for value, _ in values)
+        shown = " + ".join(format_number(value) for value, _ in values)
+        refs = "; ".join(dict.fromkeys(o.ref for _, o in values if o.ref))
+        return total, Observation(name=f"{self.label(name)} ({name})", value=f"{format_number(total)} (= {shown})",
+                                  ref=refs or None)
+
     def metric(self, name: str) -> tuple[float, Observation]:
         found = self.metrics.get(name)
+        if not found and name not in self.failed and name in DERIVED_METRICS:
+            return self._derived(name)
         if not found and name in self.failed:
             raise DataProblem(self.failed[name])
         if not found:
@@ -280,11 +305,11 @@ def read_value(ref: ValueRef, ctx: Context) -> Reading:
         return Reading(value, [observation])
     if ref.ratio:
         num_name, den_name = ref.ratio
-        if den_name in ctx.metrics and num_name not in ctx.metrics and num_name not in ctx.failed:
+        if ctx.has_metric(den_name) and not ctx.has_metric(num_name):
             denominator, den_obs = ctx.metric(den_name)
             if denominator == 0:  # nothing to count (no recommendations, no feedback): the part is moot
                 raise ZeroDenominator(den_name, [den_obs])
-        missing = [name for name in ref.ratio if name not in ctx.metrics and name not in ctx.failed]
+        missing = [part for name in ref.ratio for part in ctx.missing_parts(name)]
         if missing:
             raise MissingEvidence([ctx.missing_metric(name) for name in missing])
         (numerator, denominator), observed = _metric_pair(ctx, num_name, den_name)
@@ -299,7 +324,7 @@ def read_value(ref: ValueRef, ctx: Context) -> Reading:
                 f"({format_number(denominator)}): tỷ lệ vượt 100% là số liệu không hợp lệ, không được tính là đạt",
                 observed)
         value = numerator * 100 / denominator  # not n / d * 100: 11 / 20 * 100 is 55.00000000000001
-        observed.append(Observation(name="tỷ lệ", value=pct(value)))
+        observed.append(Observation(name=f"tỷ lệ = {ctx.label(num_name)} / {ctx.label(den_name)}", value=pct(value)))
         return Reading(value, observed, (numerator, denominator))
     return _plan_value(ref, ctx)
 
@@ -368,7 +393,7 @@ def _plan_value(ref: ValueRef, ctx: Context) -> Reading:
     if not due:
         raise ZeroDenominator("plan_tasks", observed)
     value = len(done) * 100 / len(due)
-    observed.append(Observation(name="tỷ lệ", value=pct(value)))
+    observed.append(Observation(name="tỷ lệ = nhiệm vụ hoàn thành đúng hạn / nhiệm vụ đến hạn", value=pct(value)))
     return Reading(value, observed, (float(len(done)), float(len(due))), tuple(findings))
 
 

@@ -22,3 +22,12 @@ BUILTIN_METRICS: dict[str, tuple[str, str]] = {
     "dossiers_online": ("Số hồ sơ nộp trực tuyến", "hồ sơ"),
     "payments_online": ("Số hồ sơ thanh toán trực tuyến", "hồ sơ"),
 }
+
+# Denominators that are sums of the counts above, so a set can say which dossiers a rate is over
+# (resolved, received, due for resolution, all handled) without the unit typing the sum.
+DERIVED_METRICS: dict[str, tuple[str, ...]] = {
+    "dossiers_due": ("dossiers_resolved", "dossiers_in_progress_overdue"),
+    "dossiers_handled": ("dossiers_received", "dossiers_carried_over"),
+}
+BUILTIN_METRICS["dossiers_due"] = ("Số hồ sơ đến hạn giải quyết (đã giải quyết và đang giải quyết quá hạn)", "hồ sơ")
+BUILTIN_METRICS["dossiers_handled"] = ("Số hồ sơ phải giải quyết (tiếp nhận mới và kỳ trước chuyển qua)", "hồ sơ")
