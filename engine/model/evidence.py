@@ -278,9 +278,14 @@ class LoadedBundle:
     """A validated bundle with its source file, content hash and the warnings found while reading."""
 
     def __init__(self, bundle: Bundle, file: str, digest: str, warnings: list[Problem],
-                 failed: dict[str, str] | None = None):
+                 failed: dict[str, str] | None = None, inputs: list[str] | None = None,
+                 places: dict[tuple[str, int], dict[str, Any]] | None = None):
         self.bundle = bundle
         self.file = file
         self.digest = digest
         self.warnings = warnings
         self.failed = failed or {}
+        self.inputs = inputs if inputs is not None else [file]
+        """Every file read for this bundle (the bundle, its tables and sources), so no output may overwrite one."""
+        self.places = places or {}
+        """(list, index) → the place of that item as Problem fields (file, path, line, sheet, row, column)."""
