@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 
@@ -16,9 +16,11 @@ from rich.table import Table
 
 from engine.authoring.cases import TestReport, format_report, run_tests
 from engine.authoring.diff import diff_criteria, diff_json, diff_text
+from engine.core.paths import output_problems
 from engine.core.problems import InputError, Problem, os_error_code, os_error_vi
-from engine.core.vnformat import FormatError, format_date, format_number, parse_date
+from engine.core.vnformat import FormatError, format_date, format_number, nfc, parse_date
 from engine.kinds.tree import LoadedCriteria, criteria_json_schema
+from engine.load.agreement import evidence_problems
 from engine.load.appraisal import FilledWorkbook, read_round_workbook
 from engine.load.assessment import (
     GENESIS,
@@ -35,7 +37,7 @@ from engine.load.dossiers import DossierAggregation, aggregate_dossiers, csv_rea
 from engine.load.evidence import find_bundle_files, read_bundles
 from engine.load.export_inspection import ExportInspection, inspect_export
 from engine.load.sources import mapping_path
-from engine.load.tailoring import render_outline, render_resolved
+from engine.load.tailoring import render_outline, render_resolved, resolved_chain
 from engine.load.watchstate import read_state
 from engine.model.assessment import ROUNDS, VN_TIME, Entry, EvidenceRef, Place
 from engine.model.changes import Change, ChangeError
@@ -72,6 +74,7 @@ __all__ = [
     "load_inputs", "read_changes", "whatif", "whatif_report", "plan_budget", "plan_budget_report",
     "watch", "watch_report",
     "ExportInspection", "export_inspection", "export_inspection_json", "export_inspection_view", "inspection_exit_code",
+    "criteria_files",
 ]
 
 
@@ -98,7 +101,9 @@ def score_files(criteria: Path, evidence: list[Path], progress: Callable[[int], 
     and checked): explain and gaps show one unit and need neither the others' scores nor a rank.
     """
     loaded, bundles = load_inputs(criteria, evidence)
+    inputs = _criteria_files(criteria, loaded) + [str(p) for p in evidence] + [f for b in bundles for f in b.inputs]
     if only is not None:
+        only = nfc(only).strip()
         chosen = [b for b in bundles if b.bundle.unit.id == only]
         if not chosen:
             raise InputError([Problem(code="args.unknown_unit", file="(tham số)", value=only,
@@ -106,7 +111,18 @@ def score_files(criteria: Path, evidence: list[Path], progress: Callable[[int], 
                                       + ", ".join(sorted(b.bundle.unit.id for b in bundles)))])
         bundles = chosen
     advance = progress(len(bundles)) if progress is not None else None
-    return score_run(loaded, bundles, criteria, advance, jobs)
+    run = score_run(loaded, bundles, criteria, advance, jobs)
+    return run.model_copy(update={"inputs": tuple(dict.fromkeys(inputs))})
+
+
+def _criteria_files(path: Path, loaded: LoadedCriteria | None) -> list[str]:
+    return [str(path)] + (resolved_chain(loaded) if loaded is not None else [])
+
+
+def criteria_files(path: Path) -> list[str]:
+    """The criteria file and the files it extends, to protect from being overwritten by an output."""
+    loaded, _ = check_criteria_file(path)
+    return _criteria_files(path, loaded)
 
 
 def load_inputs(criteria: Path, evidence: list[Path], extra: list[Problem] | None = None
@@ -116,10 +132,11 @@ def load_inputs(criteria: Path, evidence: list[Path], extra: list[Problem] | Non
     problems = [p for p in criteria_problems if p.severity == "error"]
     if loaded is None and not problems:
         problems = criteria_problems
-    bundles, evidence_problems = read_bundles(evidence)
-    problems += evidence_problems
+    bundles, bundle_problems = read_bundles(evidence)
+    problems += bundle_problems
     if loaded is not None:
         problems += level_problems(loaded, bundles)
+        problems += evidence_problems(loaded.criteria, bundles)
     problems += extra or []
     if problems:
         raise InputError(problems)
@@ -132,7 +149,8 @@ def _unknown_unit(run: RunResult, unit: str) -> InputError:
 
 
 def explain(run: RunResult, unit: str, criterion: str) -> str:
-    """The explanation trail of one criterion (or area) of one unit."""
+    """The explanation trail of one criterion (or area) of one unit; ids typed decomposed (NFD) match as composed."""
+    unit, criterion = nfc(unit).strip(), nfc(criterion).strip()
     result = run.unit(unit)
     if result is None:
         raise _unknown_unit(run, unit)
@@ -147,6 +165,7 @@ def gaps(run: RunResult, unit: str | None = None) -> list[tuple[UnitResult, Tabl
     """Each unit shown with its table of lost points (None when it lost nothing)."""
     units = run.units
     if unit is not None:
+        unit = nfc(unit).strip()
         units = [u for u in units if u.unit_id == unit]
         if not units:
             raise _unknown_unit(run, unit)
@@ -256,8 +275,12 @@ def ranking(run: RunResult) -> Table:
     return ranking_table(run)
 
 
-def write_output(path: Path, data: bytes | str) -> None:
-    """Write a file atomically; a folder or permission problem is an InputError in Vietnamese."""
+def write_output(path: Path, data: bytes | str, inputs: Sequence[str | Path] = ()) -> None:
+    """Write a file atomically, never over one of `inputs` nor into an input folder where it would be read back;
+    such a path, a folder or a permission problem is an InputError in Vietnamese."""
+    problems = output_problems(path, inputs)
+    if problems:
+        raise InputError(problems)
     write_atomic(path, data)
 
 

@@ -50,6 +50,11 @@ def _number(value: Any) -> float:
     return number
 
 
+def latest_as_of(year: int) -> date:
+    """Data of a year are cut off within it or, at the latest, during the assessment the year after."""
+    return date(year + 1, 12, 31)
+
+
 VnDate = Annotated[date, BeforeValidator(_date)]
 
 
@@ -271,6 +276,9 @@ class Bundle(Frozen):
         if period is not None and value < period.start:
             raise invalid(f"ngày chốt số liệu {format_date(value)} trước ngày bắt đầu kỳ đánh giá "
                           f"{format_date(period.start)} (period.start)", code="evidence.as_of_before_period")
+        if period is not None and value > latest_as_of(period.year):
+            raise invalid(f"ngày chốt số liệu {format_date(value)} quá xa sau kỳ đánh giá năm {period.year} "
+                          f"(muộn nhất {format_date(latest_as_of(period.year))})", code="evidence.as_of_too_late")
         return value
 
 

@@ -277,6 +277,8 @@ class RunResult(Frozen):
     units: list[UnitResult]
     status_labels: dict[str, str] = Field(default_factory=lambda: dict(STATUS_LABELS))
     bands: list[Band] = Field(default_factory=list, exclude=True, description="the set's bands, for renderers")
+    inputs: tuple[str, ...] = Field((), exclude=True,
+                                    description="every file and folder read for the run, so no output overwrites one")
 
     def unit(self, unit_id: str) -> UnitResult | None:
         return next((u for u in self.units if u.unit_id == unit_id), None)
