@@ -607,6 +607,60 @@ def criteria_diff(
     sys.stdout.write(text)
 
 
+class TableOrJson(str, Enum):
+    table = "table"
+    json = "json"
+
+
+inspect_app = typer.Typer(help="Xem parindex đọc một tệp (kế hoạch, tệp hồ sơ TTHC) hoặc một cụm từ thời hạn thế nào, "
+                               "trước khi chấm điểm bằng nó.", no_args_is_help=True, add_completion=False,
+                          rich_markup_mode=None)
+app.add_typer(inspect_app, name="inspect")
+
+
+def _show_inspection(shown, problems: list[Problem], as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(shown)
+    else:
+        console.print(shown)
+        for problem in problems:
+            prefix = "Lỗi" if problem.severity == "error" else "Cảnh báo"
+            console.print(f"{prefix}: {problem.render()}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(api.reading_exit_code(problems))
+
+
+@inspect_app.command("plan")
+def inspect_plan(
+    file: Path = typer.Argument(..., help="Bảng nhiệm vụ của kế hoạch (.xlsx, .csv, .txt)"),
+    year: Optional[int] = typer.Option(None, "--year", "-y", help="Năm kế hoạch; mặc định: đọc từ tiêu đề"),
+    format: TableOrJson = typer.Option(TableOrJson.table, "--format", "-f", help="table | json"),
+) -> None:
+    """Xem từng nhiệm vụ và thời hạn được đọc thế nào (loại, hạn cuối còn đúng hạn), cùng mọi lỗi của bảng."""
+    as_json = format == TableOrJson.json
+    try:
+        imported, problems = api.inspect_plan(file, year)
+    except InputError as exc:
+        _fail(exc.problems, as_json)
+        raise
+    _show_inspection(api.plan_inspection(imported, problems, as_json), problems, as_json)
+
+
+@inspect_app.command("deadline")
+def inspect_deadline(
+    phrase: str = typer.Argument(..., help="Cụm từ thời hạn, ví dụ \"Trước ngày 15/12/2025\""),
+    year: int = typer.Option(..., "--year", "-y", help="Năm kế hoạch (điền năm cho cụm từ không ghi năm)"),
+    format: TableOrJson = typer.Option(TableOrJson.table, "--format", "-f", help="table | json"),
+) -> None:
+    """Xem một cụm từ thời hạn được đọc thế nào: loại, hạn cuối còn đúng hạn, khoảng thời gian, dự kiến hay không."""
+    as_json = format == TableOrJson.json
+    try:
+        deadline, problems = api.inspect_deadline(phrase, year)
+    except InputError as exc:
+        _fail(exc.problems, as_json)
+        raise
+    _show_inspection(api.deadline_inspection(deadline, year, as_json), problems, as_json)
+
+
 @app.command("test")
 def test_cases(
     path: Path = typer.Argument(..., help="Bộ chỉ số, tệp *.cases.yaml, hoặc thư mục (ví dụ criteria)"),
@@ -622,16 +676,6 @@ def test_cases(
     if report.problems:
         _fail(report.problems, format == TextOrJson.json)
     raise typer.Exit(report.exit_code)
-
-
-inspect_app = typer.Typer(help="Xem parindex đọc một tệp thế nào trước khi chấm điểm bằng tệp đó.", no_args_is_help=True,
-                          add_completion=False, rich_markup_mode=None)
-app.add_typer(inspect_app, name="inspect")
-
-
-class TableOrJson(str, Enum):
-    table = "table"
-    json = "json"
 
 
 @inspect_app.command("export")

@@ -34,8 +34,10 @@ from engine.load.assessment import (
 from engine.load.changes import option_changes, read_changes_file
 from engine.load.criteria import check_criteria_file, load_criteria
 from engine.load.dossiers import DossierAggregation, aggregate_dossiers, csv_read_arguments, load_mapping
+from engine.load.deadlines import Deadline, parse_deadline
 from engine.load.evidence import find_bundle_files, read_bundles
 from engine.load.export_inspection import ExportInspection, inspect_export
+from engine.load.plan_tables import PlanImport, import_plan_table
 from engine.load.sources import mapping_path
 from engine.load.tailoring import render_outline, render_resolved, resolved_chain
 from engine.load.watchstate import read_state
@@ -49,6 +51,7 @@ from engine.render.appraisal import build_round_workbook
 from engine.render.assessment import assessment_table, comparison_text, history_text, progress_table
 from engine.render.data import to_csv, to_json, write_atomic
 from engine.render.exports import inspection_json, inspection_problem_lines, inspection_summary, inspection_table
+from engine.render.inspect import deadline_json, deadline_problems, deadline_table, plan_json, plan_table
 from engine.render.planning import plan_text, watch_table, whatif_text, with_notices
 from engine.render.reports import plan_document, report_document
 from engine.render.text import explain_text, gaps_table, lost_points, ranking_table
@@ -75,6 +78,7 @@ __all__ = [
     "watch", "watch_report",
     "ExportInspection", "export_inspection", "export_inspection_json", "export_inspection_view", "inspection_exit_code",
     "criteria_files",
+    "inspect_plan", "inspect_deadline", "plan_inspection", "deadline_inspection", "reading_exit_code",
 ]
 
 
@@ -890,3 +894,48 @@ def export_inspection_view(inspection: ExportInspection, problems: list[Problem]
 def inspection_exit_code(inspection: ExportInspection, problems: list[Problem]) -> int:
     """0 when the file reads cleanly, 1 when it has problems or metrics that are data problems."""
     return 1 if problems or any(u.data_problems for u in inspection.units) else 0
+
+
+# ---------------------------------------------------------------- inspecting plans and deadline phrases
+
+
+def _year_problems(year: int | None) -> list[Problem]:
+    if year is not None and not 1900 <= year <= 2100:
+        return [Problem(file="(tham số)", path="--year", value=str(year), code="args.bad_year",
+                        message="năm kế hoạch phải từ 1900 đến 2100")]
+    return []
+
+
+def inspect_plan(path: Path, year: int | None = None) -> tuple[PlanImport, list[Problem]]:
+    """A plan table as parindex reads it: every task with its deadline, and every problem of the file.
+
+    Raises InputError when the file cannot be read as a plan table at all."""
+    problems = _year_problems(year)
+    if problems:
+        raise InputError(problems)
+    imported, problems = import_plan_table(path, plan_year=year)
+    if imported is None:
+        raise InputError(problems)
+    return imported, problems
+
+
+def inspect_deadline(phrase: str, year: int) -> tuple[Deadline, list[Problem]]:
+    """One deadline phrase as parindex reads it in a plan of `year`, with the problem an officer must fix."""
+    problems = _year_problems(year)
+    if problems:
+        raise InputError(problems)
+    deadline = parse_deadline(phrase, year)
+    return deadline, deadline_problems(deadline, year)
+
+
+def plan_inspection(imported: PlanImport, problems: list[Problem], as_json_output: bool = False) -> str | Table:
+    return plan_json(imported, problems) if as_json_output else plan_table(imported)
+
+
+def deadline_inspection(deadline: Deadline, year: int, as_json_output: bool = False) -> str | Table:
+    return deadline_json(deadline, year) if as_json_output else deadline_table(deadline, year)
+
+
+def reading_exit_code(problems: list[Problem]) -> int:
+    """1 when something of a plan or phrase was not read (an unreadable deadline, a task without text), else 0."""
+    return 1 if any(p.severity == "error" for p in problems) else 0

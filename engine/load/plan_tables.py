@@ -474,13 +474,13 @@ def _finish(raw: _RawRow, plan_year: int, file: str) -> tuple[PlanTask, list[Pro
         problems.append(Problem(code="plan.empty_task", file=file, **place, column=COLUMN_NAMES["task"],
                                 message=f"Nhiệm vụ {raw.number} không có nội dung"))
     if deadline.kind == "unreadable":
-        problems.append(Problem(code="plan.unreadable_deadline", file=file, **place, column=COLUMN_NAMES["deadline"],
-                                value=deadline.text,
-                                message=f"Không đọc được thời hạn của nhiệm vụ {raw.number}"))
+        problems.append(Problem(file=file, **place, column=COLUMN_NAMES["deadline"], value=deadline.text,
+                                code="plan.unreadable_deadline",
+                                message=f"Không đọc được thời hạn của nhiệm vụ {raw.number}"
+                                        + (f": {deadline.reason}" if deadline.reason else "")))
     elif deadline.kind == "none":
-        problems.append(Problem(code="plan.no_deadline", file=file, **place, column=COLUMN_NAMES["deadline"],
-                                severity="warning",
-                                message=f"Nhiệm vụ {raw.number} không ghi thời hạn"))
+        problems.append(Problem(file=file, **place, column=COLUMN_NAMES["deadline"], severity="warning",
+                                code="plan.no_deadline", message=f"Nhiệm vụ {raw.number} không ghi thời hạn"))
     row = PlanTask(
         number=raw.number,
         area=raw.area,
