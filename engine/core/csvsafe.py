@@ -24,6 +24,9 @@ def csv_rows(file: str, text: str, delimiter: str = ",") -> tuple[list[tuple[int
             start = reader.line_num + 1
     except csv.Error as exc:
         reason = str(exc)
+        if "expected after" in reason and reader.line_num > start:  # a quoted cell ran over lines: it was not closed
+            return rows, Problem(file=file, row=start, code="csv.unclosed_quote",
+                                 message="dấu ngoặc kép mở ở dòng này không được đóng; các dòng sau bị đọc lẫn vào một ô")
         if "expected after" in reason:
             return rows, Problem(file=file, row=reader.line_num, code="csv.stray_quote",
                                  message="dấu ngoặc kép đặt sai chỗ: sau dấu ngoặc kép đóng phải là dấu phân cách "

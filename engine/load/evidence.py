@@ -37,6 +37,9 @@ def find_bundle_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
             files += found
         elif path.is_file():
             files.append(path)
+        elif path.exists():
+            problems.append(Problem(file=str(path), code="file.not_regular",
+                                    message="minh chứng không phải tệp thông thường (thiết bị, ống dẫn hoặc socket); không đọc"))
         else:
             problems.append(Problem(code="file.not_found", file=str(path), message="không tìm thấy tệp hoặc thư mục minh chứng"))
     return files, problems
