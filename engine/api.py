@@ -16,6 +16,7 @@ from rich.table import Table
 
 from engine.authoring.cases import TestReport, format_report, run_tests
 from engine.authoring.diff import diff_criteria, diff_json, diff_text
+from engine.core.limits import MAX_XLSX_BYTES, read_limited
 from engine.core.paths import output_problems
 from engine.core.problems import InputError, Problem, os_error_code, os_error_vi
 from engine.core.vnformat import FormatError, format_date, format_number, nfc, parse_date
@@ -821,10 +822,9 @@ def record_workbooks(path: Path, files: list[Path], now: datetime, unit: str | N
     batches: list[tuple[str, list[Entry], list[Place], dict[str, str]]] = []
     for file in files:
         name = display_path(file)
-        try:
-            data = file.read_bytes()
-        except OSError as exc:
-            problems.append(Problem(file=name, code=os_error_code(exc), message=f"không đọc được tệp: {os_error_vi(exc)}"))
+        data, unreadable = read_limited(file, MAX_XLSX_BYTES)
+        if data is None:
+            problems += [unreadable.model_copy(update={"file": name})] if unreadable else []
             continue
         filled_unit, entries, places, file_problems = workbook_entries(la, data, name, now, unit)
         problems += file_problems

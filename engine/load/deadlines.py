@@ -25,6 +25,8 @@ Granularity = Literal["day", "part", "month", "quarter", "half", "year"]
 Level = Literal["tỉnh", "sở", "huyện", "xã"]
 DATED_KINDS = ("date", "period_end", "window", "milestones")
 """Kinds whose `due` is a last on-time day that a completion date can be compared with."""
+MAX_PHRASE = 400
+"""Characters; a deadline cell longer than this is not a deadline, and is never fed to the patterns."""
 FAR_YEARS = 10
 """A year more than this far from the plan year is a typing error, not a deadline ("Quý I/2205")."""
 
@@ -113,7 +115,7 @@ _NUMBER_WORDS = {
     "không": 0, "một": 1, "mốt": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, "năm": 5, "lăm": 5, "sáu": 6,
     "bảy": 7, "bẩy": 7, "tám": 8, "chín": 9,
 }
-_SPELLED = re.compile(r"(?P<number>\d+)\s*\((?P<words>[^()\d]*)\)")
+_SPELLED = re.compile(r"(?<!\d)(?P<number>\d+)\s*\((?P<words>[^()\d]*)\)")
 _FREQUENCY = re.compile(r"(?:h[ằà]ng|mỗi)\s+(ngày|tuần|tháng|quý|năm)")
 _WINDOW = re.compile(r"trong\s+(?:cả\s+)?năm(?:\s+(\d{4}))?")
 _LEVEL_HEAD = re.compile(
@@ -142,6 +144,9 @@ def parse_deadline(text: str, plan_year: int) -> Deadline:
     phrase = _clean(text)
     if not phrase:
         return Deadline(text=phrase, kind="none")
+    if len(phrase) > MAX_PHRASE:
+        return Deadline(text=phrase[:MAX_PHRASE] + "…", kind="unreadable",
+                        reason=f"cụm từ dài {len(phrase)} ký tự, quá dài cho một thời hạn (tối đa {MAX_PHRASE})")
     try:
         deadline = _read_phrase(phrase, plan_year)
     except _Unreadable as exc:

@@ -993,3 +993,34 @@ for index, (phrase, year, kind, last) in enumerate(PHRASES):
         return ["inspect", "deadline", phrase, "--year", str(year), "-f", "json"]
 
     case(f"deadline-{index:03d}", phrase_build, 1 if kind == "unreadable" else 0, codes=codes, kind=kind, last=last)
+
+case("deadline-too-long", lambda d: ["inspect", "deadline", "Quý I/2025 và " * 100, "-y", "2025", "-f", "json"], 1,
+     codes=("plan.unreadable_deadline",), kind="unreadable")
+case("deadline-digits-only", lambda d: ["inspect", "deadline", "1" * 390, "-y", "2025", "-f", "json"], 1,
+     codes=("plan.unreadable_deadline",), kind="unreadable")
+case("deadline-markup-table", lambda d: ["inspect", "deadline", "[bold]Quý I[/bold] :fire:", "-y", "2025"], 1,
+     output_has=("[bold]Quý I[/bold] :fire:",))
+case("plan-huge-deadline-cell", plan_file(PLAN_CSV + '3,Việc ba,"' + "Quý I/2025 " * 500 + '"\n'), 1,
+     codes=("plan.unreadable_deadline",))
+
+# ---------------------------------------------------------------- 11. one-stop dossier exports named by a bundle
+
+
+def bundle_with_export(maker: Callable[[Path], None], name: str = "motcua.xlsx") -> Build:
+    def build(d: Path) -> list[str]:
+        path = d / "in" / "ev" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        maker(path)
+        text = BUNDLE + f"sources:\n  dossier_exports:\n    - {{file: {name}, mapping: motcua_tinh}}\n"
+        return ["score", bundle(d, text), "-c", criteria(d), "-f", "json"]
+    return build
+
+
+case("export-xlsx-zip-bomb", bundle_with_export(zip_bomb), 1, output_has=("giải nén quá lớn",))
+case("export-xlsx-old-format", bundle_with_export(lambda p: shutil.copyfile(FILES / "old-excel.xls", p)), 1,
+     output_has=("Excel cũ (.xls)",))
+case("export-xlsx-password", bundle_with_export(lambda p: shutil.copyfile(FILES / "encrypted.xlsx", p)), 1,
+     output_has=("đặt mật khẩu",))
+case("export-csv-missing", bundle_with_export(lambda p: None, "khong-co.csv"), 1)
+case("plan-cell-over-csv-limit", plan_file(PLAN_CSV + '3,Việc ba,"' + "Quý I/2025 " * 30_000 + '"\n'), 2,
+     codes=("csv.unclosed_quote",))

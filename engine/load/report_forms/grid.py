@@ -18,6 +18,7 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from engine.core.limits import xlsx_problem
 from engine.core.problems import InputError, os_error_vi
 from engine.core.vnformat import format_date, format_number, nfc
 from engine.load.report_forms.problems import problem
@@ -132,6 +133,9 @@ def _read_csv(file: str, data: bytes, delimiter: str) -> Grid:
 
 
 def _read_xlsx(file: str, data: bytes, sheet: str | None) -> Grid:
+    wrong = xlsx_problem(file, data)  # an old .xls, a password, another file renamed: said precisely
+    if wrong is not None:
+        raise InputError([wrong])
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
