@@ -59,8 +59,14 @@ def _usage_problem(exc: Exception, argv: list[str]) -> Problem:
         if choices:
             names = ", ".join(re.findall(r"'([^']*)'", choices.group(1)))
             reason = f"giá trị không hợp lệ; chọn một trong: {names}"
+        elif re.search(r"(-?\d+)\s*<=\s*x\s*<=\s*(-?\d+)", message):
+            low, high = re.search(r"(-?\d+)\s*<=\s*x\s*<=\s*(-?\d+)", message).groups()
+            reason = f"phải từ {low} đến {high}"
+        elif re.search(r"(greater|less) than or equal to (-?[\d.]+)", message):
+            side, bound = re.search(r"(greater|less) than or equal to (-?[\d.]+)", message).groups()
+            reason = f"phải {'lớn' if side == 'greater' else 'nhỏ'} hơn hoặc bằng {bound}"
         elif "integer" in message:
-            reason = "phải là một số nguyên, ví dụ 2024"
+            reason = "phải là một số nguyên" + (", ví dụ 2024" if hint == "--year" else "")
         elif "number" in message or "float" in message:
             reason = "phải là một số"
         else:
@@ -364,8 +370,10 @@ def report(
         run = _run(criteria, evidence or [DEFAULT_EVIDENCE], show_progress=True, jobs=jobs)
     if all_outputs is not None:
         files = api.all_outputs(run)
-        for name, data in files.items():
-            _write(all_outputs / name, data)
+        try:
+            api.write_outputs(all_outputs, files, run.inputs)
+        except InputError as exc:
+            _fail(exc.problems)
         console.print(f"Đã ghi {len(files)} tệp kết quả của {len(run.units)} đơn vị vào {all_outputs}",
                       markup=False, highlight=False)
         raise typer.Exit(api.exit_code(run))

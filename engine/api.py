@@ -74,7 +74,7 @@ __all__ = [
     "compare_run_files", "comparison_output", "parse_moment", "round_workbook", "round_workbooks", "workbook_entries",
     "check_workbook_entries", "record_workbooks", "filled_targets",
     "score_files", "explain", "gaps", "report", "plan", "template", "validate", "schema", "criteria_outline",
-    "criteria_diff", "run_cases", "cases_text", "as_json", "as_csv", "ranking", "write_output", "exit_code",
+    "criteria_diff", "run_cases", "cases_text", "as_json", "as_csv", "ranking", "write_output", "write_outputs", "exit_code",
     "load_inputs", "read_changes", "whatif", "whatif_report", "plan_budget", "plan_budget_report",
     "watch", "watch_report",
     "ExportInspection", "export_inspection", "export_inspection_json", "export_inspection_view", "inspection_exit_code",
@@ -278,6 +278,15 @@ def as_csv(run: RunResult) -> str:
 
 def ranking(run: RunResult) -> Table:
     return ranking_table(run)
+
+
+def write_outputs(folder: Path, files: dict[str, bytes], inputs: Sequence[str | Path] = ()) -> None:
+    """Write several files into a folder, every path checked against the inputs before the first is written."""
+    problems = [p for name in files for p in output_problems(folder / name, inputs, "--all")]
+    if problems:
+        raise InputError(problems[:1])
+    for name, data in files.items():
+        write_atomic(folder / name, data)
 
 
 def write_output(path: Path, data: bytes | str, inputs: Sequence[str | Path] = ()) -> None:

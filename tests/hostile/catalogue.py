@@ -1024,3 +1024,14 @@ case("export-xlsx-password", bundle_with_export(lambda p: shutil.copyfile(FILES 
 case("export-csv-missing", bundle_with_export(lambda p: None, "khong-co.csv"), 1)
 case("plan-cell-over-csv-limit", plan_file(PLAN_CSV + '3,Việc ba,"' + "Quý I/2025 " * 30_000 + '"\n'), 2,
      codes=("csv.unclosed_quote",))
+case("args-jobs-zero", args("score", "B", "-c", "C", "--jobs", "0"), 2, codes=("args.bad_value",),
+     output_has=("phải lớn hơn hoặc bằng 1",))
+case("args-jobs-not-number", args("score", "B", "-c", "C", "--jobs", "nhiều"), 2, codes=("args.bad_value",))
+
+
+def all_outputs_into_evidence(d: Path) -> list[str]:
+    bundle(d)
+    return ["report", "in/ev", "-c", criteria(d), "--all", "in/ev"]
+
+
+case("output-all-into-evidence-folder", all_outputs_into_evidence, 2, codes=("output.inside_input_folder",))
