@@ -85,7 +85,7 @@ def deadline_problems(deadline: Deadline, year: int) -> list[Problem]:
                         message="không đọc được thời hạn" + (f": {deadline.reason}" if deadline.reason else "")
                                 + f" (năm kế hoạch {year})")]
     if deadline.kind == "none":
-        return [Problem(file="(cụm từ thời hạn)", value="", code="plan.missing_deadline", severity="warning",
+        return [Problem(file="(cụm từ thời hạn)", value="", code="plan.no_deadline", severity="warning",
                         message="cụm từ thời hạn để trống")]
     return []
 

@@ -221,10 +221,10 @@ case("yaml-file-6mb", lambda d: ["validate", criteria(d, "notes: '" + "x" * (6 *
 case("yaml-bundle-6mb", score(BUNDLE + "notes: '" + "x" * (6 * 1024 * 1024) + "'\n"), 2, codes=("file.too_large",))
 case("yaml-huge-integer", score(swap(BUNDLE, "value: 6,", "value: " + "9" * 5000 + ",")), 2, codes=("yaml.bad_number",))
 case("yaml-python-tag", score(swap(BUNDLE, "value: 6,", "value: !!python/object:os.system 'ls',")), 2,
-     codes=("yaml.bad_tag",))
+     codes=("yaml.tag",))
 case("yaml-python-name-tag", lambda d: ["validate", criteria(d, swap(CRITERIA, "title: Bộ chỉ số thử",
                                                                        "title: !!python/name:os.system"))], 2,
-     codes=("yaml.bad_tag",))
+     codes=("yaml.tag",))
 case("yaml-many-anchors-ok", score(BUNDLE + "notes: &n ghi chú\n"), 0)
 
 # ---------------------------------------------------------------- 2. YAML syntax and shape
@@ -430,7 +430,7 @@ case("csv-table-ok", table_inside(METRICS_CSV), 0, statuses={"1.2": "pass", "2.2
 case("csv-subfolder-ok", table_inside(METRICS_CSV, "bang/so-lieu.csv"), 0)
 case("csv-unclosed-quote", table_inside(swap(METRICS_CSV, "a,6,Sổ họp", 'a,6,"Sổ họp')), 2, codes=("csv.unclosed_quote",))
 case("csv-stray-quote", table_inside(swap(METRICS_CSV, "a,6,Sổ họp", 'a,6,"Sổ" họp')), 2, codes=("csv.stray_quote",))
-case("csv-extra-cells", table_inside(swap(METRICS_CSV, "a,6,Sổ họp", "a,6,Sổ, họp")), 2, codes=("csv.extra_cells",))
+case("csv-extra-cells", table_inside(swap(METRICS_CSV, "a,6,Sổ họp", "a,6,Sổ, họp")), 2, codes=("bundle.csv_extra_cells",))
 case("csv-count-decimal", table_inside(swap(METRICS_CSV, "a,6,", 'a,"1.952,5",')), 2, codes=("metric.count_not_whole",))
 case("csv-count-percent", table_inside(swap(METRICS_CSV, "a,6,", "a,85%,")), 2, codes=("metric.percent_in_count",))
 case("csv-count-yes", table_inside(swap(METRICS_CSV, "a,6,", "a,có,")), 2, codes=("metric.yes_no_in_number",))
