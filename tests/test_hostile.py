@@ -68,8 +68,10 @@ def outcomes(tmp_path_factory) -> dict[str, dict]:
     return _run_all(tmp_path_factory.mktemp("hostile"))
 
 
-def test_the_catalogue_is_large_enough() -> None:
+def test_the_catalogue_is_large_enough_and_exact() -> None:
     assert len(CASES) >= 250
+    assert [c.id for c in CASES if c.exit == 2 and not c.codes] == [], "every case that exits 2 names its problem code"
+    assert [c.id for c in CASES if c.exit == 1 and not (c.codes or c.statuses or c.output_has or c.kind)] == []
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

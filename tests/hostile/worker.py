@@ -45,8 +45,14 @@ def _install_spies() -> None:
         return original_fail(problems, *args, **kwargs)
 
     cli._fail = fail
+    original_show = cli._show_inspection
+
+    def show(shown, problems, *args, **kwargs):
+        RECORDED.extend(p.model_dump(mode="json") for p in problems)
+        return original_show(shown, problems, *args, **kwargs)
+
+    cli._show_inspection = show
     cli._usage_problem = _spy(cli._usage_problem, lambda args, result: [result])
-    cli.api.inspection_problems = _spy(cli.api.inspection_problems, lambda args, result: result)
     cli.api.validate = _spy(cli.api.validate, lambda args, result: result)
 
 
