@@ -469,8 +469,8 @@ def _budget_plan(criteria: Path, evidence: Optional[list[Path]], format: PlanFor
         raise
     text = api.plan_budget_report(result, as_json)
     if output:
-        _write(output, text, as_json)
-        err_console.print(f"Đã ghi {output}")
+        _write(output, text, api.input_paths(criteria, evidence or [DEFAULT_EVIDENCE]), as_json)
+        err_console.print(f"Đã ghi {output}", markup=False, highlight=False)
     else:
         sys.stdout.write(text)
 
@@ -536,8 +536,9 @@ def appraise(
     problems = api.filled_targets(output, books)
     if problems:
         _fail(problems)
+    inputs = api.assessment_files(assessment)
     for name, data in books:
-        _write(output / name, data)
+        _write(output / name, data, inputs)
     console.print(f"Đã tạo {len(books)} bảng trong thư mục {output}", markup=False, highlight=False)
 
 

@@ -78,7 +78,7 @@ __all__ = [
     "load_inputs", "read_changes", "whatif", "whatif_report", "plan_budget", "plan_budget_report",
     "watch", "watch_report",
     "ExportInspection", "export_inspection", "export_inspection_json", "export_inspection_view", "inspection_exit_code",
-    "criteria_files",
+    "criteria_files", "input_paths", "assessment_files",
     "inspect_plan", "inspect_deadline", "plan_inspection", "deadline_inspection", "reading_exit_code",
 ]
 
@@ -128,6 +128,22 @@ def criteria_files(path: Path) -> list[str]:
     """The criteria file and the files it extends, to protect from being overwritten by an output."""
     loaded, _ = check_criteria_file(path)
     return _criteria_files(path, loaded)
+
+
+def input_paths(criteria: Path, evidence: list[Path]) -> list[str]:
+    """The criteria files and the evidence files and folders given, for commands whose result carries no inputs."""
+    return criteria_files(criteria) + [str(p) for p in evidence]
+
+
+def _assessment_files(la: LoadedAssessment) -> list[str]:
+    rounds = [la.assessment.evidence.self, la.assessment.evidence.explanation]
+    return ([la.file] + _criteria_files(Path(la.file), la.criteria)[1:] + [str(la.path(r)) for r in rounds if r]
+            + [str(la.path(la.assessment.records))])
+
+
+def assessment_files(path: Path) -> list[str]:
+    """The assessment file, its criteria files, evidence folders and records folder, never to be overwritten."""
+    return _assessment_files(load_assessment(path))
 
 
 def load_inputs(criteria: Path, evidence: list[Path], extra: list[Problem] | None = None
@@ -450,7 +466,7 @@ def assessment_evidence(la: LoadedAssessment) -> dict[str, dict[str, LoadedBundl
         if relative is None:
             continue
         bundles, bundle_problems = read_bundles([la.path(relative)])
-        problems += bundle_problems + level_problems(la.criteria, bundles)
+        problems += bundle_problems + level_problems(la.criteria, bundles) + evidence_problems(la.criteria.criteria, bundles)
         for bundle in bundles:
             unit = bundle.bundle.unit.id
             if unit not in units:
@@ -584,7 +600,9 @@ def _assessment_inputs(path: Path) -> tuple[LoadedAssessment, dict, dict[str, li
 def score_assessment_files(path: Path) -> tuple[LoadedAssessment, RunResult]:
     """The files workflow: the assessment, its evidence per round and every unit's record, checked in one pass."""
     la, evidence, entries, places = _assessment_inputs(path)
-    return la, score_assessment(la, evidence, entries, places)
+    run = score_assessment(la, evidence, entries, places)
+    inputs = _assessment_files(la) + [f for rounds in evidence.values() for b in rounds.values() for f in b.inputs]
+    return la, run.model_copy(update={"inputs": tuple(dict.fromkeys(inputs))})
 
 
 def assessment_progress(path: Path, now: datetime) -> tuple[LoadedAssessment, list[UnitProgress]]:

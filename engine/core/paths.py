@@ -29,6 +29,10 @@ def output_problems(output: Path, inputs: Iterable[str | Path], option: str = "-
         if source.is_dir():
             if not _inside(target, real):
                 continue
+            if target.is_file():
+                return [Problem(file="(tham số)", path=option, value=shown, code="output.overwrites_input",
+                                message=f"tệp kết quả trùng với một tệp có sẵn trong thư mục minh chứng '{source}'; "
+                                        "không ghi đè dữ liệu đầu vào, chọn tên tệp khác (--output)")]
             if target.suffix.lower() in READ_AS_EVIDENCE:
                 return [Problem(file="(tham số)", path=option, value=shown, code="output.inside_input_folder",
                                 message=f"tệp kết quả nằm trong thư mục minh chứng '{source}' nên lần chạy sau sẽ bị đọc "

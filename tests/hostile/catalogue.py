@@ -1107,3 +1107,23 @@ READER_CODES: dict[str, tuple[str, ...]] = {
     "plan-missing-file": ('file.not_found',),
 }
 CASES[:] = [replace(c, codes=READER_CODES[c.id]) if c.id in READER_CODES else c for c in CASES]
+
+
+# ---------------------------------------------------------------- 12. outputs of the commands added later (budget plans, what-if)
+
+
+def existing_table_in_folder(d: Path) -> list[str]:
+    bundle(d, BUNDLE + "tables:\n  documents: vb.csv\n")
+    put(d / "in" / "ev" / "vb.csv", "kind,number,issue_date\nke_hoach,2/KH,21/12/2023\n")
+    return ["score", "in/ev", "-c", criteria(d), "-f", "csv", "-o", "in/ev/vb.csv"]
+
+
+case("output-onto-table-through-folder", existing_table_in_folder, 2, codes=("output.overwrites_input",))
+case("output-budget-plan-onto-bundle", args("plan", "B", "-c", "C", "--budget", "10", "-f", "json", "-o", "B"), 2,
+     codes=("output.overwrites_input",))
+case("output-budget-plan-onto-criteria", args("plan", "B", "-c", "C", "--budget", "10", "-f", "json", "-o", "C"), 2,
+     codes=("output.overwrites_input",))
+case("args-budget-not-number", args("plan", "B", "-c", "C", "--budget", "mười"), 2, codes=("args.bad_value",))
+case("markup-whatif-unit-name", lambda d: ["whatif", "u1", "-e", bundle(d, swap(metric("a", "1"), "name: UBND Phường Một",
+                                                                                f"name: '{MARKUP}'")),
+                                           "-c", criteria(d), "-m", "a=6"], 0, output_has=(MARKUP,))
