@@ -1127,3 +1127,41 @@ case("args-budget-not-number", args("plan", "B", "-c", "C", "--budget", "mười
 case("markup-whatif-unit-name", lambda d: ["whatif", "u1", "-e", bundle(d, swap(metric("a", "1"), "name: UBND Phường Một",
                                                                                 f"name: '{MARKUP}'")),
                                            "-c", criteria(d), "-m", "a=6"], 0, output_has=(MARKUP,))
+
+
+# ---------------------------------------------------------------- 13. one-stop reports and exports read by `inspect export`
+
+
+def export_file(maker: Callable[[Path], None], name: str, mapping: str) -> Build:
+    def build(d: Path) -> list[str]:
+        path = d / "in" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        maker(path)
+        return ["inspect", "export", f"in/{name}", "--mapping", mapping, "-f", "json"]
+    return build
+
+
+for mapping in ("motcua_tinh", "opencps_thongke", "tt01_2020_tonghop"):
+    case(f"export-inspect-old-xls-{mapping}", export_file(lambda p: shutil.copyfile(FILES / "old-excel.xls", p), "bieu.xlsx",
+                                                          mapping), 2, codes=("xlsx.old_format",))
+    case(f"export-inspect-password-{mapping}", export_file(lambda p: shutil.copyfile(FILES / "encrypted.xlsx", p),
+                                                           "bieu.xlsx", mapping), 2, codes=("xlsx.encrypted",))
+    case(f"export-inspect-csv-renamed-{mapping}", export_file(lambda p: p.write_text("a,b\n", encoding="utf-8"), "bieu.xlsx",
+                                                              mapping), 2, codes=("xlsx.not_xlsx",))
+case("export-inspect-zip-bomb-export", export_file(zip_bomb, "hoso.xlsx", "motcua_tinh"), 2,
+     codes=("xlsx.too_large_unpacked",))
+case("export-inspect-zip-bomb-report", export_file(zip_bomb, "bieu.xlsx", "opencps_thongke"), 2,
+     codes=("report.too_large",))
+case("export-inspect-unknown-mapping", export_file(lambda p: p.write_text("a,b\n", encoding="utf-8"), "bieu.csv",
+                                                   "khong_co"), 2, codes=("args.unknown_mapping",))
+case("export-inspect-mapping-missing", export_file(lambda p: p.write_text("a,b\n", encoding="utf-8"), "bieu.csv",
+                                                   "/khong/co.yaml"), 2, codes=("file.not_found",))
+
+
+def mapping_is_pipe(d: Path) -> list[str]:
+    put(d / "in" / "bieu.csv", "a,b\n")
+    os.mkfifo(d / "in" / "anh-xa.yaml")
+    return ["inspect", "export", "in/bieu.csv", "--mapping", "in/anh-xa.yaml", "-f", "json"]
+
+
+case("export-inspect-mapping-is-pipe", mapping_is_pipe, 2, codes=("file.not_regular",))

@@ -134,18 +134,18 @@ def _read_csv(file: str, data: bytes, delimiter: str) -> Grid:
 
 def _read_xlsx(file: str, data: bytes, sheet: str | None) -> Grid:
     wrong = xlsx_problem(file, data)  # an old .xls, a password, another file renamed: said precisely
-    if wrong is not None:
-        raise InputError([wrong])
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, ValueError):
         message = ("không mở được tệp Excel (.xlsx): tệp hỏng, có mật khẩu hoặc là tệp .xls cũ đổi tên; "
                    "hãy mở bằng Excel và lưu lại dạng .xlsx")
-        raise InputError([problem(code="report.unreadable", file=file, message=message)]) from None
+        raise InputError([wrong or problem(code="report.unreadable", file=file, message=message)]) from None
     if unpacked > MAX_UNPACKED_BYTES:
         message = "tệp Excel giải nén ra quá lớn (có thể là tệp nén độc hại); không đọc"
         raise InputError([problem(code="report.too_large", file=file, message=message)])
+    if wrong is not None:
+        raise InputError([wrong])
     try:
         values_book = load_workbook(io.BytesIO(data), data_only=True)
         formula_book = load_workbook(io.BytesIO(data), data_only=False)
