@@ -11,7 +11,9 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
+from typer.core import TyperGroup
 
 from engine import api
 from engine.api import InputError, Problem, RunResult
@@ -21,10 +23,100 @@ DEFAULT_CRITERIA = ROOT / "criteria" / "xa-2024.yaml"
 DEFAULT_EVIDENCE = ROOT / "evidence" / "vung-tau-2024"
 DEFAULT_OUT = Path("out")
 
+_CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+_CHOICES = re.compile(r"is not one of (.*?)\.?$")
+
+
+def _raw_value(argv: list[str], opts: list[str]) -> str | None:
+    """The value typed after an option, as typed ("--format xml" or "--format=xml")."""
+    for index, token in enumerate(argv):
+        for opt in opts:
+            if token == opt and index + 1 < len(argv):
+                return argv[index + 1]
+            if opt.startswith("--") and token.startswith(opt + "="):
+                return token[len(opt) + 1:]
+    return None
+
+
+def _usage_problem(exc: Exception, argv: list[str]) -> Problem:
+    """A command-line error of the parser, in Vietnamese, naming the option and the value typed."""
+    kind = type(exc).__name__
+    message = str(getattr(exc, "message", "") or "")
+    param = getattr(exc, "param", None)
+    opts = list(getattr(param, "opts", []) or [])
+    hint = opts[0] if opts and opts[0].startswith("-") else (getattr(param, "name", None) or None)
+    if kind == "NoSuchOption":
+        option = getattr(exc, "option_name", "")
+        close = sorted(getattr(exc, "possibilities", None) or [])
+        return Problem(file="(tham số)", path=option, value=option, code="args.unknown_option",
+                       message="không có tùy chọn này" + (f"; có phải ý bạn là: {', '.join(close)}" if close else ""))
+    if kind == "MissingParameter":
+        what = f"tùy chọn {hint}" if hint and hint.startswith("-") else f"tham số '{hint or ''}'"
+        return Problem(file="(tham số)", path=hint, code="args.missing", message=f"thiếu {what} bắt buộc")
+    if kind == "BadParameter":
+        value = _raw_value(argv, opts + list(getattr(param, "secondary_opts", []) or []))
+        choices = _CHOICES.search(message)
+        if choices:
+            names = ", ".join(re.findall(r"'([^']*)'", choices.group(1)))
+            reason = f"giá trị không hợp lệ; chọn một trong: {names}"
+        elif re.search(r"(-?\d+)\s*<=\s*x\s*<=\s*(-?\d+)", message):
+            low, high = re.search(r"(-?\d+)\s*<=\s*x\s*<=\s*(-?\d+)", message).groups()
+            reason = f"phải từ {low} đến {high}"
+        elif re.search(r"(greater|less) than or equal to (-?[\d.]+)", message):
+            side, bound = re.search(r"(greater|less) than or equal to (-?[\d.]+)", message).groups()
+            reason = f"phải {'lớn' if side == 'greater' else 'nhỏ'} hơn hoặc bằng {bound}"
+        elif "integer" in message:
+            reason = "phải là một số nguyên" + (", ví dụ 2024" if hint == "--year" else "")
+        elif "number" in message or "float" in message:
+            reason = "phải là một số"
+        else:
+            reason = f"giá trị không hợp lệ ({message})"
+        return Problem(file="(tham số)", path=hint, value=value, code="args.bad_value", message=reason)
+    command = re.search(r"No such command '([^']*)'", message)
+    if command:
+        return Problem(file="(tham số)", value=command.group(1), code="args.unknown_command",
+                       message="không có lệnh này; xem 'parindex --help' để biết các lệnh")
+    if "Got unexpected extra argument" in message:
+        extra = re.findall(r"\(([^)]*)\)", message)
+        return Problem(file="(tham số)", value=extra[0] if extra else None, code="args.extra_argument",
+                       message="thừa tham số không thuộc lệnh này (đường dẫn có dấu cách phải đặt trong ngoặc kép)")
+    if "requires an argument" in message:
+        option = re.search(r"Option '([^']*)'", message)
+        return Problem(file="(tham số)", path=option.group(1) if option else None, code="args.missing_value",
+                       message="tùy chọn này cần một giá trị đi kèm")
+    return Problem(file="(tham số)", code="args.usage", message=f"cách gọi lệnh không đúng ({message})")
+
+
+class _VietnameseGroup(TyperGroup):
+    """The command group whose parser errors are Vietnamese problems with exit 2, like every other input error."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        argv = list(sys.argv[1:] if args is None else args)
+        try:
+            result = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+        except _CLICK_ERROR as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                exc.show()
+                result = 0
+            else:
+                err_console.print("Tham số dòng lệnh không hợp lệ:", markup=False, highlight=False)
+                err_console.print("  - " + _usage_problem(exc, argv).render(), markup=False, highlight=False)
+                err_console.print("Xem hướng dẫn: parindex --help, parindex <lệnh> --help", markup=False, highlight=False)
+                result = 2
+        except (typer.Abort, EOFError, KeyboardInterrupt):
+            err_console.print("Đã dừng.", markup=False, highlight=False)
+            result = 1
+        code = result if isinstance(result, int) else 0
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
 app = typer.Typer(help="parindex — chấm điểm Chỉ số cải cách hành chính (PAR INDEX) từ bộ chỉ số YAML và minh chứng.",
-                  no_args_is_help=True, add_completion=False, rich_markup_mode=None)
-console = Console(soft_wrap=False)
-err_console = Console(stderr=True, soft_wrap=True)  # a problem stays on one line when piped, for grep and editors
+                  no_args_is_help=True, add_completion=False, rich_markup_mode=None, cls=_VietnameseGroup)
+# User text (unit names, titles, paths) may hold '[...]' or ':name:'; it is printed as typed, never as markup or emoji.
+console = Console(soft_wrap=False, emoji=False)
+err_console = Console(stderr=True, soft_wrap=True, emoji=False)  # a problem stays on one line when piped
 
 
 class Format(str, Enum):
@@ -59,10 +151,10 @@ def _run(criteria: Path, evidence: list[Path], as_json: bool = False, show_progr
         raise
 
 
-def _write(path: Path, data: bytes | str, as_json: bool = False) -> None:
-    """Every file the CLI writes: a folder or permission problem is exit 2 with a Vietnamese message, not a traceback."""
+def _write(path: Path, data: bytes | str, inputs=(), as_json: bool = False) -> None:
+    """Every file the CLI writes, never over an input: a problem is exit 2 with a Vietnamese message, not a traceback."""
     try:
-        api.write_output(path, data)
+        api.write_output(path, data, inputs)
     except InputError as exc:
         _fail(exc.problems, as_json)
 
@@ -126,16 +218,16 @@ def score(
     else:
         console.print(api.ranking(run) if la is None else api.assessment_view(la, run))
         json_path = output or DEFAULT_OUT / f"{la.assessment.id if la else run.criteria_set.id}.json"
-        _write(json_path, api.as_json(run))
+        _write(json_path, api.as_json(run), run.inputs)
         problems = sum(u.data_problems for u in run.units)
-        console.print(f"Kết quả chi tiết (JSON): {json_path}")
+        console.print(f"Kết quả chi tiết (JSON): {json_path}", markup=False, highlight=False)
         if problems:
             console.print(f"[yellow]Có {problems} lỗi dữ liệu ở "
                           f"{sum(1 for u in run.units if u.data_problems)} đơn vị; xem 'parindex gaps' để biết chi tiết.[/]")
         raise typer.Exit(api.exit_code(run))
     if output:
-        _write(output, text, format == Format.json)
-        err_console.print(f"Đã ghi {output}")
+        _write(output, text, run.inputs, format == Format.json)
+        err_console.print(f"Đã ghi {output}", markup=False, highlight=False)
     else:
         sys.stdout.write(text)
     raise typer.Exit(api.exit_code(run))
@@ -180,9 +272,9 @@ def gaps(
         if table is not None:
             console.print(table)
         else:
-            console.print(f"{result.name}: không mất điểm nào.")
+            console.print(f"{result.name}: không mất điểm nào.", markup=False, highlight=False)
         for warning in result.warnings:
-            console.print(f"[yellow]Cảnh báo:[/] {warning}", highlight=False)
+            console.print(f"[yellow]Cảnh báo:[/] {escape(str(warning))}", highlight=False)
     raise typer.Exit(api.exit_code(run, [result for result, _ in shown]))
 
 
@@ -236,7 +328,7 @@ def template(
         _fail(exc.problems)
         raise
     path = output or DEFAULT_OUT / f"{set_id}-{unit}.xlsx"
-    _write(path, data)
+    _write(path, data, api.criteria_files(criteria))
     console.print(f"Đã tạo biểu mẫu minh chứng: {path}", markup=False, highlight=False)
 
 
@@ -278,13 +370,15 @@ def report(
         run = _run(criteria, evidence or [DEFAULT_EVIDENCE], show_progress=True, jobs=jobs)
     if all_outputs is not None:
         files = api.all_outputs(run)
-        for name, data in files.items():
-            _write(all_outputs / name, data)
+        try:
+            api.write_outputs(all_outputs, files, run.inputs)
+        except InputError as exc:
+            _fail(exc.problems)
         console.print(f"Đã ghi {len(files)} tệp kết quả của {len(run.units)} đơn vị vào {all_outputs}",
                       markup=False, highlight=False)
         raise typer.Exit(api.exit_code(run))
     path = output or DEFAULT_OUT / f"{run.criteria_set.id}-bang-diem.{format.value}"
-    _write(path, api.report(run, format.value))
+    _write(path, api.report(run, format.value), run.inputs)
     console.print(f"Đã ghi {'báo cáo' if format == ReportFormat.html else 'bảng điểm'} của {len(run.units)} đơn vị: {path}",
                   markup=False, highlight=False)
     raise typer.Exit(api.exit_code(run))
@@ -314,7 +408,7 @@ def plan(
     run = _run(criteria, evidence or [DEFAULT_EVIDENCE], show_progress=True)
     suffix = "-tinh" if province else ""
     path = output or DEFAULT_OUT / f"{run.criteria_set.id}-ke-hoach-khac-phuc{suffix}.{format.value}"
-    _write(path, api.plan(run, format.value, province))
+    _write(path, api.plan(run, format.value, province), run.inputs)
     what = "kế hoạch khắc phục chung" if province else "kế hoạch khắc phục"
     console.print(f"Đã ghi {what} của {len(run.units)} đơn vị: {path}", markup=False, highlight=False)
     raise typer.Exit(api.exit_code(run))
@@ -375,8 +469,8 @@ def _budget_plan(criteria: Path, evidence: Optional[list[Path]], format: PlanFor
         raise
     text = api.plan_budget_report(result, as_json)
     if output:
-        _write(output, text, as_json)
-        err_console.print(f"Đã ghi {output}")
+        _write(output, text, api.input_paths(criteria, evidence or [DEFAULT_EVIDENCE]), as_json)
+        err_console.print(f"Đã ghi {output}", markup=False, highlight=False)
     else:
         sys.stdout.write(text)
 
@@ -442,8 +536,9 @@ def appraise(
     problems = api.filled_targets(output, books)
     if problems:
         _fail(problems)
+    inputs = api.assessment_files(assessment)
     for name, data in books:
-        _write(output / name, data)
+        _write(output / name, data, inputs)
     console.print(f"Đã tạo {len(books)} bảng trong thư mục {output}", markup=False, highlight=False)
 
 
@@ -521,6 +616,60 @@ def criteria_diff(
     sys.stdout.write(text)
 
 
+class TableOrJson(str, Enum):
+    table = "table"
+    json = "json"
+
+
+inspect_app = typer.Typer(help="Xem parindex đọc một tệp (kế hoạch, tệp hồ sơ TTHC) hoặc một cụm từ thời hạn thế nào, "
+                               "trước khi chấm điểm bằng nó.", no_args_is_help=True, add_completion=False,
+                          rich_markup_mode=None)
+app.add_typer(inspect_app, name="inspect")
+
+
+def _show_inspection(shown, problems: list[Problem], as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(shown)
+    else:
+        console.print(shown)
+        for problem in problems:
+            prefix = "Lỗi" if problem.severity == "error" else "Cảnh báo"
+            console.print(f"{prefix}: {problem.render()}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(api.reading_exit_code(problems))
+
+
+@inspect_app.command("plan")
+def inspect_plan(
+    file: Path = typer.Argument(..., help="Bảng nhiệm vụ của kế hoạch (.xlsx, .csv, .txt)"),
+    year: Optional[int] = typer.Option(None, "--year", "-y", help="Năm kế hoạch; mặc định: đọc từ tiêu đề"),
+    format: TableOrJson = typer.Option(TableOrJson.table, "--format", "-f", help="table | json"),
+) -> None:
+    """Xem từng nhiệm vụ và thời hạn được đọc thế nào (loại, hạn cuối còn đúng hạn), cùng mọi lỗi của bảng."""
+    as_json = format == TableOrJson.json
+    try:
+        imported, problems = api.inspect_plan(file, year)
+    except InputError as exc:
+        _fail(exc.problems, as_json)
+        raise
+    _show_inspection(api.plan_inspection(imported, problems, as_json), problems, as_json)
+
+
+@inspect_app.command("deadline")
+def inspect_deadline(
+    phrase: str = typer.Argument(..., help="Cụm từ thời hạn, ví dụ \"Trước ngày 15/12/2025\""),
+    year: int = typer.Option(..., "--year", "-y", help="Năm kế hoạch (điền năm cho cụm từ không ghi năm)"),
+    format: TableOrJson = typer.Option(TableOrJson.table, "--format", "-f", help="table | json"),
+) -> None:
+    """Xem một cụm từ thời hạn được đọc thế nào: loại, hạn cuối còn đúng hạn, khoảng thời gian, dự kiến hay không."""
+    as_json = format == TableOrJson.json
+    try:
+        deadline, problems = api.inspect_deadline(phrase, year)
+    except InputError as exc:
+        _fail(exc.problems, as_json)
+        raise
+    _show_inspection(api.deadline_inspection(deadline, year, as_json), problems, as_json)
+
+
 @app.command("test")
 def test_cases(
     path: Path = typer.Argument(..., help="Bộ chỉ số, tệp *.cases.yaml, hoặc thư mục (ví dụ criteria)"),
@@ -536,16 +685,6 @@ def test_cases(
     if report.problems:
         _fail(report.problems, format == TextOrJson.json)
     raise typer.Exit(report.exit_code)
-
-
-inspect_app = typer.Typer(help="Xem parindex đọc một tệp thế nào trước khi chấm điểm bằng tệp đó.", no_args_is_help=True,
-                          add_completion=False, rich_markup_mode=None)
-app.add_typer(inspect_app, name="inspect")
-
-
-class TableOrJson(str, Enum):
-    table = "table"
-    json = "json"
 
 
 @inspect_app.command("export")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 
@@ -16,9 +16,12 @@ from rich.table import Table
 
 from engine.authoring.cases import TestReport, format_report, run_tests
 from engine.authoring.diff import diff_criteria, diff_json, diff_text
+from engine.core.limits import MAX_XLSX_BYTES, read_limited
+from engine.core.paths import output_problems
 from engine.core.problems import InputError, Problem, os_error_code, os_error_vi
-from engine.core.vnformat import FormatError, format_date, format_number, parse_date
+from engine.core.vnformat import FormatError, format_date, format_number, nfc, parse_date
 from engine.kinds.tree import LoadedCriteria, criteria_json_schema
+from engine.load.agreement import evidence_problems
 from engine.load.appraisal import FilledWorkbook, read_round_workbook
 from engine.load.assessment import (
     GENESIS,
@@ -32,10 +35,12 @@ from engine.load.assessment import (
 from engine.load.changes import option_changes, read_changes_file
 from engine.load.criteria import check_criteria_file, load_criteria
 from engine.load.dossiers import DossierAggregation, aggregate_dossiers, csv_read_arguments, load_mapping
+from engine.load.deadlines import Deadline, parse_deadline
 from engine.load.evidence import find_bundle_files, read_bundles
 from engine.load.export_inspection import ExportInspection, inspect_export
+from engine.load.plan_tables import PlanImport, import_plan_table
 from engine.load.sources import mapping_path
-from engine.load.tailoring import render_outline, render_resolved
+from engine.load.tailoring import render_outline, render_resolved, resolved_chain
 from engine.load.watchstate import read_state
 from engine.model.assessment import ROUNDS, VN_TIME, Entry, EvidenceRef, Place
 from engine.model.changes import Change, ChangeError
@@ -47,6 +52,7 @@ from engine.render.appraisal import build_round_workbook
 from engine.render.assessment import assessment_table, comparison_text, history_text, progress_table
 from engine.render.data import to_csv, to_json, write_atomic
 from engine.render.exports import inspection_json, inspection_problem_lines, inspection_summary, inspection_table
+from engine.render.inspect import deadline_json, deadline_problems, deadline_table, plan_json, plan_table
 from engine.render.planning import plan_text, watch_table, whatif_text, with_notices
 from engine.render.reports import plan_document, report_document
 from engine.render.text import explain_text, gaps_table, lost_points, ranking_table
@@ -68,10 +74,12 @@ __all__ = [
     "compare_run_files", "comparison_output", "parse_moment", "round_workbook", "round_workbooks", "workbook_entries",
     "check_workbook_entries", "record_workbooks", "filled_targets",
     "score_files", "explain", "gaps", "report", "plan", "template", "validate", "schema", "criteria_outline",
-    "criteria_diff", "run_cases", "cases_text", "as_json", "as_csv", "ranking", "write_output", "exit_code",
+    "criteria_diff", "run_cases", "cases_text", "as_json", "as_csv", "ranking", "write_output", "write_outputs", "exit_code",
     "load_inputs", "read_changes", "whatif", "whatif_report", "plan_budget", "plan_budget_report",
     "watch", "watch_report",
     "ExportInspection", "export_inspection", "export_inspection_json", "export_inspection_view", "inspection_exit_code",
+    "criteria_files", "input_paths", "assessment_files",
+    "inspect_plan", "inspect_deadline", "plan_inspection", "deadline_inspection", "reading_exit_code",
 ]
 
 
@@ -98,7 +106,9 @@ def score_files(criteria: Path, evidence: list[Path], progress: Callable[[int], 
     and checked): explain and gaps show one unit and need neither the others' scores nor a rank.
     """
     loaded, bundles = load_inputs(criteria, evidence)
+    inputs = _criteria_files(criteria, loaded) + [str(p) for p in evidence] + [f for b in bundles for f in b.inputs]
     if only is not None:
+        only = nfc(only).strip()
         chosen = [b for b in bundles if b.bundle.unit.id == only]
         if not chosen:
             raise InputError([Problem(code="args.unknown_unit", file="(tham số)", value=only,
@@ -106,7 +116,34 @@ def score_files(criteria: Path, evidence: list[Path], progress: Callable[[int], 
                                       + ", ".join(sorted(b.bundle.unit.id for b in bundles)))])
         bundles = chosen
     advance = progress(len(bundles)) if progress is not None else None
-    return score_run(loaded, bundles, criteria, advance, jobs)
+    run = score_run(loaded, bundles, criteria, advance, jobs)
+    return run.model_copy(update={"inputs": tuple(dict.fromkeys(inputs))})
+
+
+def _criteria_files(path: Path, loaded: LoadedCriteria | None) -> list[str]:
+    return [str(path)] + (resolved_chain(loaded) if loaded is not None else [])
+
+
+def criteria_files(path: Path) -> list[str]:
+    """The criteria file and the files it extends, to protect from being overwritten by an output."""
+    loaded, _ = check_criteria_file(path)
+    return _criteria_files(path, loaded)
+
+
+def input_paths(criteria: Path, evidence: list[Path]) -> list[str]:
+    """The criteria files and the evidence files and folders given, for commands whose result carries no inputs."""
+    return criteria_files(criteria) + [str(p) for p in evidence]
+
+
+def _assessment_files(la: LoadedAssessment) -> list[str]:
+    rounds = [la.assessment.evidence.self, la.assessment.evidence.explanation]
+    return ([la.file] + _criteria_files(Path(la.file), la.criteria)[1:] + [str(la.path(r)) for r in rounds if r]
+            + [str(la.path(la.assessment.records))])
+
+
+def assessment_files(path: Path) -> list[str]:
+    """The assessment file, its criteria files, evidence folders and records folder, never to be overwritten."""
+    return _assessment_files(load_assessment(path))
 
 
 def load_inputs(criteria: Path, evidence: list[Path], extra: list[Problem] | None = None
@@ -116,10 +153,11 @@ def load_inputs(criteria: Path, evidence: list[Path], extra: list[Problem] | Non
     problems = [p for p in criteria_problems if p.severity == "error"]
     if loaded is None and not problems:
         problems = criteria_problems
-    bundles, evidence_problems = read_bundles(evidence)
-    problems += evidence_problems
+    bundles, bundle_problems = read_bundles(evidence)
+    problems += bundle_problems
     if loaded is not None:
         problems += level_problems(loaded, bundles)
+        problems += evidence_problems(loaded.criteria, bundles)
     problems += extra or []
     if problems:
         raise InputError(problems)
@@ -132,7 +170,8 @@ def _unknown_unit(run: RunResult, unit: str) -> InputError:
 
 
 def explain(run: RunResult, unit: str, criterion: str) -> str:
-    """The explanation trail of one criterion (or area) of one unit."""
+    """The explanation trail of one criterion (or area) of one unit; ids typed decomposed (NFD) match as composed."""
+    unit, criterion = nfc(unit).strip(), nfc(criterion).strip()
     result = run.unit(unit)
     if result is None:
         raise _unknown_unit(run, unit)
@@ -147,6 +186,7 @@ def gaps(run: RunResult, unit: str | None = None) -> list[tuple[UnitResult, Tabl
     """Each unit shown with its table of lost points (None when it lost nothing)."""
     units = run.units
     if unit is not None:
+        unit = nfc(unit).strip()
         units = [u for u in units if u.unit_id == unit]
         if not units:
             raise _unknown_unit(run, unit)
@@ -256,8 +296,21 @@ def ranking(run: RunResult) -> Table:
     return ranking_table(run)
 
 
-def write_output(path: Path, data: bytes | str) -> None:
-    """Write a file atomically; a folder or permission problem is an InputError in Vietnamese."""
+def write_outputs(folder: Path, files: dict[str, bytes], inputs: Sequence[str | Path] = ()) -> None:
+    """Write several files into a folder, every path checked against the inputs before the first is written."""
+    problems = [p for name in files for p in output_problems(folder / name, inputs, "--all")]
+    if problems:
+        raise InputError(problems[:1])
+    for name, data in files.items():
+        write_atomic(folder / name, data)
+
+
+def write_output(path: Path, data: bytes | str, inputs: Sequence[str | Path] = ()) -> None:
+    """Write a file atomically, never over one of `inputs` nor into an input folder where it would be read back;
+    such a path, a folder or a permission problem is an InputError in Vietnamese."""
+    problems = output_problems(path, inputs)
+    if problems:
+        raise InputError(problems)
     write_atomic(path, data)
 
 
@@ -413,7 +466,7 @@ def assessment_evidence(la: LoadedAssessment) -> dict[str, dict[str, LoadedBundl
         if relative is None:
             continue
         bundles, bundle_problems = read_bundles([la.path(relative)])
-        problems += bundle_problems + level_problems(la.criteria, bundles)
+        problems += bundle_problems + level_problems(la.criteria, bundles) + evidence_problems(la.criteria.criteria, bundles)
         for bundle in bundles:
             unit = bundle.bundle.unit.id
             if unit not in units:
@@ -547,7 +600,9 @@ def _assessment_inputs(path: Path) -> tuple[LoadedAssessment, dict, dict[str, li
 def score_assessment_files(path: Path) -> tuple[LoadedAssessment, RunResult]:
     """The files workflow: the assessment, its evidence per round and every unit's record, checked in one pass."""
     la, evidence, entries, places = _assessment_inputs(path)
-    return la, score_assessment(la, evidence, entries, places)
+    run = score_assessment(la, evidence, entries, places)
+    inputs = _assessment_files(la) + [f for rounds in evidence.values() for b in rounds.values() for f in b.inputs]
+    return la, run.model_copy(update={"inputs": tuple(dict.fromkeys(inputs))})
 
 
 def assessment_progress(path: Path, now: datetime) -> tuple[LoadedAssessment, list[UnitProgress]]:
@@ -794,10 +849,9 @@ def record_workbooks(path: Path, files: list[Path], now: datetime, unit: str | N
     batches: list[tuple[str, list[Entry], list[Place], dict[str, str]]] = []
     for file in files:
         name = display_path(file)
-        try:
-            data = file.read_bytes()
-        except OSError as exc:
-            problems.append(Problem(file=name, code=os_error_code(exc), message=f"không đọc được tệp: {os_error_vi(exc)}"))
+        data, unreadable = read_limited(file, MAX_XLSX_BYTES)
+        if data is None:
+            problems += [unreadable.model_copy(update={"file": name})] if unreadable else []
             continue
         filled_unit, entries, places, file_problems = workbook_entries(la, data, name, now, unit)
         problems += file_problems
@@ -867,3 +921,48 @@ def export_inspection_view(inspection: ExportInspection, problems: list[Problem]
 def inspection_exit_code(inspection: ExportInspection, problems: list[Problem]) -> int:
     """0 when the file reads cleanly, 1 when it has problems or metrics that are data problems."""
     return 1 if problems or any(u.data_problems for u in inspection.units) else 0
+
+
+# ---------------------------------------------------------------- inspecting plans and deadline phrases
+
+
+def _year_problems(year: int | None) -> list[Problem]:
+    if year is not None and not 1900 <= year <= 2100:
+        return [Problem(file="(tham số)", path="--year", value=str(year), code="args.bad_year",
+                        message="năm kế hoạch phải từ 1900 đến 2100")]
+    return []
+
+
+def inspect_plan(path: Path, year: int | None = None) -> tuple[PlanImport, list[Problem]]:
+    """A plan table as parindex reads it: every task with its deadline, and every problem of the file.
+
+    Raises InputError when the file cannot be read as a plan table at all."""
+    problems = _year_problems(year)
+    if problems:
+        raise InputError(problems)
+    imported, problems = import_plan_table(path, plan_year=year)
+    if imported is None:
+        raise InputError(problems)
+    return imported, problems
+
+
+def inspect_deadline(phrase: str, year: int) -> tuple[Deadline, list[Problem]]:
+    """One deadline phrase as parindex reads it in a plan of `year`, with the problem an officer must fix."""
+    problems = _year_problems(year)
+    if problems:
+        raise InputError(problems)
+    deadline = parse_deadline(phrase, year)
+    return deadline, deadline_problems(deadline, year)
+
+
+def plan_inspection(imported: PlanImport, problems: list[Problem], as_json_output: bool = False) -> str | Table:
+    return plan_json(imported, problems) if as_json_output else plan_table(imported)
+
+
+def deadline_inspection(deadline: Deadline, year: int, as_json_output: bool = False) -> str | Table:
+    return deadline_json(deadline, year) if as_json_output else deadline_table(deadline, year)
+
+
+def reading_exit_code(problems: list[Problem]) -> int:
+    """1 when something of a plan or phrase was not read (an unreadable deadline, a task without text), else 0."""
+    return 1 if any(p.severity == "error" for p in problems) else 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import given, strategies as st
@@ -36,9 +36,9 @@ YEAR = 2025
         ("6 tháng cuối năm 2024", "period_end", date(2024, 12, 31), True),
         ("Ban hành Kế hoạch trong tháng 1/2020", "period_end", date(2020, 1, 31), True),
         ("Xây dựng Kế hoạch: Quý IV/2019", "period_end", date(2019, 12, 31), True),
-        ("Từ tháng 3 đến tháng 6/2025", "period_end", date(2025, 6, 30), True),
+        ("Từ tháng 3 đến tháng 6/2025", "window", date(2025, 6, 30), True),
         ("Kế hoạch: Quý I năm 2025; Báo cáo: Quý IV năm 2025", "milestones", date(2025, 12, 31), True),
-        ("Thường xuyên", "recurring", None, True),
+        ("Thường xuyên", "continuous", None, True),
         ("Định kỳ hằng quý", "recurring", None, True),
         ("Hằng năm", "recurring", None, True),
         ("Sau khi có hướng dẫn", "conditional", None, True),
@@ -72,7 +72,7 @@ def test_quarter_ends(quarter: str, end: date) -> None:
      ("Tháng 2/1900", date(1900, 2, 28)), ("Tháng 4/2025", date(2025, 4, 30)), ("Tháng 12/2025", date(2025, 12, 31))],
 )
 def test_month_ends_including_february(phrase: str, end: date) -> None:
-    assert parse_deadline(phrase, YEAR).due == end
+    assert parse_deadline(phrase, end.year).due == end
 
 
 def test_milestones_keep_labels_and_the_last_date() -> None:
@@ -136,20 +136,20 @@ def test_a_label_starting_with_ban_hanh_is_not_a_unit_level() -> None:
 
 
 @pytest.mark.parametrize(
-    ("phrase", "frequency", "start", "due"),
+    ("phrase", "kind", "frequency", "start", "due"),
     [
-        ("Thường xuyên", "thường xuyên", None, None),
-        ("Thường xuyên trong năm 2025", "thường xuyên", date(2025, 1, 1), date(2025, 12, 31)),
-        ("Định kỳ trong năm", "định kỳ", date(YEAR, 1, 1), date(YEAR, 12, 31)),
-        ("Định kỳ hằng quý", "hằng quý", None, None),
-        ("Hàng tháng", "hằng tháng", None, None),
-        ("Hằng năm", "hằng năm", None, None),
-        ("Thực hiện từ Quý I/2020", "thường xuyên", date(2020, 1, 1), None),
+        ("Thường xuyên", "continuous", "thường xuyên", None, None),
+        ("Thường xuyên trong năm 2025", "continuous", "thường xuyên", date(2025, 1, 1), date(2025, 12, 31)),
+        ("Định kỳ trong năm", "recurring", "định kỳ", date(YEAR, 1, 1), date(YEAR, 12, 31)),
+        ("Định kỳ hằng quý", "recurring", "hằng quý", None, None),
+        ("Hàng tháng", "recurring", "hằng tháng", None, None),
+        ("Hằng năm", "recurring", "hằng năm", None, None),
+        ("Thực hiện từ Quý I/2020", "continuous", "thường xuyên", date(2020, 1, 1), None),
     ],
 )
-def test_recurring(phrase: str, frequency: str, start: date | None, due: date | None) -> None:
-    deadline = parse_deadline(phrase, YEAR)
-    assert deadline.kind == "recurring"
+def test_recurring(phrase: str, kind: str, frequency: str, start: date | None, due: date | None) -> None:
+    deadline = parse_deadline(phrase, 2020 if "2020" in phrase else YEAR)
+    assert deadline.kind == kind
     assert (deadline.frequency, deadline.start, deadline.due) == (frequency, start, due)
     assert deadline.is_met_by(date(2025, 6, 1)) is None
 
@@ -204,7 +204,7 @@ def test_dates_are_day_first() -> None:
 @given(st.dates(min_value=date(1000, 1, 1), max_value=date(9999, 12, 31)), st.booleans())
 def test_truoc_ngay_reads_day_first_for_any_date(day: date, padded: bool) -> None:
     text = f"{day.day:02d}/{day.month:02d}/{day.year}" if padded else f"{day.day}/{day.month}/{day.year}"
-    deadline = parse_deadline(f"Trước ngày {text}", 2025)
+    deadline = parse_deadline(f"Trước ngày {text}", day.year)
     assert (deadline.kind, deadline.due, deadline.inclusive) == ("date", day, False)
 
 
@@ -247,3 +247,85 @@ def test_deadline_is_immutable_and_strict() -> None:
 )
 def test_vietnamese_label(phrase: str, label: str) -> None:
     assert vietnamese_label(parse_deadline(phrase, YEAR)) == label
+
+
+# ---------------------------------------------------------------- forms from other provinces' plans (issue 10)
+
+
+@given(st.dates(min_value=date(2016, 1, 1), max_value=date(2034, 12, 31)))
+def test_sau_ngay_is_never_read_as_truoc_ngay(day: date) -> None:
+    text = f"{day.day}/{day.month}/{day.year}"
+    before, after = parse_deadline(f"Trước ngày {text}", day.year), parse_deadline(f"Sau ngày {text}", day.year)
+    assert (before.kind, before.last_on_time_day()) == ("date", day - timedelta(days=1))
+    assert (after.kind, after.start, after.due, after.last_on_time_day()) == ("after", day + timedelta(days=1), None, None)
+    assert after.is_met_by(day) is None
+
+
+@given(st.integers(min_value=2016, max_value=2034), st.integers(min_value=1, max_value=12))
+def test_parts_of_a_month_split_it_in_three(year: int, month: int) -> None:
+    early, mid, late = (parse_deadline(f"{word} tháng {month}/{year}", year) for word in ("Đầu", "Giữa", "Cuối"))
+    assert [d.due.day for d in (early, mid)] == [10, 20]
+    assert late.due == parse_deadline(f"Tháng {month}/{year}", year).due
+    assert early.start.day == 1 and mid.start.day == 11 and late.start.day == 21
+
+
+@given(st.integers(min_value=2016, max_value=2030), st.integers(min_value=1, max_value=8))
+def test_year_ranges_are_windows_ending_on_the_last_year(first: int, span: int) -> None:
+    for phrase in (f"Giai đoạn {first} - {first + span}", f"Năm {first}-{first + span}", f"{first} – {first + span}"):
+        deadline = parse_deadline(phrase, first)
+        assert (deadline.kind, deadline.start, deadline.due) == ("window", date(first, 1, 1), date(first + span, 12, 31))
+
+
+@given(st.text(max_size=120))
+def test_any_text_is_read_or_unreadable_never_an_error(text: str) -> None:
+    deadline = parse_deadline(text, YEAR)
+    assert deadline.kind in ("none", "unreadable") or deadline.text
+    last = deadline.last_on_time_day()
+    assert last is None or (deadline.due is not None and abs(last.year - YEAR) <= 10)
+    assert vietnamese_label(deadline)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "kind", "start", "due", "cutoff"),
+    [
+        ("Số liệu tính từ ngày 15/12/2024 đến ngày 14/12/2025", "cutoff", None, None,
+         (date(2024, 12, 15), date(2025, 12, 14))),
+        ("Trước ngày 20/12/2025 (số liệu tính từ ngày 15/12/2024 đến ngày 14/12/2025)", "date", None,
+         date(2025, 12, 20), (date(2024, 12, 15), date(2025, 12, 14))),
+        ("Từ ngày 01/3/2025 đến ngày 30/6/2025", "window", date(2025, 3, 1), date(2025, 6, 30), None),
+    ],
+)
+def test_cut_off_windows_are_never_due_dates(phrase, kind, start, due, cutoff) -> None:
+    deadline = parse_deadline(phrase, YEAR)
+    assert (deadline.kind, deadline.start, deadline.due) == (kind, start, due)
+    assert (deadline.cutoff_start, deadline.cutoff_end) == (cutoff or (None, None))
+
+
+@pytest.mark.parametrize(
+    ("phrase", "reason"),
+    [
+        ("Giữa năm 2025", "không có mốc rõ ràng"),
+        ("Quý II hoặc Quý III/2025", "hai thời hạn thay thế nhau"),
+        ("Tháng 3 (bốn) năm 2025", "khác nhau"),
+        ("Quý I/2205", "năm 2205 cách năm kế hoạch 2025"),
+        ("Giai đoạn 2030 - 2026", "năm cuối phải sau năm đầu"),
+        ("x" * 401, "quá dài"),
+    ],
+)
+def test_unreadable_says_why(phrase: str, reason: str) -> None:
+    deadline = parse_deadline(phrase, YEAR)
+    assert deadline.kind == "unreadable" and reason in (deadline.reason or "")
+    assert reason in vietnamese_label(deadline)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "same_as"),
+    [("Quí II/2025", "Quý II/2025"), ("Qúy II/2025", "Quý II/2025"), ("Quý IInăm 2025", "Quý II năm 2025"),
+     ("Tháng12/2025", "Tháng 12/2025"), ("Trướcngày 15/3/2025", "Trước ngày 15/3/2025"),
+     ("Tháng 3 (ba) năm 2025", "Tháng 3 năm 2025"), ("Quý III/2025 (dự kiến)", "Dự kiến Quý III/2025")],
+)
+def test_spelling_and_spacing_variants_read_alike(phrase: str, same_as: str) -> None:
+    got, expected = parse_deadline(phrase, YEAR), parse_deadline(same_as, YEAR)
+    assert (got.kind, got.due, got.inclusive, got.tentative) == (expected.kind, expected.due, expected.inclusive,
+                                                                 expected.tentative)
+    assert got.text == " ".join(phrase.split())

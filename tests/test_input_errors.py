@@ -322,10 +322,13 @@ def test_dot_grouped_bundle_value_is_thousands(run, tmp_path):
     assert loaded.bundle.metrics[0].value == 12345678
 
 
-def test_machine_decimal_in_bundle_stays_a_decimal(run, tmp_path):
-    assert "A (a) = 98,5 [" in _metric_a(run, tmp_path, "98.5")
-    loaded, _ = load_bundle(tmp_path / "u1.yaml")
+def test_machine_decimal_in_bundle_stays_a_decimal_and_is_no_count(run, tmp_path):
+    bundle = write(tmp_path / "u1.yaml", swap("{name: a, value: 5,", "{name: a, value: 98.5,", BUNDLE))
+    loaded, _ = load_bundle(bundle)
     assert loaded.bundle.metrics[0].value == 98.5
+    result = run("explain", "u1", "1.2", "-e", bundle, "-c", write(tmp_path / "bo.yaml", CRITERIA))
+    assert result.exit_code == 2  # 'a' is a count (its unit is not '%'): a decimal is an input error at its place
+    assert "[metrics[0].value, dòng 13]: chỉ số 'a' là số đếm nên phải là số nguyên" in result.output
 
 
 def test_quoted_dot_grouped_value_is_thousands_too(tmp_path):
@@ -511,7 +514,7 @@ def test_unreadable_plan_table_is_named_in_vietnamese(tmp_path, monkeypatch):
     def refuse(self, *args, **kwargs):
         raise PermissionError(errno.EACCES, "Permission denied", str(self))
 
-    monkeypatch.setattr(Path, "read_text", refuse)
+    monkeypatch.setattr(Path, "read_bytes", refuse)
     result, problems = import_plan_table(path, plan_year=2024)
     assert result is None and [(p.code, p.file) for p in problems] == [("file.permission", str(path))]
 

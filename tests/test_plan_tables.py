@@ -61,9 +61,10 @@ def test_every_seed_deadline_is_classified(seeds: dict[str, PlanImport]) -> None
 
 def test_seed_deadline_kinds(seeds: dict[str, PlanImport]) -> None:
     kinds = {key: Counter(row.deadline.kind for row in result.rows) for key, result in seeds.items()}
-    assert kinds["000"] == Counter(period_end=25, recurring=14, conditional=6, milestones=3, date=2, none=1)
-    assert kinds["002"] == Counter(period_end=45, recurring=2, milestones=1)
-    assert kinds["004"] == Counter(recurring=31, period_end=29, milestones=7, conditional=4, date=1, per_level=1)
+    assert kinds["000"] == Counter(period_end=25, continuous=14, conditional=6, milestones=3, date=2, none=1)
+    assert kinds["002"] == Counter(period_end=45, continuous=2, milestones=1)
+    assert kinds["004"] == Counter(period_end=29, recurring=26, milestones=7, continuous=5, conditional=4, date=1,
+                                   per_level=1)
 
 
 def test_seed_problems_name_the_empty_row(seed_reads) -> None:

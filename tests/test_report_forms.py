@@ -399,8 +399,9 @@ def test_not_utf8_and_unknown_type_and_too_many_rows(tmp_path):
         read(big, "tt01_2020_tonghop")
     fake = tmp_path / "gia.xlsx"
     fake.write_bytes(b"not a zip")
-    with pytest.raises(InputError, match="tệp .xls cũ đổi tên"):
+    with pytest.raises(InputError, match="tệp không phải Excel .xlsx") as info:  # said precisely (docs/input-safety.md)
         read(fake, "opencps_thongke")
+    assert info.value.problems[0].code == "xlsx.not_xlsx"
 
 
 def test_input_files_are_only_read(tmp_path):

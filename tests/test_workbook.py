@@ -399,7 +399,7 @@ def test_missing_sheet_and_damaged_file(template: Path, tmp_path: Path) -> None:
     damaged = tmp_path / "hong.xlsx"
     damaged.write_bytes(b"not a zip file")
     bundle, problems = load_workbook_bundle(damaged)
-    assert bundle is None and [(p.code, p.file) for p in problems] == [("file.bad_excel", str(damaged))]
+    assert bundle is None and [(p.code, p.file) for p in problems] == [("xlsx.not_xlsx", str(damaged))]
 
 
 def test_data_problems_are_warnings_with_places(loaded, template: Path, tmp_path: Path) -> None:

@@ -58,10 +58,12 @@ def parse_date(value: object) -> date:
 
 
 def parse_number(value: object, style: NumberStyle = "vi") -> float:
-    """Read a number; with style 'vi', '1.952' is 1952 and '98,5' is 98.5; '98,5%' is 0.985.
+    """Read a number; with style 'vi', '1.952' is 1952 and '98,5' is 98.5.
 
     With style 'machine', '.' is the decimal point and ',' separates thousands.
-    A trailing '%' divides by 100.
+    A trailing '%' is read as written: '95%' is 95 and '48,6%' is 48.6, the percentage a rate is
+    compared in; whether a percent may stand in a field at all is for the reader of that field
+    to say (see `written_as_percent`).
     """
     if isinstance(value, bool):
         raise FormatError(f"không phải số: {value!r}", code="format.bad_number")
@@ -70,8 +72,7 @@ def parse_number(value: object, style: NumberStyle = "vi") -> float:
     if not isinstance(value, str):
         raise FormatError(f"không phải số: {value!r}", code="format.bad_number")
     text = nfc(value).strip().replace("\u00a0", "").replace(" ", "")
-    percent = text.endswith("%")
-    if percent:
+    if text.endswith("%"):
         text = text[:-1]
     if style == "vi":
         if re.fullmatch(r"[-+]?\d{1,3}(\.\d{3})+(,\d+)?", text) or re.fullmatch(r"[-+]?\d+(,\d+)?", text):
@@ -83,8 +84,12 @@ def parse_number(value: object, style: NumberStyle = "vi") -> float:
             text = text.replace(",", "")
         else:
             raise FormatError(f"số '{value}' không đúng định dạng (1952 hoặc 98.5)", code="format.bad_number")
-    number = float(text)
-    return number / 100 if percent else number
+    return float(text)
+
+
+def written_as_percent(value: object) -> bool:
+    """Whether a value was typed as a percentage ("85%", "48,6 %")."""
+    return isinstance(value, str) and nfc(value).strip().endswith("%")
 
 
 def format_date(value: date) -> str:

@@ -15,7 +15,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from engine.core.problems import CODE_PATTERN, Problem, os_error_code, os_error_vi
+from engine.core.limits import MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES, read_limited
+from engine.core.problems import CODE_PATTERN, Problem
 from engine.core.vnformat import nfc
 
 Loc = tuple[str | int, ...]
@@ -101,8 +102,13 @@ def _build(node: yaml.Node, loc: Loc, lines: dict[Loc, int], problems: list[Prob
         value = _SCALAR_LOADER.construct_object(node, deep=True)
     except (yaml.YAMLError, ValueError, TypeError):
         tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-        problems.append(Problem(code="yaml.tag", file=file, line=node.start_mark.line + 1, path=format_loc(loc) or None,
-                                value=node.value,
+        if tag == "!!int" and re.fullmatch(r"[-+]?[0-9_]{300,}", node.value):
+            problems.append(Problem(file=file, line=node.start_mark.line + 1, path=format_loc(loc) or None,
+                                    value=node.value[:40] + ("…" if len(node.value) > 40 else ""), code="yaml.bad_number",
+                                    message="số quá lớn hoặc viết sai; số liệu phải là số bình thường"))
+            return None
+        problems.append(Problem(file=file, line=node.start_mark.line + 1, path=format_loc(loc) or None, value=node.value,
+                                code="yaml.tag",
                                 message=f"thẻ YAML '{tag}' không dùng được ở đây; bỏ thẻ (phần bắt đầu bằng '!')"))
         return None
     return nfc(value) if isinstance(value, str) else value
@@ -127,15 +133,17 @@ def load_yaml(path: Path, vi_numbers: bool = False) -> tuple[YamlDoc | None, lis
     where a number means what YAML says) such a number is ambiguous and reported as a problem.
     """
     file = str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return None, [Problem(code=os_error_code(exc), file=file, message=f"không đọc được tệp: {os_error_vi(exc)}")]
+    raw, problem = read_limited(path, MAX_YAML_BYTES)
+    if raw is None:
+        return None, [problem] if problem else []
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return None, [Problem(code="file.not_utf8", file=file, line=raw[:exc.start].count(b"\n") + 1,
+        return None, [Problem(file=file, line=raw[:exc.start].count(b"\n") + 1, code="file.not_utf8",
                               message=f"tệp không phải UTF-8 (byte {exc.start}); lưu lại tệp với mã hóa UTF-8")]
+    shape = _shape_problem(file, text)
+    if shape is not None:
+        return None, [shape]
     try:
         node = yaml.compose(text, Loader=_ScalarLoader)
     except yaml.YAMLError as exc:
@@ -149,6 +157,58 @@ def load_yaml(path: Path, vi_numbers: bool = False) -> tuple[YamlDoc | None, lis
         problems += [doc.problem(loc, _ambiguous_number(raw_text), raw_text, code="yaml.ambiguous_number")
                      for loc, raw_text in found.items()]
     return doc, problems
+
+
+def _shape_problem(file: str, text: str) -> Problem | None:
+    """Depth, alias expansion and self-reference, measured on the parser's events before any node or object is built.
+
+    An alias counts as the size of what it names, so "aliases of aliases" (a billion laughs) are
+    stopped by the total; an alias to a mapping or list that is still open refers to itself.
+    A syntax error is left to the composer, which reports it with its line.
+    """
+    stack: list[list] = []  # [anchor, expanded size so far]
+    sizes: dict[str, int] = {}
+    total = 0
+    try:
+        for event in yaml.parse(text, Loader=_ScalarLoader):
+            line = event.start_mark.line + 1 if event.start_mark is not None else None
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                stack.append([event.anchor, 1])
+                total += 1
+                if len(stack) > MAX_YAML_DEPTH:
+                    return Problem(file=file, line=line, code="yaml.too_deep", value=str(len(stack)),
+                                   message=f"YAML lồng nhau quá sâu (tối đa {MAX_YAML_DEPTH} cấp bảng/danh sách)")
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                anchor, size = stack.pop()
+                if anchor is not None:
+                    sizes[anchor] = size
+                if stack:
+                    stack[-1][1] += size
+            elif isinstance(event, yaml.ScalarEvent):
+                total += 1
+                if event.anchor is not None:
+                    sizes[event.anchor] = 1
+                if stack:
+                    stack[-1][1] += 1
+            elif isinstance(event, yaml.AliasEvent):
+                if any(anchor == event.anchor for anchor, _ in stack):
+                    return Problem(file=file, line=line, code="yaml.self_reference", value=f"*{event.anchor}",
+                                   message=f"tham chiếu '*{event.anchor}' trỏ tới chính phần đang chứa nó (tự tham chiếu)")
+                size = sizes.get(event.anchor, 1)
+                total += size
+                if stack:
+                    stack[-1][1] += size
+            if total > MAX_YAML_NODES:
+                return Problem(file=file, line=line, code="yaml.too_many_values",
+                               message=f"YAML có quá nhiều giá trị khi mở rộng các tham chiếu '*' "
+                                       f"(tối đa {MAX_YAML_NODES:,}); bỏ các neo '&' lồng nhau".replace(",", "."))
+    except yaml.YAMLError as exc:
+        if "nesting depth" in str(exc):  # libyaml's own limit, met while scanning ahead of the events
+            mark = getattr(exc, "problem_mark", None)
+            return Problem(file=file, line=mark.line + 1 if mark is not None else None, code="yaml.too_deep",
+                           message=f"YAML lồng nhau quá sâu (tối đa {MAX_YAML_DEPTH} cấp bảng/danh sách)")
+        return None
+    return None
 
 
 def _ambiguous_number(text: str) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from engine.core.limits import xlsx_problem
 from engine.core.problems import Problem
 from engine.core.vnformat import FormatError
 from engine.load.workbook import NO, YES, Column, _key, _plain, _shown, _to_number, _to_yes_no
@@ -135,6 +136,9 @@ def read_round_workbook(data: bytes, file: str) -> tuple[FilledWorkbook | None, 
         problems.append(Problem(file=file, code=code, message=message, sheet=sheet, row=row, column=column,
                                 value=None if value is None else _shown(value)))
 
+    wrong = xlsx_problem(file, data)  # zip bomb, old .xls, password: before openpyxl sees the bytes
+    if wrong is not None:
+        return None, [wrong]
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged or non-Excel file

@@ -7,7 +7,6 @@ error but a data problem that the criteria using it will report.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from pathlib import Path
 
@@ -15,8 +14,11 @@ from pydantic import (
     ValidationError,
 )
 
+from engine.core.csvsafe import csv_rows
 from engine.core.files import file_sha256
-from engine.core.problems import Problem, os_error_code, os_error_vi
+from engine.core.limits import MAX_TABLE_BYTES, read_limited, row_count_problem
+from engine.core.paths import inside_folder
+from engine.core.problems import Problem
 from engine.core.vnformat import format_date, nfc
 from engine.core.yamlsource import YamlDoc, load_yaml, pydantic_code, pydantic_message, validation_problems
 from engine.load.metric_checks import Contradiction, contradictions, failed_names
@@ -30,35 +32,75 @@ _CSV_FIELDS = {
 }
 
 
-def _read_csv_table(base: Path, relative: str, what: str, doc: YamlDoc) -> tuple[list[dict], list[Problem], str]:
+def _read_csv_table(base: Path, relative: str, what: str, doc: YamlDoc) -> tuple[list[tuple[int, dict]], list[Problem], str]:
+    """Rows of a bundle's CSV table as (line, {column: text}), checked for size before parsing."""
     path = (base / relative)
     file = str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return [], [doc.problem(("tables", what), f"không đọc được bảng CSV {file}: {os_error_vi(exc)}", relative,
-                                code=os_error_code(exc))], ""
+    raw, problem = read_limited(path, MAX_TABLE_BYTES, "bảng CSV")
+    if raw is None:
+        assert problem is not None
+        if problem.code not in ("file.too_large", "file.not_regular"):
+            problem = doc.problem(("tables", what), f"không đọc được bảng CSV {file}: "
+                                  + problem.message.split(": ", 1)[-1], relative, code=problem.code)
+        return [], [problem], ""
+    too_many = row_count_problem(file, raw)
+    if too_many is not None:
+        return [], [too_many], ""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return [], [Problem(code="file.not_utf8", file=file, message="bảng CSV phải mã hóa UTF-8")], ""
-    rows: list[dict] = []
+        return [], [Problem(file=file, code="file.not_utf8", message="bảng CSV phải mã hóa UTF-8")], ""
+    rows: list[tuple[int, dict]] = []
     problems: list[Problem] = []
-    reader = csv.DictReader(text.splitlines())
-    try:
-        for row_index, row in enumerate(reader, start=2):
-            extra = [nfc(v).strip() for v in row.get(None) or [] if isinstance(v, str)]
-            if extra:
-                problems.append(Problem(
-                    code="bundle.csv_extra_cells", file=file, row=row_index, value=", ".join(extra),
-                    message=f"dòng có {len(reader.fieldnames or []) + len(extra)} ô, nhiều hơn {len(reader.fieldnames or [])} "
-                            f"cột của dòng tiêu đề; các ô thừa không thuộc cột nào (kiểm tra dấu phẩy trong ô: "
-                            f"đặt ô đó trong ngoặc kép)"))
-            rows.append({nfc(k).strip(): (nfc(v).strip() if isinstance(v, str) else v) for k, v in row.items() if k})
-    except csv.Error:
-        problems.append(Problem(code="bundle.csv_malformed", file=file, row=reader.line_num or None,
-                                message="bảng CSV sai định dạng từ dòng này (ô quá dài hoặc dấu ngoặc kép không được đóng)"))
+    records, broken = csv_rows(file, text)
+    if broken is not None:
+        problems.append(broken)
+    if not records:
+        return rows, problems, hashlib.sha256(raw).hexdigest()
+    header = [nfc(h).strip() for h in records[0][1]]
+    for line, cells in records[1:]:
+        extra = [nfc(v).strip() for v in cells[len(header):] if nfc(v).strip()]
+        if extra:
+            problems.append(Problem(
+                file=file, row=line, value=", ".join(extra), code="bundle.csv_extra_cells",
+                message=f"dòng có {len(cells)} ô, nhiều hơn {len(header)} "
+                        f"cột của dòng tiêu đề; các ô thừa không thuộc cột nào (kiểm tra dấu phẩy trong ô: "
+                        f"đặt ô đó trong ngoặc kép)"))
+        rows.append((line, {k: nfc(v).strip() for k, v in zip(header, cells) if k}))
     return rows, problems, hashlib.sha256(raw).hexdigest()
+
+
+_SOURCE_FIELDS = (("tables", "documents"), ("tables", "metrics"), ("tables", "plan_tasks"),
+                  ("sources", "plan_table", "file"), ("sources", "plan_table", "status"))
+
+
+def _source_paths(data: dict) -> list[tuple[tuple, str]]:
+    """(YAML path, file name) of every file the bundle points to, as written."""
+    found: list[tuple[tuple, str]] = []
+    for loc in _SOURCE_FIELDS:
+        node = data
+        for key in loc:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, str) and node.strip():
+            found.append((loc, node))
+    sources = data.get("sources")
+    exports = sources.get("dossier_exports") if isinstance(sources, dict) else None
+    for index, item in enumerate(exports if isinstance(exports, list) else []):
+        if isinstance(item, dict):
+            if isinstance(item.get("file"), str):
+                found.append((("sources", "dossier_exports", index, "file"), item["file"]))
+            mapping = item.get("mapping")
+            if isinstance(mapping, str) and mapping.endswith((".yaml", ".yml")):
+                found.append((("sources", "dossier_exports", index, "mapping"), mapping))
+    return found
+
+
+def _outside_problems(path: Path, doc: YamlDoc, data: dict) -> list[Problem]:
+    """Files a bundle names must stay in its folder: a bundle from elsewhere must not make parindex read any file."""
+    return [doc.problem(loc, "tệp được chỉ tới phải nằm trong thư mục của bộ minh chứng (hoặc thư mục con); "
+                             "không dùng đường dẫn tuyệt đối, '..' hay liên kết ra ngoài", relative,
+                        code="bundle.source_outside_folder")
+            for loc, relative in _source_paths(data) if not inside_folder(path.parent, relative)]
 
 
 def load_bundle(path: Path) -> tuple[LoadedBundle | None, list[Problem]]:
@@ -70,6 +112,10 @@ def load_bundle(path: Path) -> tuple[LoadedBundle | None, list[Problem]]:
         return None, problems + [doc.problem((), "bộ minh chứng phải là một bảng khóa–giá trị (unit, period, as_of...)",
                                              code="bundle.not_mapping")]
     data = dict(doc.data)
+    outside = _outside_problems(path, doc, data)
+    if outside:
+        return None, problems + outside
+    inputs = [str(path)] + [str(path.parent / relative) for _, relative in _source_paths(data)]
     digest = hashlib.sha256(doc.digest.encode())
     table_problems: list[Problem] = []
     origins: dict[tuple[str, int], tuple[str, int]] = {}
@@ -82,7 +128,7 @@ def load_bundle(path: Path) -> tuple[LoadedBundle | None, list[Problem]]:
         table_problems += read_problems
         digest.update(table_digest.encode())
         csv_file = str(path.parent / str(relative))
-        for row_index, row in enumerate(rows, start=2):
+        for row_index, row in rows:
             clean = {k: v for k, v in row.items() if v not in (None, "")}
             try:
                 model.model_validate(clean)
@@ -118,7 +164,26 @@ def load_bundle(path: Path) -> tuple[LoadedBundle | None, list[Problem]]:
     warnings = _consistency_warnings(bundle.model_copy(update={"metrics": written.metrics}), doc, origins)
     warnings += [p.model_copy(update={"severity": "warning"}) for p in source_problems]
     warnings += [_contradiction_problem(item, written, doc, origins) for item in found]
-    return LoadedBundle(bundle, doc.file, digest.hexdigest(), warnings, failed), problems + warnings
+    return (LoadedBundle(bundle, doc.file, digest.hexdigest(), warnings, failed, inputs, _places(doc, origins, data)),
+            problems + warnings)
+
+
+def _places(doc: YamlDoc, origins: dict[tuple[str, int], tuple[str, int]], data: dict) -> dict[tuple[str, int], dict]:
+    """Where each metric value and the period year were written, with the value as typed, for checks against the set."""
+    places: dict[tuple[str, int], dict] = {}
+    metrics = data.get("metrics") if isinstance(data.get("metrics"), list) else []
+    for index, item in enumerate(metrics):
+        written = item.get("value") if isinstance(item, dict) else None
+        origin = origins.get(("metrics", index))
+        if origin is not None:
+            places[("metrics", index)] = {"file": origin[0], "row": origin[1], "column": "value", "written": written}
+        else:
+            loc = ("metrics", index, "value")
+            places[("metrics", index)] = {"file": doc.file, "path": "metrics[%d].value" % index, "line": doc.line(loc),
+                                          "written": written}
+    places[("period", 0)] = {"file": doc.file, "path": "period.year", "line": doc.line(("period", "year")),
+                             "written": doc.value_at(("period", "year"))}
+    return places
 
 
 def _contradiction_problem(item: Contradiction, written: Bundle, doc: YamlDoc,

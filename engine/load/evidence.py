@@ -11,6 +11,8 @@ from engine.load.workbook import load_workbook_bundle
 from engine.model.evidence import LoadedBundle
 
 BUNDLE_SUFFIXES = (".yaml", ".yml")
+LOCK_PREFIX = "~$"
+"""Excel's lock file beside an open workbook: 165 bytes of owner name, never a bundle."""
 
 
 def find_bundle_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
@@ -19,13 +21,25 @@ def find_bundle_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
     problems: list[Problem] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in BUNDLE_SUFFIXES + EXTRA_SUFFIXES and p.is_file())
-            if not found:
-                problems.append(Problem(code="evidence.empty_folder", file=str(path),
+            candidates = sorted(p for p in path.rglob("*")
+                                if p.suffix.lower() in BUNDLE_SUFFIXES + EXTRA_SUFFIXES and p.is_file())
+            found = [p for p in candidates if not p.name.startswith(LOCK_PREFIX)]
+            locks = [p for p in candidates if p.name.startswith(LOCK_PREFIX)]
+            if not found and locks:
+                problems.append(Problem(
+                    file=str(path), value=", ".join(p.name for p in locks[:5]), code="evidence.only_lock_files",
+                    message="thư mục chỉ có tệp khóa tạm của Excel (tên bắt đầu bằng '~$', tạo ra khi tệp đang mở), "
+                            "không có biểu mẫu minh chứng nào; đóng Excel và kiểm tra các tệp .xlsx đã được lưu vào "
+                            "thư mục này"))
+            elif not found:
+                problems.append(Problem(file=str(path), code="evidence.empty_folder",
                                         message="thư mục không có bộ minh chứng nào (.yaml, .yml, .xlsx)"))
             files += found
         elif path.is_file():
             files.append(path)
+        elif path.exists():
+            problems.append(Problem(file=str(path), code="file.not_regular",
+                                    message="minh chứng không phải tệp thông thường (thiết bị, ống dẫn hoặc socket); không đọc"))
         else:
             problems.append(Problem(code="file.not_found", file=str(path), message="không tìm thấy tệp hoặc thư mục minh chứng"))
     return files, problems

@@ -9,7 +9,6 @@ continuations, so all formats are read by the same rules.
 
 from __future__ import annotations
 
-import csv
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -21,9 +20,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from engine.core.base import Frozen
-from engine.core.problems import InputError, Problem, os_error_code, os_error_vi
+from engine.core.csvsafe import csv_rows
+from engine.core.limits import MAX_TABLE_BYTES, MAX_TABLE_ROWS, read_limited, row_count_problem
+from engine.core.problems import InputError, Problem
 from engine.core.vnformat import FormatError, format_date, nfc, parse_date
 from engine.load.deadlines import Deadline, parse_deadline
+from engine.load.xlsxsafe import open_xlsx
 
 TaskStatus = Literal["hoàn thành", "đang thực hiện", "chưa thực hiện"]
 
@@ -171,13 +173,17 @@ def _read_records(path: Path, sheet: str | None) -> tuple[list[_Record], bool]:
 
 
 def _read_text(path: Path) -> str:
+    """The text of a plan table, after its size and line count are checked."""
+    data, problem = read_limited(path, MAX_TABLE_BYTES)
+    if data is None:
+        raise InputError([problem] if problem else [])
+    too_many = row_count_problem(str(path), data)
+    if too_many is not None:
+        raise InputError([too_many])
     try:
-        return nfc(path.read_text(encoding="utf-8-sig"))
-    except OSError as exc:
-        raise InputError([Problem(code=os_error_code(exc), file=str(path),
-                                  message=f"Không đọc được tệp: {os_error_vi(exc)}")]) from None
+        return nfc(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
-        raise InputError([Problem(code="file.not_utf8", file=str(path), message="Tệp không phải văn bản UTF-8")]) from None
+        raise InputError([Problem(file=str(path), code="file.not_utf8", message="Tệp không phải văn bản UTF-8")]) from None
 
 
 def _cell_text(value: object) -> str:
@@ -194,24 +200,29 @@ def _cell_text(value: object) -> str:
 
 
 def _xlsx_records(path: Path, sheet: str | None) -> list[_Record]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except OSError as error:
-        raise InputError([Problem(code=os_error_code(error), file=str(path),
-                                  message=f"Không mở được tệp Excel: {os_error_vi(error)}")]) from None
-    except Exception as error:  # openpyxl raises many kinds for a damaged file
-        raise InputError([Problem(code="file.bad_excel", file=str(path), message=f"Không mở được tệp Excel: {error}")]) from None
+    workbook, _, problems = open_xlsx(path)
+    if workbook is None:
+        raise InputError(problems)
     try:
         if sheet is not None and sheet not in workbook.sheetnames:
-            raise InputError([Problem(code="plan.no_sheet", file=str(path), message="Không có sheet này trong tệp",
-                                          value=sheet)])
+            raise InputError([Problem(file=str(path), code="plan.no_sheet", message="Không có sheet này trong tệp",
+                                      value=sheet)])
         worksheet = workbook[sheet] if sheet is not None else workbook.worksheets[0]
-        return [
-            _Record(cells=[_cell_text(v) for v in values], sheet=worksheet.title, row=n)
-            for n, values in enumerate(worksheet.iter_rows(values_only=True), start=1)
-        ]
+        formulas = [p for p in problems if p.sheet == worksheet.title]
+        if formulas:
+            raise InputError(formulas)
+        records = []
+        for n, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+            records.append(_Record(cells=[_cell_text(v) for v in values], sheet=worksheet.title, row=n))
+            if n > MAX_TABLE_ROWS:
+                raise InputError([Problem(file=str(path), sheet=worksheet.title, code="csv.too_many_rows",
+                                          message=f"bảng có quá nhiều dòng (tối đa {MAX_TABLE_ROWS} dòng)")])
+        return records
+    except InputError:
+        raise
+    except Exception as error:  # damaged sheet XML inside a valid zip
+        raise InputError([Problem(file=str(path), code="xlsx.damaged",
+                                  message=f"Không đọc được nội dung tệp Excel: tệp bị hỏng ({type(error).__name__})")]) from None
     finally:
         workbook.close()
 
@@ -220,8 +231,10 @@ def _csv_records(path: Path) -> list[_Record]:
     text = _read_text(path)
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = max(",;\t", key=first.count)
-    reader = csv.reader(text.splitlines(keepends=True), delimiter=delimiter)
-    return [_Record(cells=cells, row=n) for n, cells in enumerate(reader, start=1)]
+    rows, problem = csv_rows(str(path), text, delimiter)
+    if problem is not None:
+        raise InputError([problem])
+    return [_Record(cells=cells, row=n) for n, cells in rows]
 
 
 def _pipe_records(lines: list[str]) -> list[_Record]:
@@ -461,13 +474,13 @@ def _finish(raw: _RawRow, plan_year: int, file: str) -> tuple[PlanTask, list[Pro
         problems.append(Problem(code="plan.empty_task", file=file, **place, column=COLUMN_NAMES["task"],
                                 message=f"Nhiệm vụ {raw.number} không có nội dung"))
     if deadline.kind == "unreadable":
-        problems.append(Problem(code="plan.unreadable_deadline", file=file, **place, column=COLUMN_NAMES["deadline"],
-                                value=deadline.text,
-                                message=f"Không đọc được thời hạn của nhiệm vụ {raw.number}"))
+        problems.append(Problem(file=file, **place, column=COLUMN_NAMES["deadline"], value=deadline.text,
+                                code="plan.unreadable_deadline",
+                                message=f"Không đọc được thời hạn của nhiệm vụ {raw.number}"
+                                        + (f": {deadline.reason}" if deadline.reason else "")))
     elif deadline.kind == "none":
-        problems.append(Problem(code="plan.no_deadline", file=file, **place, column=COLUMN_NAMES["deadline"],
-                                severity="warning",
-                                message=f"Nhiệm vụ {raw.number} không ghi thời hạn"))
+        problems.append(Problem(file=file, **place, column=COLUMN_NAMES["deadline"], severity="warning",
+                                code="plan.no_deadline", message=f"Nhiệm vụ {raw.number} không ghi thời hạn"))
     row = PlanTask(
         number=raw.number,
         area=raw.area,

@@ -18,7 +18,6 @@ sources disagree beyond the declared tolerance.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -73,9 +72,7 @@ def _due_for_level(deadline, level: str):
         if not parts:
             return None
         deadline = parts[0]
-    if deadline.kind not in ("date", "period_end", "milestones") or deadline.due is None:
-        return None
-    return deadline.due if deadline.inclusive else deadline.due - timedelta(days=1)
+    return deadline.last_on_time_day()
 
 
 @lru_cache(maxsize=16)

@@ -9,23 +9,22 @@ ids without the criteria file, and report every problem by sheet, row, column an
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterable, Literal
 
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from pydantic import ValidationError
 
-from engine.core.problems import Problem, os_error_code, os_error_vi
+from engine.core.problems import Problem
 from engine.core.vnformat import FormatError, format_date, format_number, nfc, parse_date, parse_number
 from engine.core.yamlsource import pydantic_code, pydantic_message
 from engine.kinds.registry import RULE_KIND_NAMES, rule_kind
 from engine.load.metric_checks import contradictions, failed_names
+from engine.load.xlsxsafe import open_xlsx
 from engine.model.evidence import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -38,6 +37,7 @@ from engine.model.evidence import (
     PlanTask,
     ScoreEntry,
     Unit,
+    latest_as_of,
 )
 
 TEMPLATE_VERSION = "1"
@@ -433,20 +433,20 @@ def load_workbook_bundle(path: Path) -> tuple[LoadedBundle | None, list[Problem]
     if path.name.startswith("~$"):
         return None, [Problem(code="workbook.lock_file", file=file, severity="warning",
                               message="tệp khóa tạm của Excel (tệp đang mở), bỏ qua")]
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return None, [Problem(code=os_error_code(exc), file=file, message=f"không đọc được tệp: {os_error_vi(exc)}")]
+    wb, data, problems = open_xlsx(path, "tệp")
+    if wb is None:
+        return None, problems
     digest = hashlib.sha256(data).hexdigest()
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged or non-Excel file
-        return None, [Problem(code="file.bad_excel", file=file,
-                              message=f"không mở được tệp Excel (.xlsx): {type(exc).__name__}")]
-    try:
-        return _read(wb, file, digest)
+        loaded, read_problems = _read(wb, file, digest)
+    except Exception as exc:  # a sheet openpyxl cannot walk (damaged XML inside a valid zip)
+        return None, problems + [Problem(file=file, code="xlsx.damaged",
+                                         message=f"không đọc được nội dung tệp Excel: tệp bị hỏng ({type(exc).__name__})")]
     finally:
         wb.close()
+    if problems:
+        return None, problems + read_problems
+    return loaded, read_problems
 
 
 def _read(wb, file: str, digest: str) -> tuple[LoadedBundle | None, list[Problem]]:
@@ -463,9 +463,9 @@ def _read(wb, file: str, digest: str) -> tuple[LoadedBundle | None, list[Problem
         reader.problem(SHEET_CATALOG, None, None, None, "sheet ẩn 'Danh mục' bị xóa nội dung; hãy tạo lại biểu mẫu",
                        code="workbook.catalog_cleared")
         return None, reader.problems
-    unit, period, as_of, notes = _read_unit(wb[SHEET_GUIDE], reader)
+    unit, period, as_of, notes, year_row = _read_unit(wb[SHEET_GUIDE], reader)
     documents, doc_rows = _read_documents(wb[SHEET_DOCUMENTS], reader, catalog)
-    metrics, metric_rows = _read_metrics(wb[SHEET_METRICS], reader, catalog)
+    metrics, metric_rows, metric_raws = _read_metrics(wb[SHEET_METRICS], reader, catalog)
     tasks, task_rows = _read_tasks(wb[SHEET_TASKS], reader)
     manual = _read_scores(wb[SHEET_MANUAL], MANUAL_COLUMNS, reader, catalog, "manual")
     survey = _read_scores(wb[SHEET_SURVEY], SURVEY_COLUMNS, reader, catalog, "survey")
@@ -488,10 +488,15 @@ def _read(wb, file: str, digest: str) -> tuple[LoadedBundle | None, list[Problem
         row = next(r for m, r in zip(bundle.metrics, metric_rows) if m.name == item.names[0])
         reader.problem(SHEET_METRICS, row, value_column, None, item.message, "warning", code="evidence.metric_contradiction")
     warnings = reader.problems[before:]
-    return LoadedBundle(bundle, file, digest, warnings, failed_names(found)), reader.problems
+    value_column = get_column_letter([c.key for c in METRIC_COLUMNS].index("value") + 1)
+    places: dict[tuple[str, int], dict[str, Any]] = {
+        ("metrics", index): {"file": file, "sheet": SHEET_METRICS, "row": row, "column": value_column, "written": raw}
+        for index, (row, raw) in enumerate(zip(metric_rows, metric_raws))}
+    places[("period", 0)] = {"file": file, "sheet": SHEET_GUIDE, "row": year_row, "column": "B", "written": period.year}
+    return LoadedBundle(bundle, file, digest, warnings, failed_names(found), places=places), reader.problems
 
 
-def _read_unit(ws, reader: _Reader) -> tuple[Unit | None, Period | None, date | None, str | None]:
+def _read_unit(ws, reader: _Reader) -> tuple[Unit | None, Period | None, date | None, str | None, int | None]:
     labels = {_key(label): key for key, label, _ in UNIT_FIELDS}
     found: dict[str, tuple[int, Any]] = {}
     for number, values in enumerate(ws.iter_rows(min_row=1, max_col=2, values_only=True), start=1):
@@ -531,9 +536,9 @@ def _read_unit(ws, reader: _Reader) -> tuple[Unit | None, Period | None, date | 
         reader.problem(sheet, found["end"][0], "B", found["end"][1],
                        f"kỳ đánh giá kết thúc trước khi bắt đầu ({format_date(out['start'])})",
                        code="evidence.period_order")
-        return None, None, None, None
+        return None, None, None, None, None
     if any(key not in out for key in UNIT_REQUIRED):
-        return None, None, None, None
+        return None, None, None, None, None
     aliases = [nfc(a).strip() for a in re.split(r"[;\n]", out.get("aliases") or "") if a.strip()]
     unit = Unit(id=out["id"], name=out["name"], level=out["level"], aliases=aliases)
     labels = {key: label for key, label, _ in UNIT_FIELDS}
@@ -544,16 +549,21 @@ def _read_unit(ws, reader: _Reader) -> tuple[Unit | None, Period | None, date | 
             key = str(err["loc"][0]) if err["loc"] and err["loc"][0] in found else "year"
             reader.problem(sheet, found[key][0], "B", found[key][1], f"{labels[key]}: {pydantic_message(err)}",
                            code=pydantic_code(err))
-        return None, None, None, None
+        return None, None, None, None, None
     if out["as_of"] < period.start:
         reader.problem(sheet, found["as_of"][0], "B", found["as_of"][1],
                        f"{labels['as_of']}: ngày chốt số liệu {format_date(out['as_of'])} trước ngày bắt đầu kỳ đánh giá "
                        f"{format_date(period.start)}", code="evidence.as_of_before_period")
-        return None, None, None, None
+        return None, None, None, None, None
+    if out["as_of"] > latest_as_of(period.year):
+        reader.problem(sheet, found["as_of"][0], "B", found["as_of"][1],
+                       f"{labels['as_of']}: ngày chốt số liệu {format_date(out['as_of'])} quá xa sau kỳ đánh giá năm "
+                       f"{period.year} (muộn nhất {format_date(latest_as_of(period.year))})", code="evidence.as_of_too_late")
+        return None, None, None, None, None
     note_parts = [f"Người lập biểu: {out['preparer']}" if out.get("preparer") else None,
                   f"Điện thoại: {out['phone']}" if out.get("phone") else None, out.get("notes")]
     notes = "; ".join(p for p in note_parts if p) or None
-    return unit, period, out["as_of"], notes
+    return unit, period, out["as_of"], notes, found["year"][0]
 
 
 def _document_kind(text: str, catalog: _Catalog) -> str | None:
@@ -589,9 +599,9 @@ def _read_documents(ws, reader: _Reader, catalog: _Catalog) -> tuple[list[Docume
     return documents, numbers
 
 
-def _read_metrics(ws, reader: _Reader, catalog: _Catalog) -> tuple[list[Metric], list[int]]:
+def _read_metrics(ws, reader: _Reader, catalog: _Catalog) -> tuple[list[Metric], list[int], list[Any]]:
     rows = _sheet_rows(ws, METRIC_COLUMNS, reader)
-    metrics, numbers = [], []
+    metrics, numbers, raws = [], [], []
     for row in rows or []:
         if not row.filled(("value", "period", "source", "note")):
             continue
@@ -616,7 +626,8 @@ def _read_metrics(ws, reader: _Reader, catalog: _Catalog) -> tuple[list[Metric],
         if len(reader.problems) == before and name is not None and value is not None:
             metrics.append(Metric(name=name, value=value, **fields))
             numbers.append(row.number)
-    return metrics, numbers
+            raws.append(raw)
+    return metrics, numbers, raws
 
 
 def _read_tasks(ws, reader: _Reader) -> tuple[list[PlanTask], list[int]]:

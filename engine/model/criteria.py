@@ -291,6 +291,15 @@ class CatalogEntry(Frozen):
     label: str
     unit: str | None = None
     description: str | None = None
+    scale: Literal["count", "percent", "amount"] | None = Field(
+        None, description="How the value is written: count (whole, non-negative), percent (95 or 95%), amount "
+                          "(any number); default: percent when unit is '%', else count")
+
+    def value_scale(self) -> str:
+        """The declared scale, or the default read from the unit."""
+        if self.scale is not None:
+            return self.scale
+        return "percent" if (self.unit or "").strip() == "%" else "count"
 
 
 class Catalog(Frozen):

@@ -50,6 +50,11 @@ def _number(value: Any) -> float:
     return number
 
 
+def latest_as_of(year: int) -> date:
+    """Data of a year are cut off within it or, at the latest, during the assessment the year after."""
+    return date(year + 1, 12, 31)
+
+
 VnDate = Annotated[date, BeforeValidator(_date)]
 
 
@@ -271,6 +276,9 @@ class Bundle(Frozen):
         if period is not None and value < period.start:
             raise invalid(f"ngày chốt số liệu {format_date(value)} trước ngày bắt đầu kỳ đánh giá "
                           f"{format_date(period.start)} (period.start)", code="evidence.as_of_before_period")
+        if period is not None and value > latest_as_of(period.year):
+            raise invalid(f"ngày chốt số liệu {format_date(value)} quá xa sau kỳ đánh giá năm {period.year} "
+                          f"(muộn nhất {format_date(latest_as_of(period.year))})", code="evidence.as_of_too_late")
         return value
 
 
@@ -278,9 +286,14 @@ class LoadedBundle:
     """A validated bundle with its source file, content hash and the warnings found while reading."""
 
     def __init__(self, bundle: Bundle, file: str, digest: str, warnings: list[Problem],
-                 failed: dict[str, str] | None = None):
+                 failed: dict[str, str] | None = None, inputs: list[str] | None = None,
+                 places: dict[tuple[str, int], dict[str, Any]] | None = None):
         self.bundle = bundle
         self.file = file
         self.digest = digest
         self.warnings = warnings
         self.failed = failed or {}
+        self.inputs = inputs if inputs is not None else [file]
+        """Every file read for this bundle (the bundle, its tables and sources), so no output may overwrite one."""
+        self.places = places or {}
+        """(list, index) → the place of that item as Problem fields (file, path, line, sheet, row, column)."""

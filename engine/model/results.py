@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, Field, PlainSerializer, model_validator
 
 from engine.core.base import Frozen
-from engine.core.vnformat import format_date, parse_date
+from engine.core.vnformat import format_date, nfc, parse_date
 from engine.model.assessment import EvidenceRef
 from engine.model.criteria import Band
 
@@ -277,8 +277,12 @@ class RunResult(Frozen):
     units: list[UnitResult]
     status_labels: dict[str, str] = Field(default_factory=lambda: dict(STATUS_LABELS))
     bands: list[Band] = Field(default_factory=list, exclude=True, description="the set's bands, for renderers")
+    inputs: tuple[str, ...] = Field((), exclude=True,
+                                    description="every file and folder read for the run, so no output overwrites one")
 
     def unit(self, unit_id: str) -> UnitResult | None:
+        """The unit with this id; an id typed decomposed (NFD) or with spaces around it still matches."""
+        unit_id = nfc(unit_id).strip()
         return next((u for u in self.units if u.unit_id == unit_id), None)
 
 

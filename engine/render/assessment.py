@@ -20,7 +20,7 @@ def _num(value: float | None) -> str:
 
 def assessment_table(run: RunResult, title: str) -> Table:
     """Each unit's points computed, self-scored, appraised and final, with the final index, band and state."""
-    table = Table(title=f"{title} — {len(run.units)} đơn vị", title_justify="left")
+    table = Table(title=Text(f"{title} — {len(run.units)} đơn vị"), title_justify="left")
     for header, justify in (("Hạng", "right"), ("Đơn vị", "left"), ("Theo minh chứng", "right"), ("Tự chấm", "right"),
                             ("Thẩm định", "right"), ("Cuối cùng", "right"), ("Tối đa", "right"), ("Chỉ số", "right"),
                             ("Xếp loại", "left"), ("Trạng thái", "left"), ("Lỗi dữ liệu", "right")):
@@ -88,7 +88,7 @@ def history_text(unit: UnitResult, node_id: str) -> str | None:
 
 
 def progress_table(rows: list[UnitProgress], title: str) -> Table:
-    table = Table(title=f"{title} — tiến độ", title_justify="left", show_lines=False)
+    table = Table(title=Text(f"{title} — tiến độ"), title_justify="left", show_lines=False)
     for header in ("Đơn vị", "Tự chấm", "Thẩm định vòng 1", "Giải trình", "Thẩm định vòng 2", "Trạng thái",
                    "Chờ giải trình"):
         table.add_column(header, overflow="fold")

@@ -14,14 +14,17 @@ from engine.model.results import Explanation, NodeResult, RunResult, UnitResult
 
 
 def ranking_table(run: RunResult) -> Table:
-    table = Table(title=f"{run.criteria_set.title} — xếp hạng {len(run.units)} đơn vị", title_justify="left")
+    """Every cell and the title are Text, so '[...]' or ':name:' in a name prints as typed, never as markup or emoji."""
+    table = Table(title=Text(f"{run.criteria_set.title} — xếp hạng {len(run.units)} đơn vị"), title_justify="left")
     for header, justify in (("Hạng", "right"), ("Đơn vị", "left"), ("Điểm", "right"), ("Tối đa", "right"),
                             ("Chỉ số", "right"), ("Xếp loại", "left"), ("Lỗi dữ liệu", "right")):
         table.add_column(header, justify=justify)
     for unit in run.units:
         problems = Text(str(unit.data_problems), style="bold red") if unit.data_problems else Text("0")
-        table.add_row(str(unit.rank or "-"), unit.name, format_number(unit.points), format_number(unit.max_points),
-                      "-" if unit.index_pct is None else format_number(unit.index_pct) + "%", unit.band or "-", problems)
+        table.add_row(Text(str(unit.rank or "-")), Text(unit.name), Text(format_number(unit.points)),
+                      Text(format_number(unit.max_points)),
+                      Text("-" if unit.index_pct is None else format_number(unit.index_pct) + "%"),
+                      Text(unit.band or "-"), problems)
     return table
 
 
@@ -79,7 +82,7 @@ def lost_points(unit: UnitResult) -> list[NodeResult]:
 
 def gaps_table(unit: UnitResult) -> Table:
     lost = sum(n.remediation.recoverable_points for n in lost_points(unit))
-    table = Table(title=f"{unit.name}: điểm bị mất ({format_number(lost)} điểm)", title_justify="left",
+    table = Table(title=Text(f"{unit.name}: điểm bị mất ({format_number(lost)} điểm)"), title_justify="left",
                   show_lines=True)
     for header in ("Tiêu chí", "Mất", "Tình trạng", "Lý do", "Minh chứng còn thiếu", "Nhiệm vụ khắc phục"):
         table.add_column(header, overflow="fold")
@@ -88,6 +91,6 @@ def gaps_table(unit: UnitResult) -> Table:
         reason = exp.branch + ("; " + "; ".join(exp.problems) if exp.problems else "")
         missing = ", ".join(node.missing) or "-"
         task = node.remediation.task + (f" (hạn: {node.remediation.deadline})" if node.remediation.deadline else "")
-        table.add_row(f"{node.id} {node.title}", format_number(node.remediation.recoverable_points), node.status_label, reason,
-                      missing, task)
+        table.add_row(*(Text(cell) for cell in (f"{node.id} {node.title}", format_number(node.remediation.recoverable_points),
+                                                node.status_label, reason, missing, task)))
     return table

@@ -158,6 +158,14 @@ def _set_text(cell, value: Any) -> None:
         cell.data_type = "s"
 
 
+def _no_formulas(wb: Workbook) -> None:
+    """The template writes no formula: any text from the set that openpyxl took for one ('=...') stays text."""
+    for ws in wb.worksheets:
+        for cell in list(ws._cells.values()):  # the cells written; iter_rows would create the empty ones
+            if cell.data_type == "f":
+                cell.data_type = "s"
+
+
 def _header(ws: Worksheet, columns: tuple[Column, ...], title: str) -> None:
     ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=12, color="1F4E78")
     ws.row_dimensions[1].height = 30
@@ -285,6 +293,7 @@ def build_template(criteria: CriteriaSet, unit_id: str, name: str | None = None,
     _catalog_sheet(wb.create_sheet(SHEET_CATALOG), criteria, leaves, allow_na, manual, survey, levels, level, year,
                    criteria_digest)
 
+    _no_formulas(wb)
     wb.properties.creator = "parindex"
     wb.properties.title = f"Bộ minh chứng CCHC năm {year} — {name or unit_id}"
     wb.properties.created = datetime(year, 1, 1)

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from engine.core.limits import read_limited, xlsx_problem
 from engine.core.problems import InputError, Problem, os_error_code, os_error_vi
 from engine.core.vnformat import FormatError, format_date, nfc, parse_date, parse_number
 from engine.load.dossiers.mapping import RESOLVED_STATUSES, STATUSES, STRPTIME, DossierMapping, text_key
@@ -98,9 +99,31 @@ class Table:
         return numbers
 
 
+MAX_EXPORT_BYTES = 500 * 1024 * 1024
+"""A year of a province's one-stop dossiers is a few hundred MB at most; a larger file is not read."""
+
+
+def _guard(path: Path) -> None:
+    """Size, and for Excel the format and unpacked size, checked before pandas or openpyxl parse the export."""
+    if path.suffix.casefold() in (".xlsx", ".xlsm"):
+        data, problem = read_limited(path, MAX_EXPORT_BYTES, "tệp hồ sơ TTHC")
+        problem = problem or (xlsx_problem(str(path), data) if data is not None else None)
+    else:
+        try:
+            size = path.stat().st_size
+        except OSError:
+            return  # reported by the reader with its reason
+        problem = None if size <= MAX_EXPORT_BYTES else Problem(
+            file=str(path), code="file.too_large", value=f"{size / 1024 / 1024:.0f} MB",
+            message=f"tệp hồ sơ TTHC quá lớn (tối đa {MAX_EXPORT_BYTES // 1024 // 1024} MB); tách theo kỳ")
+    if problem is not None:
+        raise InputError([problem])
+
+
 def read_table(path: Path, mapping: DossierMapping) -> Table:
-    """Read the export after checking that every mapped column is there."""
+    """Read the export after checking its size (and, for Excel, its format) and that every mapped column is there."""
     file = str(path)
+    _guard(path)
     suffix = path.suffix.casefold()
     if suffix in (".xlsx", ".xlsm"):
         return _read_xlsx(path, mapping)

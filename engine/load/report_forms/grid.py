@@ -18,6 +18,7 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from engine.core.limits import xlsx_problem
 from engine.core.problems import InputError, os_error_vi
 from engine.core.vnformat import format_date, format_number, nfc
 from engine.load.report_forms.problems import problem
@@ -132,16 +133,19 @@ def _read_csv(file: str, data: bytes, delimiter: str) -> Grid:
 
 
 def _read_xlsx(file: str, data: bytes, sheet: str | None) -> Grid:
+    wrong = xlsx_problem(file, data)  # an old .xls, a password, another file renamed: said precisely
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, ValueError):
         message = ("không mở được tệp Excel (.xlsx): tệp hỏng, có mật khẩu hoặc là tệp .xls cũ đổi tên; "
                    "hãy mở bằng Excel và lưu lại dạng .xlsx")
-        raise InputError([problem(code="report.unreadable", file=file, message=message)]) from None
+        raise InputError([wrong or problem(code="report.unreadable", file=file, message=message)]) from None
     if unpacked > MAX_UNPACKED_BYTES:
         message = "tệp Excel giải nén ra quá lớn (có thể là tệp nén độc hại); không đọc"
         raise InputError([problem(code="report.too_large", file=file, message=message)])
+    if wrong is not None:
+        raise InputError([wrong])
     try:
         values_book = load_workbook(io.BytesIO(data), data_only=True)
         formula_book = load_workbook(io.BytesIO(data), data_only=False)
