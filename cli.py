@@ -136,7 +136,7 @@ def _fail(problems: list[Problem], as_json: bool = False) -> None:
 
 
 def _run(criteria: Path, evidence: list[Path], as_json: bool = False, show_progress: bool = False,
-         jobs: int | None = None, only: str | None = None) -> RunResult:
+         jobs: int | None = None, only: str | None = None, previous: Path | None = None) -> RunResult:
     """Score through the api; every input problem of every file ends the command with exit 2."""
     try:
         if show_progress:
@@ -144,8 +144,8 @@ def _run(criteria: Path, evidence: list[Path], as_json: bool = False, show_progr
                 def progress(total: int):
                     task = bar.add_task("Đang chấm điểm", total=total, visible=total > 1)
                     return lambda: bar.advance(task)
-                return api.score_files(criteria, evidence, progress, jobs=jobs, only=only)
-        return api.score_files(criteria, evidence, jobs=jobs, only=only)
+                return api.score_files(criteria, evidence, progress, jobs=jobs, only=only, previous=previous)
+        return api.score_files(criteria, evidence, jobs=jobs, only=only, previous=previous)
     except InputError as exc:
         _fail(exc.problems, as_json)
         raise
@@ -183,17 +183,19 @@ AssessmentOpt = typer.Option(None, "--assessment", "-a",
                                   "ví dụ evidence/vung-tau-2024-assessment/danh-gia-2024.yaml")
 
 
-def _assessment_run(path: Path, evidence: Optional[list[Path]], as_json: bool = False):
+def _assessment_run(path: Path, evidence: Optional[list[Path]], as_json: bool = False, previous: Optional[Path] = None):
     """An assessment brings its own criteria and evidence; evidence given as well is an argument problem."""
     if evidence:
         _fail([Problem(file="(tham số)", path="--assessment", code="args.assessment_with_evidence",
                        value=", ".join(str(e) for e in evidence),
                        message="đợt đánh giá đã chỉ rõ bộ chỉ số và minh chứng; không ghi thêm minh chứng")], as_json)
     try:
-        return api.score_assessment_files(path)
+        return api.score_assessment_files(path, previous)
     except InputError as exc:
         _fail(exc.problems, as_json)
         raise
+PreviousOpt = typer.Option(None, "--previous", "-p",
+                           help="Kết quả JSON của kỳ trước (parindex score --format json): so sánh hạng và chỉ số")
 
 
 @app.command()
@@ -204,19 +206,21 @@ def score(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Ghi kết quả ra tệp"),
     jobs: Optional[int] = JobsOpt,
     assessment: Optional[Path] = AssessmentOpt,
+    previous: Optional[Path] = PreviousOpt,
 ) -> None:
     """Chấm điểm một hoặc nhiều đơn vị và xếp hạng; với --assessment: điểm tự chấm, thẩm định và cuối cùng."""
     if assessment is not None:
-        la, run = _assessment_run(assessment, evidence, format == Format.json)
+        la, run = _assessment_run(assessment, evidence, format == Format.json, previous)
     else:
         la, run = None, _run(criteria, evidence or [DEFAULT_EVIDENCE], format == Format.json, show_progress=True,
-                             jobs=jobs)
+                             jobs=jobs, previous=previous)
     if format == Format.json:
         text = api.as_json(run)
     elif format == Format.csv:
         text = api.as_csv(run)
     else:
         console.print(api.ranking(run) if la is None else api.assessment_view(la, run))
+        console.print(api.statistics(run), markup=False, highlight=False, end="")
         json_path = output or DEFAULT_OUT / f"{la.assessment.id if la else run.criteria_set.id}.json"
         _write(json_path, api.as_json(run), run.inputs)
         problems = sum(u.data_problems for u in run.units)
@@ -361,13 +365,14 @@ def report(
                                                "báo cáo HTML, kế hoạch khắc phục, kế hoạch chung) vào thư mục này"),
     jobs: Optional[int] = JobsOpt,
     assessment: Optional[Path] = AssessmentOpt,
+    previous: Optional[Path] = PreviousOpt,
 ) -> None:
     """Bảng tự đánh giá, chấm điểm (Excel, Word, Markdown) kèm bảng tổng hợp, hoặc báo cáo HTML; với --assessment:
     điểm tự chấm, thẩm định từng vòng, điểm đạt được, ghi chú của đơn vị và của thẩm định, tự chấm so với thẩm định."""
     if assessment is not None:
-        _, run = _assessment_run(assessment, evidence)
+        _, run = _assessment_run(assessment, evidence, previous=previous)
     else:
-        run = _run(criteria, evidence or [DEFAULT_EVIDENCE], show_progress=True, jobs=jobs)
+        run = _run(criteria, evidence or [DEFAULT_EVIDENCE], show_progress=True, jobs=jobs, previous=previous)
     if all_outputs is not None:
         files = api.all_outputs(run)
         try:

@@ -20,6 +20,8 @@ from engine.core.limits import MAX_XLSX_BYTES, read_limited
 from engine.core.paths import output_problems
 from engine.core.problems import InputError, Problem, os_error_code, os_error_vi
 from engine.core.vnformat import FormatError, format_date, format_number, nfc, parse_date
+from engine.core.vnformat import FormatError, format_date, format_number, parse_date
+from engine.kinds.base import Peer
 from engine.kinds.tree import LoadedCriteria, criteria_json_schema
 from engine.load.agreement import evidence_problems
 from engine.load.appraisal import FilledWorkbook, read_round_workbook
@@ -39,6 +41,7 @@ from engine.load.deadlines import Deadline, parse_deadline
 from engine.load.evidence import find_bundle_files, read_bundles
 from engine.load.export_inspection import ExportInspection, inspect_export
 from engine.load.plan_tables import PlanImport, import_plan_table
+from engine.load.previous import load_previous
 from engine.load.sources import mapping_path
 from engine.load.tailoring import render_outline, render_resolved, resolved_chain
 from engine.load.watchstate import read_state
@@ -55,12 +58,12 @@ from engine.render.exports import inspection_json, inspection_problem_lines, ins
 from engine.render.inspect import deadline_json, deadline_problems, deadline_table, plan_json, plan_table
 from engine.render.planning import plan_text, watch_table, whatif_text, with_notices
 from engine.render.reports import plan_document, report_document
-from engine.render.text import explain_text, gaps_table, lost_points, ranking_table
+from engine.render.text import explain_text, gaps_table, lost_points, ranking_table, statistics_text
 from engine.render.workbook import build_template
 from engine.score.compare import compare_rounds, compare_runs
 from engine.score.optimise import plan_block
 from engine.score.rounds import Refusal, UnitRounds, apply_record, replay, unit_progress, when
-from engine.score.run import level_problems, rank_units, score_run
+from engine.score.run import block_peers, block_statistics, compare_previous, level_problems, rank_units, run_bands, score_run
 from engine.score.unit import score_unit
 from engine.score.watch import watch as watch_units
 from engine.score.whatif import what_if
@@ -74,7 +77,8 @@ __all__ = [
     "compare_run_files", "comparison_output", "parse_moment", "round_workbook", "round_workbooks", "workbook_entries",
     "check_workbook_entries", "record_workbooks", "filled_targets",
     "score_files", "explain", "gaps", "report", "plan", "template", "validate", "schema", "criteria_outline",
-    "criteria_diff", "run_cases", "cases_text", "as_json", "as_csv", "ranking", "write_output", "write_outputs", "exit_code",
+    "criteria_diff", "run_cases", "cases_text", "as_json", "as_csv", "ranking", "statistics", "write_output", "write_outputs",
+    "exit_code",
     "load_inputs", "read_changes", "whatif", "whatif_report", "plan_budget", "plan_budget_report",
     "watch", "watch_report",
     "ExportInspection", "export_inspection", "export_inspection_json", "export_inspection_view", "inspection_exit_code",
@@ -97,16 +101,25 @@ def _relative(bundle: LoadedBundle) -> LoadedBundle:
 
 
 def score_files(criteria: Path, evidence: list[Path], progress: Callable[[int], Callable[[], None]] | None = None,
-                jobs: int | None = None, only: str | None = None) -> RunResult:
+                jobs: int | None = None, only: str | None = None, previous: Path | None = None) -> RunResult:
     """Load the set and every bundle, report the problems of all of them in one pass, then score.
 
     Problems name files as the user gave them; bundle paths become relative only for the results.
     `progress(total)` returns the callback advanced once per unit scored; `jobs` worker processes
     (None: chosen from the units and cores). `only` scores just that unit (every bundle is still read
-    and checked): explain and gaps show one unit and need neither the others' scores nor a rank.
+    and checked, and gives its values to rules that compare the units of a block): explain and gaps
+    show one unit and need neither the others' scores nor a rank. `previous` is an earlier run's
+    JSON: each unit then carries its change of rank and index since that run.
     """
-    loaded, bundles = load_inputs(criteria, evidence)
+    earlier, extra = None, []
+    if previous is not None:
+        try:
+            earlier = load_previous(previous)
+        except InputError as exc:
+            extra = exc.problems
+    loaded, bundles = load_inputs(criteria, evidence, extra)
     inputs = _criteria_files(criteria, loaded) + [str(p) for p in evidence] + [f for b in bundles for f in b.inputs]
+    everyone = bundles
     if only is not None:
         only = nfc(only).strip()
         chosen = [b for b in bundles if b.bundle.unit.id == only]
@@ -116,7 +129,10 @@ def score_files(criteria: Path, evidence: list[Path], progress: Callable[[int], 
                                       + ", ".join(sorted(b.bundle.unit.id for b in bundles)))])
         bundles = chosen
     advance = progress(len(bundles)) if progress is not None else None
-    run = score_run(loaded, bundles, criteria, advance, jobs)
+    run = score_run(loaded, bundles, criteria, advance, jobs, block=everyone)
+    if earlier is not None:
+        run = compare_previous(loaded, run, earlier, display_path(previous))
+        inputs.append(str(previous))
     return run.model_copy(update={"inputs": tuple(dict.fromkeys(inputs))})
 
 
@@ -294,6 +310,11 @@ def as_csv(run: RunResult) -> str:
 
 def ranking(run: RunResult) -> Table:
     return ranking_table(run)
+
+
+def statistics(run: RunResult) -> str:
+    """Each block's units, mean index and units per band (and the previous run's mean when compared), in words."""
+    return statistics_text(run)
 
 
 def write_outputs(folder: Path, files: dict[str, bytes], inputs: Sequence[str | Path] = ()) -> None:
@@ -484,9 +505,25 @@ def assessment_evidence(la: LoadedAssessment) -> dict[str, dict[str, LoadedBundl
     return found
 
 
-def computed_rounds(la: LoadedAssessment, bundles: dict[str, LoadedBundle]) -> dict[str, UnitResult]:
-    """One unit's points computed from its evidence at each round that has evidence ({"self": ..., "explanation": ...})."""
-    return {name: score_unit(la.criteria, bundle) for name, bundle in bundles.items()}
+def computed_rounds(la: LoadedAssessment, bundles: dict[str, LoadedBundle],
+                    peers: dict[str, dict[str, dict[str, list[Peer]]]] | None = None) -> dict[str, UnitResult]:
+    """One unit's points computed from its evidence at each round that has evidence ({"self": ..., "explanation": ...}).
+
+    `peers` (from assessment_peers) gives rules that compare the units of a block the block's values at each
+    round; without it the unit is scored alone and such a criterion is missing evidence.
+    """
+    return {name: score_unit(la.criteria, bundle, None if peers is None else
+                             peers.get(name, {}).get(bundle.bundle.unit.level, {}))
+            for name, bundle in bundles.items()}
+
+
+def assessment_peers(la: LoadedAssessment, evidence: dict[str, dict[str, LoadedBundle]]
+                     ) -> dict[str, dict[str, dict[str, list[Peer]]]]:
+    """Per round, the block values of every unit of the assessment (a unit without re-submitted evidence keeps its
+    self-assessment evidence in the explanation round)."""
+    return {name: block_peers(la.criteria, [rounds.get(name, rounds["self"]) for rounds in evidence.values()
+                                            if "self" in rounds])
+            for name in ("self", "explanation")}
 
 
 def _refusal_problem(refusal: Refusal, entries: list[Entry], places: list[Place] | None, unit: str) -> Problem:
@@ -538,8 +575,9 @@ def score_assessment(la: LoadedAssessment, evidence: dict[str, dict[str, LoadedB
     """
     units: list[UnitResult] = []
     problems: list[Problem] = []
+    peers = assessment_peers(la, evidence)
     for unit in sorted(evidence):
-        ctx = UnitRounds(la, unit, computed_rounds(la, evidence[unit]))
+        ctx = UnitRounds(la, unit, computed_rounds(la, evidence[unit], peers))
         unit_entries = entries.get(unit, [])
         result, refusals = apply_record(ctx, unit_entries)
         problems += [_refusal_problem(r, unit_entries, (places or {}).get(unit), unit) for r in refusals]
@@ -549,7 +587,9 @@ def score_assessment(la: LoadedAssessment, evidence: dict[str, dict[str, LoadedB
     criteria = la.criteria.criteria
     ref = CriteriaRef(id=criteria.id, title=criteria.title, level=criteria.level, year=criteria.year,
                       file=Path(la.assessment.criteria).name, hash=la.criteria.digest)
-    return RunResult(criteria_set=ref, units=rank_units(units), bands=list(criteria.bands))
+    ranked = rank_units(units)
+    return RunResult(criteria_set=ref, units=ranked, bands=run_bands(la.criteria),
+                     statistics=block_statistics(la.criteria, ranked))
 
 
 def read_unit_record(la: LoadedAssessment, unit: str) -> Record:
@@ -597,21 +637,27 @@ def _assessment_inputs(path: Path) -> tuple[LoadedAssessment, dict, dict[str, li
     return la, evidence, entries, places
 
 
-def score_assessment_files(path: Path) -> tuple[LoadedAssessment, RunResult]:
-    """The files workflow: the assessment, its evidence per round and every unit's record, checked in one pass."""
+def score_assessment_files(path: Path, previous: Path | None = None) -> tuple[LoadedAssessment, RunResult]:
+    """The files workflow: the assessment, its evidence per round and every unit's record, checked in one pass;
+    `previous` as for score_files."""
+    earlier = load_previous(previous) if previous is not None else None
     la, evidence, entries, places = _assessment_inputs(path)
     run = score_assessment(la, evidence, entries, places)
     inputs = _assessment_files(la) + [f for rounds in evidence.values() for b in rounds.values() for f in b.inputs]
+    if earlier is not None:
+        run = compare_previous(la.criteria, run, earlier, display_path(previous))
+        inputs.append(str(previous))
     return la, run.model_copy(update={"inputs": tuple(dict.fromkeys(inputs))})
 
 
 def assessment_progress(path: Path, now: datetime) -> tuple[LoadedAssessment, list[UnitProgress]]:
     """Which units have submitted, been appraised, explained, finalised; which rounds are late at `now`."""
     la, evidence, entries, _ = _assessment_inputs(path)
+    peers = assessment_peers(la, evidence)
     rows = []
     for unit in la.assessment.units:
         bundles = evidence.get(unit)
-        ctx = UnitRounds(la, unit, computed_rounds(la, bundles)) if bundles else None
+        ctx = UnitRounds(la, unit, computed_rounds(la, bundles, peers)) if bundles else None
         name = bundles["self"].bundle.unit.name if bundles else unit
         rows.append(unit_progress(la, unit, name, ctx, entries.get(unit, []), now))
     return la, rows
@@ -708,11 +754,12 @@ def append_entries(la: LoadedAssessment, unit: str, entries: list[Entry], now: d
     if record.problems:
         raise InputError(record.problems)
     if computed is None:
-        bundles = assessment_evidence(la).get(unit)
+        evidence = assessment_evidence(la)
+        bundles = evidence.get(unit)
         if bundles is None:
             raise InputError([Problem(file=display_path(Path(la.file)), code="assessment.no_self_evidence", value=unit,
                                       message="đơn vị chưa có minh chứng tự chấm nên chưa ghi được điểm")])
-        computed = computed_rounds(la, bundles)
+        computed = computed_rounds(la, bundles, assessment_peers(la, evidence))
     problems = validate_entries(la, unit, computed, record.entries, entries, now, places)
     if problems:
         raise InputError(problems)
@@ -866,13 +913,14 @@ def record_workbooks(path: Path, files: list[Path], now: datetime, unit: str | N
                                     value=filled_unit, message="đơn vị chưa có minh chứng tự chấm nên chưa ghi được điểm"))
             continue
         existing = records.get(filled_unit, []) + pending.get(filled_unit, [])
-        computed = computed_rounds(la, evidence[filled_unit])
+        computed = computed_rounds(la, evidence[filled_unit], assessment_peers(la, evidence))
         problems += check_workbook_entries(la, filled_unit, computed, existing, entries, places, now, letters)
         pending.setdefault(filled_unit, []).extend(entries)
     if problems:
         raise InputError(problems)
     for filled_unit, entries in pending.items():
-        append_entries(la, filled_unit, entries, now, computed=computed_rounds(la, evidence[filled_unit]))
+        append_entries(la, filled_unit, entries, now,
+                       computed=computed_rounds(la, evidence[filled_unit], assessment_peers(la, evidence)))
     return [(u, len(e)) for u, e, _, _ in batches]
 
 

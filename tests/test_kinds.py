@@ -46,7 +46,11 @@ RULE_EXAMPLES = {
                                                      {"kind": "bao_cao_2", "deadline": {"day": 30, "month": 6}}]},
     "count": {"kind": "count", "value": {"metric": "so_hop"}, "points_per_item": 1},
     "survey": {"kind": "survey"},
+    "survey_questions": {"kind": "survey_questions", "questions": [
+        {"id": "Q1", "text": "Công chức hướng dẫn đầy đủ?", "points": 2, "options": {"A": 100, "B": 50, "C": 0}},
+        {"id": "Q2", "text": "Thời gian giải quyết đúng hẹn?", "points": 2, "options": {"A": 100, "B": 0}}]},
     "manual": {"kind": "manual"},
+    "relative": {"kind": "relative", "value": RATIO},
 }
 CONDITION_EXAMPLES = {
     "cond_all": {"all_of": [{"fact": "co_a"}]},

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Literal
 
 NumberStyle = Literal["vi", "machine"]
@@ -109,3 +109,16 @@ def round_half_up(value: float, decimals: int) -> float:
     """Round as Excel's ROUND and an appraiser with a calculator do (0,125 → 0,13), not half-to-even."""
     quantum = Decimal(1).scaleb(-decimals)
     return float(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP))
+
+
+_NOISE = Decimal(1).scaleb(-9)  # float noise (57.99999999999999 for 58) is below a billionth
+
+
+def truncate(value: float, decimals: int) -> float:
+    """Cut off the decimals beyond `decimals` (Excel's TRUNC: 15,3558 → 15,35), as some provinces publish.
+
+    Float noise is removed first, so a value that is exactly 58 on paper never truncates to 57,99.
+    """
+    quantum = Decimal(1).scaleb(-decimals)
+    clean = Decimal(repr(value)).quantize(_NOISE, rounding=ROUND_HALF_UP)
+    return float(clean.quantize(quantum, rounding=ROUND_DOWN))

@@ -175,11 +175,25 @@ def pct(value: float) -> str:
 # ---------------------------------------------------------------- context
 
 
+class Peer(NamedTuple):
+    """One unit of a block with its value for a rule that compares units (see RuleKind.needs_block)."""
+
+    unit_id: str
+    name: str
+    value: float
+
+
 class Context:
-    """One unit's evidence, indexed for the kinds, with how the set treats a survey not yet run."""
+    """One unit's evidence, indexed for the kinds, with how the set treats a survey not yet run.
+
+    `peers` holds, per criterion that compares units, the values of every unit of this unit's block
+    (itself included); None when the unit is scored on its own.
+    """
 
     def __init__(self, bundle: Bundle, catalog_labels: dict[str, str], failed: dict[str, str] | None = None,
-                 when_survey_missing: Literal["missing_evidence", "exclude"] = "missing_evidence"):
+                 when_survey_missing: Literal["missing_evidence", "exclude"] = "missing_evidence",
+                 peers: dict[str, list[Peer]] | None = None):
+        self.peers = peers
         self.bundle = bundle
         self.failed = failed or {}
         self.labels = catalog_labels
@@ -200,7 +214,7 @@ class Context:
         """The same unit with evidence changes applied (a metric set by hand no longer counts as failed)."""
         named = {c.metric for c in changes if isinstance(c, SetMetric)}
         return Context(apply_changes(self.bundle, changes), self.labels,
-                       {k: v for k, v in self.failed.items() if k not in named}, self.when_survey_missing)
+                       {k: v for k, v in self.failed.items() if k not in named}, self.when_survey_missing, self.peers)
 
     def missing_metric(self, name: str) -> Finding:
         return Finding(what="metric", state="missing", name=name, label=self.label(name))
@@ -529,6 +543,7 @@ class RuleKind(Frozen):
 
     kind: str
     points_from: ClassVar[Literal["evidence", "manual", "survey"]] = "evidence"
+    needs_block: ClassVar[bool] = False  # points depend on the other units of the block (see block_value)
 
     @abstractmethod
     def evaluate(self, max_points: float, ctx: Context, criterion: str) -> Outcome:
@@ -592,6 +607,10 @@ class RuleKind(Frozen):
     def boundaries(self) -> list[Boundary]:
         """Values where the points step, for test-case coverage; only kinds scored by value bands have them."""
         return []
+
+    def block_value(self, ctx: Context) -> float:
+        """The unit's value compared across its block; only kinds with `needs_block` have one."""
+        raise NotImplementedError(f"rule kind {self.kind!r} does not compare units")
 
 
 class JoinedConditionsRule(RuleKind):

@@ -18,7 +18,9 @@ from engine.kinds.documents import DocumentsRule
 from engine.kinds.manual import ManualRule
 from engine.kinds.pass_fail import PassFailRule
 from engine.kinds.proportional import ProportionalRule
+from engine.kinds.relative import RelativeRule
 from engine.kinds.survey import SurveyRule
+from engine.kinds.survey_questions import SurveyQuestionsRule
 from engine.kinds.tiers import TiersRule
 from engine.kinds.timeliness import TimelinessRule
 
@@ -32,7 +34,9 @@ RULE_KINDS: tuple[type[RuleKind], ...] = (
     DocumentsRule,
     CountRule,
     SurveyRule,
+    SurveyQuestionsRule,
     ManualRule,
+    RelativeRule,
 )
 
 

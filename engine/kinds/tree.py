@@ -17,7 +17,17 @@ from engine.core.problems import Problem, invalid
 from engine.core.yamlsource import YamlDoc
 from engine.kinds.conditions import Condition
 from engine.kinds.registry import Rule
-from engine.model.criteria import Band, Catalog, Provenance, RemediationTemplate, ScorerRole
+from engine.model.criteria import (
+    Band,
+    Block,
+    Catalog,
+    Provenance,
+    RemediationTemplate,
+    Rounder,
+    RoundingMethod,
+    RoundingStages,
+    ScorerRole,
+)
 from engine.model.names import BUILTIN_METRICS
 
 
@@ -36,6 +46,8 @@ class Node(Frozen):
     applicable_if: Condition | None = None
     remediation: RemediationTemplate | None = None
     levels: dict[str, float] | None = Field(None, description="Max points per unit level when they differ")
+    applies_to: list[str] | None = Field(
+        None, min_length=1, description="The unit levels (blocks) this item is scored for; absent: every level")
     scored_by: list[ScorerRole] | None = Field(
         None, min_length=1,
         description="Who may enter points for this criterion in an assessment, replacing the default "
@@ -87,7 +99,10 @@ class CriteriaSet(Frozen):
     decision: Provenance | None = None
     max_points: float = Field(gt=0)
     survey_points: float = Field(0, ge=0)
-    rounding: int = Field(2, ge=0, le=6)
+    rounding: int = Field(2, ge=0, le=6, description="Decimals kept for points and indices")
+    rounding_method: RoundingMethod | RoundingStages = Field(
+        "half_up", description="half_up (0,125 → 0,13), truncate (0,129 → 0,12) or none, for every stage or per stage "
+                               "(leaf: each leaf's points, total: parents, areas and the unit, index: every index)")
     index_basis: Literal["applicable", "total"] = Field(
         "applicable", description="Index over the applicable maximum (N/A removed) or the full maximum")
     when_survey_missing: Literal["missing_evidence", "exclude"] = Field(
@@ -95,6 +110,12 @@ class CriteriaSet(Frozen):
     bonus_cap: float | None = Field(None, ge=0)
     penalty_cap: float | None = Field(None, ge=0)
     bands: list[Band] = Field(default_factory=list)
+    blocks: dict[str, Block] = Field(
+        default_factory=dict, description="The unit levels the set covers, each with its own maximum, survey points "
+                                          "and bands; `level` must be one of them")
+    scored_alone: bool = Field(
+        False, description="Each unit is scored on its own (self-assessment, assessment rounds): no rule may need the "
+                           "results of the other units of its block")
     catalog: Catalog = Field(default_factory=Catalog)
     items: list[Node] = Field(min_length=1)
     adjustments: list[Adjustment] = Field(default_factory=list)
@@ -117,6 +138,11 @@ def iter_nodes(nodes: list[Node], depth: int = 0, parent: str | None = None):
         yield from iter_nodes(node.children, depth + 1, node.id)
 
 
+def applies(node: Node, level: str) -> bool:
+    """Whether an item is scored for units of a level (its own `applies_to`; the caller walks from the top)."""
+    return node.applies_to is None or level in node.applies_to
+
+
 def leaf_max(node: Node, level: str) -> float:
     """A leaf's max for a unit level: the per-level value when given, else max_points."""
     if node.levels and level in node.levels:
@@ -125,10 +151,79 @@ def leaf_max(node: Node, level: str) -> float:
 
 
 def node_max(node: Node, level: str) -> float:
-    """The maximum of a node: a leaf's own, a parent's the sum of its children."""
+    """The maximum of a node for a level: a leaf's own, a parent's the sum of the children scored for that level."""
+    if not applies(node, level):
+        return 0.0
     if node.is_leaf:
         return leaf_max(node, level)
     return sum(node_max(child, level) for child in node.children)
+
+
+def level_items(nodes: list[Node], level: str) -> list[Node]:
+    """The items of a list that are scored for a level."""
+    return [node for node in nodes if applies(node, level)]
+
+
+def level_leaves(nodes: list[Node], level: str):
+    """Every leaf scored for a level (an item not scored for it takes its subtree along)."""
+    for node in level_items(nodes, level):
+        if node.is_leaf:
+            yield node
+        else:
+            yield from level_leaves(node.children, level)
+
+
+def rounder(criteria: CriteriaSet) -> Rounder:
+    return Rounder(criteria.rounding, criteria.rounding_method)
+
+
+def block_of(criteria: CriteriaSet, level: str) -> Block | None:
+    return criteria.blocks.get(level)
+
+
+def level_max_points(criteria: CriteriaSet, level: str) -> float:
+    """The maximum total of a level: its block's, else the set's."""
+    block = block_of(criteria, level)
+    return block.max_points if block is not None and block.max_points is not None else criteria.max_points
+
+
+def level_bands(criteria: CriteriaSet, level: str) -> list[Band]:
+    """The bands a unit of a level is classified by: its block's, else the set's."""
+    block = block_of(criteria, level)
+    return block.bands if block is not None and block.bands is not None else criteria.bands
+
+
+def allowed_scorers(rule: Rule, scored_by: list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    """Who may enter points for an item: the roles the set names, else the default of its rule kind.
+
+    Survey criteria come from the survey; the unit self-scores manual criteria; appraisers and the
+    council may change any criterion that is not a survey one; leaders only where they are named.
+    """
+    if scored_by:
+        return tuple(scored_by)
+    if rule.points_from == "survey":
+        return ("survey",)
+    if rule.points_from == "manual":
+        return ("unit", "appraiser", "council")
+    return ("appraiser", "council")
+
+
+def scorers_by_item(criteria: CriteriaSet) -> dict[str, tuple[tuple[str, ...], bool]]:
+    """Every leaf and bonus/penalty id → (who may score it, whether the set named them), `scored_by` inherited downwards."""
+    found: dict[str, tuple[tuple[str, ...], bool]] = {}
+
+    def walk(nodes: list[Node], inherited: list[str] | None) -> None:
+        for node in nodes:
+            named = node.scored_by or inherited
+            if node.is_leaf:
+                found[node.id] = (allowed_scorers(node.rule, named), named is not None)
+            else:
+                walk(node.children, named)
+
+    walk(criteria.items, None)
+    for adj in criteria.adjustments:
+        found[adj.id] = (allowed_scorers(adj.rule, adj.scored_by), adj.scored_by is not None)
+    return found
 
 
 def criteria_json_schema() -> dict[str, Any]:
@@ -161,11 +256,15 @@ def catalog_labels(criteria: CriteriaSet) -> dict[str, str]:
 
 
 def set_levels(criteria: CriteriaSet) -> set[str]:
+    """The unit levels a set scores: its blocks when it declares them, else its level and every level its items name."""
+    if criteria.blocks:
+        return set(criteria.blocks)
     levels = {criteria.level}
     stack = list(criteria.items)
     while stack:
         node = stack.pop()
         levels.update(node.levels or {})
+        levels.update(node.applies_to or ())
         stack.extend(node.children)
     return levels
 

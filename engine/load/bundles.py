@@ -23,12 +23,13 @@ from engine.core.vnformat import format_date, nfc
 from engine.core.yamlsource import YamlDoc, load_yaml, pydantic_code, pydantic_message, validation_problems
 from engine.load.metric_checks import Contradiction, contradictions, failed_names
 from engine.load.sources import expand_sources
-from engine.model.evidence import Bundle, Document, LoadedBundle, Metric, PlanTask, Sources
+from engine.model.evidence import Bundle, Document, LoadedBundle, Metric, PlanTask, Sources, SurveyAnswer
 
 _CSV_FIELDS = {
     "documents": ("kind", Document),
     "metrics": ("name", Metric),
     "plan_tasks": ("id", PlanTask),
+    "survey_answers": ("criterion", SurveyAnswer),
 }
 
 

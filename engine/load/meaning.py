@@ -10,7 +10,17 @@ from pydantic import ValidationError
 from engine.core.problems import Problem
 from engine.core.yamlsource import Loc, YamlDoc, validation_problems
 from engine.kinds.base import EPS, EvidenceUse
-from engine.kinds.tree import Adjustment, CriteriaSet, LoadedCriteria, Node, leaf_max, node_max
+from engine.kinds.tree import (
+    Adjustment,
+    CriteriaSet,
+    LoadedCriteria,
+    Node,
+    applies,
+    leaf_max,
+    level_leaves,
+    node_max,
+    set_levels,
+)
 from engine.model.criteria import BAND_CODES, Band, intervals_problems
 from engine.model.names import BUILTIN_METRICS
 
@@ -34,10 +44,10 @@ def _walk(nodes: list[Node], loc: Loc) -> Iterator[tuple[Node, Loc]]:
 
 
 def meaning_problems(criteria: CriteriaSet, doc: YamlDoc) -> list[Problem]:
-    """The checks a schema cannot express: ids, sums, tiers, bands, evidence names."""
+    """The checks a schema cannot express: ids, sums, tiers, bands, blocks, scorers, evidence names."""
     problems: list[Problem] = []
     nodes = list(_walk(criteria.items, ("items",)))
-    levels = sorted({criteria.level} | {lvl for node, _ in nodes for lvl in (node.levels or {})})
+    levels = _ordered_levels(criteria)
 
     seen: Counter[str] = Counter(node.id for node, _ in nodes)
     seen.update(adj.id for adj in criteria.adjustments)
@@ -51,7 +61,8 @@ def meaning_problems(criteria: CriteriaSet, doc: YamlDoc) -> list[Problem]:
                                             f"mã '{child.id}' phải bắt đầu bằng mã cha '{node.id}.'", child.id,
                                             code="criteria.child_id_prefix"))
         if node.children and node.max_points is not None:
-            total = node_max(node, criteria.level)
+            level = next((lvl for lvl in levels if applies(node, lvl)), criteria.level)
+            total = node_max(node, level)
             if abs(total - node.max_points) > EPS:
                 problems.append(doc.problem(loc + ("max_points",),
                                             f"điểm tối đa của '{node.id}' là {node.max_points:g} nhưng tổng các tiêu chí con là {total:g}",
@@ -62,50 +73,179 @@ def meaning_problems(criteria: CriteriaSet, doc: YamlDoc) -> list[Problem]:
             problems.append(doc.problem(loc + ("levels",), "điểm theo cấp (levels) chỉ đặt ở tiêu chí lá",
                                         code="criteria.levels_on_parent"))
 
-    total = sum(node_max(item, criteria.level) for item in criteria.items)
-    if abs(total - criteria.max_points) > EPS:
-        problems.append(doc.problem(("max_points",),
-                                    f"tổng điểm tối đa của bộ chỉ số là {criteria.max_points:g} nhưng tổng các lĩnh vực là {total:g}",
-                                    criteria.max_points, code="criteria.set_points_sum"))
-    survey_total = sum(leaf_max(node, criteria.level) for node, _ in nodes
-                       if node.rule is not None and node.rule.points_from == "survey")
-    if abs(survey_total - criteria.survey_points) > EPS:
-        problems.append(doc.problem(("survey_points",),
-                                    f"điểm điều tra xã hội học khai báo {criteria.survey_points:g} nhưng tổng các tiêu chí điều tra là {survey_total:g}",
-                                    criteria.survey_points, code="criteria.survey_points_sum"))
+    if criteria.blocks:
+        problems += _blocks_problems(criteria, doc, nodes)
+    else:
+        problems += _level_sums(criteria, doc, nodes, levels)
+    problems += _applies_to_problems(criteria, doc, nodes)
+    problems += _scorer_problems(criteria, doc)
     for index, adj in enumerate(criteria.adjustments):
         loc = ("adjustments", index)
         problems += _rule_problems(adj, loc, criteria, doc)
         if adj.rule.points_from == "survey":
             problems.append(doc.problem(loc + ("rule", "kind"), "điểm thưởng/trừ không lấy từ điều tra xã hội học",
                                         adj.rule.kind, code="criteria.survey_adjustment"))
-    problems += _bands_problems(criteria.bands, doc)
-    if len(levels) > 1:
-        for level in levels[1:]:
-            level_total = sum(node_max(item, level) for item in criteria.items)
-            if abs(level_total - criteria.max_points) > EPS:
-                problems.append(doc.problem(("max_points",),
-                                            f"với cấp '{level}', tổng điểm tối đa các lĩnh vực là {level_total:g}, khác {criteria.max_points:g}",
-                                            level, code="criteria.level_points_sum"))
+        if adj.rule.needs_block:
+            problems.append(doc.problem(loc + ("rule", "kind"), "điểm thưởng/trừ không chấm theo đơn vị cao nhất khối "
+                                                                "(quy tắc so sánh chỉ dùng cho tiêu chí)",
+                                        adj.rule.kind, code="criteria.relative_adjustment"))
+    problems += _bands_problems(criteria.bands, doc, ("bands",))
+    return problems
+
+
+def _ordered_levels(criteria: CriteriaSet) -> list[str]:
+    """The set's levels, its own level first."""
+    return [criteria.level] + sorted(set_levels(criteria) - {criteria.level})
+
+
+def _level_sums(criteria: CriteriaSet, doc: YamlDoc, nodes: list[tuple[Node, Loc]], levels: list[str]) -> list[Problem]:
+    """Without blocks: the areas add up to the set's maximum for every level, the survey leaves to its survey points."""
+    problems: list[Problem] = []
+    total = sum(node_max(item, criteria.level) for item in criteria.items)
+    if abs(total - criteria.max_points) > EPS:
+        problems.append(doc.problem(("max_points",),
+                                    f"tổng điểm tối đa của bộ chỉ số là {criteria.max_points:g} nhưng tổng các lĩnh vực là {total:g}",
+                                    criteria.max_points, code="criteria.set_points_sum"))
+    survey_total = sum(leaf_max(node, criteria.level) for node in level_leaves(criteria.items, criteria.level)
+                       if node.rule.points_from == "survey")
+    if abs(survey_total - criteria.survey_points) > EPS:
+        problems.append(doc.problem(("survey_points",),
+                                    f"điểm điều tra xã hội học khai báo {criteria.survey_points:g} nhưng tổng các tiêu chí điều tra là {survey_total:g}",
+                                    criteria.survey_points, code="criteria.survey_points_sum"))
+    for level in levels[1:]:
+        level_total = sum(node_max(item, level) for item in criteria.items)
+        if abs(level_total - criteria.max_points) > EPS:
+            problems.append(doc.problem(("max_points",),
+                                        f"với cấp '{level}', tổng điểm tối đa các lĩnh vực là {level_total:g}, khác {criteria.max_points:g}",
+                                        level, code="criteria.level_points_sum"))
+    return problems
+
+
+def _blocks_problems(criteria: CriteriaSet, doc: YamlDoc, nodes: list[tuple[Node, Loc]]) -> list[Problem]:
+    """With blocks: every level named is a block; each block's areas, survey leaves and bands add up on their own."""
+    problems: list[Problem] = []
+    blocks = criteria.blocks
+    if criteria.level not in blocks:
+        problems.append(doc.problem(("level",), f"cấp '{criteria.level}' không có trong các khối (blocks): "
+                                                + ", ".join(blocks), criteria.level, code="criteria.unknown_level"))
+    for node, loc in nodes:
+        for key, named in (("levels", list(node.levels or {})), ("applies_to", node.applies_to or [])):
+            for name in named:
+                if name not in blocks:
+                    where = loc + (key, name) if key == "levels" else loc + (key, named.index(name))
+                    problems.append(doc.problem(where, f"cấp '{name}' không có trong các khối (blocks) của bộ chỉ số: "
+                                                       + ", ".join(blocks), name, code="criteria.unknown_level"))
+    per_level_bands = [level for level, block in blocks.items() if block.bands is not None]
+    if per_level_bands and criteria.bands:
+        problems.append(doc.problem(("bands",), "bộ chỉ số có xếp loại riêng từng khối (blocks.<cấp>.bands) thì không ghi "
+                                                "thêm bands chung; chuyển các mức này vào từng khối",
+                                    code="criteria.bands_twice"))
+    for level, block in blocks.items():
+        loc = ("blocks", level)
+        expected = block.max_points if block.max_points is not None else criteria.max_points
+        total = sum(node_max(item, level) for item in criteria.items)
+        if abs(total - expected) > EPS:
+            where = loc + ("max_points",) if block.max_points is not None else ("max_points",)
+            problems.append(doc.problem(where, f"khối '{level}' ({block.label}): tổng điểm tối đa các lĩnh vực áp dụng là "
+                                               f"{total:g}, khác {expected:g}", expected, code="criteria.block_points_sum"))
+        expected_survey = block.survey_points if block.survey_points is not None else criteria.survey_points
+        survey = sum(leaf_max(node, level) for node in level_leaves(criteria.items, level) if node.rule.points_from == "survey")
+        if abs(survey - expected_survey) > EPS:
+            where = loc + ("survey_points",) if block.survey_points is not None else ("survey_points",)
+            problems.append(doc.problem(where, f"khối '{level}' ({block.label}): điểm điều tra xã hội học khai báo "
+                                               f"{expected_survey:g} nhưng tổng các tiêu chí điều tra áp dụng là {survey:g}",
+                                        expected_survey, code="criteria.block_survey_sum"))
+        if per_level_bands and block.bands is None:
+            problems.append(doc.problem(loc, f"khối '{level}' ({block.label}) chưa có xếp loại (bands) trong khi các khối "
+                                             f"{', '.join(per_level_bands)} có xếp loại riêng", level,
+                                        code="criteria.block_without_bands"))
+        if block.bands:
+            problems += _bands_problems(block.bands, doc, loc + ("bands",))
+    return problems
+
+
+def _applies_to_problems(criteria: CriteriaSet, doc: YamlDoc, nodes: list[tuple[Node, Loc]]) -> list[Problem]:
+    """An item is scored only where its parent is, and every item is scored for at least one level."""
+    problems: list[Problem] = []
+    levels = set_levels(criteria)
+
+    def walk(items: list[Node], loc: Loc, allowed: set[str]) -> None:
+        for index, node in enumerate(items):
+            node_loc = loc + (index,)
+            own = set(node.applies_to) if node.applies_to is not None else allowed
+            outside = sorted(own - allowed) if node.applies_to is not None else []
+            if outside:
+                problems.append(doc.problem(node_loc + ("applies_to",), f"'{node.id}' áp dụng cho cấp {', '.join(outside)} "
+                                                                        f"nhưng mục cha của nó thì không",
+                                            ", ".join(outside), code="criteria.applies_to_outside_parent"))
+            walk(node.children, node_loc + ("children",), own & allowed)
+
+    walk(criteria.items, ("items",), levels)
+    return problems
+
+
+def _scorer_problems(criteria: CriteriaSet, doc: YamlDoc) -> list[Problem]:
+    """`scored_by` must fit the rule: survey criteria only from the survey, the survey only for them, the unit never for
+    a criterion computed from the evidence (it adds evidence instead). A problem is reported where `scored_by` was written."""
+    problems: list[Problem] = []
+    reported: set[tuple[Loc, str]] = set()
+
+    def check(rule, roles: list[str], where: Loc, item: str) -> None:
+        found = []
+        if rule.points_from == "survey" and set(roles) != {"survey"}:
+            found.append(("criteria.scorer_survey_only", f"tiêu chí {item} lấy điểm từ điều tra xã hội học; chỉ ghi được "
+                                                         "scored_by: [survey]"))
+        if rule.points_from != "survey" and "survey" in roles:
+            found.append(("criteria.scorer_survey_role", f"tiêu chí {item} không phải tiêu chí điều tra xã hội học; "
+                                                         "không giao cho điều tra xã hội học chấm"))
+        if rule.points_from == "evidence" and "unit" in roles:
+            found.append(("criteria.scorer_unit_on_evidence", f"tiêu chí {item} được tính từ minh chứng; đơn vị không tự "
+                                                              "nhập điểm mà bổ sung minh chứng"))
+        for code, message in found:
+            if (where, code) not in reported:
+                reported.add((where, code))
+                problems.append(doc.problem(where, message, ", ".join(roles), code=code))
+
+    def walk(items: list[Node], loc: Loc, inherited: tuple[list[str], Loc] | None) -> None:
+        for index, node in enumerate(items):
+            node_loc = loc + (index,)
+            named = (node.scored_by, node_loc + ("scored_by",)) if node.scored_by else inherited
+            if node.is_leaf and named is not None:
+                check(node.rule, named[0], named[1], node.id)
+            walk(node.children, node_loc + ("children",), named)
+
+    walk(criteria.items, ("items",), None)
+    for index, adj in enumerate(criteria.adjustments):
+        if adj.scored_by:
+            check(adj.rule, adj.scored_by, ("adjustments", index, "scored_by"), adj.id)
     return problems
 
 
 def _rule_problems(node: Node | Adjustment, loc: Loc, criteria: CriteriaSet, doc: YamlDoc) -> list[Problem]:
     """The rule's own point checks against the item's smallest maximum, then every evidence name it reads."""
     rule_loc = loc + ("rule",)
-    maxima = {leaf_max(node, lvl) for lvl in ({criteria.level} | set(node.levels or {}))} \
-        if isinstance(node, Node) else {node.max_points}
+    if isinstance(node, Node):
+        levels = set(node.applies_to) if node.applies_to else {criteria.level} | set(node.levels or {})
+        maxima = {leaf_max(node, lvl) for lvl in levels}
+    else:
+        maxima = {node.max_points}
     problems = node.rule.point_problems(min(maxima), node.id, doc, rule_loc)
+    if isinstance(node, Node) and node.rule.needs_block and criteria.scored_alone:
+        problems.append(doc.problem(rule_loc + ("kind",), f"tiêu chí {node.id} chấm so với đơn vị cao nhất khối nhưng bộ chỉ "
+                                                          "số chấm từng đơn vị riêng lẻ (scored_alone: true); quy tắc so "
+                                                          "sánh cần kết quả của cả khối", node.rule.kind,
+                                    code="criteria.relative_scored_alone"))
     problems += name_problems(node.rule.evidence(), rule_loc, criteria, doc)
     if isinstance(node, Node) and node.applicable_if is not None:
         problems += name_problems(node.applicable_if.evidence(), loc + ("applicable_if",), criteria, doc)
     return problems
 
 
-def _bands_problems(bands: list[Band], doc: YamlDoc) -> list[Problem]:
+def _bands_problems(bands: list[Band], doc: YamlDoc, loc: Loc) -> list[Problem]:
+    """Bands must not overlap; a gap is allowed (an index in it is "không xếp loại")."""
     if not bands:
         return []
-    return intervals_problems(bands, 0.0, 100.0, doc, ("bands",), "các mức xếp loại (bands)", "%", BAND_CODES)
+    return intervals_problems(bands, 0.0, 100.0, doc, loc, "các mức xếp loại (bands)", "%", BAND_CODES, allow_gaps=True)
 
 
 def name_problems(uses: list[EvidenceUse], loc: Loc, criteria: CriteriaSet, doc: YamlDoc) -> list[Problem]:

@@ -15,7 +15,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from engine.core.base import Frozen
 from engine.core.problems import Problem, invalid
-from engine.core.vnformat import FormatError, format_date, parse_date
+from engine.core.vnformat import FormatError, format_date, parse_date, round_half_up, truncate
 from engine.core.yamlsource import Loc, YamlDoc
 
 Op = Literal[">", ">=", "<", "<=", "==", "!="]
@@ -267,8 +267,8 @@ class RemediationTemplate(Frozen):
 # ---------------------------------------------------------------- bands and catalog
 
 
-ScorerRole = Literal["unit", "appraiser", "council", "leaders", "survey"]
-"""People (or the survey import) who may enter points for a criterion in an assessment."""
+UNCLASSIFIED = "không xếp loại"
+"""What an index outside every band is called: band tables need not cover 0–100."""
 
 
 class Band(Frozen):
@@ -283,6 +283,83 @@ class Band(Frozen):
     def contains(self, value: float) -> bool:
         return Tier(min=self.min, min_inclusive=self.min_inclusive, max=self.max,
                     max_inclusive=self.max_inclusive, points=0).contains(value)
+
+
+def band_for(bands: list[Band], index: float | None) -> str | None:
+    """The label of the band holding the index (an index above 100 after bonus points counts as 100); None outside all."""
+    if index is None:
+        return None
+    return next((b.label for b in bands if b.contains(min(index, 100.0))), None)
+
+
+# ---------------------------------------------------------------- who scores
+
+
+ScorerRole = Literal["unit", "appraiser", "council", "leaders", "survey"]
+"""People (or the survey import) who may enter points for a criterion in an assessment."""
+
+SCORER_LABELS: dict[str, str] = {
+    "unit": "đơn vị",
+    "appraiser": "thẩm định viên",
+    "council": "hội đồng thẩm định",
+    "leaders": "lãnh đạo tỉnh",
+    "survey": "điều tra xã hội học",
+}
+
+
+def scorer_words(roles: list[str] | tuple[str, ...]) -> str:
+    return ", ".join(SCORER_LABELS[role] for role in roles)
+
+
+# ---------------------------------------------------------------- rounding
+
+
+RoundingMethod = Literal["half_up", "truncate", "none"]
+
+
+class RoundingStages(Frozen):
+    """How each stage is rounded: each leaf's points, the totals (parents, areas, the unit), the indices."""
+
+    leaf: RoundingMethod = "half_up"
+    total: RoundingMethod = "half_up"
+    index: RoundingMethod = "half_up"
+
+
+class Rounder:
+    """Rounds the points of a leaf, a total or an index as the set says, to its number of decimals."""
+
+    def __init__(self, decimals: int, method: RoundingMethod | RoundingStages = "half_up"):
+        self.decimals = decimals
+        self.stages = method if isinstance(method, RoundingStages) else RoundingStages(leaf=method, total=method,
+                                                                                        index=method)
+
+    def _apply(self, value: float, method: RoundingMethod) -> float:
+        if method == "half_up":
+            return round_half_up(value, self.decimals)
+        if method == "truncate":
+            return truncate(value, self.decimals)
+        return value
+
+    def leaf(self, value: float) -> float:
+        return self._apply(value, self.stages.leaf)
+
+    def total(self, value: float) -> float:
+        return self._apply(value, self.stages.total)
+
+    def index(self, value: float) -> float:
+        return self._apply(value, self.stages.index)
+
+
+# ---------------------------------------------------------------- blocks
+
+
+class Block(Frozen):
+    """One unit level of a set that covers several (a block: sở, huyện, xã): its own maximum, survey points and bands."""
+
+    label: str = Field(min_length=1, description="The block's name, e.g. Khối sở, ban, ngành")
+    max_points: float | None = Field(None, gt=0, description="The block's maximum total; default the set's max_points")
+    survey_points: float | None = Field(None, ge=0, description="The block's survey points; default the set's")
+    bands: list[Band] | None = Field(None, description="The block's bands; without them the set's bands apply")
 
 
 class CatalogEntry(Frozen):
@@ -315,15 +392,21 @@ BAND_CODES = {"empty": "criteria.band_empty", "gap": "criteria.band_gap", "overl
 
 
 def intervals_problems(items: list[Tier] | list[Band], low: float, high: float | None, doc: YamlDoc, loc: Loc,
-                       what: str, unit: str, codes: dict[str, str]) -> list[Problem]:
-    """Intervals must not overlap and must leave no gap over [low, high].
+                       what: str, unit: str, codes: dict[str, str], *, allow_gaps: bool = False) -> list[Problem]:
+    """Intervals must not overlap and, unless `allow_gaps`, must leave no gap over [low, high].
 
     Walking the intervals by their start, each is compared with the furthest end reached so far
     (not just the previous interval's end), so a wide interval that contains a narrower one is an
-    overlap and never a false gap.
+    overlap and never a false gap. `codes` names the problem code of an empty interval, a gap and
+    an overlap (TIER_CODES, BAND_CODES).
     """
     problems: list[Problem] = []
     inf = float("inf")
+
+    def add(kind: str, at: int, message: str, value=None) -> None:
+        if kind == "gap" and allow_gaps:
+            return
+        problems.append(doc.problem(loc + (at,), f"{what} {message}", value, code=codes[kind]))
 
     def start_key(item):
         return (-inf if item.min is None else item.min, 0 if item.min_inclusive else 1)
@@ -336,8 +419,7 @@ def intervals_problems(items: list[Tier] | list[Band], low: float, high: float |
     for index in order:
         item = items[index]
         if is_empty(item):
-            problems.append(doc.problem(loc + (index,), f"{what} rỗng: cận dưới {item.min:g} không nhỏ hơn cận trên {item.max:g}",
-                                        code=codes["empty"]))
+            add("empty", index, f"rỗng: cận dưới {item.min:g} không nhỏ hơn cận trên {item.max:g}")
     live = [i for i in order if not is_empty(items[i])]
     if not live:
         return problems
@@ -345,7 +427,7 @@ def intervals_problems(items: list[Tier] | list[Band], low: float, high: float |
     if first.min is not None and (first.min > low or (first.min == low and not first.min_inclusive)):
         gap = (f"giá trị {low:g}{unit} (không mức nào chứa nó)" if first.min == low
                else f"khoảng từ {low:g}{unit} đến {first.min:g}{unit}")
-        problems.append(doc.problem(loc + (live[0],), f"{what} để hở {gap}", code=codes["gap"]))
+        add("gap", live[0], f"để hở {gap}")
     reach: tuple[float, bool] | None = None  # furthest end so far and whether it is included
     reach_index = live[0]
     for index in live:
@@ -353,8 +435,7 @@ def intervals_problems(items: list[Tier] | list[Band], low: float, high: float |
         if reach is not None:
             end, end_inclusive = reach
             if end == inf:
-                problems.append(doc.problem(loc + (index,), f"{what} chồng lấn: khoảng trước không có giới hạn trên",
-                                            code=codes["overlap"]))
+                add("overlap", index, "chồng lấn: khoảng trước không có giới hạn trên")
             elif item.min is None or item.min < end or (item.min == end and item.min_inclusive and end_inclusive):
                 if item.min is not None and item.min == end:
                     text = f"chồng lấn tại {end:g}{unit}"
@@ -362,24 +443,20 @@ def intervals_problems(items: list[Tier] | list[Band], low: float, high: float |
                     lower = "-∞" if item.min is None else f"{item.min:g}{unit}"
                     upper = end if item.max is None else min(end, item.max)
                     text = f"chồng lấn trong khoảng từ {lower} đến {upper:g}{unit}"
-                problems.append(doc.problem(loc + (index,), f"{what} {text}", item.min if item.min is not None else "không có",
-                                            code=codes["overlap"]))
+                add("overlap", index, text, item.min if item.min is not None else "không có")
             elif item.min > end:
-                problems.append(doc.problem(loc + (index,), f"{what} để hở khoảng giữa {end:g}{unit} và {item.min:g}{unit}",
-                                            item.min, code=codes["gap"]))
+                add("gap", index, f"để hở khoảng giữa {end:g}{unit} và {item.min:g}{unit}", item.min)
             elif item.min == end and not item.min_inclusive and not end_inclusive:
-                problems.append(doc.problem(loc + (index,), f"{what} để hở giá trị {item.min:g}{unit} (không mức nào chứa nó)",
-                                            item.min, code=codes["gap"]))
+                add("gap", index, f"để hở giá trị {item.min:g}{unit} (không mức nào chứa nó)", item.min)
         item_end = (inf, True) if item.max is None else (item.max, item.max_inclusive)
         if reach is None or item_end > reach:
             reach, reach_index = item_end, index
     end, end_inclusive = reach
     if high is None:
         if end != inf:
-            problems.append(doc.problem(loc + (reach_index,), f"{what} để hở các giá trị từ {end:g}{unit} trở lên",
-                                        code=codes["gap"]))
+            add("gap", reach_index, f"để hở các giá trị từ {end:g}{unit} trở lên")
     elif end < high or (end == high and not end_inclusive):
         gap = (f"giá trị {high:g}{unit} (không mức nào chứa nó)" if end == high
                else f"khoảng từ {end:g}{unit} đến {high:g}{unit}")
-        problems.append(doc.problem(loc + (reach_index,), f"{what} để hở {gap}", code=codes["gap"]))
+        add("gap", reach_index, f"để hở {gap}")
     return problems

@@ -18,6 +18,7 @@ from pydantic import (
 from engine.core.base import Frozen
 from engine.core.problems import Problem, invalid
 from engine.core.vnformat import FormatError, format_date, format_number, parse_date, parse_number
+from engine.model.criteria import ScorerRole
 
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 
@@ -174,13 +175,33 @@ class PlanTask(Frozen):
 
 
 class ScoreEntry(Frozen):
-    """Points a person or the survey gives a criterion, with who and why."""
+    """Points a person or the survey gives a criterion, with who and why; `role` is checked against the set's scorers."""
 
     criterion: str
     points: Number
     by: str = Field(min_length=1)
     justification: str = Field(min_length=1)
     evidence: list[str] = Field(default_factory=list)
+    role: ScorerRole | None = Field(None, description="The role of who scored: unit, appraiser, council, leaders, survey")
+
+
+class SurveyAnswer(Frozen):
+    """How many respondents of a group chose one answer option of one survey question (a row of the count table)."""
+
+    criterion: str = Field(min_length=1)
+    question: str = Field(min_length=1)
+    option: str = Field(min_length=1)
+    count: Number
+    group: str | None = Field(None, description="The respondent group; empty when the criterion has a single group")
+    source: str | None = None
+
+    @field_validator("count")
+    @classmethod
+    def _whole(cls, value: float) -> float:
+        if value < 0 or value != int(value):
+            raise invalid(f"số phiếu phải là số nguyên không âm, không phải {format_number(value)}",
+                          code="evidence.survey_count")
+        return value
 
 
 class NotApplicable(Frozen):
@@ -195,6 +216,7 @@ class Tables(Frozen):
     documents: str | None = None
     metrics: str | None = None
     plan_tasks: str | None = None
+    survey_answers: str | None = Field(None, description="CSV with criterion, group, question, option, count")
 
 
 class PlanTableSource(Frozen):
@@ -263,6 +285,7 @@ class Bundle(Frozen):
     metrics: list[Metric] = Field(default_factory=list)
     plan_tasks: list[PlanTask] = Field(default_factory=list)
     survey: list[ScoreEntry] = Field(default_factory=list)
+    survey_answers: list[SurveyAnswer] = Field(default_factory=list)
     manual: list[ScoreEntry] = Field(default_factory=list)
     not_applicable: list[NotApplicable] = Field(default_factory=list)
     tables: Tables | None = None

@@ -221,6 +221,11 @@ class AdjustmentResult(Frozen):
         return _points_default(data, _LEAF_DEFAULTS)
 
 
+def _absent(value) -> bool:
+    """Fields a run has only with some sets or options are left out otherwise, so other runs' outputs stay as they were."""
+    return value is None
+
+
 ResultDate = Annotated[date, BeforeValidator(parse_date), PlainSerializer(format_date, return_type=str, when_used="json")]
 
 
@@ -259,6 +264,38 @@ class UnitResult(Frozen):
     def _defaults(cls, data):
         return _points_default(data, (("self_points", "points"), ("final_points", "points"),
                                       ("final_index_pct", "index_pct")))
+    block: str | None = Field(None, exclude_if=_absent, description="The block the unit was scored in, when the set has blocks")
+    previous_rank: int | None = Field(None, exclude_if=_absent, description="Rank in the previous run compared with")
+    rank_change: int | None = Field(None, exclude_if=_absent, description="Places gained since the previous run (+ up, − down)")
+    previous_index_pct: float | None = Field(None, exclude_if=_absent)
+    index_change: float | None = Field(None, exclude_if=_absent, description="Index minus the previous run's, in points of %")
+
+
+class BandCount(Frozen):
+    label: str
+    units: int
+
+
+class BlockStatistics(Frozen):
+    """One block of a run (the units of one level): how many, their mean index, how many in each band."""
+
+    level: str
+    label: str | None = Field(None, description="The block's name when the set declares blocks")
+    units: int
+    indexed: int = Field(description="Units with an index (the mean is over these)")
+    mean_index_pct: float | None
+    bands: list[BandCount] = Field(default_factory=list, description="Units per band, best band first")
+    unclassified: int = Field(0, description="Units with an index outside every band (không xếp loại)")
+    compared: int | None = Field(None, exclude_if=_absent, description="Units also in the previous run")
+    previous_mean_index_pct: float | None = Field(None, exclude_if=_absent)
+
+
+class PreviousRef(Frozen):
+    """The earlier run the changes of rank and index are measured against."""
+
+    file: str
+    criteria_set: str
+    year: int
 
 
 class CriteriaRef(Frozen):
@@ -279,6 +316,8 @@ class RunResult(Frozen):
     bands: list[Band] = Field(default_factory=list, exclude=True, description="the set's bands, for renderers")
     inputs: tuple[str, ...] = Field((), exclude=True,
                                     description="every file and folder read for the run, so no output overwrites one")
+    statistics: list[BlockStatistics] = Field(default_factory=list, description="Per block: mean index, units per band")
+    previous: PreviousRef | None = Field(None, exclude_if=_absent, description="The run compared with (--previous)")
 
     def unit(self, unit_id: str) -> UnitResult | None:
         """The unit with this id; an id typed decomposed (NFD) or with spaces around it still matches."""

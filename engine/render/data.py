@@ -64,18 +64,34 @@ def to_csv(run: RunResult) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     area_ids = [a.id for a in run.units[0].areas] if run.units else []
     area_titles = {a.id: a.title for a in run.units[0].areas} if run.units else {}
+    for unit in run.units:  # a block's own areas (an area scored for one level only) get their column too
+        for area in unit.areas:
+            if area.id not in area_titles:
+                area_ids.append(area.id)
+                area_titles[area.id] = area.title
+    blocks = any(u.block for u in run.units)
+    compared = run.previous is not None
     assessed = any(u.assessment is not None for u in run.units)
     extra = ["Điểm tự chấm", "Điểm thẩm định", "Điểm cuối cùng", "Chỉ số cuối cùng (%)", "Trạng thái"] if assessed else []
-    writer.writerow(["Hạng", "Mã đơn vị", "Tên đơn vị", "Cấp", "Điểm đạt", "Điểm tối đa áp dụng", "Chỉ số (%)", "Xếp loại",
-                     "Lỗi dữ liệu"] + extra + [f"{i}. {area_titles[i]} (%)" for i in area_ids])
+    writer.writerow(["Hạng", "Mã đơn vị", "Tên đơn vị", "Cấp"] + (["Khối"] if blocks else [])
+                    + ["Điểm đạt", "Điểm tối đa áp dụng", "Chỉ số (%)", "Xếp loại", "Lỗi dữ liệu"] + extra
+                    + [f"{i}. {area_titles[i]} (%)" for i in area_ids]
+                    + (["Hạng kỳ trước", "Thay đổi hạng", "Chỉ số kỳ trước (%)", "Thay đổi chỉ số"] if compared else []))
     for unit in run.units:
         areas = {a.id: (a.final_index_pct if assessed else a.index_pct) for a in unit.areas}
         rounds = [unit.self_points, "" if unit.appraised_points is None else unit.appraised_points, unit.final_points,
                   "" if unit.final_index_pct is None else unit.final_index_pct, unit.assessment_state_label or ""]
         writer.writerow([safe_cell(x) for x in [
-            unit.rank, unit.unit_id, unit.name, unit.level, unit.points, unit.max_points, unit.index_pct,
+            unit.rank, unit.unit_id, unit.name, unit.level] + ([unit.block or ""] if blocks else []) + [
+            unit.points, unit.max_points, unit.index_pct,
             unit.band or "", unit.data_problems] + (rounds if assessed else [])
-            + ["" if areas.get(i) is None else areas[i] for i in area_ids]])
+            + ["" if areas.get(i) is None else areas[i] for i in area_ids]
+            + ([_blank(unit.previous_rank), _blank(unit.rank_change), _blank(unit.previous_index_pct),
+                _blank(unit.index_change)] if compared else [])])
     return buffer.getvalue()
+
+
+def _blank(value):
+    return "" if value is None else value
 
 

@@ -10,22 +10,67 @@ from rich.text import Text
 
 from engine.core.ids import natural_key
 from engine.core.vnformat import format_date, format_number
+from engine.model.criteria import UNCLASSIFIED
 from engine.model.results import Explanation, NodeResult, RunResult, UnitResult
 
 
 def ranking_table(run: RunResult) -> Table:
     """Every cell and the title are Text, so '[...]' or ':name:' in a name prints as typed, never as markup or emoji."""
     table = Table(title=Text(f"{run.criteria_set.title} — xếp hạng {len(run.units)} đơn vị"), title_justify="left")
-    for header, justify in (("Hạng", "right"), ("Đơn vị", "left"), ("Điểm", "right"), ("Tối đa", "right"),
-                            ("Chỉ số", "right"), ("Xếp loại", "left"), ("Lỗi dữ liệu", "right")):
+    blocks = any(u.block for u in run.units)
+    columns = [("Hạng", "right")] + ([("Khối", "left")] if blocks else []) + [
+        ("Đơn vị", "left"), ("Điểm", "right"), ("Tối đa", "right"), ("Chỉ số", "right"), ("Xếp loại", "left"),
+        ("Lỗi dữ liệu", "right")]
+    if run.previous is not None:
+        columns += [("Hạng kỳ trước", "right"), ("Thay đổi hạng", "right"), ("Thay đổi chỉ số", "right")]
+    for header, justify in columns:
         table.add_column(header, justify=justify)
     for unit in run.units:
         problems = Text(str(unit.data_problems), style="bold red") if unit.data_problems else Text("0")
-        table.add_row(Text(str(unit.rank or "-")), Text(unit.name), Text(format_number(unit.points)),
-                      Text(format_number(unit.max_points)),
-                      Text("-" if unit.index_pct is None else format_number(unit.index_pct) + "%"),
-                      Text(unit.band or "-"), problems)
+        row = [Text(str(unit.rank or "-"))] + ([Text(unit.block or "-")] if blocks else []) + [
+            Text(unit.name), Text(format_number(unit.points)), Text(format_number(unit.max_points)),
+            Text("-" if unit.index_pct is None else format_number(unit.index_pct) + "%"), Text(band_text(unit, bool(run.bands))), problems]
+        if run.previous is not None:
+            row += _change_cells(unit)
+        table.add_row(*row)
     return table
+
+
+def band_text(unit: UnitResult, has_bands: bool) -> str:
+    """The band, "không xếp loại" for an index outside every band, "-" without an index or when the set has no bands."""
+    if unit.band:
+        return unit.band
+    return UNCLASSIFIED if unit.index_pct is not None and has_bands else "-"
+
+
+def _signed(value: float) -> str:
+    return ("+" if value > 0 else "−" if value < 0 else "") + format_number(abs(value))
+
+
+def _change_cells(unit: UnitResult) -> list[Text]:
+    if unit.previous_rank is None and unit.previous_index_pct is None:
+        return [Text("mới"), Text("-"), Text("-")]
+    rank = "-" if unit.rank_change is None else _signed(unit.rank_change)
+    index = "-" if unit.index_change is None else _signed(unit.index_change) + "%"
+    return [Text(str(unit.previous_rank or "-")), Text(rank), Text(index)]
+
+
+def statistics_text(run: RunResult) -> str:
+    """One line per block: units, mean index, units per band; with a previous run, its mean index too."""
+    lines = []
+    for stats in run.statistics:
+        name = stats.label or f"cấp {stats.level}"
+        mean = "-" if stats.mean_index_pct is None else format_number(stats.mean_index_pct) + "%"
+        line = f"{name}: {stats.units} đơn vị, chỉ số bình quân {mean}"
+        if stats.previous_mean_index_pct is not None:
+            line += f" (kỳ trước {format_number(stats.previous_mean_index_pct)}% với {stats.compared} đơn vị có ở cả hai kỳ)"
+        counts = [f"{b.label} {b.units}" for b in stats.bands]
+        if stats.bands:
+            counts.append(f"{UNCLASSIFIED} {stats.unclassified}")
+        if counts:
+            line += "; " + ", ".join(counts)
+        lines.append(line)
+    return "\n".join(lines) + ("\n" if lines else "")
 
 
 def explain_text(unit: UnitResult, node_id: str) -> str | None:
@@ -35,6 +80,8 @@ def explain_text(unit: UnitResult, node_id: str) -> str | None:
     if not nodes and adjustment is None:
         return None
     lines = [f"{unit.name} ({unit.unit_id}) — số liệu chốt ngày {format_date(unit.as_of)}", ""]
+    if unit.block:
+        lines[1:1] = [f"Chấm theo khối: {unit.block} (cấp {unit.level}), điểm tối đa {format_number(unit.total_max_points)}"]
     for node in nodes:
         lines += _node_lines(node)
         lines.append("")

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from engine.core.vnformat import format_number, round_half_up
+from engine.core.vnformat import format_number
 from engine.kinds.base import Context
 from engine.kinds.tree import CriteriaSet
+from engine.model.criteria import Rounder
 from engine.model.results import STATUS_LABELS, AdjustmentResult, Explanation
+from engine.score.leaf import scorer_outcome
 
 
-def _adjustments(criteria: CriteriaSet, ctx: Context, rnd: int) -> tuple[float, float, list[AdjustmentResult]]:
+def _adjustments(criteria: CriteriaSet, ctx: Context, rnd: Rounder,
+                 scorers: dict[str, tuple[tuple[str, ...], bool]]) -> tuple[float, float, list[AdjustmentResult]]:
     bonus = penalty = 0.0
     out: list[AdjustmentResult] = []
     for adj in criteria.adjustments:
-        outcome = adj.rule.score(adj.max_points, ctx, adj.id)
-        points = round_half_up(min(max(outcome.points, 0.0), adj.max_points), rnd) if outcome.status != "data_error" else 0.0
+        outcome = scorer_outcome(adj.rule, ctx, adj.id, scorers[adj.id]) or adj.rule.score(adj.max_points, ctx, adj.id)
+        points = rnd.leaf(min(max(outcome.points, 0.0), adj.max_points)) if outcome.status != "data_error" else 0.0
         status, branch = outcome.status, outcome.branch
         cap = format_number(adj.max_points)
         if adj.kind == "bonus":
@@ -37,6 +40,6 @@ def _adjustments(criteria: CriteriaSet, ctx: Context, rnd: int) -> tuple[float, 
         bonus = min(bonus, criteria.bonus_cap)
     if criteria.penalty_cap is not None:
         penalty = min(penalty, criteria.penalty_cap)
-    return round_half_up(bonus, rnd), round_half_up(penalty, rnd), out
+    return rnd.total(bonus), rnd.total(penalty), out
 
 

@@ -15,7 +15,9 @@ from engine.kinds.base import (
     missing_outcome,
     refs_of,
 )
+from engine.kinds.registry import Rule
 from engine.kinds.tree import Node
+from engine.model.criteria import SCORER_LABELS, scorer_words
 
 
 def _na_outcome(node: Node, max_points: float, reason: str) -> Outcome:
@@ -25,9 +27,25 @@ def _na_outcome(node: Node, max_points: float, reason: str) -> Outcome:
     return Outcome(0, "not_applicable", f"{reason} → loại khỏi điểm tối đa", applicable=False)
 
 
-def evaluate_leaf(node: Node, ctx: Context, max_points: float) -> Outcome:
-    """One leaf: not-applicable handling first, then its rule; evidence problems become statuses."""
-    outcome = _applicability(node, ctx, max_points)
+def scorer_outcome(rule: Rule, ctx: Context, item: str, scorers: tuple[tuple[str, ...], bool]) -> Outcome | None:
+    """A data problem when a score entry for a scored item names a role the set does not let score it; else None."""
+    if rule.points_from == "evidence":
+        return None
+    roles, _ = scorers
+    wrong = [e for e in ctx.bundle.manual + ctx.bundle.survey
+             if e.criterion == item and e.role is not None and e.role not in roles]
+    if not wrong:
+        return None
+    return data_error_outcome([f"điểm tiêu chí {item} do {e.by} ({SCORER_LABELS[e.role]}) chấm nhưng tiêu chí này do "
+                               f"{scorer_words(roles)} chấm" for e in wrong])
+
+
+def evaluate_leaf(node: Node, ctx: Context, max_points: float,
+                  scorers: tuple[tuple[str, ...], bool] | None = None) -> Outcome:
+    """One leaf: not-applicable handling first, then who scored it, then its rule; evidence problems become statuses."""
+    outcome = applicability(node, ctx, max_points)
+    if outcome is None and scorers is not None:
+        outcome = scorer_outcome(node.rule, ctx, node.id, scorers)
     if outcome is None:
         try:
             return node.rule.score(max_points, ctx, node.id)
@@ -38,11 +56,13 @@ def evaluate_leaf(node: Node, ctx: Context, max_points: float) -> Outcome:
             else:
                 outcome = data_error_outcome([reason + "; cần bổ sung số liệu hoặc bộ chỉ số phải cho phép không áp dụng"],
                                              exc.observed, refs=[])
-    return replace(outcome, rule=node.rule.describe(max_points, ctx.labels),
-                   expected=node.rule.expected(max_points, ctx.labels, ctx.year))
+    rule = node.rule.describe(max_points, ctx.labels)
+    if scorers is not None and scorers[1] and node.rule.points_from != "evidence":
+        rule += f"; người chấm: {scorer_words(scorers[0])}"
+    return replace(outcome, rule=rule, expected=node.rule.expected(max_points, ctx.labels, ctx.year))
 
 
-def _applicability(node: Node, ctx: Context, max_points: float) -> Outcome | None:
+def applicability(node: Node, ctx: Context, max_points: float) -> Outcome | None:
     """The outcome when the unit declared the leaf not applicable or its `applicable_if` decides; else None."""
     declared = [d for d in ctx.bundle.not_applicable if d.criterion == node.id]
     if declared:

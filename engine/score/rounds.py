@@ -19,7 +19,7 @@ from datetime import datetime
 
 from engine.core.vnformat import format_date, format_number, round_half_up
 from engine.kinds.base import EPS
-from engine.kinds.tree import Node
+from engine.kinds.tree import Node, level_bands, rounder
 from engine.load.assessment import LoadedAssessment
 from engine.model.assessment import (
     APPRAISAL_ROUNDS,
@@ -31,6 +31,7 @@ from engine.model.assessment import (
     Entry,
     phase_key,
 )
+from engine.model.criteria import Rounder, band_for
 from engine.model.results import (
     AdjustmentResult,
     NodeResult,
@@ -418,7 +419,6 @@ def apply_record(ctx: UnitRounds, entries: list[Entry]) -> tuple[UnitResult, lis
     """The unit's result with every round; refused entries are returned and change nothing."""
     state = replay(ctx, entries)
     final_result = ctx.computed["appraisal_2"]
-    rnd = ctx.rounding
     appraised_round = next((name for name in reversed(APPRAISAL_ROUNDS) if name in state.held), None)
     trail: dict[str, list[RoundEntry]] = {}
     for entry in sorted(state.accepted, key=phase_key):
@@ -440,7 +440,8 @@ def apply_record(ctx: UnitRounds, entries: list[Entry]) -> tuple[UnitResult, lis
                                   points=state.standing[name][criterion]) for name in ROUNDS])
 
     phases = ["self", "appraisal_2"] + ([appraised_round] if appraised_round else [])
-    totals = {name: _totals(ctx, state.standing[name], ctx.computed[name], rnd) for name in set(phases)}
+    totals = {name: _totals(ctx, state.standing[name], ctx.computed[name], rounder(ctx.la.criteria.criteria))
+              for name in set(phases)}
     nodes: list[NodeResult] = []
     for node in final_result.nodes:
         if node.is_leaf:
@@ -458,7 +459,7 @@ def apply_record(ctx: UnitRounds, entries: list[Entry]) -> tuple[UnitResult, lis
              for area in final_result.areas]
     criteria = ctx.la.criteria.criteria
     index = final.index
-    band = next((b.label for b in criteria.bands if index is not None and b.contains(min(index, 100.0))), None)
+    band = band_for(level_bands(criteria, final_result.level), index)
     code = _state(state)
     result = final_result.model_copy(update=dict(
         nodes=nodes, adjustments=adjustments, areas=areas, band=band,
@@ -478,8 +479,9 @@ class _Totals:
     index: float | None
 
 
-def _totals(ctx: UnitRounds, standing: dict[str, float], computed: UnitResult, rnd: int) -> _Totals:
-    """Sums up the tree as scoring does (each parent rounded), with the year's caps on bonus and penalty."""
+def _totals(ctx: UnitRounds, standing: dict[str, float], computed: UnitResult, rnd: Rounder) -> _Totals:
+    """Sums up the tree as scoring does (each parent rounded as the set says), with the year's caps on bonus and
+    penalty, over the maximum of the unit's block."""
     parents: dict[str, float] = {}
     children: dict[str | None, list[NodeResult]] = {}
     for node in computed.nodes:
@@ -488,7 +490,7 @@ def _totals(ctx: UnitRounds, standing: dict[str, float], computed: UnitResult, r
     def total(node: NodeResult) -> float:
         if node.is_leaf:
             return standing[node.id]
-        value = round_half_up(sum(total(child) for child in children.get(node.id, [])), rnd)
+        value = rnd.total(sum(total(child) for child in children.get(node.id, [])))
         parents[node.id] = value
         return value
 
@@ -498,7 +500,7 @@ def _totals(ctx: UnitRounds, standing: dict[str, float], computed: UnitResult, r
         node = next(n for n in computed.nodes if n.id == area.id)
         points = total(node)
         area_total += points
-        area_index[area.id] = round_half_up(points / area.max_points * 100, rnd) if area.max_points > EPS else None
+        area_index[area.id] = rnd.index(points / area.max_points * 100) if area.max_points > EPS else None
     bonus_cap, penalty_cap = ctx.la.caps()
     bonus = sum(standing[a.id] for a in computed.adjustments if a.kind == "bonus")
     penalty = sum(standing[a.id] for a in computed.adjustments if a.kind == "penalty")
@@ -506,10 +508,10 @@ def _totals(ctx: UnitRounds, standing: dict[str, float], computed: UnitResult, r
         bonus = min(bonus, bonus_cap)
     if penalty_cap is not None:
         penalty = min(penalty, penalty_cap)
-    value = round_half_up(max(0.0, area_total + round_half_up(bonus, rnd) - round_half_up(penalty, rnd)), rnd)
+    value = rnd.total(max(0.0, area_total + rnd.total(bonus) - rnd.total(penalty)))
     criteria = ctx.la.criteria.criteria
-    denominator = computed.max_points if criteria.index_basis == "applicable" else criteria.max_points
-    index = round_half_up(value / denominator * 100, rnd) if denominator > EPS else None
+    denominator = computed.max_points if criteria.index_basis == "applicable" else computed.total_max_points
+    index = rnd.index(value / denominator * 100) if denominator > EPS else None
     return _Totals(parents, area_index, value, index)
 
 

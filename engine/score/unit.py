@@ -6,9 +6,23 @@ is a loop that can later run in parallel.
 
 from __future__ import annotations
 
-from engine.core.vnformat import format_number, round_half_up
-from engine.kinds.base import EPS, Context
-from engine.kinds.tree import CriteriaSet, LoadedCriteria, Node, catalog_labels, leaf_max
+from engine.core.vnformat import format_number
+from engine.kinds.base import EPS, Context, Peer
+from engine.kinds.tree import (
+    CriteriaSet,
+    LoadedCriteria,
+    Node,
+    block_of,
+    catalog_labels,
+    leaf_max,
+    level_bands,
+    level_items,
+    level_max_points,
+    node_max,
+    rounder,
+    scorers_by_item,
+)
+from engine.model.criteria import band_for
 from engine.model.evidence import LoadedBundle
 from engine.model.names import BUILTIN_METRICS
 from engine.model.results import STATUS_LABELS, AreaResult, Explanation, NodeResult, RemediationTask, UnitResult
@@ -17,13 +31,15 @@ from engine.score.leaf import evaluate_leaf
 from engine.score.remediation import build_task
 
 
-def score_unit(loaded: LoadedCriteria, evidence: LoadedBundle) -> UnitResult:
-    """Score one unit against one set; a pure function of the two."""
+def score_unit(loaded: LoadedCriteria, evidence: LoadedBundle, peers: dict[str, list[Peer]] | None = None) -> UnitResult:
+    """Score one unit against one set; a pure function of the two (and, for rules that compare the units of a block,
+    of the block's values in `peers`, see engine.score.run.block_peers)."""
     criteria = loaded.criteria
     bundle = evidence.bundle
     level = bundle.unit.level
-    ctx = Context(bundle, catalog_labels(criteria), evidence.failed, criteria.when_survey_missing)
-    rnd = criteria.rounding
+    ctx = Context(bundle, catalog_labels(criteria), evidence.failed, criteria.when_survey_missing, peers)
+    rnd = rounder(criteria)
+    scorers = scorers_by_item(criteria)
     results: list[NodeResult] = []
     areas: list[AreaResult] = []
     warnings = [p.render() for p in evidence.warnings]
@@ -33,10 +49,10 @@ def score_unit(loaded: LoadedCriteria, evidence: LoadedBundle) -> UnitResult:
         position = len(results)
         if node.is_leaf:
             max_points = leaf_max(node, level)
-            outcome = evaluate_leaf(node, ctx, max_points)
-            points = round_half_up(min(max(outcome.points, 0.0), max_points), rnd)
+            outcome = evaluate_leaf(node, ctx, max_points, scorers[node.id])
+            points = rnd.leaf(min(max(outcome.points, 0.0), max_points))
             applicable_max = max_points if outcome.applicable else 0.0
-            lost = round_half_up(applicable_max - points, rnd)
+            lost = rnd.leaf(applicable_max - points)
             remediation = None
             if lost > EPS and outcome.status != "not_applicable":
                 remediation = RemediationTask(**build_task(node.id, node.title, area.id, node.remediation, outcome, lost,
@@ -56,14 +72,14 @@ def score_unit(loaded: LoadedCriteria, evidence: LoadedBundle) -> UnitResult:
         points = applicable_max = 0.0
         statuses: list[str] = []
         applicable = False
-        for child in node.children:
+        for child in level_items(node.children, level):
             p, m, a, s = visit(child, depth + 1, node.id, area)
             points += p
             applicable_max += m
             applicable = applicable or a
             statuses += s
-        points, applicable_max = round_half_up(points, rnd), round_half_up(applicable_max, rnd)
-        full_max = round_half_up(sum(_subtree_max(child, level) for child in node.children), rnd)
+        points, applicable_max = rnd.total(points), rnd.total(applicable_max)
+        full_max = rnd.total(node_max(node, level))
         status = _parent_status(points, applicable_max, statuses)
         results[position] = NodeResult(
             id=node.id, title=node.title, depth=depth, parent=parent, is_leaf=False, points=points,
@@ -74,19 +90,21 @@ def score_unit(loaded: LoadedCriteria, evidence: LoadedBundle) -> UnitResult:
         return points, applicable_max, applicable, statuses
 
     total = applicable_total = 0.0
-    for item in criteria.items:
+    for item in level_items(criteria.items, level):
         p, m, _, _ = visit(item, 0, None, item)
         total += p
         applicable_total += m
-        area_index = round_half_up(p / m * 100, rnd) if m > EPS else None
-        areas.append(AreaResult(id=item.id, title=item.title, points=p, max_points=round_half_up(m, rnd),
+        area_index = rnd.index(p / m * 100) if m > EPS else None
+        areas.append(AreaResult(id=item.id, title=item.title, points=p, max_points=rnd.total(m),
                                 index_pct=area_index, final_points=p, final_index_pct=area_index))
 
-    bonus, penalty, adjustments = _adjustments(criteria, ctx, rnd)
-    total = round_half_up(max(0.0, total + bonus - penalty), rnd)
-    denominator = applicable_total if criteria.index_basis == "applicable" else criteria.max_points
-    index = round_half_up(total / denominator * 100, rnd) if denominator > EPS else None
-    band = next((b.label for b in criteria.bands if index is not None and b.contains(min(index, 100.0))), None)
+    bonus, penalty, adjustments = _adjustments(criteria, ctx, rnd, scorers)
+    total = rnd.total(max(0.0, total + bonus - penalty))
+    full_total = level_max_points(criteria, level)
+    denominator = applicable_total if criteria.index_basis == "applicable" else full_total
+    index = rnd.index(total / denominator * 100) if denominator > EPS else None
+    band = band_for(level_bands(criteria, level), index)
+    block = block_of(criteria, level)
     name_warnings = _unknown_names(criteria, bundle) + _stray_entries(criteria, bundle)
     penalty_warnings = [f"{a.id} {a.title}: {a.status_label} ({a.explanation.branch}); chưa xác định được có bị trừ điểm không"
                         for a in adjustments if a.kind == "penalty" and a.status == "missing_evidence"]
@@ -96,16 +114,11 @@ def score_unit(loaded: LoadedCriteria, evidence: LoadedBundle) -> UnitResult:
     return UnitResult(
         unit_id=bundle.unit.id, name=bundle.unit.name, level=level, evidence_file=evidence.file,
         evidence_hash=evidence.digest, as_of=bundle.as_of, points=total,
-        max_points=round_half_up(applicable_total, rnd), total_max_points=criteria.max_points, index_pct=index, band=band,
+        max_points=rnd.total(applicable_total), total_max_points=full_total, index_pct=index, band=band,
+        block=None if block is None else block.label,
         bonus=bonus, penalty=penalty, data_problems=data_problems, areas=areas, nodes=results,
         adjustments=adjustments, warnings=warnings + name_warnings + penalty_warnings,
         self_points=total, final_points=total, final_index_pct=index)
-
-
-def _subtree_max(node: Node, level: str) -> float:
-    if node.is_leaf:
-        return leaf_max(node, level)
-    return sum(_subtree_max(child, level) for child in node.children)
 
 
 def _parent_status(points: float, applicable_max: float, statuses: list[str]) -> str:
