@@ -26,11 +26,13 @@ from engine.core.problems import Problem, invalid
 from engine.core.vnformat import format_date, format_number
 from engine.core.yamlsource import Loc, YamlDoc, load_yaml, validation_problems
 from engine.kinds.base import EPS, Context, DataProblem, MissingEvidence, ZeroDenominator, read_value
-from engine.kinds.tree import CriteriaSet, LoadedCriteria, catalog_labels, iter_nodes, set_levels
+from engine.kinds.tree import CriteriaSet, LoadedCriteria, catalog_labels, iter_nodes, rounder, set_levels
 from engine.load.criteria import check_criteria_file
 from engine.model.evidence import Bundle, LoadedBundle
 from engine.model.results import STATUS_LABELS, NodeResult, Status, UnitResult
-from engine.score.unit import score_unit
+from engine.model.criteria import UNCLASSIFIED
+from engine.score.run import block_peers
+from engine.score.unit import component_index, score_unit
 
 CASES_SUFFIXES = (".cases.yaml", ".cases.yml")
 CASES_FOLDER = "cases"
@@ -38,16 +40,21 @@ NEAR = 5.0  # a value "just" across a tier boundary is at most this far from it 
 
 
 class ExpectNode(Frozen):
-    """What one criterion must give: points, status, or both."""
+    """What one criterion (area, criterion, sub-criterion, bonus/penalty item) must give."""
 
     points: float | None = None
     status: Status | None = None
+    max_points: float | None = Field(None, description="The item's maximum for the unit's level")
+    index: float | None = Field(None, description="Component index in %: points over the applicable maximum")
 
     @model_validator(mode="after")
     def _something(self) -> "ExpectNode":
-        if self.points is None and self.status is None:
-            raise invalid("cần ít nhất points hoặc status", code="cases.empty_expect")
+        if self.points is None and self.status is None and self.max_points is None and self.index is None:
+            raise invalid("cần ít nhất points, status, max_points hoặc index", code="cases.empty_expect")
         return self
+
+
+UNIT_FIELDS = ("total", "max_points", "index", "band", "block", "warnings", "data_problems")
 
 
 class Expect(Frozen):
@@ -55,13 +62,24 @@ class Expect(Frozen):
     total: float | None = Field(None, description="Points of the unit (after bonus and penalty)")
     max_points: float | None = Field(None, description="Applicable maximum")
     index: float | None = Field(None, description="Index in %")
-    band: str | None = Field(None, description="Band label; null means no band")
+    band: str | None = Field(None, description="Band label; null means no band (không xếp loại)")
+    block: str | None = Field(None, description="The block the unit is scored in (its label); null: the set has none")
+    warnings: list[str] | None = Field(
+        None, description="Texts that must each appear in one of the unit's warnings; [] means no warning")
+    data_problems: int | None = Field(None, ge=0, description="How many data problems the unit has")
+    input_error: str | None = Field(
+        None, description="The case must be rejected as invalid input with a problem of this code, e.g. evidence.unit_level")
 
     @model_validator(mode="after")
     def _something(self) -> "Expect":
-        if not self.criteria and not ({"total", "max_points", "index", "band"} & self.model_fields_set):
-            raise invalid("expect cần ít nhất một tiêu chí (criteria) hoặc total, max_points, index, band",
-                          code="cases.empty_expect")
+        if self.input_error is not None:
+            if self.criteria or set(UNIT_FIELDS) & self.model_fields_set:
+                raise invalid("trường hợp mong đợi lỗi đầu vào (input_error) không mong đợi thêm điểm hay kết quả nào",
+                              code="cases.input_error_with_expectations")
+            return self
+        if not self.criteria and not (set(UNIT_FIELDS) & self.model_fields_set):
+            raise invalid("expect cần ít nhất một tiêu chí (criteria) hoặc total, max_points, index, band, block, "
+                          "warnings, data_problems, input_error", code="cases.empty_expect")
         return self
 
 
@@ -69,6 +87,9 @@ class Case(Frozen):
     name: str = Field(min_length=1)
     description: str | None = None
     evidence: dict[str, Any] = Field(default_factory=dict, description="Evidence bundle fields, over the defaults")
+    peers: list[dict[str, Any]] = Field(
+        default_factory=list, description="Other units of the same block (their evidence, over the defaults; `unit` "
+                                          "required), for rules that compare the units of a block")
     expect: Expect
 
 
@@ -136,14 +157,18 @@ class TestReport(Frozen):
 # ---------------------------------------------------------------- loading
 
 
-class _Prepared:
-    """One case ready to run: its evidence layers (each with where it was written) and expectations."""
+Layers = list[tuple[dict, YamlDoc, Loc]]
 
-    def __init__(self, case: Case, doc: YamlDoc, loc: Loc, layers: list[tuple[dict, YamlDoc, Loc]]):
+
+class _Prepared:
+    """One case ready to run: its evidence layers (each with where it was written), its peers' layers, expectations."""
+
+    def __init__(self, case: Case, doc: YamlDoc, loc: Loc, layers: Layers, peers: list[Layers] | None = None):
         self.case = case
         self.doc = doc
         self.loc = loc
         self.layers = layers
+        self.peers = peers or []
 
 
 class _EvidenceView(YamlDoc):
@@ -217,7 +242,9 @@ def _load_case_file(path: Path, stack: tuple[Path, ...] = ()) -> tuple[CaseFile 
             problems.append(doc.problem(loc + ("name",), f"tên trường hợp trùng với cases[{seen[case.name]}]", case.name,
                                         code="cases.duplicate_name"))
         seen.setdefault(case.name, index)
-        own.append(_Prepared(case, doc, loc, [(model.defaults, doc, ("defaults",)), (case.evidence, doc, loc + ("evidence",))]))
+        defaults = (model.defaults, doc, ("defaults",))
+        peers = [[defaults, (peer, doc, loc + ("peers", number))] for number, peer in enumerate(case.peers)]
+        own.append(_Prepared(case, doc, loc, [defaults, (case.evidence, doc, loc + ("evidence",))], peers))
     return model, doc, inherited + own, problems
 
 
@@ -231,10 +258,11 @@ def _derived_defaults(criteria: CriteriaSet, name: str) -> dict:
     }
 
 
-def _bundle(prepared: _Prepared, criteria: CriteriaSet) -> tuple[Bundle | None, list[Problem], dict[str, tuple[YamlDoc, Loc]]]:
-    merged = _derived_defaults(criteria, prepared.case.name)
+def _bundle(layers: Layers, name: str, fallback: tuple[YamlDoc, Loc], criteria: CriteriaSet
+            ) -> tuple[Bundle | None, list[Problem], dict[str, tuple[YamlDoc, Loc]]]:
+    merged = _derived_defaults(criteria, name)
     origins: dict[str, tuple[YamlDoc, Loc]] = {}
-    for layer, doc, loc in prepared.layers:
+    for layer, doc, loc in layers:
         for key, value in layer.items():
             merged[key] = copy.deepcopy(value)
             origins[key] = (doc, loc)
@@ -242,11 +270,50 @@ def _bundle(prepared: _Prepared, criteria: CriteriaSet) -> tuple[Bundle | None, 
         doc, loc = origins["tables"]
         return None, [doc.problem(loc + ("tables",), "trường hợp kiểm thử ghi minh chứng trực tiếp; không dùng bảng CSV (tables)",
                                   code="cases.tables")], origins
-    view = _EvidenceView(merged, origins, (prepared.doc, prepared.loc + ("evidence",)))
+    view = _EvidenceView(merged, origins, fallback)
     try:
         return Bundle.model_validate(merged), [], origins
     except ValidationError as exc:
         return None, validation_problems(view, exc), origins
+
+
+def _case_bundles(item: _Prepared, criteria: CriteriaSet, levels: set[str]) -> tuple[list[Bundle], list[Problem]]:
+    """The case's unit first, then its peers; every problem of any of them (unknown level, a peer with the case's id)."""
+    bundles: list[Bundle] = []
+    problems: list[Problem] = []
+    parts = [(item.layers, item.case.name, (item.doc, item.loc + ("evidence",)))]
+    parts += [(layers, f"{item.case.name} ({number + 1})", (item.doc, item.loc + ("peers", number)))
+              for number, layers in enumerate(item.peers)]
+    for number, (layers, name, fallback) in enumerate(parts):
+        bundle, found, origins = _bundle(layers, name, fallback, criteria)
+        if number and "unit" not in layers[-1][0]:
+            found.append(fallback[0].problem(fallback[1], "mỗi đơn vị cùng khối (peers) phải ghi unit: {id, name, level}",
+                                             code="cases.peer_without_unit"))
+        if bundle is not None and bundle.unit.level not in levels:
+            doc, loc = origins.get("unit", fallback)
+            found.append(doc.problem(loc + ("unit", "level"), f"cấp đơn vị '{bundle.unit.level}' không dùng được bộ chỉ số cấp "
+                                     + ", ".join(sorted(levels)), bundle.unit.level, code="evidence.unit_level"))
+        if bundle is not None and number and bundles and bundle.unit.id in {b.unit.id for b in bundles}:
+            found.append(fallback[0].problem(fallback[1] + ("unit", "id"), f"mã đơn vị '{bundle.unit.id}' trùng với một "
+                                             "đơn vị khác của trường hợp", bundle.unit.id, code="cases.duplicate_unit"))
+        problems += found
+        if bundle is not None:
+            bundles.append(bundle)
+    return bundles, problems
+
+
+def _relative_without_peers(item: _Prepared, criteria: CriteriaSet) -> list[Problem]:
+    """A case of one unit cannot score a rule that compares the units of a block: expecting its points is a mistake."""
+    if item.peers:
+        return []
+    relative = {node.id for node, _, _ in iter_nodes(criteria.items) if node.rule is not None and node.rule.needs_block}
+    loc = item.loc + ("expect", "criteria")
+    return [item.doc.problem(loc + (criterion,), f"tiêu chí {criterion} chấm so với đơn vị cao nhất khối nhưng trường hợp "
+                                                 "chỉ có một đơn vị (một đơn vị chấm riêng lẻ thì tiêu chí này thiếu minh "
+                                                 "chứng); thêm các đơn vị cùng khối vào peers", criterion,
+                             code="cases.relative_without_peers")
+            for criterion, wanted in item.case.expect.criteria.items()
+            if criterion in relative and not (wanted.points in (None, 0) and wanted.status in (None, "missing_evidence"))]
 
 
 # ---------------------------------------------------------------- discovery
@@ -337,25 +404,27 @@ def run_suite(cases_path: Path, criteria_path: Path | None = None) -> tuple[Suit
     if not prepared:
         return None, problems + [doc.problem(("cases",), "tệp không có trường hợp kiểm thử nào", code="cases.no_cases")]
     levels = set_levels(loaded.criteria)
-    runs: list[tuple[_Prepared, Bundle, UnitResult]] = []
+    runs: list[tuple[_Prepared, Bundle | None, UnitResult | None, list[Problem]]] = []
     for item in prepared:
-        bundle, bundle_problems, origins = _bundle(item, loaded.criteria)
-        if bundle is not None and bundle.unit.level not in levels:
-            doc, loc = origins.get("unit", (item.doc, item.loc + ("evidence",)))
-            bundle_problems.append(doc.problem(loc + ("unit", "level"),
-                                                    f"cấp đơn vị '{bundle.unit.level}' không dùng được bộ chỉ số cấp "
-                                                    + ", ".join(sorted(levels)), bundle.unit.level,
-                                                    code="evidence.unit_level"))
-        problems += bundle_problems
-        if bundle is not None and not bundle_problems:
-            result = score_unit(loaded, LoadedBundle(bundle, str(cases_path), "", []))
-            runs.append((item, bundle, result))
+        bundles, bundle_problems = _case_bundles(item, loaded.criteria, levels)
+        errors = [p for p in bundle_problems if p.severity == "error"]
+        if item.case.expect.input_error is not None:
+            runs.append((item, None, None, errors))  # the problems are what the case expects, not problems of the file
+            continue
+        problems += bundle_problems + _relative_without_peers(item, loaded.criteria)
+        if bundles and not errors:
+            loaded_bundles = [LoadedBundle(bundle, str(cases_path), "", []) for bundle in bundles]
+            peers = block_peers(loaded, loaded_bundles)
+            result = score_unit(loaded, loaded_bundles[0], peers.get(bundles[0].unit.level, {}))
+            runs.append((item, bundles[0], result, []))
     if [p for p in problems if p.severity == "error"]:
         return None, problems
-    results = [_compare(item, result) for item, _, result in runs]
+    results = [_rejected(item, found) if result is None else _compare(item, result, loaded)
+               for item, _, result, found in runs]
     suite = SuiteResult(cases_file=str(cases_path), criteria_file=str(criteria_path), set_id=loaded.criteria.id,
                         set_hash=loaded.digest, cases=results,
-                        coverage_gaps=coverage_gaps(loaded, [(item.case, bundle) for item, bundle, _ in runs]))
+                        coverage_gaps=coverage_gaps(loaded, [(item.case, bundle) for item, bundle, _, _ in runs
+                                                             if bundle is not None]))
     return suite, problems
 
 
@@ -397,21 +466,28 @@ def _num(value: float | None) -> str:
     return "không có" if value is None else format_number(value)
 
 
-def _compare(item: _Prepared, result: UnitResult) -> CaseResult:
+def _compare(item: _Prepared, result: UnitResult, loaded: LoadedCriteria) -> CaseResult:
     expect = item.case.expect
     doc, loc = item.doc, item.loc + ("expect",)
+    rnd = rounder(loaded.criteria)
     mismatches: list[Mismatch] = []
     for criterion, wanted in expect.criteria.items():
         where = loc + ("criteria", criterion)
         node = _find_result(result, criterion)
         if node is None:
+            in_set = any(n.id == criterion for n, _, _ in iter_nodes(loaded.criteria.items))
             mismatches.append(Mismatch(criterion=criterion, field="criterion", expected="có trong bộ chỉ số",
-                                       got="không có tiêu chí này", line=doc.line(where)))
+                                       got=f"không chấm cho cấp '{result.level}'" if in_set else "không có tiêu chí này",
+                                       line=doc.line(where)))
             continue
         trail = _trail(node)
-        if wanted.points is not None and abs(node.points - wanted.points) > EPS:
-            mismatches.append(Mismatch(criterion=criterion, title=node.title, field="points", expected=_num(wanted.points),
-                                       got=_num(node.points), line=doc.line(where + ("points",)), trail=trail))
+        for field, want, got in (("points", wanted.points, node.points),
+                                 ("node_max_points", wanted.max_points, node.max_points),
+                                 ("node_index", wanted.index, component_index(result, criterion, rnd))):
+            if want is not None and (got is None or abs(got - want) > EPS):
+                key = {"node_max_points": "max_points", "node_index": "index"}.get(field, field)
+                mismatches.append(Mismatch(criterion=criterion, title=node.title, field=field, expected=_num(want),
+                                           got=_num(got), line=doc.line(where + (key,)), trail=trail))
         if wanted.status is not None and node.status != wanted.status:
             mismatches.append(Mismatch(criterion=criterion, title=node.title, field="status",
                                        expected=_status_text(wanted.status), got=_status_text(node.status),
@@ -423,17 +499,47 @@ def _compare(item: _Prepared, result: UnitResult) -> CaseResult:
             mismatches.append(Mismatch(criterion=None, field=field, expected=_num(wanted_value), got=_num(got),
                                        line=doc.line(loc + (field,)),
                                        trail=_unit_trail(result)))
-    if "band" in expect.model_fields_set and expect.band != result.band:
-        mismatches.append(Mismatch(criterion=None, field="band", expected=expect.band or "không xếp loại",
-                                   got=result.band or "không xếp loại", line=doc.line(loc + ("band",)),
-                                   trail=_unit_trail(result)))
+    for field, none_text in (("band", UNCLASSIFIED), ("block", "không chia khối")):
+        wanted_text, got_text = getattr(expect, field), getattr(result, field)
+        if field in expect.model_fields_set and wanted_text != got_text:
+            mismatches.append(Mismatch(criterion=None, field=field, expected=wanted_text or none_text,
+                                       got=got_text or none_text, line=doc.line(loc + (field,)), trail=_unit_trail(result)))
+    if expect.data_problems is not None and expect.data_problems != result.data_problems:
+        mismatches.append(Mismatch(criterion=None, field="data_problems", expected=str(expect.data_problems),
+                                   got=str(result.data_problems), line=doc.line(loc + ("data_problems",)),
+                                   trail=[f"Lỗi dữ liệu: {n.id} {n.title}: {'; '.join(n.explanation.problems)}"
+                                          for n in result.nodes if n.status == "data_error" and n.explanation]
+                                   + [f"Cảnh báo: {w}" for w in result.warnings]))
+    if expect.warnings is not None:
+        absent = [text for text in expect.warnings if not any(text in warning for warning in result.warnings)]
+        if absent or (not expect.warnings and result.warnings):
+            mismatches.append(Mismatch(criterion=None, field="warnings",
+                                       expected="; ".join(expect.warnings) or "không có cảnh báo",
+                                       got=f"{len(result.warnings)} cảnh báo" + (f", không có: {'; '.join(absent)}" if absent else ""),
+                                       line=doc.line(loc + ("warnings",)),
+                                       trail=[f"Cảnh báo: {w}" for w in result.warnings]))
+    return CaseResult(name=item.case.name, file=doc.file, line=doc.line(item.loc), passed=not mismatches,
+                      mismatches=mismatches)
+
+
+def _rejected(item: _Prepared, found: list[Problem]) -> CaseResult:
+    """A case that must be rejected as invalid input: it passes when a problem with the expected code was found."""
+    wanted = item.case.expect.input_error
+    doc, loc = item.doc, item.loc + ("expect", "input_error")
+    codes = sorted({p.code or "?" for p in found})
+    mismatches = []
+    if wanted not in codes:
+        mismatches.append(Mismatch(criterion=None, field="input_error", expected=wanted,
+                                   got=", ".join(codes) if found else "đầu vào hợp lệ, không có lỗi",
+                                   line=doc.line(loc), trail=[p.render() for p in found]))
     return CaseResult(name=item.case.name, file=doc.file, line=doc.line(item.loc), passed=not mismatches,
                       mismatches=mismatches)
 
 
 def _unit_trail(result: UnitResult) -> list[str]:
     lines = [f"Điểm {_num(result.points)}/{_num(result.max_points)} điểm áp dụng (tổng tối đa {_num(result.total_max_points)}), "
-             f"chỉ số {_num(result.index_pct)}%, xếp loại {result.band or 'không có'}"]
+             f"chỉ số {_num(result.index_pct)}%, xếp loại {result.band or 'không có'}"
+             + (f", khối {result.block}" if result.block else "")]
     if result.bonus or result.penalty:
         lines.append(f"Điểm thưởng {_num(result.bonus)}, điểm trừ {_num(result.penalty)}")
     lines += [f"Lĩnh vực {a.id}: {_num(a.points)}/{_num(a.max_points)}" for a in result.areas]
@@ -492,7 +598,10 @@ def format_report(report: TestReport, show_coverage: bool = False) -> str:
             shown: list[str] = []
             for mismatch in case.mismatches:
                 what = {"points": "điểm", "status": "trạng thái", "criterion": "tiêu chí", "total": "tổng điểm",
-                        "max_points": "điểm tối đa áp dụng", "index": "chỉ số (%)", "band": "xếp loại"}[mismatch.field]
+                        "max_points": "điểm tối đa áp dụng", "index": "chỉ số (%)", "band": "xếp loại",
+                        "node_max_points": "điểm tối đa", "node_index": "chỉ số thành phần (%)", "block": "khối",
+                        "warnings": "cảnh báo", "data_problems": "số lỗi dữ liệu",
+                        "input_error": "lỗi đầu vào (mã)"}[mismatch.field]
                 head = f"{mismatch.criterion} {mismatch.title or ''}".strip() + " — " if mismatch.criterion else ""
                 line = f", dòng {mismatch.line}" if mismatch.line else ""
                 lines.append(f"    {head}{what}: mong đợi {mismatch.expected}, thực tế {mismatch.got}{line}")

@@ -33,8 +33,8 @@ from engine.load.meaning import check_plain, meaning_problems
 OPERATION_KEYS = ("extends", "select", "drop", "add", "refine")
 SET_KEYS = tuple(name for name in CriteriaSet.model_fields if name != "items")
 REFINE_KEYS = ("title", "description", "max_points", "rule", "provenance", "not_applicable", "applicable_if",
-               "remediation", "levels")
-ADJUSTMENT_REFINE_KEYS = ("title", "max_points", "rule", "provenance", "remediation")
+               "remediation", "levels", "applies_to", "scored_by")
+ADJUSTMENT_REFINE_KEYS = ("title", "max_points", "rule", "provenance", "remediation", "scored_by")
 MERGED_KEYS = ("rule", "provenance", "remediation")
 
 

@@ -22,7 +22,7 @@ from engine.kinds.tree import (
     rounder,
     scorers_by_item,
 )
-from engine.model.criteria import band_for
+from engine.model.criteria import Rounder, band_for
 from engine.model.evidence import LoadedBundle
 from engine.model.names import BUILTIN_METRICS
 from engine.model.results import STATUS_LABELS, AreaResult, Explanation, NodeResult, RemediationTask, UnitResult
@@ -169,3 +169,23 @@ def _stray_entries(criteria: CriteriaSet, bundle) -> list[str]:
             elif what == "survey" and node.rule.points_from != "survey":
                 notes.append(f"survey: tiêu chí '{entry.criterion}' không phải tiêu chí điều tra xã hội học; bị bỏ qua")
     return sorted(notes)
+
+
+def component_index(unit: UnitResult, node_id: str, rnd: Rounder) -> float | None:
+    """An item's component index in %: its points over its applicable maximum (None when nothing of it applies).
+
+    An area's is the one in the unit's areas; a criterion's is computed the same way from its leaves.
+    """
+    area = next((a for a in unit.areas if a.id == node_id), None)
+    if area is not None:
+        return area.index_pct
+    nodes = [n for n in unit.nodes if n.id == node_id]
+    if not nodes:
+        return None
+    node = nodes[0]
+    if node.is_leaf:
+        leaves = [node]
+    else:
+        leaves = [n for n in unit.nodes if n.is_leaf and n.id.startswith(node_id + ".")]
+    applicable = rnd.total(sum(n.max_points for n in leaves if n.applicable))
+    return rnd.index(node.points / applicable * 100) if applicable > EPS else None
