@@ -72,6 +72,10 @@ class SurveyQuestionsRule(RuleKind):
             return Outcome(0, "not_applicable", "chưa có kết quả điều tra xã hội học → loại khỏi điểm tối đa "
                                                 "(bộ chỉ số quy định quy đổi khi chưa điều tra)", applicable=False)
         counts, refs = self._counts(answers, criterion)
+        sources: dict[tuple[str | None, str], set[str]] = {}
+        for answer in answers:
+            if answer.source:
+                sources.setdefault((answer.group, answer.question), set()).add(answer.source)
         groups = self.groups or [RespondentGroup(id="-", label="Người được khảo sát", weight=100)]
         observed: list[Observation] = []
         missing: list[Finding] = []
@@ -95,7 +99,8 @@ class SurveyQuestionsRule(RuleKind):
                 tally = ", ".join(f"{option} {format_number(count)}" for option, count in chosen.items())
                 observed.append(Observation(
                     name=(f"{group.label} — " if self.groups else "") + f"câu {question.id} ({format_number(question.points)} điểm)",
-                    value=f"{tally} → {format_number(share)}% → {format_number(points)} điểm"))
+                    value=f"{tally} → {format_number(share)}% → {format_number(points)} điểm",
+                    ref="; ".join(sorted(sources.get((key, question.id), ()))) or None))
             if self.groups:
                 observed.append(Observation(name=f"{group.label} (trọng số {format_number(group.weight)}%)",
                                             value=f"{format_number(respondents)} phiếu, {format_number(group_points)}/"

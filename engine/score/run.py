@@ -166,7 +166,8 @@ def block_statistics(loaded: LoadedCriteria, units: list[UnitResult]) -> list[Bl
     for unit in units:
         by_level[unit.level].append(unit)
     stats = []
-    for level in sorted(by_level):
+    declared = [level for level in criteria.blocks if level in by_level]
+    for level in declared + sorted(set(by_level) - set(declared)):
         members = by_level[level]
         indexed = [u.final_index_pct for u in members if u.final_index_pct is not None]
         bands = sorted(level_bands(criteria, level), key=lambda b: -b.min)
