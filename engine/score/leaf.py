@@ -48,7 +48,7 @@ def evaluate_leaf(node: Node, ctx: Context, max_points: float,
         outcome = scorer_outcome(node.rule, ctx, node.id, scorers)
     if outcome is None:
         try:
-            return node.rule.score(max_points, ctx, node.id)
+            outcome = node.rule.score(max_points, ctx, node.id)
         except ZeroDenominator as exc:
             reason = f"mẫu số '{ctx.label(exc.name)}' bằng 0, không tính được tỷ lệ"
             if node.not_applicable is not None:
