@@ -96,6 +96,9 @@ def test_score_and_report_accept_previous_on_the_command_line(run, tmp_path):
     assert row["Hạng kỳ trước"] == "5" and row["Thay đổi hạng"] == str(5 - int(row["Hạng"]))
     report = run("report", SAMPLE_EVIDENCE, "--format", "md", "--previous", previous, "--output", tmp_path / "r.md")
     assert report.exit_code == 1, report.output
+    text = (tmp_path / "r.md").read_text(encoding="utf-8")
+    assert "# So sánh với kỳ trước (xa-2024, năm 2023)" in text
+    assert any("| UBND xã Long Sơn (mới) |" in line for line in text.splitlines())
 
 
 @pytest.mark.parametrize("content, code, words", [

@@ -13,6 +13,7 @@ from engine.model.criteria import Band
 from engine.model.results import NodeResult, RunResult, UnitResult
 from engine.render.reports.common import area_titles, average_area_index, average_index, band_labels, percent
 from engine.render.reports.document import Column, Heading, Paragraph, Part, Row, Table, TwoColumns
+from engine.render.reports.previous import previous_part
 
 SHEET_TITLE = "BẢNG TỰ ĐÁNH GIÁ, CHẤM ĐIỂM CHỈ SỐ CẢI CÁCH HÀNH CHÍNH"
 SUMMARY_TITLE = "TỔNG HỢP KẾT QUẢ TỰ ĐÁNH GIÁ, CHẤM ĐIỂM CHỈ SỐ CẢI CÁCH HÀNH CHÍNH"
@@ -161,4 +162,5 @@ def summary_part(run: RunResult, bands: Sequence[Band] = ()) -> Part:
 
 def scoring_parts(run: RunResult, bands: Sequence[Band] = ()) -> list[Part]:
     """The workbook of a run: the summary, then one part per unit in ranking order."""
-    return [summary_part(run, bands)] + [unit_part(run, unit) for unit in run.units]
+    compared = previous_part(run)
+    return [summary_part(run, bands)] + ([compared] if compared else []) + [unit_part(run, unit) for unit in run.units]
