@@ -7,10 +7,15 @@ Survey questions, relative rules, block statistics and the new case expectations
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
+import yaml
 from conftest import CATALOG, RATIO, bundle_dict, criteria_dict, leaf, loaded_bundle, loaded_criteria, node, score
 from hypothesis import HealthCheck, given, settings, strategies as st
+from typer.testing import CliRunner
+
+from cli import app
 
 from engine.core.vnformat import round_half_up, truncate
 from engine.core.yamlsource import YamlDoc
@@ -155,8 +160,6 @@ def test_an_item_for_an_undeclared_level_or_outside_its_parent_is_an_error():
 
 
 def test_blocks_survive_tailoring_and_refine_applies_to(tmp_path):
-    import yaml
-
     base = tmp_path / "khoi.yaml"
     base.write_text(yaml.safe_dump(blocks_set(), allow_unicode=True), encoding="utf-8")
     child = tmp_path / "khoi-2.yaml"
@@ -308,3 +311,69 @@ def test_run_result_keeps_its_shape_without_new_options():
     """Fields only some runs have are left out of the JSON of the others (no nulls added to existing outputs)."""
     fields = RunResult.model_fields
     assert {"statistics", "previous"} <= set(fields)
+
+
+# ---------------------------------------------------------------- acceptance: what parindex validate catches
+
+
+ACCEPTANCE_SET = """\
+id: bo-loi
+title: Bộ chỉ số có lỗi
+level: xa
+year: 2024
+max_points: 10
+survey_points: 4
+scored_alone: true
+blocks:
+  xa:
+    label: Khối xã
+    bands:
+      - {label: Tốt, min: 80, max: 100, max_inclusive: true}
+      - {label: Khá, min: 70, max: 85}
+  huyen:
+    label: Khối huyện
+catalog:
+  metrics:
+    da_xu_ly: {label: Số việc đã xử lý}
+    phai_xu_ly: {label: Số việc phải xử lý}
+items:
+  - id: "1"
+    title: Lĩnh vực
+    children:
+      - id: "1.1"
+        title: So với đơn vị cao nhất khối
+        max_points: 6
+        rule: {kind: relative, value: {ratio: [da_xu_ly, phai_xu_ly]}}
+      - id: "1.2"
+        title: Hài lòng
+        max_points: 4
+        rule:
+          kind: survey_questions
+          groups:
+            - {id: dan, label: Người dân, weight: 70}
+            - {id: dn, label: Doanh nghiệp, weight: 40}
+          questions:
+            - {id: C1, text: Hài lòng không, points: 4, options: {A: 100, B: 50}}
+"""
+
+
+def test_validate_catches_the_new_mistakes_with_file_and_line(tmp_path):
+    path = tmp_path / "bo-loi.yaml"
+    path.write_text(ACCEPTANCE_SET, encoding="utf-8")
+    lines = ACCEPTANCE_SET.splitlines()
+
+    def line_of(needle: str) -> int:
+        return next(i for i, text in enumerate(lines, start=1) if needle in text)
+
+    result = CliRunner().invoke(app, ["validate", str(path), "--format", "json"])
+    assert result.exit_code == 2
+    found = {(p["code"], p["line"]) for p in json.loads(result.output)["problems"]}
+    assert found == {
+        ("criteria.band_overlap", line_of("{label: Tốt")),
+        ("criteria.block_without_bands", line_of("  huyen:")),
+        ("criteria.survey_group_weights", line_of("groups:")),
+        ("criteria.relative_scored_alone", line_of("kind: relative")),
+    }
+    text = CliRunner().invoke(app, ["validate", str(path)]).output
+    assert f"bo-loi.yaml [items[0].children[1].rule.groups, dòng {line_of('groups:')}]: trọng số các nhóm cộng lại " \
+           "110%, vượt 100%" in text

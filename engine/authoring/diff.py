@@ -15,9 +15,9 @@ from pydantic import BaseModel, Field
 from engine.core.base import Frozen
 from engine.core.vnformat import format_number
 from engine.kinds.base import RuleKind
-from engine.kinds.tree import Adjustment, LoadedCriteria, Node, catalog_labels, node_max
+from engine.kinds.tree import Adjustment, LoadedCriteria, Node, applies, catalog_labels, node_max
 from engine.load.tailoring import resolved_hash
-from engine.model.criteria import Band
+from engine.model.criteria import Band, Block
 
 
 class FieldChange(Frozen):
@@ -73,7 +73,8 @@ SET_FIELDS = (
     ("id", "mã bộ chỉ số"), ("title", "tên bộ chỉ số"), ("level", "cấp đơn vị"), ("year", "năm"),
     ("max_points", "tổng điểm tối đa"), ("survey_points", "điểm điều tra xã hội học"), ("rounding", "làm tròn"),
     ("index_basis", "cách tính chỉ số"), ("when_survey_missing", "khi chưa có điều tra"),
-    ("bonus_cap", "trần điểm thưởng"), ("penalty_cap", "trần điểm trừ"),
+    ("bonus_cap", "trần điểm thưởng"), ("penalty_cap", "trần điểm trừ"), ("rounding_method", "cách làm tròn"),
+    ("scored_alone", "chấm từng đơn vị riêng lẻ"),
 )
 
 
@@ -82,8 +83,9 @@ def _flat(nodes: list[Node], level: str, area: str | None = None, depth: int = 0
     found: dict[str, tuple[Node, int, str | None, str | None, float]] = {}
     for node in nodes:
         top = area or node.id
-        found[node.id] = (node, depth, top, parent, node_max(node, level))
-        found.update(_flat(node.children, level, top, depth + 1, node.id))
+        own = level if applies(node, level) else (node.applies_to or [level])[0]  # a block's own item: its block's max
+        found[node.id] = (node, depth, top, parent, node_max(node, own))
+        found.update(_flat(node.children, own, top, depth + 1, node.id))
     return found
 
 
@@ -101,6 +103,19 @@ def _text(value: Any) -> str | None:
     if isinstance(value, float):
         return format_number(value)
     return str(value)
+
+
+def _block_text(block: Block | None) -> str | None:
+    if block is None:
+        return None
+    parts = [block.label]
+    if block.max_points is not None:
+        parts.append(f"tối đa {format_number(block.max_points)} điểm")
+    if block.survey_points is not None:
+        parts.append(f"điều tra {format_number(block.survey_points)} điểm")
+    if block.bands is not None:
+        parts.append(f"xếp loại: {_bands(block.bands)}")
+    return "; ".join(parts)
 
 
 def _bands(bands: list[Band]) -> str:
@@ -145,7 +160,7 @@ def _node_changes(old: Node | Adjustment, new: Node | Adjustment, old_max: float
     changes += _rule_changes(old.rule, new.rule, old_max, new_max, old_labels, new_labels)
     fields = [("not_applicable", "khi không áp dụng"), ("applicable_if", "điều kiện áp dụng"), ("levels", "điểm theo cấp"),
               ("kind", "loại điểm thưởng/trừ"), ("provenance", "nguồn (provenance)"), ("remediation", "mẫu nhiệm vụ khắc phục"),
-              ("description", "mô tả")]
+              ("description", "mô tả"), ("applies_to", "áp dụng cho cấp"), ("scored_by", "người chấm")]
     for field, label in fields:
         old_value, new_value = getattr(old, field, None), getattr(new, field, None)
         if isinstance(old_value, BaseModel) and isinstance(new_value, BaseModel) and type(old_value) is type(new_value):
@@ -169,6 +184,11 @@ def diff_criteria(old: LoadedCriteria, new: LoadedCriteria, old_file: str, new_f
             set_changes.append(FieldChange(field=field, label=label, old=_text(getattr(a, field)), new=_text(getattr(b, field))))
     if _bands(a.bands) != _bands(b.bands):
         set_changes.append(FieldChange(field="bands", label="xếp loại", old=_bands(a.bands), new=_bands(b.bands)))
+    for level in sorted(set(a.blocks) | set(b.blocks)):
+        old_block, new_block = a.blocks.get(level), b.blocks.get(level)
+        if _text(old_block) != _text(new_block):
+            set_changes.append(FieldChange(field=f"blocks.{level}", label=f"khối {level}", old=_block_text(old_block),
+                                           new=_block_text(new_block)))
 
     old_nodes, new_nodes = _flat(a.items, a.level), _flat(b.items, b.level)
     for adj in a.adjustments:

@@ -544,6 +544,7 @@ class RuleKind(Frozen):
     kind: str
     points_from: ClassVar[Literal["evidence", "manual", "survey"]] = "evidence"
     needs_block: ClassVar[bool] = False  # points depend on the other units of the block (see block_value)
+    counts_answers: ClassVar[bool] = False  # survey points computed from answer counts, never entered per criterion
 
     @abstractmethod
     def evaluate(self, max_points: float, ctx: Context, criterion: str) -> Outcome:

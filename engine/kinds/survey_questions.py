@@ -47,6 +47,7 @@ class SurveyQuestionsRule(RuleKind):
     over questions, weighted over respondent groups."""
 
     points_from: ClassVar[Literal["evidence", "manual", "survey"]] = "survey"
+    counts_answers: ClassVar[bool] = True
 
     kind: Literal["survey_questions"]
     source: str = "Điều tra xã hội học"

@@ -285,7 +285,7 @@ def build_template(criteria: CriteriaSet, unit_id: str, name: str | None = None,
     _metrics_sheet(wb.create_sheet(SHEET_METRICS), criteria, usage)
     _tasks_sheet(wb.create_sheet(SHEET_TASKS), year)
     manual = [n for n in leaves if n.rule.points_from == "manual"]
-    survey = [n for n in leaves if n.rule.points_from == "survey"]
+    survey = [n for n in leaves if n.rule.points_from == "survey" and not n.rule.counts_answers]
     allow_na = [n for n in leaves if n.not_applicable is not None]
     _manual_sheet(wb.create_sheet(SHEET_MANUAL), manual, level)
     _survey_sheet(wb.create_sheet(SHEET_SURVEY), survey, level)
