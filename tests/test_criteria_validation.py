@@ -401,7 +401,7 @@ def test_several_meaning_errors_in_one_pass(tmp_path):
     assert loaded is None
     assert {(p.path, p.code) for p in problems} == {
         ("max_points", "criteria.set_points_sum"), ("items[1].children[0].id", "criteria.child_id_prefix"),
-        ("items[0].children[2].rule.condition.fact", "criteria.unknown_fact"), ("bands[1]", "criteria.band_gap")}
+        ("items[0].children[2].rule.condition.fact", "criteria.unknown_fact"), ("bands[1]", "criteria.band_overlap")}
     assert all(p.line is not None and p.file == str(path) for p in problems)
 
 

@@ -22,7 +22,7 @@ from engine.core.yamlsource import YamlDoc
 from engine.kinds.tree import CriteriaSet, allowed_scorers, scorers_by_item
 from engine.load.criteria import check_criteria_file
 from engine.load.meaning import meaning_problems
-from engine.model.criteria import Band, Rounder, RoundingStages, band_for, intervals_problems
+from engine.model.criteria import BAND_CODES, Band, Rounder, RoundingStages, band_for, intervals_problems
 from engine.model.results import RunResult
 from engine.render.text import explain_text, ranking_table, statistics_text
 from engine.score.run import score_run
@@ -80,7 +80,7 @@ def test_bands_the_checker_accepts_hold_every_index_at_most_once(bounds, indices
     bands = [Band(label=f"B{i}", min=lo, max=hi, min_inclusive=a, max_inclusive=b)
              for i, (lo, hi, a, b) in enumerate(bounds)]
     doc = YamlDoc("x.yaml", {}, {}, "d")
-    found = intervals_problems(bands, 0, 100, doc, ("bands",), "bands", "%", allow_gaps=True, code="criteria.band")
+    found = intervals_problems(bands, 0, 100, doc, ("bands",), "bands", "%", BAND_CODES, allow_gaps=True)
     assert all(p.code in ("criteria.band_overlap", "criteria.band_empty") for p in found)
     if not found:
         for index in indices + [b.min for b in bands] + [b.max for b in bands]:

@@ -67,7 +67,7 @@ def previous_file(tmp_path: Path, changes: dict[str, dict]) -> Path:
 
 
 def test_previous_run_gives_each_unit_its_change_of_rank_and_index(tmp_path):
-    previous = previous_file(tmp_path, {"phuong-1": {"rank": 5, "index_pct": 60.5}})
+    previous = previous_file(tmp_path, {"phuong-1": {"rank": 5, "index_pct": 60.5, "final_index_pct": 60.5}})
     result = api.score_files(SAMPLE_CRITERIA, [SAMPLE_EVIDENCE], previous=previous)
     unit = result.unit("phuong-1")
     assert unit.previous_rank == 5 and unit.rank_change == 5 - unit.rank
@@ -84,7 +84,7 @@ def test_previous_run_gives_each_unit_its_change_of_rank_and_index(tmp_path):
 
 
 def test_score_and_report_accept_previous_on_the_command_line(run, tmp_path):
-    previous = previous_file(tmp_path, {"phuong-1": {"rank": 5, "index_pct": 60.5}})
+    previous = previous_file(tmp_path, {"phuong-1": {"rank": 5, "index_pct": 60.5, "final_index_pct": 60.5}})
     table = run("score", SAMPLE_EVIDENCE, "--previous", previous)
     assert table.exit_code == 1, table.output
     assert "Hạng kỳ trước" in table.output and "mới" in table.output

@@ -388,7 +388,7 @@ class Catalog(Frozen):
 
 
 TIER_CODES = {"empty": "criteria.tier_empty", "gap": "criteria.tier_gap", "overlap": "criteria.tier_overlap"}
-BAND_CODES = {"empty": "criteria.band_empty", "gap": "criteria.band_gap", "overlap": "criteria.band_overlap"}
+BAND_CODES = {"empty": "criteria.band_empty", "overlap": "criteria.band_overlap"}  # bands may leave gaps
 
 
 def intervals_problems(items: list[Tier] | list[Band], low: float, high: float | None, doc: YamlDoc, loc: Loc,
