@@ -4,9 +4,10 @@ against its block; a unit scored alone is missing evidence, never full points.""
 from __future__ import annotations
 
 import pytest
-from conftest import RATIO, bundle_dict, criteria_dict, loaded_bundle, loaded_criteria, node
+from conftest import RATIO, bundle_dict, criteria_dict, loaded_bundle, loaded_criteria, node, write_yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from engine import api
 from engine.core.yamlsource import YamlDoc
 from engine.kinds.tree import CriteriaSet
 from engine.load.meaning import meaning_problems
@@ -122,3 +123,14 @@ def test_points_within_bounds_and_the_best_unit_gets_the_maximum(values):
     order = sorted(range(len(values)), key=lambda i: values[i])
     points = [results[f"u{i}"].points for i in order]
     assert points == sorted(points), "a higher value never scores less"
+
+
+def test_one_unit_scored_from_a_folder_is_still_compared_with_its_block(tmp_path):
+    """explain and gaps score only the unit shown; its relative criterion still sees the others' values."""
+    criteria = write_yaml(tmp_path / "bo-chi-so.yaml", criteria_dict(BEST))
+    for unit_id, done in (("a", 80), ("b", 60)):
+        write_yaml(tmp_path / "minh-chung" / f"{unit_id}.yaml",
+                   bundle_dict(unit_id=unit_id, name=f"UBND {unit_id}", metrics={"da_xu_ly": done, "phai_xu_ly": 100}))
+    alone = api.score_files(criteria, [tmp_path / "minh-chung"], only="b")
+    assert [u.unit_id for u in alone.units] == ["b"]
+    assert (node(alone.units[0]).points, node(alone.units[0]).status) == (3, "partial")

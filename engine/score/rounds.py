@@ -19,6 +19,7 @@ from datetime import datetime
 
 from engine.core.vnformat import format_date, format_number, round_half_up
 from engine.kinds.base import EPS
+from engine.kinds.registry import rule_kind
 from engine.kinds.tree import Node, level_bands, rounder
 from engine.load.assessment import LoadedAssessment
 from engine.model.assessment import (
@@ -367,7 +368,8 @@ def _policy_problem(entry: Entry, item: Scored) -> tuple[str, str] | None:
             return refuse(code="assessment.role_not_allowed", message=f"tiêu chí {item.id} do {_roles(item.scorers)} chấm; "
                                                    f"{role} không nhập điểm tiêu chí này")
         return None
-    if item.kind == "survey":
+    source = rule_kind(item.kind).points_from  # survey_questions is a survey criterion too
+    if source == "survey":
         if entry.role == "unit":
             return refuse(code="assessment.survey_self_score", message=f"tiêu chí {item.id} lấy điểm từ kết quả điều tra xã hội học; "
                                                     "đơn vị không được tự chấm")
@@ -380,7 +382,7 @@ def _policy_problem(entry: Entry, item: Scored) -> tuple[str, str] | None:
     if entry.role == "leaders":
         return refuse(code="assessment.role_not_allowed", message=f"lãnh đạo tỉnh chỉ chấm các tiêu chí được giao trong bộ chỉ số "
                                                f"hoặc đợt đánh giá; tiêu chí {item.id} không được giao")
-    if entry.role == "unit" and item.kind != "manual":
+    if entry.role == "unit" and source != "manual":
         return refuse(code="assessment.rule_by_unit", message=f"tiêu chí {item.id} được tính từ minh chứng; đơn vị không tự nhập điểm "
                                            "mà bổ sung minh chứng hoặc giải trình")
     return None
