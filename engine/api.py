@@ -63,7 +63,15 @@ from engine.render.workbook import build_template
 from engine.score.compare import compare_rounds, compare_runs
 from engine.score.optimise import plan_block
 from engine.score.rounds import Refusal, UnitRounds, apply_record, replay, unit_progress, when
-from engine.score.run import block_peers, block_statistics, compare_previous, level_problems, rank_units, run_bands, score_run
+from engine.score.run import (
+    block_peers,
+    block_statistics,
+    compare_previous,
+    level_problems,
+    rank_units,
+    run_bands,
+    score_run,
+)
 from engine.score.unit import score_unit
 from engine.score.watch import watch as watch_units
 from engine.score.whatif import what_if
