@@ -13,16 +13,16 @@ import hashlib
 import io
 import re
 from dataclasses import dataclass, field
-from typing import Any
-
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
+from typing import TYPE_CHECKING, Any
 
 from engine.core.limits import xlsx_problem
 from engine.core.problems import Problem
 from engine.core.vnformat import FormatError
-from engine.load.workbook import NO, YES, Column, _key, _plain, _shown, _to_number, _to_yes_no
+from engine.load.workbook import Column, _key, _plain, _shown, _to_number, _to_yes_no
 from engine.model.assessment import APPRAISAL_ROUNDS, ROLE_LABELS, EvidenceRef
+
+if TYPE_CHECKING:
+    pass
 
 WORKBOOK_VERSION = "1"
 SHEET_GUIDE = "Hướng dẫn"
@@ -129,6 +129,8 @@ class FilledWorkbook:
 
 def read_round_workbook(data: bytes, file: str) -> tuple[FilledWorkbook | None, list[Problem]]:
     """A filled appraisal or explanation workbook; every problem of its cells in one pass; nothing is written."""
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
     problems: list[Problem] = []
 
     def problem(message: str, sheet: str | None = None, row: int | None = None, column: str | None = None,

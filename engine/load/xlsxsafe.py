@@ -9,19 +9,20 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any
-
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
+from typing import TYPE_CHECKING, Any
 
 from engine.core.limits import MAX_XLSX_BYTES, has_formulas, read_limited, xlsx_problem
 from engine.core.problems import Problem
+
+if TYPE_CHECKING:
+    pass
 
 MAX_LISTED_FORMULAS = 20
 
 
 def open_xlsx(path: Path, what: str = "tệp Excel") -> tuple[Any, bytes, list[Problem]]:
     """(workbook read-only with cached values, the file's bytes, problems); the workbook is None when it cannot be read."""
+    from openpyxl import load_workbook
     file = str(path)
     data, problem = read_limited(path, MAX_XLSX_BYTES, what)
     if data is None:
@@ -43,6 +44,8 @@ def open_xlsx(path: Path, what: str = "tệp Excel") -> tuple[Any, bytes, list[P
 
 def formulas_without_values(file: str, data: bytes, values_workbook: Any) -> list[Problem]:
     """Formula cells whose cached value is missing, each naming sheet and cell (at most MAX_LISTED_FORMULAS)."""
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
     if not has_formulas(data):
         return []
     formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)

@@ -37,8 +37,8 @@ from engine.load.appraisal import (
     SHEET_META,
     WORKBOOK_VERSION,
 )
-from engine.load.workbook import NO, YES, Column
 from engine.load.assessment import LoadedAssessment
+from engine.load.workbook import NO, YES, Column
 from engine.model.assessment import ROLE_LABELS, ROUND_LABELS, ROUNDS
 from engine.model.results import RoundEntry, UnitResult
 from engine.render.data import safe_cell

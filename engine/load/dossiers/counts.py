@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Literal
 
 from engine.core.base import Frozen
 from engine.load.dossiers.mapping import STATUSES
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 METRIC_NAMES: tuple[str, ...] = (
@@ -62,6 +63,7 @@ def count_metrics(
     flags: dict[str, tuple[np.ndarray, np.ndarray]],
 ) -> dict[str, dict[str, int]]:
     """Counts per unit with bincount; only units with at least one counted dossier appear."""
+    import numpy as np
     units = len(unit_ids)
     k = len(STATUSES)
     by_status = np.bincount(unit_idx[used] * k + status_idx[used], minlength=units * k).reshape(units, k)

@@ -16,7 +16,6 @@ from engine.core.problems import InputError, Problem, invalid
 from engine.core.vnformat import NumberStyle, nfc
 from engine.core.yamlsource import load_yaml, pydantic_code, pydantic_message
 
-
 CanonicalStatus = Literal[
     "early", "on_time", "late", "in_progress", "in_progress_overdue", "waiting_supplement", "withdrawn"
 ]

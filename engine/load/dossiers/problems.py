@@ -7,14 +7,15 @@ million: at most MAX_LISTED_VALUES values, each with its first MAX_LISTED_ROWS r
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from engine.core.problems import Problem
 from engine.core.vnformat import format_date, format_number
 from engine.load.dossiers.mapping import DossierMapping
 from engine.load.dossiers.rows import FLAG_FIELDS, Column, IdColumn, RowClasses
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 MAX_LISTED_ROWS = 20
@@ -55,6 +56,7 @@ class Reporter:
     def rows_of(self, mask: np.ndarray, message: str, column: str | None, values: Column | None = None, *,
                 code: str) -> None:
         """One problem for all rows in `mask`: message + count + first rows; value of the first row."""
+        import numpy as np
         index = np.flatnonzero(mask)
         if not len(index):
             return
@@ -71,6 +73,7 @@ class Reporter:
         the kind of problem for the summary of the other values; `group` overrides the column codes
         as the grouping key (e.g. normalised dossier ids).
         """
+        import numpy as np
         index = np.flatnonzero(mask)
         if not len(index):
             return
@@ -95,6 +98,7 @@ class Reporter:
 def report_rows(rows: RowClasses, mapping: DossierMapping, file: str, period_start: date,
                 period_end: date) -> list[Problem]:
     """The problems of every row that was not counted, or was counted with a value not understood."""
+    import numpy as np
     table, columns, ids, row_numbers, present = rows.table, rows.columns, rows.ids, rows.row_numbers, rows.present
     malformed, missing_id, duplicate, id_group = rows.malformed, rows.missing_id, rows.duplicate, rows.id_group
     unknown_unit, unknown_status, dates, flags = rows.unknown_unit, rows.unknown_status, rows.dates, rows.flags

@@ -15,15 +15,16 @@ import warnings
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from engine.core.limits import read_limited, xlsx_problem
 from engine.core.problems import InputError, Problem, os_error_code, os_error_vi
 from engine.core.vnformat import FormatError, format_date, nfc, parse_date, parse_number
 from engine.load.dossiers.mapping import RESOLVED_STATUSES, STATUSES, STRPTIME, DossierMapping, text_key
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 
 FLAG_FIELDS = ("digitized_result", "online_submission", "online_payment")
@@ -40,16 +41,20 @@ class Column:
 
     @classmethod
     def of(cls, header: str, series: pd.Series) -> Column:
+        import numpy as np
+        import pandas as pd
         codes, uniques = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
         values = list(uniques)
         return cls(header, codes.astype(np.int64, copy=False), values, [cell_text(v) for v in values])
 
     def per_row(self, per_unique: np.ndarray | list[Any], empty: Any) -> np.ndarray:
         """Spread a per-distinct-value array to rows; empty cells get `empty`."""
+        import numpy as np
         table = np.append(np.asarray(per_unique), np.asarray([empty], dtype=np.asarray(per_unique).dtype))
         return table[self.codes]
 
     def blank(self) -> np.ndarray:
+        import numpy as np
         return self.per_row(np.array([not t for t in self.texts], dtype=bool), True)
 
     def text(self, row: int) -> str:
@@ -59,6 +64,8 @@ class Column:
 
 def cell_text(value: Any) -> str:
     """A cell as the user sees it: strings NFC and trimmed, whole numbers without '.0', dates dd/mm/yyyy."""
+    import numpy as np
+    import pandas as pd
     if value is None:
         return ""
     if isinstance(value, str):
@@ -92,6 +99,7 @@ class Table:
 
     def row_numbers(self) -> np.ndarray:
         """Row of each frame row as the user sees it; rows the parser skipped are not in the frame."""
+        import numpy as np
         count = len(self.frame) + len(self.skipped)
         numbers = np.arange(self.first_row, self.first_row + count, dtype=np.int64)
         if self.skipped:
@@ -122,6 +130,7 @@ def _guard(path: Path) -> None:
 
 def read_table(path: Path, mapping: DossierMapping) -> Table:
     """Read the export after checking its size (and, for Excel, its format) and that every mapped column is there."""
+    import pandas as pd
     file = str(path)
     _guard(path)
     suffix = path.suffix.casefold()
@@ -211,6 +220,7 @@ def _csv_plan(path: Path, mapping: DossierMapping) -> tuple[dict[str, Any], dict
 
 def _read_xlsx(path: Path, mapping: DossierMapping) -> Table:
     """Read the mapped columns of one sheet as cells (dates stay dates, numbers stay numbers)."""
+    import pandas as pd
     file = str(path)
     try:
         with pd.ExcelFile(path, engine="openpyxl") as book:
@@ -315,6 +325,8 @@ def parse_dates(column: Column, date_format: str) -> tuple[np.ndarray, np.ndarra
     Distinct values go through pandas with the mapping's day-first format first, then through
     vnformat.parse_date (which also reads d/m/yyyy and ISO); month-first is never tried.
     """
+    import numpy as np
+    import pandas as pd
     count = len(column.uniques)
     days = np.full(count, np.datetime64("NaT"), dtype="datetime64[D]")
     bad = np.zeros(count, dtype=bool)
@@ -349,6 +361,7 @@ def parse_dates(column: Column, date_format: str) -> tuple[np.ndarray, np.ndarra
 
 def flag_values(column: Column, mapping: DossierMapping) -> tuple[np.ndarray, np.ndarray]:
     """Per row: flag set, and value not understood (neither a yes nor a no nor a number)."""
+    import numpy as np
     yes = {text_key(v) for v in mapping.truthy}
     no = {text_key(v) for v in mapping.falsy}
     truth = np.zeros(len(column.uniques), dtype=bool)
@@ -379,6 +392,8 @@ class IdColumn:
 
     @classmethod
     def of(cls, header: str, series: pd.Series) -> IdColumn:
+        import numpy as np
+        import pandas as pd
         values = series.to_numpy(dtype=object)
         if pd.api.types.infer_dtype(values, skipna=False) == "string":
             normalize = unicodedata.normalize
@@ -392,6 +407,8 @@ class IdColumn:
 
     def duplicates(self, present: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per row: id missing, repeat of an earlier row's id, and a group code per repeated id."""
+        import numpy as np
+        import pandas as pd
         missing = present & (self.texts == "")
         rows = np.flatnonzero(present & ~missing)
         repeat = np.zeros(len(self.texts), dtype=bool)
@@ -440,6 +457,7 @@ class RowClasses:
 def classify_rows(path: Path, mapping: DossierMapping, period_start: date, period_end: date,
                   aliases: dict[str, str] | None) -> RowClasses:
     """Read the export and classify its rows for the period; `aliases` is an alias index (see alias_index)."""
+    import numpy as np
     table = read_table(path, mapping)
     frame = table.frame
     columns = {field: Column.of(table.headers[field], frame[field])

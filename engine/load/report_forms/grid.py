@@ -13,15 +13,15 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
-
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
+from typing import TYPE_CHECKING, Any
 
 from engine.core.limits import xlsx_problem
 from engine.core.problems import InputError, os_error_vi
 from engine.core.vnformat import format_date, format_number, nfc
 from engine.load.report_forms.problems import problem
+
+if TYPE_CHECKING:
+    pass
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_UNPACKED_BYTES = 25 * 1024 * 1024  # openpyxl holds every cell in memory: report forms are far smaller
@@ -61,10 +61,12 @@ def cell_text(value: Any) -> str:
 
 def cell_ref(row: int, column: int) -> str:
     """The A1-style reference a spreadsheet shows, e.g. 'D12'."""
+    from openpyxl.utils import get_column_letter
     return f"{get_column_letter(column)}{row}"
 
 
 def column_letter(column: int) -> str:
+    from openpyxl.utils import get_column_letter
     return get_column_letter(column)
 
 
@@ -133,6 +135,7 @@ def _read_csv(file: str, data: bytes, delimiter: str) -> Grid:
 
 
 def _read_xlsx(file: str, data: bytes, sheet: str | None) -> Grid:
+    from openpyxl import load_workbook
     wrong = xlsx_problem(file, data)  # an old .xls, a password, another file renamed: said precisely
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
