@@ -719,5 +719,19 @@ def inspect_export(
     raise typer.Exit(api.inspection_exit_code(inspection, problems))
 
 
+@app.command()
+def serve(
+    port: int = typer.Option(8000, "--port", help="cổng"),
+    host: str = typer.Option("127.0.0.1", "--host", help="địa chỉ lắng nghe (mặc định chỉ máy này)"),
+):
+    """Chạy cổng đánh giá trên trình duyệt (SQLite, dữ liệu mẫu 17 phường, xã); in tài khoản thử khi khởi động."""
+    try:
+        from web.server import serve as run_server  # the web extra is optional: import only when serving
+    except ImportError:
+        err_console.print("Chưa cài phần web: chạy  .venv/bin/pip install -e \".[web]\"", markup=False)
+        raise typer.Exit(2) from None
+    run_server(host=host, port=port)
+
+
 if __name__ == "__main__":
     app()
