@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import secrets
 import sys
+from pathlib import Path
 
 import django
 from django.conf import settings
@@ -32,8 +34,23 @@ class Embedded(BaseApplication):
         return get_wsgi_application()
 
 
+def _local_secret(folder: Path) -> str:
+    """A random key made once per data folder (never committed), so sessions survive a restart."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
 def serve(host: str = "127.0.0.1", port: int = 8000, threads: int = 4) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "web.settings")
+    data = Path(os.environ.get("PARINDEX_DATA_DIR") or (Path.cwd() / "out" / "web")).resolve()
+    os.environ["PARINDEX_DATA_DIR"] = str(data)
+    if not os.environ.get("DJANGO_SECRET_KEY"):
+        os.environ["DJANGO_SECRET_KEY"] = _local_secret(data)
     if host not in LOOPBACK:
         os.environ["DJANGO_ALLOWED_HOSTS"] = ",".join(filter(None, [os.environ.get("DJANGO_ALLOWED_HOSTS"), host]))
     django.setup()

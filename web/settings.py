@@ -21,18 +21,13 @@ MEDIA_ROOT = Path(os.environ.get("PARINDEX_MEDIA_ROOT") or (DATA_DIR / "uploads"
 
 
 def _secret_key() -> str:
+    """From the environment; `parindex serve` puts one there from its data folder, tests get a throwaway one."""
     key = os.environ.get("DJANGO_SECRET_KEY")
     if key:
         return key
     if PRODUCTION:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when PARINDEX_ENV=production")
-    path = DATA_DIR / "secret_key"
-    if not path.exists():
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(50))
-    return path.read_text().strip()
+    return secrets.token_urlsafe(50)
 
 
 SECRET_KEY = _secret_key()
@@ -105,7 +100,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+# collectstatic target for deployments; the embedded server serves the app's files straight from the package.
+STATIC_ROOT = os.environ.get("PARINDEX_STATIC_ROOT") or (str(DATA_DIR / "static") if PRODUCTION else None)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(MEDIA_ROOT)}},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage" if PRODUCTION
