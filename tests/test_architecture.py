@@ -50,3 +50,17 @@ def test_no_relative_imports_in_the_engine():
     relative = [f"{p.relative_to(ROOT)}:{n.lineno}" for p in sorted(ENGINE.rglob("*.py"))
                 for n in ast.walk(ast.parse(p.read_text(encoding="utf-8"))) if isinstance(n, ast.ImportFrom) and n.level]
     assert relative == []
+
+
+WEB = ROOT / "web"
+
+
+def test_the_web_application_reaches_the_engine_only_through_the_api():
+    """The portal calls engine.api like the CLI does; scoring and round rules are never reimplemented in Django."""
+    modules = set()
+    for path in sorted(WEB.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        modules |= {f"{node.module}.{a.name}" if node.module == "engine" else node.module
+                    for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module for a in node.names}
+        modules |= {a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names}
+    assert {m for m in modules if m.startswith("engine")} == {"engine.api"}

@@ -90,7 +90,15 @@ def test_self_score_needs_a_reason_when_it_differs_from_the_computed_points(clie
     assert "phải ghi lý do" in page.content.decode()
     assert not Entry.objects.filter(unit=unit).exists()
     page = client.post(url, {"points": str(node["max_points"] + 5), "reason": "x"}, follow=True)
-    assert "điểm phải từ 0 đến" in page.content.decode()
+    assert "vượt điểm tối đa" in page.content.decode()
+    # a criterion computed from the evidence is not self-scored: the unit adds evidence or a note instead
+    page = client.post(reverse("unit_enter_points", args=[unit.pk, "1.1.1"]), {"points": "0", "reason": "x"},
+                       follow=True)
+    assert "đơn vị không tự nhập điểm" in page.content.decode()
+    page = client.post(reverse("unit_enter_points", args=[unit.pk, "8.1.1"]), {"points": "1", "reason": "x"},
+                       follow=True)
+    assert "không được tự chấm" in page.content.decode() or "không áp dụng" in page.content.decode()
+    assert not Entry.objects.filter(unit=unit).exists()
     client.post(url, {"points": str(node["max_points"]), "reason": "Đã có biên bản họp"})
     entry = Entry.objects.get(unit=unit)
     assert (entry.round, entry.criterion, float(entry.points), entry.by_name) == (
@@ -110,7 +118,9 @@ def test_full_cycle_two_units_one_appraiser_and_the_office(client, users, unit_o
     p1, p2 = unit_of("phuong-1"), unit_of("phuong-2")
     for user, unit in ((users["p1"], p1), (users["p2"], p2)):
         login(client, user)
-        client.post(reverse("unit_enter_points", args=[unit.pk, "1.1.2"]), {"points": "1", "reason": "Tự đánh giá"})
+        client.post(reverse("unit_enter_points", args=[unit.pk, "1.5.1"]), {"points": "1", "reason": "Có mô hình mới"})
+        client.post(reverse("unit_enter_points", args=[unit.pk, "1.1.2"]), {"reason": "Tự đánh giá: đủ nhiệm vụ"})
+        assert Entry.objects.filter(unit=unit, round=Round.SELF).count() == 2
         # submitting needs the leader's sign-off
         assert "lãnh đạo" in client.post(reverse("unit_submit", args=[unit.pk]), {"leader_name": ""},
                                          follow=True).content.decode()
@@ -124,14 +134,14 @@ def test_full_cycle_two_units_one_appraiser_and_the_office(client, users, unit_o
     home = client.get(reverse("appraiser_home")).content.decode()
     assert "UBND Phường 1" in home and "UBND Phường 2" in home and "UBND Phường 10" not in home
     page = client.get(reverse("appraise_unit", args=[p1.pk])).content.decode()
-    assert "Tự đánh giá" in page  # the unit's note beside its points
+    assert "Tự đánh giá: đủ nhiệm vụ" in page  # the unit's note beside the points
     client.post(reverse("unit_enter_points", args=[p1.pk, "1.1.2"]), {
         "points": "0.5", "reason": "Kế hoạch chưa bố trí kinh phí", "explanation_requested": "on",
         "question": "Bổ sung quyết định giao dự toán"})
     client.post(reverse("unit_enter_points", args=[p2.pk, "1.1.2"]), {"points": "1", "reason": "Đạt"})
     for unit in (p1, p2):
         client.post(reverse("appraise_submit", args=[unit.pk]), {"confirm": "on"})
-    assert Entry.objects.filter(round=Round.APPRAISAL_1).count() == 2
+    assert Entry.objects.filter(round=Round.APPRAISAL_1, kind="score").count() == 2
 
     login(client, users["p1"])
     dash = client.get(reverse("unit_dashboard", args=[p1.pk])).content.decode()
@@ -143,7 +153,8 @@ def test_full_cycle_two_units_one_appraiser_and_the_office(client, users, unit_o
     client.post(reverse("unit_enter_points", args=[p1.pk, "1.1.2"]),
                 {"reason": "Đã có quyết định giao dự toán", "documents": [doc.pk]})
     explanation = Entry.objects.get(unit=p1, round=Round.EXPLANATION)
-    assert explanation.evidence_refs == ["12/QĐ-UBND, ngày 05/01/2024, trang 1"]
+    assert explanation.kind == "note" and explanation.evidence_refs == [
+        {"document": "qd.pdf ngày 05/01/2024", "number": "12/QĐ-UBND", "page": "trang 1"}]
     _submit(client, p1)
     login(client, users["p2"])
     _submit(client, p2)
@@ -152,7 +163,14 @@ def test_full_cycle_two_units_one_appraiser_and_the_office(client, users, unit_o
     client.post(reverse("unit_enter_points", args=[p1.pk, "1.1.2"]), {"points": "1", "reason": "Đã giải trình đủ"})
     for unit in (p1, p2):
         client.post(reverse("appraise_submit", args=[unit.pk]), {"confirm": "on"})
-    assert Entry.objects.filter(round=Round.APPRAISAL_2).count() == 1
+    assert Entry.objects.filter(round=Round.APPRAISAL_2, kind="score").count() == 1
+
+    p1.score.refresh_from_db()
+    node = next(n for n in p1.score.result["nodes"] if n["id"] == "1.1.2")
+    assert (node["appraised_points"], node["final_points"]) == (1.0, 1.0)
+    assert [r["round"] for r in node["rounds"] if r.get("points") is not None] == ["appraisal_1", "appraisal_2"]
+    manual = next(n for n in p1.score.result["nodes"] if n["id"] == "1.5.1")
+    assert manual["self_points"] == 1.0 and manual["final_points"] == 1.0
 
     login(client, users["office"])
     board = client.get(reverse("office_board")).content.decode()
@@ -161,6 +179,9 @@ def test_full_cycle_two_units_one_appraiser_and_the_office(client, users, unit_o
     client.post(reverse("office_state", args=["published"]), {})
     assessment = Assessment.objects.get()
     assert assessment.state == Assessment.State.PUBLISHED
+    assert Entry.objects.filter(kind="finalise").count() == assessment.units.count()
+    p1.score.refresh_from_db()
+    assert p1.score.result["assessment_state"] == "finalised"
     sheet = client.get(reverse("office_report", args=["phieu-cham", "xlsx"]))
     assert sheet.status_code == 200 and sheet.content[:2] == b"PK"
     assert sheet["Content-Disposition"].startswith("attachment")
@@ -169,7 +190,7 @@ def test_full_cycle_two_units_one_appraiser_and_the_office(client, users, unit_o
     # after finalisation nothing can be entered
     login(client, users["appraiser"])
     client.post(reverse("unit_enter_points", args=[p2.pk, "1.1.2"]), {"points": "0", "reason": "muộn"})
-    assert Entry.objects.filter(unit=p2, round=Round.APPRAISAL_2).count() == 0
+    assert Entry.objects.filter(unit=p2, round=Round.APPRAISAL_2, kind="score").count() == 0
 
     trail = [(e.action, e.criterion) for e in AuditEvent.objects.filter(unit=p1).order_by("at", "id")]
     assert ("entry_self", "1.1.2") in trail and ("entry_appraisal_1", "1.1.2") in trail

@@ -31,8 +31,8 @@ def test_seed_twice_changes_nothing(demo):
 
 def test_record_entries_cannot_be_changed(demo, users, unit_of):
     from web.portal import domain
-    entry = domain.add_entry(users["p1"], unit_of("phuong-1"), round_=Round.SELF, criterion="1.1.1", points=1,
-                             reason="")
+    entry = domain.add_entry(users["p1"], unit_of("phuong-1"), round_=Round.SELF, criterion="1.5.1", points=1,
+                             reason="Có mô hình mới")
     entry.points = 0
     with pytest.raises(ValueError):
         entry.save()

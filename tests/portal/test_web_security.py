@@ -86,31 +86,34 @@ def test_a_post_after_the_deadline_is_refused_until_the_office_unlocks_it(client
     unit = unit_of("phuong-1")
     advance(demo, -20)  # the self-assessment deadline is now 6 days ago
     login(client, users["p1"])
-    page = client.post(reverse("unit_enter_points", args=[unit.pk, "1.1.2"]), {"points": "1", "reason": "muộn"},
+    page = client.post(reverse("unit_enter_points", args=[unit.pk, "1.5.1"]), {"points": "1", "reason": "muộn"},
                        follow=True)
-    assert "đã khóa" in page.content.decode()
+    assert "đã hết hạn ngày" in page.content.decode()
     page = client.post(reverse("unit_upload_document", args=[unit.pk]),
                        {"file": SimpleUploadedFile("a.pdf", PDF), "number": "1/KH"}, follow=True)
-    assert "đã khóa" in page.content.decode()
+    assert "đã hết hạn ngày" in page.content.decode()
     assert not Entry.objects.filter(unit=unit).exists()
     assert not Upload.objects.filter(unit=unit, kind=Upload.Kind.DOCUMENT).exists()
 
     login(client, users["office"])
-    refused = client.post(reverse("office_unlock", args=[unit.pk]), {"until": "2099-01-01T00:00", "reason": ""},
+    refused = client.post(reverse("office_unlock", args=[unit.pk]), {"until": "2099-01-01", "reason": ""},
                           follow=True)
     assert "lý do" in refused.content.decode() and not Unlock.objects.exists()
-    until = (timezone.localtime() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    refused = client.post(reverse("office_unlock", args=[unit.pk]), {"until": "2099-01-01", "reason": "x"},
+                          follow=True)
+    assert "đến ngày công bố" in refused.content.decode() and not Unlock.objects.exists()
+    until = (timezone.localtime() + timedelta(days=2)).strftime("%Y-%m-%d")
     client.post(reverse("office_unlock", args=[unit.pk]), {"until": until, "reason": "Ốm đau, có đơn xin"})
     event = AuditEvent.objects.get(action="unlock")
     assert event.reason == "Ốm đau, có đơn xin" and event.unit == unit and event.user == users["office"]
 
     login(client, users["p1"])
-    client.post(reverse("unit_enter_points", args=[unit.pk, "1.1.2"]), {"points": "1", "reason": "sau mở khóa"})
-    assert Entry.objects.filter(unit=unit).count() == 1
+    client.post(reverse("unit_enter_points", args=[unit.pk, "1.5.1"]), {"points": "1", "reason": "sau mở khóa"})
+    assert Entry.objects.filter(unit=unit, kind="score").count() == 1
     # the unlock is for this unit only
     other = unit_of("phuong-2")
     login(client, users["p2"])
-    client.post(reverse("unit_enter_points", args=[other.pk, "1.1.2"]), {"points": "1", "reason": "muộn"})
+    client.post(reverse("unit_enter_points", args=[other.pk, "1.5.1"]), {"points": "1", "reason": "muộn"})
     assert not Entry.objects.filter(unit=other).exists()
 
 
@@ -118,7 +121,7 @@ def test_a_post_without_csrf_token_is_refused(users, unit_of):
     client = Client(enforce_csrf_checks=True)
     unit = unit_of("phuong-1")
     login(client, users["p1"])
-    response = client.post(reverse("unit_enter_points", args=[unit.pk, "1.1.2"]), {"points": "1", "reason": "x"})
+    response = client.post(reverse("unit_enter_points", args=[unit.pk, "1.5.1"]), {"points": "1", "reason": "x"})
     assert response.status_code == 403
     assert "Phiên làm việc không hợp lệ" in response.content.decode()
     assert client.post(reverse("unit_submit", args=[unit.pk]), {"leader_name": "a", "leader_position": "b",
@@ -126,9 +129,9 @@ def test_a_post_without_csrf_token_is_refused(users, unit_of):
     assert client.post(reverse("logout")).status_code == 403
     assert not Entry.objects.exists()
     # with the token from the page the same POST goes through
-    page = client.get(reverse("unit_criterion", args=[unit.pk, "1.1.2"]))
+    page = client.get(reverse("unit_criterion", args=[unit.pk, "1.5.1"]))
     token = page.context["csrf_token"]
-    client.post(reverse("unit_enter_points", args=[unit.pk, "1.1.2"]),
+    client.post(reverse("unit_enter_points", args=[unit.pk, "1.5.1"]),
                 {"points": "1", "reason": "x", "csrfmiddlewaretoken": str(token)})
     assert Entry.objects.count() == 1
 
@@ -191,7 +194,7 @@ def test_user_text_is_escaped(client, users, unit_of):
     unit = unit_of("phuong-1")
     login(client, users["p1"])
     client.post(reverse("unit_enter_points", args=[unit.pk, "1.1.2"]),
-                {"points": "0", "reason": "<script>alert('x')</script>"})
+                {"reason": "<script>alert('x')</script>"})
     page = client.get(reverse("unit_criterion", args=[unit.pk, "1.1.2"])).content.decode()
     assert "<script>alert" not in page and "&lt;script&gt;" in page
 
@@ -199,7 +202,7 @@ def test_user_text_is_escaped(client, users, unit_of):
 def test_audit_csv_neutralises_formulas(client, users, unit_of):
     unit = unit_of("phuong-1")
     login(client, users["p1"])
-    client.post(reverse("unit_enter_points", args=[unit.pk, "1.1.2"]), {"points": "0", "reason": "=HYPERLINK(1)"})
+    client.post(reverse("unit_enter_points", args=[unit.pk, "1.1.2"]), {"reason": "=HYPERLINK(1)"})
     text = client.get(reverse("unit_audit", args=[unit.pk]) + "?format=csv").content.decode("utf-8-sig")
     assert "'=HYPERLINK(1)" in text
 

@@ -47,14 +47,15 @@ def seed(criteria: Path = SAMPLE_CRITERIA, evidence: Path = SAMPLE_EVIDENCE, cod
     if existing is not None:
         return existing
     now = now or timezone.now()
+    day = timezone.localtime(now).date()
     data = criteria.read_bytes()
     with transaction.atomic():
         assessment = Assessment(
             code=code, title="Đánh giá Chỉ số CCHC năm 2024 — các phường, xã thành phố Vũng Tàu", year=2024,
             block="Cấp xã", criteria_name=criteria.name, criteria_sha256=hashlib.sha256(data).hexdigest(),
-            self_open=now - timedelta(days=1), self_deadline=now + timedelta(days=14),
-            appraisal_1_deadline=now + timedelta(days=28), explanation_deadline=now + timedelta(days=35),
-            appraisal_2_deadline=now + timedelta(days=42), publication_date=now + timedelta(days=49),
+            self_open=day - timedelta(days=1), self_deadline=day + timedelta(days=14),
+            appraisal_1_deadline=day + timedelta(days=28), explanation_deadline=day + timedelta(days=35),
+            appraisal_2_deadline=day + timedelta(days=42), publication_date=day + timedelta(days=49),
             bonus_cap=2, penalty_cap=2, state=Assessment.State.OPEN)
         assessment.criteria_file.save(f"{code}/{criteria.name}", ContentFile(data), save=False)
         assessment.save()

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from engine.api import InputError
 from web import services
 from web.portal.models import (
     Account, Assessment, AuditEvent, Entry, Role, Round, Submission, Unit, UnitScore, Unlock, Upload,
@@ -66,8 +67,13 @@ def audit(user, action: str, *, assessment=None, unit=None, criterion: str = "",
 
 # ---- rounds -------------------------------------------------------------------------------------------------
 
+def today(now: datetime | None = None) -> date:
+    """The day in Vietnam time: deadlines are whole days, as in the engine's schedule."""
+    return timezone.localtime(now or timezone.now()).date()
+
+
 def current_round(unit: Unit) -> str:
-    """The first round the unit has not finished (a round ends with its submission), or final."""
+    """The first round not yet finished (a round ends with its submission), or final: the portal's order of work."""
     done = set(unit.submissions.values_list("round", flat=True))
     for round_ in ROUND_ORDER:
         if round_ not in done:
@@ -75,93 +81,120 @@ def current_round(unit: Unit) -> str:
     return Round.FINAL
 
 
-def active_unlock(unit: Unit, round_: str, now: datetime) -> Unlock | None:
-    return unit.unlocks.filter(round=round_, until__gte=now).order_by("-until").first()
-
-
 @dataclass(frozen=True)
 class RoundState:
     round: str
     label: str
-    deadline: datetime | None
+    deadline: date | None
     open: bool
     late: bool
-    unlocked_until: datetime | None
+    unlocked_until: date | None
     reason_closed: str
 
 
 def round_state(unit: Unit, now: datetime | None = None) -> RoundState:
-    """Whether the unit's current round accepts entries now: assessment open, before its deadline or unlocked."""
-    now = now or timezone.now()
+    """What the pages show: the current round, its last day, and whether it is open (the engine has the last word)."""
+    day = today(now)
     assessment = unit.assessment
     round_ = current_round(unit)
     label = Round(round_).label
     if round_ == Round.FINAL:
         return RoundState(round_, label, assessment.publication_date, False, False, None, "các vòng đã kết thúc")
     deadline = assessment.deadline(round_)
-    unlock = active_unlock(unit, round_, now)
-    late = now > deadline
+    unlock = unit.unlocks.filter(round=round_, until__gte=day).order_by("-until").first()
+    late = day > deadline
     if assessment.state != Assessment.State.OPEN:
         return RoundState(round_, label, deadline, False, late, None, "đợt đánh giá không ở trạng thái đang đánh giá")
-    if round_ == Round.SELF and now < assessment.self_open and unlock is None:
+    if round_ == Round.SELF and day < assessment.self_open and unlock is None:
         return RoundState(round_, label, deadline, False, False, None, "chưa đến thời gian tự đánh giá")
     if late and unlock is None:
-        return RoundState(round_, label, deadline, False, True, None, f"đã quá hạn {fmt_time(deadline)}")
+        return RoundState(round_, label, deadline, False, True, None, f"đã hết hạn ngày {deadline:%d/%m/%Y}")
     return RoundState(round_, label, deadline, True, late, unlock.until if unlock else None, "")
 
 
-def _require_open(unit: Unit, round_: str, now: datetime) -> RoundState:
-    state = round_state(unit, now)
-    if state.round != round_:
-        raise _refuse("round.not_current", f"vòng hiện tại của đơn vị là {state.label}, không phải {Round(round_).label}")
-    if not state.open:
-        raise Refused(services.check_entry(False, fmt_time(state.deadline), None, {"criterion": ""}) if state.late
-                      else [services.problem("round.closed", file="(thao tác)", message=f"vòng {state.label} đang khóa: "
-                                             f"{state.reason_closed}")])
-    return state
+def _require_current(unit: Unit, round_: str) -> None:
+    """The portal's order of work; deadlines, roles and points are the engine's checks."""
+    if unit.assessment.state != Assessment.State.OPEN:
+        raise _refuse("web.assessment_closed", "đợt đánh giá không ở trạng thái đang đánh giá; không ghi thêm được")
+    state_round = current_round(unit)
+    if state_round != round_:
+        raise _refuse("web.round_not_current", f"vòng hiện tại của đơn vị là {Round(state_round).label}, "
+                      f"không phải {Round(round_).label}")
 
 
-# ---- scoring ------------------------------------------------------------------------------------------------
+# ---- the engine's view of a unit ----------------------------------------------------------------------------
 
 def criteria_path(assessment: Assessment) -> Path:
     return Path(assessment.criteria_file.path)
 
 
-def evidence_upload(unit: Unit) -> Upload | None:
-    return unit.uploads.filter(kind__in=[Upload.Kind.WORKBOOK, Upload.Kind.BUNDLE], accepted=True).order_by(
-        "-uploaded_at", "-id").first()
+def engine_assessment(assessment: Assessment):
+    text = services.assessment_yaml(
+        assessment.code, assessment.title, assessment.year, criteria_path(assessment), assessment.criteria_sha256,
+        list(assessment.units.order_by("code").values_list("code", flat=True)),
+        services.Schedule(assessment.self_open, assessment.self_deadline, assessment.appraisal_1_deadline,
+                          assessment.explanation_deadline, assessment.appraisal_2_deadline,
+                          assessment.publication_date),
+        float(assessment.bonus_cap) if assessment.bonus_cap is not None else None,
+        float(assessment.penalty_cap) if assessment.penalty_cap is not None else None)
+    return services.load_assessment(criteria_path(assessment).parent, text)
 
 
-def record(unit: Unit) -> list[dict]:
-    return [services.entry_payload(e) for e in unit.entries.order_by("seq")]
+def evidence_upload(unit: Unit, round_: str | None = None) -> Upload | None:
+    """The latest evidence file the engine accepted (of one round, or of any)."""
+    uploads = unit.uploads.filter(kind__in=[Upload.Kind.WORKBOOK, Upload.Kind.BUNDLE], accepted=True)
+    if round_ is not None:
+        uploads = uploads.filter(round=round_)
+    return uploads.order_by("-uploaded_at", "-id").first()
 
 
-def rescore(unit: Unit, now: datetime | None = None) -> UnitScore | None:
-    """Score the unit from its accepted evidence file and its record, and keep the result for the dashboards."""
+def evidence_paths(unit: Unit) -> tuple[Path, Path | None] | None:
+    """(self-assessment evidence, evidence added in the explanation round) or None before any evidence."""
+    own = evidence_upload(unit, Round.SELF)
+    if own is None:
+        return None
+    explained = evidence_upload(unit, Round.EXPLANATION)
+    return Path(own.file.path), Path(explained.file.path) if explained else None
+
+
+def unit_engine(unit: Unit, paths: tuple[Path, Path | None] | None = None):
+    paths = paths or evidence_paths(unit)
+    if paths is None:
+        return None
+    return services.unit_engine(engine_assessment(unit.assessment), unit.code, *paths)
+
+
+def engine_entries(unit: Unit) -> list:
+    return [to_engine(e) for e in unit.entries.order_by("seq")]
+
+
+def to_engine(entry: Entry):
+    return services.engine_entry(entry.assessment.code, entry.unit.code,
+                                 round_=entry.round, kind=entry.kind, criterion=entry.criterion,
+                                 points=float(entry.points) if entry.points is not None else None, by=entry.by_name,
+                                 role=entry.role, at=entry.at, reason=entry.reason,
+                                 explanation_requested=entry.explanation_requested, question=entry.question,
+                                 refs=entry.evidence_refs, until=entry.until)
+
+
+def rescore(unit: Unit, now: datetime | None = None, engine=None) -> UnitScore | None:
+    """Score the unit from its accepted evidence and its record, and keep the result for the dashboards."""
     now = now or timezone.now()
-    upload = evidence_upload(unit)
-    if upload is None:
+    engine = engine or unit_engine(unit)
+    if engine is None:
         UnitScore.objects.filter(unit=unit).delete()
         return None
-    entries = record(unit)
-    outcome = services.score_unit(criteria_path(unit.assessment), Path(upload.file.path), unit.code, entries, now)
-    if outcome.unit is None:
-        problems = services.problem_rows(outcome.problems)
-        score, _ = UnitScore.objects.update_or_create(unit=unit, defaults=dict(
-            computed_at=now, evidence=upload, record_length=len(entries), points=None, final_points=None,
-            index_pct=None, band="", rank=None, data_problems=len(problems), result={}, problems=problems))
-        return score
-    data = outcome.unit
-    final_points = data.get("final_points", data["points"])
+    entries = engine_entries(unit)
+    data = services.score(engine, entries)
     score, _ = UnitScore.objects.update_or_create(unit=unit, defaults=dict(
-        computed_at=now, evidence=upload, record_length=len(entries), points=data["points"], final_points=final_points,
-        index_pct=data.get("final_index_pct", data["index_pct"]), band=data.get("band") or "", rank=None,
-        data_problems=data.get("data_problems", 0), result=data, problems=[]))
+        computed_at=now, evidence=evidence_upload(unit), record_length=len(entries), points=data["points"],
+        final_points=data.get("final_points", data["points"]), index_pct=data.get("final_index_pct", data["index_pct"]),
+        band=data.get("band") or "", rank=None, data_problems=data.get("data_problems", 0), result=data, problems=[]))
     return score
 
 
 def block_rank(unit: Unit) -> tuple[int | None, int]:
-    """Competition rank (1, 1, 3) by index among the scored units of the same assessment and level."""
+    """Competition rank (1, 1, 3) by final index among the scored units of the assessment's block and level."""
     score = getattr(unit, "score", None)
     peers = UnitScore.objects.filter(unit__assessment=unit.assessment, unit__level=unit.level, index_pct__isnull=False)
     total = peers.count()
@@ -207,33 +240,68 @@ def _store(user, unit: Unit, uploaded, kind: str, round_: str, now: datetime, **
     upload = Upload(assessment=unit.assessment, unit=unit, kind=kind, original_name=name[:255],
                     content_type=mimetypes.types_map.get(suffix, "application/octet-stream"), size=uploaded.size,
                     sha256=digest.hexdigest(), round=round_, uploaded_by=user, uploaded_at=now, **meta)
-    # The stored name is the hash plus the original suffix (which the engine's reader dispatches on).
-    upload.file.save(f"{unit.assessment.code}/{unit.code}/{upload.sha256[:16]}{suffix}", uploaded, save=False)
+    # Stored under the hash with the original suffix (the engine's reader dispatches on it), never the user's name.
+    upload.file.save(f"{unit.assessment.code}/{unit.code}/{upload.sha256[:16]}-{now:%Y%m%d%H%M%S%f}{suffix}", uploaded,
+                     save=False)
     upload.save()
     return upload
 
 
+WINDOW_CODES = {"assessment.after_deadline", "assessment.before_window", "assessment.finalised",
+                "assessment.after_publication"}
+
+
+def _window_refusals(unit: Unit, engine, round_: str, user, now: datetime) -> list:
+    """Whether the engine would take an entry of this person in this round now (deadlines, unlocks, finalisation)."""
+    probe = services.engine_entry(unit.assessment.code, unit.code, round_=round_, kind="submit", criterion="",
+                                  points=None, by=user.account.display_name, role=user.account.role, at=now,
+                                  reason="", explanation_requested=False, question="", refs=[], until=None)
+    found = services.refusals(engine, engine_entries(unit), [probe], now)
+    return [p for p in found if p.code in WINDOW_CODES]
+
+
+def _unit_round(unit: Unit) -> str:
+    round_ = current_round(unit)
+    if round_ not in UNIT_ROUNDS:
+        raise _refuse("web.not_unit_round", f"vòng hiện tại ({Round(round_).label}) không phải vòng của đơn vị")
+    _require_current(unit, round_)
+    return round_
+
+
 def upload_evidence(user, unit: Unit, uploaded, now: datetime | None = None) -> Upload:
-    """A filled evidence workbook: stored, scored; accepted (and the unit rescored) only when the engine reads it."""
+    """A filled evidence workbook: stored, read and scored by the engine; used only when the engine accepts it."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = Unit.objects.select_for_update().get(pk=unit.pk)
-        state = _require_unit_round(locked, now)
-        upload = _store(user, locked, uploaded, Upload.Kind.WORKBOOK, state.round, now)
-        outcome = services.score_unit(criteria_path(locked.assessment), Path(upload.file.path), locked.code,
-                                      record(locked), now)
-        previous = evidence_upload(locked)
-        if outcome.unit is None:
-            upload.problems = services.problem_rows(outcome.problems)
+        round_ = _unit_round(locked)
+        upload = _store(user, locked, uploaded, Upload.Kind.WORKBOOK, round_, now)
+        current = evidence_paths(locked)
+        new = Path(upload.file.path)
+        paths = (new, None) if round_ == Round.SELF or current is None else (current[0], new)
+        if round_ == Round.SELF and current is not None:
+            paths = (new, current[1])
+        try:
+            engine = unit_engine(locked, paths)
+        except InputError as exc:
+            upload.problems = services.problem_rows(exc.problems)
             upload.save(update_fields=["problems"])
             audit(user, "upload_refused", unit=locked, new=f"{upload.original_name} (sha256 {upload.sha256})",
-                  reason=f"{len(outcome.problems)} lỗi", at=now)
+                  reason=f"{len(exc.problems)} lỗi", at=now)
             return upload
+        window = _window_refusals(locked, engine, round_, user, now)
+        if window:
+            upload.file.delete(save=False)
+            raise Refused(window)
+        previous = evidence_upload(locked, round_)
         upload.accepted = True
         upload.save(update_fields=["accepted"])
+        try:
+            rescore(locked, now, engine)
+        except InputError as exc:
+            upload.file.delete(save=False)
+            raise Refused(exc.problems) from None
         audit(user, "upload_evidence", unit=locked, old=previous.original_name if previous else "",
               new=f"{upload.original_name} (sha256 {upload.sha256})", at=now)
-        rescore(locked, now)
     return upload
 
 
@@ -242,21 +310,21 @@ def upload_document(user, unit: Unit, uploaded, *, criterion: str, number: str, 
     now = now or timezone.now()
     with transaction.atomic():
         locked = Unit.objects.select_for_update().get(pk=unit.pk)
-        state = _require_unit_round(locked, now)
+        round_ = _unit_round(locked)
+        engine = unit_engine(locked)
+        if engine is not None:
+            window = _window_refusals(locked, engine, round_, user, now)
+            if window:
+                raise Refused(window)
+        elif not round_state(locked, now).open:
+            raise _refuse("assessment.after_deadline", "vòng này đang khóa")
         if criterion and criterion not in nodes(getattr(locked, "score", None)):
-            raise _refuse("entry.unknown_criterion", "không có tiêu chí này trong bộ chỉ số", value=criterion)
-        upload = _store(user, locked, uploaded, Upload.Kind.DOCUMENT, state.round, now, criterion=criterion,
+            raise _refuse("web.unknown_criterion", "không có tiêu chí này trong bộ chỉ số", value=criterion)
+        upload = _store(user, locked, uploaded, Upload.Kind.DOCUMENT, round_, now, criterion=criterion,
                         doc_number=number, doc_date=issued, doc_place=place, accepted=True)
         audit(user, "upload_document", unit=locked, criterion=criterion,
               new=f"{upload.reference()} (sha256 {upload.sha256})", at=now)
     return upload
-
-
-def _require_unit_round(unit: Unit, now: datetime) -> RoundState:
-    state = round_state(unit, now)
-    if state.round not in UNIT_ROUNDS:
-        raise _refuse("round.not_unit", f"vòng hiện tại ({state.label}) không phải vòng của đơn vị")
-    return _require_open(unit, state.round, now)
 
 
 # ---- entries ------------------------------------------------------------------------------------------------
@@ -271,45 +339,48 @@ def standing_points(node: dict | None) -> float | None:
     return node.get("final_points", node.get("points"))
 
 
+def _append(user, unit: Unit, engine, rows: list[dict], now: datetime, evidence: list[Upload] | None = None
+            ) -> list[Entry]:
+    """Let the engine check the proposed entries against the unit's record, then store them in order."""
+    account: Account = user.account
+    entries = [Entry(assessment=unit.assessment, unit=unit, role=account.role, user=user, by_name=account.display_name,
+                     at=now, evidence_refs=[u.citation() for u in evidence or []], **row) for row in rows]
+    if engine is None:
+        raise _refuse("web.no_evidence", "đơn vị chưa có phiếu minh chứng hợp lệ nên chưa ghi được")
+    problems = services.refusals(engine, engine_entries(unit), [to_engine(e) for e in entries], now)
+    if problems:
+        raise Refused(problems)
+    seq = _next_seq(unit)
+    for offset, entry in enumerate(entries):
+        entry.seq = seq + offset
+        entry.save()
+        if evidence:
+            entry.evidence.set(evidence)
+    return entries
+
+
 def add_entry(user, unit: Unit, *, round_: str, criterion: str, points: float | None, reason: str,
               explanation_requested: bool = False, question: str = "", evidence: list[Upload] | None = None,
               now: datetime | None = None) -> Entry:
-    """Append one entry to the unit's record after the engine's checks; the unit is rescored in the same step."""
+    """Append a score (points, remark, explanation request) or a note (the unit's explanation) to the record."""
     now = now or timezone.now()
-    account: Account = user.account
-    evidence = list(evidence or [])
-    rounds = {Role.UNIT: UNIT_ROUNDS, Role.APPRAISER: APPRAISER_ROUNDS}.get(account.role, set())
-    if round_ not in rounds:
-        raise _refuse("entry.role_round", f"vai trò {account.get_role_display()} không chấm điểm ở vòng {Round(round_).label}")
-    if round_ == Round.EXPLANATION and not reason.strip():
-        raise _refuse("entry.explanation_text", "phải ghi nội dung giải trình", f"tiêu chí {criterion}")
+    kind = Entry.Kind.NOTE if user.account.role == Role.UNIT and points is None else Entry.Kind.SCORE
     with transaction.atomic():
         locked = Unit.objects.select_for_update().get(pk=unit.pk)
-        _require_open(locked, round_, now)
-        score = getattr(locked, "score", None)
-        node = nodes(score).get(criterion)
-        proposed = {"round": round_, "criterion": criterion, "points": points, "reason": reason, "role": account.role}
-        problems = services.check_entry(True, "", node, proposed)
-        if node is not None and not node.get("is_leaf", True):
-            problems.append(services.problem("entry.not_leaf", file=f"tiêu chí {criterion}", value=criterion,
-                                             message="chỉ chấm điểm ở tiêu chí thành phần"))
-        if explanation_requested and not question.strip():
-            problems.append(services.problem("entry.question_required", file=f"tiêu chí {criterion}",
-                                             message="yêu cầu giải trình phải ghi câu hỏi"))
-        if problems:
-            raise Refused(problems)
+        _require_current(locked, round_)
+        node = nodes(getattr(locked, "score", None)).get(criterion)
+        (entry,) = _append(user, locked, unit_engine(locked), [dict(
+            round=round_, kind=kind, criterion=criterion, points=Decimal(str(points)) if points is not None else None,
+            reason=reason.strip(), explanation_requested=explanation_requested, question=question.strip())], now,
+            evidence)
         old = standing_points(node)
-        entry = Entry.objects.create(
-            assessment=locked.assessment, unit=locked, seq=_next_seq(locked), round=round_, criterion=criterion,
-            points=Decimal(str(points)) if points is not None else None, role=account.role, user=user,
-            by_name=account.display_name, at=now, reason=reason, explanation_requested=explanation_requested,
-            question=question, evidence_refs=[u.reference() for u in evidence])
-        entry.evidence.set(evidence)
         new = "" if points is None else f"{points:g}"
         if explanation_requested:
-            new = (new + " " if new else "") + "(yêu cầu giải trình: " + question + ")"
+            new = (new + " " if new else "") + "(yêu cầu giải trình: " + question.strip() + ")"
+        if entry.evidence_refs:
+            new = (new + " " if new else "") + "[" + "; ".join(u.reference() for u in evidence or []) + "]"
         audit(user, f"entry_{round_}", unit=locked, criterion=criterion,
-              old="" if old is None else f"{old:g}", new=new, reason=reason, entry=entry, at=now)
+              old="" if old is None or points is None else f"{old:g}", new=new, reason=reason, entry=entry, at=now)
         rescore(locked, now)
     return entry
 
@@ -318,54 +389,100 @@ def submit(user, unit: Unit, round_: str, leader_name: str, leader_position: str
     """Close the unit's round: a unit round needs its leader's sign-off; a round is submitted once."""
     now = now or timezone.now()
     if not leader_name.strip() or not leader_position.strip():
-        raise _refuse("submit.leader", "phải ghi họ tên và chức vụ của lãnh đạo ký duyệt")
+        raise _refuse("web.leader_sign_off", "phải ghi họ tên và chức vụ của lãnh đạo ký duyệt")
     with transaction.atomic():
         locked = Unit.objects.select_for_update().get(pk=unit.pk)
-        _require_open(locked, round_, now)
-        if round_ == Round.SELF and evidence_upload(locked) is None:
-            raise _refuse("submit.no_evidence", "chưa có phiếu minh chứng hợp lệ; hãy tải lên trước khi gửi")
+        _require_current(locked, round_)
+        sign_off = f"ký duyệt: {leader_name.strip()}, {leader_position.strip()}"
+        (entry,) = _append(user, locked, unit_engine(locked), [dict(round=round_, kind=Entry.Kind.SUBMIT,
+                                                                   reason=sign_off)], now)
         submission = Submission.objects.create(unit=locked, round=round_, submitted_at=now, submitted_by=user,
                                                leader_name=leader_name.strip(), leader_position=leader_position.strip())
-        audit(user, "submit", unit=locked, old=Round(round_).label, new="đã gửi",
-              reason=f"ký duyệt: {submission.leader_name}, {submission.leader_position}", at=now)
+        audit(user, "submit", unit=locked, old=Round(round_).label, new="đã gửi", reason=sign_off, entry=entry, at=now)
+        rescore(locked, now)
     return submission
 
 
-def unlock(user, unit: Unit, until: datetime, reason: str, now: datetime | None = None) -> Unlock:
+def unlock(user, unit: Unit, until: date, reason: str, now: datetime | None = None) -> Unlock:
+    """The office reopens the unit's current round until a day, with a reason; the engine checks both."""
     now = now or timezone.now()
-    if not reason.strip():
-        raise _refuse("unlock.reason", "mở khóa phải ghi lý do")
-    if until <= now:
-        raise _refuse("unlock.until", "thời hạn mở khóa phải sau thời điểm hiện tại", value=fmt_time(until))
     with transaction.atomic():
         locked = Unit.objects.select_for_update().get(pk=unit.pk)
         round_ = current_round(locked)
         if round_ == Round.FINAL:
-            raise _refuse("unlock.final", "đơn vị đã hoàn thành các vòng; không có vòng nào để mở khóa")
+            raise _refuse("web.nothing_to_unlock", "đơn vị đã hoàn thành các vòng; không có vòng nào để mở lại")
+        (entry,) = _append(user, locked, unit_engine(locked), [dict(round=round_, kind=Entry.Kind.UNLOCK,
+                                                                   reason=reason.strip(), until=until)], now)
         item = Unlock.objects.create(unit=locked, round=round_, until=until, reason=reason.strip(), by=user, at=now)
-        audit(user, "unlock", unit=locked, old="khóa", new=f"mở {Round(round_).label} đến {fmt_time(until)}",
-              reason=item.reason, at=now)
+        audit(user, "unlock", unit=locked, old="khóa", new=f"mở {Round(round_).label} đến hết ngày {until:%d/%m/%Y}",
+              reason=item.reason, entry=entry, at=now)
     return item
 
 
 def set_state(user, assessment: Assessment, state: str, reason: str = "", now: datetime | None = None) -> None:
+    """Open, finalise (a finalise entry in every unit's record, checked by the engine) or publish the assessment."""
     now = now or timezone.now()
     allowed = {Assessment.State.OPEN: {Assessment.State.SETUP}, Assessment.State.FINALISED: {Assessment.State.OPEN},
                Assessment.State.PUBLISHED: {Assessment.State.FINALISED}}
     with transaction.atomic():
         locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
         if locked.state not in allowed[state]:
-            raise _refuse("assessment.state", f"không thể chuyển từ '{locked.get_state_display()}' sang "
+            raise _refuse("web.assessment_state", f"không thể chuyển từ '{locked.get_state_display()}' sang "
                           f"'{Assessment.State(state).label}'")
-        old = locked.get_state_display()
-        locked.state = state
         if state == Assessment.State.FINALISED:
+            problems = []
+            for unit in locked.units.order_by("code"):
+                engine = unit_engine(unit)
+                if engine is None:
+                    continue
+                try:
+                    (entry,) = _append(user, unit, engine, [dict(round=Round.APPRAISAL_2, kind=Entry.Kind.FINALISE,
+                                                                 reason=reason.strip() or "chốt kết quả")], now)
+                except Refused as exc:
+                    problems += [p.model_copy(update={"file": unit.name}) for p in exc.problems]
+                    continue
+                audit(user, "finalise", unit=unit, old="", new="đã chốt", reason=reason, entry=entry, at=now)
+                rescore(unit, now, engine)
+            if problems:
+                raise Refused(problems)
             locked.finalised_at = now
         if state == Assessment.State.PUBLISHED:
             locked.published_at = now
+        old = locked.get_state_display()
+        locked.state = state
         locked.save()
         audit(user, "assessment_state", assessment=locked, old=old, new=locked.get_state_display(), reason=reason, at=now)
     assessment.refresh_from_db()
+
+
+def cite(ref: dict) -> str:
+    """An evidence reference as officers write it: document, number, page or section."""
+    text = ref.get("document", "")
+    if ref.get("number"):
+        text += f" số {ref['number']}"
+    if ref.get("page"):
+        text += f", {ref['page']}"
+    return text
+
+
+def _engines(units: list[Unit]) -> tuple[list, dict]:
+    engines, entries = [], {}
+    for unit in units:
+        engine = unit_engine(unit)
+        if engine is not None:
+            engines.append(engine)
+            entries[unit.code] = engine_entries(unit)
+    return engines, entries
+
+
+def documents(units: list[Unit], what: str, fmt: str, province: bool = False) -> bytes | None:
+    """Scoring sheets or corrective plans of these units, with their records applied; None when none has evidence."""
+    engines, entries = _engines(units)
+    if not engines:
+        return None
+    if what == "report":
+        return services.report(engines, entries, fmt)
+    return services.plan(engines, entries, fmt, province)
 
 
 def role_of(user) -> str | None:

@@ -33,7 +33,8 @@ class DocumentChoice(forms.ModelMultipleChoiceField):
 
 
 class SelfScoreForm(forms.Form):
-    points = forms.DecimalField(label="Điểm tự chấm", min_value=0, max_digits=7, decimal_places=2)
+    points = forms.DecimalField(label="Điểm tự chấm (chỉ tiêu chí đơn vị tự chấm; để trống nếu chỉ ghi giải thích)",
+                                max_digits=7, decimal_places=2, required=False)
     reason = forms.CharField(label="Giải thích của đơn vị", widget=forms.Textarea(attrs={"rows": 3}), required=False,
                              max_length=4000)
     documents = DocumentChoice(label="Tài liệu kiểm chứng", queryset=Upload.objects.none(), required=False,
@@ -55,7 +56,8 @@ class ExplanationForm(forms.Form):
 
 
 class AppraisalForm(forms.Form):
-    points = forms.DecimalField(label="Điểm thẩm định", min_value=0, max_digits=7, decimal_places=2)
+    points = forms.DecimalField(label="Điểm thẩm định (để trống nếu chỉ nhận xét hoặc yêu cầu giải trình)",
+                                max_digits=7, decimal_places=2, required=False)
     reason = forms.CharField(label="Nhận xét, lý do", widget=forms.Textarea(attrs={"rows": 3}), required=False,
                              max_length=4000)
     explanation_requested = forms.BooleanField(label="Yêu cầu đơn vị giải trình", required=False)
@@ -80,7 +82,7 @@ class AssessmentForm(forms.ModelForm):
         model = Assessment
         fields = ["code", "title", "year", "block", "self_open", "self_deadline", "appraisal_1_deadline",
                   "explanation_deadline", "appraisal_2_deadline", "publication_date", "bonus_cap", "penalty_cap"]
-        widgets = {f: DATETIME_INPUT for f in ["self_open", "self_deadline", "appraisal_1_deadline",
+        widgets = {f: DATE_INPUT for f in ["self_open", "self_deadline", "appraisal_1_deadline",
                                                "explanation_deadline", "appraisal_2_deadline", "publication_date"]}
 
     def clean(self):
@@ -90,7 +92,7 @@ class AssessmentForm(forms.ModelForm):
         values = [data.get(k) for k in order]
         if all(values):
             for (a, va), (b, vb) in zip(zip(order, values), zip(order[1:], values[1:])):
-                if vb <= va:
+                if vb < va:
                     self.add_error(b, f"phải sau mốc '{self.fields[a].label}'")
         return data
 
@@ -128,7 +130,7 @@ class AssignmentForm(forms.Form):
 
 
 class UnlockForm(forms.Form):
-    until = forms.DateTimeField(label="Mở đến", widget=DATETIME_INPUT)
+    until = forms.DateField(label="Mở đến hết ngày", widget=DATE_INPUT)
     reason = forms.CharField(label="Lý do mở khóa", widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
 
 

@@ -17,7 +17,7 @@ class Role(models.TextChoices):
 
 
 class Round(models.TextChoices):
-    """The rounds of an assessment in their order; names match the engine's record."""
+    """The rounds of an assessment in their order; names match the engine's record (final: after round 2)."""
 
     SELF = "self", "Tự chấm"
     APPRAISAL_1 = "appraisal_1", "Thẩm định vòng 1"
@@ -43,12 +43,12 @@ class Assessment(models.Model):
     criteria_name = models.CharField("tên tệp bộ chỉ số", max_length=300)
     criteria_sha256 = models.CharField(max_length=64)
     criteria_set_id = models.CharField("mã bộ chỉ số", max_length=120, default="")
-    self_open = models.DateTimeField("mở tự đánh giá")
-    self_deadline = models.DateTimeField("hạn tự đánh giá")
-    appraisal_1_deadline = models.DateTimeField("hạn thẩm định vòng 1")
-    explanation_deadline = models.DateTimeField("hạn giải trình")
-    appraisal_2_deadline = models.DateTimeField("hạn thẩm định vòng 2")
-    publication_date = models.DateTimeField("ngày công bố")
+    self_open = models.DateField("mở tự đánh giá")
+    self_deadline = models.DateField("hạn tự đánh giá")
+    appraisal_1_deadline = models.DateField("hạn thẩm định vòng 1")
+    explanation_deadline = models.DateField("hạn giải trình")
+    appraisal_2_deadline = models.DateField("hạn thẩm định vòng 2")
+    publication_date = models.DateField("ngày công bố")
     bonus_cap = models.DecimalField("trần điểm thưởng", max_digits=7, decimal_places=2, default=0)
     penalty_cap = models.DecimalField("trần điểm trừ", max_digits=7, decimal_places=2, default=0)
     state = models.CharField("trạng thái", max_length=20, choices=State.choices, default=State.SETUP)
@@ -64,6 +64,7 @@ class Assessment(models.Model):
         return self.title
 
     def deadline(self, round_: str):
+        """The last day of a round (inclusive, Vietnam time), as in the engine's schedule."""
         return {Round.SELF: self.self_deadline, Round.APPRAISAL_1: self.appraisal_1_deadline,
                 Round.EXPLANATION: self.explanation_deadline, Round.APPRAISAL_2: self.appraisal_2_deadline,
                 Round.FINAL: self.publication_date}[round_]
@@ -164,6 +165,11 @@ class Upload(models.Model):
     def __str__(self) -> str:
         return self.original_name
 
+    def citation(self) -> dict:
+        """The engine's evidence reference: the document (file and date), its number and page or section."""
+        document = self.original_name + (f" ngày {self.doc_date:%d/%m/%Y}" if self.doc_date else "")
+        return {"document": document, "number": self.doc_number or None, "page": self.doc_place or None}
+
     def reference(self) -> str:
         """How the document is cited in a record entry: number, date and page, as officers write it."""
         parts = [self.doc_number or self.original_name]
@@ -175,15 +181,25 @@ class Upload(models.Model):
 
 
 class Entry(models.Model):
-    """One entry of a unit's append-only record (issue 11): round, criterion, points, who, role, when, why."""
+    """One entry of a unit's append-only record (the engine's record entry): round, kind, criterion, points, who,
+    role, when, why. The engine accepts or refuses each one before it is stored."""
+
+    class Kind(models.TextChoices):
+        SCORE = "score", "Chấm điểm"
+        NOTE = "note", "Ghi chú, giải trình"
+        SUBMIT = "submit", "Gửi kết quả vòng"
+        UNLOCK = "unlock", "Mở lại vòng"
+        FINALISE = "finalise", "Chốt kết quả"
 
     assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="entries")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="entries")
     seq = models.PositiveIntegerField()
     round = models.CharField(max_length=20, choices=Round.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.SCORE)
     criterion = models.CharField(max_length=40, blank=True, default="")
     points = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
     role = models.CharField(max_length=20)
+    until = models.DateField(null=True, blank=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     by_name = models.CharField(max_length=200)
     at = models.DateTimeField()
@@ -222,11 +238,11 @@ class Submission(models.Model):
 
 
 class Unlock(models.Model):
-    """The office reopens a closed round for one unit until a time, with a reason."""
+    """The office reopens a closed round for one unit until a day, with a reason (also an unlock entry)."""
 
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="unlocks")
     round = models.CharField(max_length=20, choices=Round.choices)
-    until = models.DateTimeField("mở đến")
+    until = models.DateField("mở đến hết ngày")
     reason = models.TextField("lý do")
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField()

@@ -162,7 +162,7 @@ def unlock(request, pk: int):
         domain.unlock(request.user, unit, form.cleaned_data["until"], form.cleaned_data["reason"])
     except domain.Refused as exc:
         for problem in exc.problems:
-            messages.error(request, problem.message)
+            messages.error(request, problem.message + (f" (giá trị: {problem.value})" if problem.value else ""))
         return redirect("office_board")
     messages.success(request, f"Đã mở khóa cho {unit.name}.")
     return redirect("office_board")
@@ -180,7 +180,7 @@ def change_state(request, state: str):
         domain.set_state(request.user, assessment, state, form.cleaned_data.get("reason", ""))
     except domain.Refused as exc:
         for problem in exc.problems:
-            messages.error(request, problem.message)
+            messages.error(request, f"{problem.file}: {problem.message}")
         return redirect("office_board")
     messages.success(request, f"Đợt đánh giá: {assessment.get_state_display()}.")
     return redirect("office_board")
@@ -232,15 +232,11 @@ def download_report(request, kind: str, fmt: str):
     assessment = _assessment_or_404()
     if kind not in REPORTS or fmt not in FORMATS[REPORTS[kind][0]]:
         raise Http404
-    evidence = [Path(u.file.path) for unit in assessment.units.order_by("code")
-                if (u := domain.evidence_upload(unit)) is not None]
-    if not evidence:
+    what, province = REPORTS[kind]
+    data = domain.documents(list(assessment.units.order_by("code")), what, fmt, province)
+    if data is None:
         messages.error(request, "Chưa có đơn vị nào có phiếu minh chứng hợp lệ.")
         return redirect("office_board")
-    what, province = REPORTS[kind]
-    criteria = domain.criteria_path(assessment)
-    data = services.report(criteria, evidence, fmt) if what == "report" else services.plan(criteria, evidence, fmt,
-                                                                                          province)
     return attachment(data, f"{kind}-{assessment.code}.{fmt}", fmt)
 
 

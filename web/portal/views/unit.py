@@ -34,7 +34,7 @@ def pending_requests(unit) -> dict[str, Entry]:
     for entry in unit.entries.order_by("seq"):
         if entry.round in domain.APPRAISER_ROUNDS and entry.explanation_requested:
             pending[entry.criterion] = entry
-        elif entry.round == Round.EXPLANATION:
+        elif entry.round == Round.EXPLANATION and entry.kind == Entry.Kind.NOTE:
             pending.pop(entry.criterion, None)
     return pending
 
@@ -58,7 +58,7 @@ def criterion_rows(unit, score) -> list[dict]:
             "self": own.points if own else None, "appraised": appraised.points if appraised else None,
             "final": node.get("final_points", node["points"]), "lost": node["max_points"] - node["points"],
             "note": notes[-1].reason if notes else "", "remark": appraised.reason if appraised else "",
-            "evidence": [ref for e in entries for ref in e.evidence_refs] or node.get("evidence_refs", []),
+            "evidence": [domain.cite(ref) for e in entries for ref in e.evidence_refs] or node.get("evidence_refs", []),
             "requested": requests.get(node["id"]), "entries": entries})
     return rows
 
@@ -80,7 +80,8 @@ def dashboard(request, pk: int):
     missing = [r for r in rows if r["node"].get("missing")]
     now = timezone.now()
     state = domain.round_state(unit, now)
-    upcoming = [(label, when) for _, label, when in unit.assessment.schedule() if when >= now][:3]
+    day = domain.today(now)
+    upcoming = [(label, when) for _, label, when in unit.assessment.schedule() if when >= day][:3]
     latest_upload = unit.uploads.filter(kind__in=[Upload.Kind.WORKBOOK, Upload.Kind.BUNDLE]).first()
     return render(request, "portal/unit_dashboard.html", {
         "unit": unit, "score": score, "rank": rank, "total": total, "rows": rows, "lost": lost, "missing": missing,
@@ -104,12 +105,11 @@ def criterion(request, pk: int, criterion: str):
     form = None
     if state.open and node["is_leaf"] and may_score(request.user, unit, criterion):
         if role == Role.UNIT and state.round == Round.SELF:
-            form = SelfScoreForm(unit=unit, initial={"points": row["self"] if row and row["self"] is not None
-                                                     else node["points"]})
+            form = SelfScoreForm(unit=unit, initial={"points": row["self"] if row else None})
         elif role == Role.UNIT and state.round == Round.EXPLANATION and row and row["requested"]:
             form = ExplanationForm(unit=unit)
         elif role == Role.APPRAISER and state.round in domain.APPRAISER_ROUNDS:
-            form = AppraisalForm(initial={"points": row["final"] if row else node["points"]})
+            form = AppraisalForm()
     events = unit.audit.filter(criterion=criterion).select_related("user")
     return render(request, "portal/criterion.html", {
         "unit": unit, "node": node, "row": row, "state": state, "form": form, "events": audit_rows(events),
@@ -139,7 +139,8 @@ def enter_points(request, pk: int, criterion: str):
     data = form.cleaned_data
     try:
         domain.add_entry(request.user, unit, round_=state.round, criterion=criterion,
-                         points=float(data["points"]) if "points" in data else None, reason=data.get("reason", ""),
+                         points=float(data["points"]) if data.get("points") is not None else None,
+                         reason=data.get("reason", ""),
                          explanation_requested=data.get("explanation_requested", False),
                          question=data.get("question", ""), evidence=list(data.get("documents", [])))
     except domain.Refused as exc:
@@ -227,25 +228,23 @@ def download_upload(request, pk: int, upload: int):
     return stored_file(Path(item.file.path), item.original_name)
 
 
-def _evidence_or_404(unit) -> Path:
-    upload = domain.evidence_upload(unit)
-    if upload is None:
+def _document(unit, what: str, fmt: str, name: str):
+    if fmt not in ("xlsx", "docx", "md"):
         raise Http404
-    return Path(upload.file.path)
+    data = domain.documents([unit], what, fmt)
+    if data is None:
+        raise Http404
+    return attachment(data, f"{name}-{unit.code}.{fmt}", fmt)
 
 
 @require_role(*ALL_ROLES)
 def scoring_sheet(request, pk: int, fmt: str):
-    unit = unit_or_404(request.user, pk)
-    data = services.report(domain.criteria_path(unit.assessment), [_evidence_or_404(unit)], fmt)
-    return attachment(data, f"phieu-cham-{unit.code}.{fmt}", fmt)
+    return _document(unit_or_404(request.user, pk), "report", fmt, "phieu-cham")
 
 
 @require_role(*ALL_ROLES)
 def corrective_plan(request, pk: int, fmt: str):
-    unit = unit_or_404(request.user, pk)
-    data = services.plan(domain.criteria_path(unit.assessment), [_evidence_or_404(unit)], fmt)
-    return attachment(data, f"ke-hoach-khac-phuc-{unit.code}.{fmt}", fmt)
+    return _document(unit_or_404(request.user, pk), "plan", fmt, "ke-hoach-khac-phuc")
 
 
 @require_role(*ALL_ROLES)
