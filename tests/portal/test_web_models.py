@@ -77,3 +77,12 @@ def test_passwords_are_hashed_with_the_default_hasher(db, settings):
     assert user.password.startswith("pbkdf2_sha256$")
     assert "parindex-demo" not in user.password
     assert check_password("parindex-demo-2024", user.password)
+
+
+def test_the_database_is_the_one_named_by_database_url(db):
+    """CI runs these tests twice: on SQLite and on the PostgreSQL server that .ci/postgres.sh starts."""
+    import os
+
+    from django.db import connection
+    url = os.environ.get("DATABASE_URL", "")
+    assert connection.vendor == ("postgresql" if url.startswith(("postgres://", "postgresql://")) else "sqlite")
