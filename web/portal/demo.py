@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -33,9 +34,11 @@ def credentials(assessment: Assessment) -> list[tuple[str, str, str]]:
     return rows
 
 
-def _user(username: str, role: str, unit: Unit | None = None, full_name: str = "", position: str = ""):
-    users = get_user_model().objects
-    user = users.create_user(username=username, password=DEMO_PASSWORD)
+def _user(username: str, role: str, unit: Unit | None = None, full_name: str = "", position: str = "",
+          password_hash: str | None = None):
+    """A demo login; the password is hashed once per seed (PBKDF2 is slow on purpose) and shared by the demo logins."""
+    user = get_user_model()(username=username, password=password_hash or make_password(DEMO_PASSWORD))
+    user.save()
     Account.objects.create(user=user, role=role, unit=unit, full_name=full_name, position=position)
     return user
 
@@ -59,8 +62,11 @@ def seed(criteria: Path = SAMPLE_CRITERIA, evidence: Path = SAMPLE_EVIDENCE, cod
             bonus_cap=2, penalty_cap=2, state=Assessment.State.OPEN)
         assessment.criteria_file.save(f"{code}/{criteria.name}", ContentFile(data), save=False)
         assessment.save()
-        office = _user(OFFICE, Role.OFFICE, full_name="Nguyễn Thị Nội Vụ", position="Chuyên viên Phòng Nội vụ")
-        appraiser = _user(APPRAISER, Role.APPRAISER, full_name="Trần Văn Thẩm Định", position="Thành viên Hội đồng")
+        hashed = make_password(DEMO_PASSWORD)
+        office = _user(OFFICE, Role.OFFICE, full_name="Nguyễn Thị Nội Vụ", position="Chuyên viên Phòng Nội vụ",
+                       password_hash=hashed)
+        appraiser = _user(APPRAISER, Role.APPRAISER, full_name="Trần Văn Thẩm Định", position="Thành viên Hội đồng",
+                          password_hash=hashed)
         domain.audit(office, "seed", assessment=assessment, new=assessment.title, reason="dữ liệu mẫu", at=now)
         files = sorted(evidence.glob("*.yaml"))[:units_limit]
         for path in files:
@@ -68,7 +74,7 @@ def seed(criteria: Path = SAMPLE_CRITERIA, evidence: Path = SAMPLE_EVIDENCE, cod
             unit = Unit.objects.create(assessment=assessment, code=bundle["id"], name=bundle["name"],
                                        level=bundle.get("level", ""),
                                        area="Khu trung tâm" if bundle["id"] in CENTRAL else "Khu ven biển và đảo")
-            user = _user(unit.code, Role.UNIT, unit, full_name=f"Cán bộ CCHC {unit.name}")
+            user = _user(unit.code, Role.UNIT, unit, full_name=f"Cán bộ CCHC {unit.name}", password_hash=hashed)
             raw = path.read_bytes()
             upload = Upload(assessment=assessment, unit=unit, kind=Upload.Kind.BUNDLE, original_name=path.name,
                             content_type="application/yaml", size=len(raw), sha256=hashlib.sha256(raw).hexdigest(),
