@@ -29,6 +29,8 @@ class Embedded(BaseApplication):
         self.cfg.set("worker_class", "gthread")
         self.cfg.set("threads", self.threads)
         self.cfg.set("accesslog", None)
+        if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 24: no control socket in the home folder
+            self.cfg.set("control_socket_disable", True)
 
     def load(self):
         return get_wsgi_application()
