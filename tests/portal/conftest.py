@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EVIDENCE = ROOT / "evidence" / "vung-tau-2024"
 
 
-from portal_helpers import DEMO_UNITS  # noqa: E402
+from portal.portal_helpers import DEMO_UNITS  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

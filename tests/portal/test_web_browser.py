@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from portal_helpers import PDF, filled_workbook
+from portal.portal_helpers import PDF, filled_workbook
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 SHOTS = Path(__file__).resolve().parents[1] / "output" / "screenshots"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from portal_helpers import PDF, filled_workbook, login
+from portal.portal_helpers import PDF, filled_workbook, login
 
 from web.portal.models import Assessment, AuditEvent, Entry, Round, Submission, Upload
 

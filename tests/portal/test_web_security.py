@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from portal_helpers import PDF, advance, login
+from portal.portal_helpers import PDF, advance, login
 
 from web.portal.models import AuditEvent, Entry, Round, Unlock, Upload
 
