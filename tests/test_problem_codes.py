@@ -1,4 +1,4 @@
-"""Every Problem carries a stable code, and docs/problems.md lists exactly the codes the engine uses.
+"""Every Problem carries a stable code, and docs/problems.md lists exactly the codes the engine and the portal use.
 
 Codes are found in the source, not by running it: the string literals given as `code=` to any call
 or assigned to a variable `code`, and those of tables named *_CODE or *_CODES (pydantic error types,
@@ -16,7 +16,8 @@ from pathlib import Path
 from engine.core.problems import CODE_PATTERN
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = sorted((ROOT / "engine").rglob("*.py")) + [ROOT / "cli.py"]
+# The portal (web/) reports through the same Problem, so its codes are listed in the same document.
+SOURCES = sorted((ROOT / "engine").rglob("*.py")) + [ROOT / "cli.py"] + sorted((ROOT / "web").rglob("*.py"))
 DOC = ROOT / "docs" / "problems.md"
 NEEDS_CODE = {"Problem", "problem", "invalid", "FormatError"}
 _CELL_SEPARATOR = re.compile(r"(?<!\\)\|")

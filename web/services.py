@@ -23,7 +23,7 @@ from engine.api import InputError, Problem
 ROLE_TO_ENGINE = {"unit": "unit", "appraiser": "appraiser", "office": "office_admin"}
 
 
-def problem(code: str, **fields) -> Problem:
+def problem(*, code: str, **fields) -> Problem:
     """A Problem with its stable code."""
     return Problem(code=code, **fields)
 
@@ -129,7 +129,7 @@ def unit_engine(la: api.LoadedAssessment, unit: str, self_evidence: Path, explan
     found = api.assessment_evidence(scoped)
     bundles = found.get(unit)
     if bundles is None:
-        raise InputError([problem("web.other_unit", file=self_evidence.name, value=", ".join(sorted(found)),
+        raise InputError([problem(code="web.other_unit", file=self_evidence.name, value=", ".join(sorted(found)),
                                   message=f"tệp minh chứng này là của đơn vị khác, không phải của đơn vị {unit}")])
     return UnitEngine(scoped, unit, bundles, api.computed_rounds(scoped, bundles))
 

@@ -47,8 +47,8 @@ class Refused(Exception):
         super().__init__("; ".join(p.message for p in problems))
 
 
-def _refuse(code: str, message: str, where: str = "", value: str | None = None) -> Refused:
-    return Refused([services.problem(code, file=where or "(thao tác)", message=message, value=value)])
+def _refuse(message: str, where: str = "", value: str | None = None, *, code: str) -> Refused:
+    return Refused([services.problem(code=code, file=where or "(thao tác)", message=message, value=value)])
 
 
 def fmt_time(value: datetime | None) -> str:
@@ -115,10 +115,12 @@ def round_state(unit: Unit, now: datetime | None = None) -> RoundState:
 def _require_current(unit: Unit, round_: str) -> None:
     """The portal's order of work; deadlines, roles and points are the engine's checks."""
     if unit.assessment.state != Assessment.State.OPEN:
-        raise _refuse("web.assessment_closed", "đợt đánh giá không ở trạng thái đang đánh giá; không ghi thêm được")
+        raise _refuse(code="web.assessment_closed",
+                      message="đợt đánh giá không ở trạng thái đang đánh giá; không ghi thêm được")
     state_round = current_round(unit)
     if state_round != round_:
-        raise _refuse("web.round_not_current", f"vòng hiện tại của đơn vị là {Round(state_round).label}, "
+        raise _refuse(code="web.round_not_current",
+                      message=f"vòng hiện tại của đơn vị là {Round(state_round).label}, "
                       f"không phải {Round(round_).label}")
 
 
@@ -220,12 +222,15 @@ def _store(user, unit: Unit, uploaded, kind: str, round_: str, now: datetime, **
     suffix = Path(name).suffix.lower()
     allowed = {Upload.Kind.WORKBOOK: WORKBOOK_SUFFIXES | BUNDLE_SUFFIXES, Upload.Kind.DOCUMENT: DOCUMENT_SUFFIXES}[kind]
     if suffix not in allowed:
-        raise _refuse("upload.type", "loại tệp không được nhận; chấp nhận: " + ", ".join(sorted(allowed)), name, suffix)
+        raise _refuse(code="upload.type",
+                      message="loại tệp không được nhận; chấp nhận: " + ", ".join(sorted(allowed)),
+                      where=name, value=suffix)
     if uploaded.size > settings.PORTAL_MAX_UPLOAD_BYTES:
-        raise _refuse("upload.too_large", f"tệp lớn hơn giới hạn {settings.PORTAL_MAX_UPLOAD_BYTES // (1024 * 1024)} MB",
-                      name, str(uploaded.size))
+        raise _refuse(code="upload.too_large",
+                      message=f"tệp lớn hơn giới hạn {settings.PORTAL_MAX_UPLOAD_BYTES // (1024 * 1024)} MB",
+                      where=name, value=str(uploaded.size))
     if uploaded.size == 0:
-        raise _refuse("upload.empty", "tệp rỗng", name)
+        raise _refuse(code="upload.empty", message="tệp rỗng", where=name)
     digest = hashlib.sha256()
     head = b""
     for chunk in uploaded.chunks():
@@ -233,7 +238,8 @@ def _store(user, unit: Unit, uploaded, kind: str, round_: str, now: datetime, **
             head = chunk[:512]
         digest.update(chunk)
     if not _sniff_ok(suffix, head):
-        raise _refuse("upload.content", "nội dung tệp không đúng với loại tệp theo tên", name, suffix)
+        raise _refuse(code="upload.content",
+                      message="nội dung tệp không đúng với loại tệp theo tên", where=name, value=suffix)
     uploaded.seek(0)
     if kind == Upload.Kind.WORKBOOK and suffix in BUNDLE_SUFFIXES:
         kind = Upload.Kind.BUNDLE
@@ -263,7 +269,8 @@ def _window_refusals(unit: Unit, engine, round_: str, user, now: datetime) -> li
 def _unit_round(unit: Unit) -> str:
     round_ = current_round(unit)
     if round_ not in UNIT_ROUNDS:
-        raise _refuse("web.not_unit_round", f"vòng hiện tại ({Round(round_).label}) không phải vòng của đơn vị")
+        raise _refuse(code="web.not_unit_round",
+                      message=f"vòng hiện tại ({Round(round_).label}) không phải vòng của đơn vị")
     _require_current(unit, round_)
     return round_
 
@@ -317,9 +324,10 @@ def upload_document(user, unit: Unit, uploaded, *, criterion: str, number: str, 
             if window:
                 raise Refused(window)
         elif not round_state(locked, now).open:
-            raise _refuse("assessment.after_deadline", "vòng này đang khóa")
+            raise _refuse(code="assessment.after_deadline", message="vòng này đang khóa")
         if criterion and criterion not in nodes(getattr(locked, "score", None)):
-            raise _refuse("web.unknown_criterion", "không có tiêu chí này trong bộ chỉ số", value=criterion)
+            raise _refuse(code="web.unknown_criterion",
+                          message="không có tiêu chí này trong bộ chỉ số", value=criterion)
         upload = _store(user, locked, uploaded, Upload.Kind.DOCUMENT, round_, now, criterion=criterion,
                         doc_number=number, doc_date=issued, doc_place=place, accepted=True)
         audit(user, "upload_document", unit=locked, criterion=criterion,
@@ -346,7 +354,7 @@ def _append(user, unit: Unit, engine, rows: list[dict], now: datetime, evidence:
     entries = [Entry(assessment=unit.assessment, unit=unit, role=account.role, user=user, by_name=account.display_name,
                      at=now, evidence_refs=[u.citation() for u in evidence or []], **row) for row in rows]
     if engine is None:
-        raise _refuse("web.no_evidence", "đơn vị chưa có phiếu minh chứng hợp lệ nên chưa ghi được")
+        raise _refuse(code="web.no_evidence", message="đơn vị chưa có phiếu minh chứng hợp lệ nên chưa ghi được")
     problems = services.refusals(engine, engine_entries(unit), [to_engine(e) for e in entries], now)
     if problems:
         raise Refused(problems)
@@ -389,7 +397,7 @@ def submit(user, unit: Unit, round_: str, leader_name: str, leader_position: str
     """Close the unit's round: a unit round needs its leader's sign-off; a round is submitted once."""
     now = now or timezone.now()
     if not leader_name.strip() or not leader_position.strip():
-        raise _refuse("web.leader_sign_off", "phải ghi họ tên và chức vụ của lãnh đạo ký duyệt")
+        raise _refuse(code="web.leader_sign_off", message="phải ghi họ tên và chức vụ của lãnh đạo ký duyệt")
     with transaction.atomic():
         locked = Unit.objects.select_for_update().get(pk=unit.pk)
         _require_current(locked, round_)
@@ -410,7 +418,8 @@ def unlock(user, unit: Unit, until: date, reason: str, now: datetime | None = No
         locked = Unit.objects.select_for_update().get(pk=unit.pk)
         round_ = current_round(locked)
         if round_ == Round.FINAL:
-            raise _refuse("web.nothing_to_unlock", "đơn vị đã hoàn thành các vòng; không có vòng nào để mở lại")
+            raise _refuse(code="web.nothing_to_unlock",
+                          message="đơn vị đã hoàn thành các vòng; không có vòng nào để mở lại")
         (entry,) = _append(user, locked, unit_engine(locked), [dict(round=round_, kind=Entry.Kind.UNLOCK,
                                                                    reason=reason.strip(), until=until)], now)
         item = Unlock.objects.create(unit=locked, round=round_, until=until, reason=reason.strip(), by=user, at=now)
@@ -427,8 +436,9 @@ def set_state(user, assessment: Assessment, state: str, reason: str = "", now: d
     with transaction.atomic():
         locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
         if locked.state not in allowed[state]:
-            raise _refuse("web.assessment_state", f"không thể chuyển từ '{locked.get_state_display()}' sang "
-                          f"'{Assessment.State(state).label}'")
+            raise _refuse(code="web.assessment_state",
+                          message=f"không thể chuyển từ '{locked.get_state_display()}' sang "
+                                  f"'{Assessment.State(state).label}'")
         if state == Assessment.State.FINALISED:
             problems = []
             for unit in locked.units.order_by("code"):
