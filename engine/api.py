@@ -82,8 +82,8 @@ __all__ = [
     "load_assessment", "assessment_evidence", "computed_rounds", "validate_entries", "score_assessment",
     "read_unit_record", "parse_unit_record", "record_text", "append_entries", "score_assessment_files",
     "assessment_progress", "progress_view", "assessment_view", "explain_history", "round_name", "compare_rounds_of",
-    "compare_run_files", "comparison_output", "parse_moment", "round_workbook", "round_workbooks", "workbook_entries",
-    "check_workbook_entries", "record_workbooks", "filled_targets",
+    "compare_run_files", "compare_run_rounds", "comparison_output", "parse_moment", "round_workbook", "round_workbooks", "workbook_entries",
+    "check_workbook_entries", "workbook_columns", "record_workbooks", "filled_targets",
     "score_files", "explain", "gaps", "report", "plan", "template", "validate", "schema", "criteria_outline",
     "criteria_diff", "run_cases", "cases_text", "as_json", "as_csv", "ranking", "statistics", "write_output", "write_outputs",
     "exit_code",
@@ -721,6 +721,17 @@ def compare_rounds_of(path: Path, before: str, after: str) -> Comparison:
     return compare_rounds(run, names[0], names[1])
 
 
+def compare_run_rounds(run: RunResult, before: str, after: str) -> Comparison:
+    """Criteria whose points changed between two rounds (engine names) of an assessment already scored with its
+    records, e.g. by a web application that keeps the records in a database."""
+    problems = [Problem(file="(tham số)", value=name, code="args.unknown_round",
+                        message=f"vòng không hợp lệ; dùng: {', '.join(ROUNDS)}") for name in (before, after)
+                if name not in ROUNDS]
+    if problems:
+        raise InputError(problems)
+    return compare_rounds(run, before, after)
+
+
 def compare_run_files(before: Path, after: Path) -> Comparison:
     """Criteria whose points changed between two results written by `score --format json`."""
     data = []
@@ -869,6 +880,12 @@ def _filled_entries(la: LoadedAssessment, filled: FilledWorkbook, now: datetime)
         entries.append(Entry(kind="submit", **common))
         places.append(Place(file=filled.file, sheet="Hướng dẫn", row=filled.guide_rows["complete"], column="B"))
     return entries, places
+
+
+def workbook_columns(data: bytes, file: str) -> dict[str, str] | None:
+    """The column letters of a filled round workbook, for check_workbook_entries to place each refusal at its cell."""
+    filled, _ = read_round_workbook(data, file)
+    return filled.letters if filled is not None else None
 
 
 _COLUMN_OF_CODE = {"assessment.reason_required": "remark", "assessment.question_required": "question",

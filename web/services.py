@@ -104,12 +104,13 @@ def for_unit(la: api.LoadedAssessment, self_evidence: Path, explanation_evidence
 
 def engine_entry(assessment_code: str, unit_code: str, *, round_: str, kind: str, criterion: str,
                  points: float | None, by: str, role: str, at: datetime, reason: str, explanation_requested: bool,
-                 question: str, refs: list[dict], until: date | None) -> api.Entry:
+                 question: str, refs: list[dict], until: date | None, source: str = "") -> api.Entry:
     """A record entry in the engine's terms; `refs` are {document, number, page}."""
     return api.Entry(assessment=assessment_code, unit=unit_code, round=round_, kind=kind, criterion=criterion or None,
                      points=points, by=by, role=ROLE_TO_ENGINE[role], at=at, reason=reason or None,
                      explanation_requested=explanation_requested, question=question or None,
-                     evidence_refs=[api.EvidenceRef(**{k: v for k, v in r.items() if v}) for r in refs], until=until)
+                     evidence_refs=[api.EvidenceRef(**{k: v for k, v in r.items() if v}) for r in refs], until=until,
+                     source=source or None)
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,43 @@ def score(engine: UnitEngine, entries: list[api.Entry]) -> dict:
     run = api.score_assessment(engine.la, {engine.unit: engine.bundles}, {engine.unit: entries})
     data = json.loads(api.as_json(run))
     return next(u for u in data["units"] if u["unit_id"] == engine.unit)
+
+
+# ---- round workbooks (appraisal, explanation) ----------------------------------------------------------------
+
+def round_workbook(engine: UnitEngine, entries: list[api.Entry], round_: str) -> bytes:
+    """The unit's appraisal or explanation workbook for a round, filled with its points as they stand."""
+    run = api.score_assessment(engine.la, {engine.unit: engine.bundles}, {engine.unit: entries})
+    return api.round_workbook(engine.la, run, engine.unit, round_)
+
+
+@dataclass(frozen=True)
+class FilledWorkbook:
+    """A filled round workbook read by the engine: proposed entries, their cells, and the problems of its cells."""
+
+    entries: list
+    places: list
+    problems: list
+    letters: dict | None
+
+
+def read_round_workbook(engine: UnitEngine, data: bytes, file: str, now: datetime) -> FilledWorkbook:
+    """The entries of a filled workbook of this unit (another unit's or assessment's workbook is a problem)."""
+    _, entries, places, problems = api.workbook_entries(engine.la, data, file, now, engine.unit)
+    return FilledWorkbook(entries, places, problems, api.workbook_columns(data, file))
+
+
+def workbook_refusals(engine: UnitEngine, existing: list[api.Entry], filled: FilledWorkbook, entries: list,
+                      places: list, now: datetime) -> list[Problem]:
+    """The assessment's rules applied to a workbook's entries, each refusal at its cell; a workbook already
+    recorded is refused."""
+    return api.check_workbook_entries(engine.la, engine.unit, engine.computed, existing, entries, places, now,
+                                      filled.letters)
+
+
+def compare(engines: list[UnitEngine], entries: dict[str, list[api.Entry]], before: str, after: str):
+    """The engine's comparison of two rounds over these units: each criterion whose points changed, and why."""
+    return api.compare_run_rounds(_run(engines, entries), before, after)
 
 
 # ---- documents --------------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from web import services
 from web.portal.models import (
     Account, Assessment, AuditEvent, Entry, Role, Round, Submission, Unit, UnitScore, Unlock, Upload,
 )
+from web.portal.permissions import may_score as _may_score
 
 ROUND_ORDER = [Round.SELF, Round.APPRAISAL_1, Round.EXPLANATION, Round.APPRAISAL_2]
 UNIT_ROUNDS = {Round.SELF, Round.EXPLANATION}
@@ -176,7 +177,7 @@ def to_engine(entry: Entry):
                                  points=float(entry.points) if entry.points is not None else None, by=entry.by_name,
                                  role=entry.role, at=entry.at, reason=entry.reason,
                                  explanation_requested=entry.explanation_requested, question=entry.question,
-                                 refs=entry.evidence_refs, until=entry.until)
+                                 refs=entry.evidence_refs, until=entry.until, source=entry.source)
 
 
 def rescore(unit: Unit, now: datetime | None = None, engine=None) -> UnitScore | None:
@@ -220,7 +221,8 @@ def _sniff_ok(suffix: str, head: bytes) -> bool:
 def _store(user, unit: Unit, uploaded, kind: str, round_: str, now: datetime, **meta) -> Upload:
     name = Path(uploaded.name).name
     suffix = Path(name).suffix.lower()
-    allowed = {Upload.Kind.WORKBOOK: WORKBOOK_SUFFIXES | BUNDLE_SUFFIXES, Upload.Kind.DOCUMENT: DOCUMENT_SUFFIXES}[kind]
+    allowed = {Upload.Kind.WORKBOOK: WORKBOOK_SUFFIXES | BUNDLE_SUFFIXES, Upload.Kind.DOCUMENT: DOCUMENT_SUFFIXES,
+               Upload.Kind.ROUND_WORKBOOK: WORKBOOK_SUFFIXES}[kind]
     if suffix not in allowed:
         raise _refuse(code="upload.type",
                       message="loại tệp không được nhận; chấp nhận: " + ", ".join(sorted(allowed)),
@@ -463,6 +465,102 @@ def set_state(user, assessment: Assessment, state: str, reason: str = "", now: d
         locked.save()
         audit(user, "assessment_state", assessment=locked, old=old, new=locked.get_state_display(), reason=reason, at=now)
     assessment.refresh_from_db()
+
+
+# ---- round workbooks ----------------------------------------------------------------------------------------
+
+WORKBOOK_ROUNDS = {Round.APPRAISAL_1, Round.EXPLANATION, Round.APPRAISAL_2}
+
+
+def _workbook_round(unit: Unit, role: str | None = None) -> str:
+    """The current round when it is one with a workbook (of this person's side, when `role` is given)."""
+    round_ = current_round(unit)
+    side = WORKBOOK_ROUNDS if role is None else {Round.EXPLANATION} if role == Role.UNIT else APPRAISER_ROUNDS
+    if round_ not in side:
+        raise _refuse(code="web.no_round_workbook",
+                      message=f"vòng hiện tại ({Round(round_).label}) không có bảng thẩm định hay giải trình "
+                              "cho bạn điền")
+    return round_
+
+
+def round_workbook(unit: Unit, role: str | None = None) -> tuple[str, bytes]:
+    """(round, xlsx): the appraisal or explanation workbook of the unit's current round, from the engine."""
+    round_ = _workbook_round(unit, role)
+    engine = unit_engine(unit)
+    if engine is None:
+        raise _refuse(code="web.no_evidence", message="đơn vị chưa có phiếu minh chứng hợp lệ nên chưa ghi được")
+    return round_, services.round_workbook(engine, engine_entries(unit), round_)
+
+
+def upload_round_workbook(user, unit: Unit, uploaded, now: datetime | None = None) -> tuple[Upload, list[Entry]]:
+    """A filled appraisal or explanation workbook: kept, read by the engine, and its entries recorded only when every
+    row is accepted (the engine's rules, the appraiser's assigned criteria). The person who sends it is the author;
+    the round is submitted with the portal's submit form (with the leader's sign-off), not by the workbook's mark."""
+    now = now or timezone.now()
+    account: Account = user.account
+    with transaction.atomic():
+        locked = Unit.objects.select_for_update().get(pk=unit.pk)
+        round_ = _workbook_round(locked, account.role)
+        _require_current(locked, round_)
+        engine = unit_engine(locked)
+        if engine is None:
+            raise _refuse(code="web.no_evidence", message="đơn vị chưa có phiếu minh chứng hợp lệ nên chưa ghi được")
+        upload = _store(user, locked, uploaded, Upload.Kind.ROUND_WORKBOOK, round_, now)
+        with upload.file.open("rb") as handle:
+            data = handle.read()
+        filled = services.read_round_workbook(engine, data, upload.original_name, now)
+        problems = list(filled.problems)
+        kept = [(e, p) for e, p in zip(filled.entries, filled.places, strict=True) if e.kind != Entry.Kind.SUBMIT]
+        if filled.entries and filled.entries[0].round != round_:
+            problems.append(services.problem(
+                code="web.round_not_current", file=upload.original_name, value=Round(filled.entries[0].round).label,
+                message=f"vòng hiện tại của đơn vị là {Round(round_).label}, "
+                        f"không phải {Round(filled.entries[0].round).label}"))
+            kept = []
+        for entry, place in kept:
+            if entry.criterion and not _may_score(user, locked, entry.criterion):
+                problems.append(place.problem("bạn không được phân công chấm tiêu chí này", entry.criterion,
+                                              code="web.not_assigned"))
+            if entry.points is not None and round(entry.points, 2) != entry.points:
+                problems.append(place.problem("điểm ghi tối đa 2 chữ số thập phân", f"{entry.points:g}",
+                                              code="web.points_precision"))
+        authored = [e.model_copy(update={"by": account.display_name, "role": services.ROLE_TO_ENGINE[account.role]})
+                    for e, _ in kept]
+        if not problems and not authored:
+            problems.append(services.problem(code="web.empty_workbook", file=upload.original_name,
+                                             message="bảng chưa có dòng nào được điền"))
+        if authored:  # every problem in one pass: the cells', the portal's and the engine's rules
+            problems += services.workbook_refusals(engine, engine_entries(locked), filled, authored,
+                                                   [p for _, p in kept], now)
+        if problems:
+            upload.problems = services.problem_rows(problems)
+            upload.save(update_fields=["problems"])
+            audit(user, "round_workbook_refused", unit=locked,
+                  new=f"{upload.original_name} (sha256 {upload.sha256})", reason=f"{len(problems)} lỗi", at=now)
+            return upload, []
+        nodes_before = nodes(getattr(locked, "score", None))
+        seq = _next_seq(locked)
+        stored = []
+        for offset, entry in enumerate(authored):
+            row = Entry(assessment=locked.assessment, unit=locked, seq=seq + offset, role=account.role, user=user,
+                        by_name=account.display_name, at=now, round=entry.round, kind=entry.kind,
+                        criterion=entry.criterion or "",
+                        points=Decimal(str(entry.points)) if entry.points is not None else None,
+                        reason=entry.reason or "", explanation_requested=entry.explanation_requested,
+                        question=entry.question or "", source=entry.source or "",
+                        evidence_refs=[r.model_dump(exclude_none=True) for r in entry.evidence_refs])
+            row.save()
+            stored.append(row)
+            old = standing_points(nodes_before.get(row.criterion))
+            audit(user, f"entry_{round_}", unit=locked, criterion=row.criterion,
+                  old="" if old is None or row.points is None else f"{old:g}",
+                  new="" if row.points is None else f"{row.points:g}", reason=row.reason, entry=row, at=now)
+        upload.accepted = True
+        upload.save(update_fields=["accepted"])
+        audit(user, "upload_round_workbook", unit=locked, new=f"{upload.original_name} (sha256 {upload.sha256})",
+              reason=f"{len(stored)} mục", at=now)
+        rescore(locked, now)
+    return upload, stored
 
 
 def cite(ref: dict) -> str:

@@ -15,6 +15,10 @@ class EvidenceUploadForm(forms.Form):
     file = forms.FileField(label="Phiếu minh chứng đã điền (.xlsx)")
 
 
+class RoundWorkbookForm(forms.Form):
+    file = forms.FileField(label="Bảng đã điền (.xlsx)")
+
+
 class DocumentUploadForm(forms.Form):
     file = forms.FileField(label="Tệp tài liệu kiểm chứng")
     criterion = forms.CharField(label="Tiêu chí", max_length=40, required=False)

@@ -138,6 +138,7 @@ class Upload(models.Model):
         WORKBOOK = "workbook", "Phiếu minh chứng (Excel)"
         BUNDLE = "bundle", "Bộ minh chứng (YAML)"
         DOCUMENT = "document", "Tài liệu kiểm chứng"
+        ROUND_WORKBOOK = "round_workbook", "Bảng thẩm định hoặc giải trình (Excel)"
 
     assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="uploads")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="uploads")
@@ -208,6 +209,8 @@ class Entry(models.Model):
     question = models.TextField(blank=True, default="")
     evidence = models.ManyToManyField(Upload, blank=True, related_name="entries")
     evidence_refs = models.JSONField(default=list, blank=True)
+    # "sha256:<hex>" of the round workbook the entry was read from: the engine refuses the same workbook twice.
+    source = models.CharField("nguồn", max_length=80, blank=True, default="")
 
     class Meta:
         verbose_name = "mục hồ sơ chấm điểm"

@@ -10,7 +10,7 @@ from web.portal import domain
 from web.portal.forms import AppraisalSubmitForm
 from web.portal.models import Role
 from web.portal.permissions import assigned_criteria, may_score, require_role, unit_or_404, visible_units
-from web.portal.views.unit import criterion_rows
+from web.portal.views.unit import criterion_rows, round_workbook_context
 
 
 @require_role(Role.APPRAISER)
@@ -34,6 +34,7 @@ def appraise_unit(request, pk: int):
         if request.user.account.role == Role.APPRAISER else "",
         "submit_form": AppraisalSubmitForm(), "can_submit": request.user.account.role == Role.APPRAISER
         and state.open and state.round in domain.APPRAISER_ROUNDS,
+        **round_workbook_context(unit, state, request.user.account.role),
     })
 
 

@@ -24,6 +24,8 @@ ACTIONS = {
     "upload_evidence": "Tải phiếu minh chứng",
     "upload_refused": "Phiếu minh chứng có lỗi",
     "upload_document": "Tải tài liệu kiểm chứng",
+    "upload_round_workbook": "Tải bảng thẩm định, giải trình",
+    "round_workbook_refused": "Bảng thẩm định, giải trình có lỗi",
     "entry_self": "Tự chấm",
     "entry_appraisal_1": "Thẩm định vòng 1",
     "entry_explanation": "Giải trình",

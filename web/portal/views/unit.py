@@ -14,7 +14,8 @@ from django.views.decorators.http import require_POST
 from web import services
 from web.portal import domain
 from web.portal.forms import (
-    AppraisalForm, DocumentUploadForm, EvidenceUploadForm, ExplanationForm, SelfScoreForm, SubmitForm,
+    AppraisalForm, DocumentUploadForm, EvidenceUploadForm, ExplanationForm, RoundWorkbookForm, SelfScoreForm,
+    SubmitForm,
 )
 from web.portal.models import Entry, Role, Round, Upload
 from web.portal.permissions import may_score, require_role, role_of, unit_or_404, upload_or_404
@@ -89,7 +90,53 @@ def dashboard(request, pk: int):
         "requests": pending_requests(unit), "evidence_form": EvidenceUploadForm(), "document_form": DocumentUploadForm(),
         "submit_form": SubmitForm(), "uploads": unit.uploads.all()[:30], "submissions": unit.submissions.order_by("submitted_at"),
         "is_unit": role_of(request.user) == Role.UNIT,
+        **round_workbook_context(unit, state, role_of(request.user)),
     })
+
+
+ROUND_BOOK_NAMES = {Round.APPRAISAL_1: "bang-tham-dinh-vong-1", Round.EXPLANATION: "bang-giai-trinh",
+                    Round.APPRAISAL_2: "bang-tham-dinh-vong-2"}
+
+
+def round_workbook_context(unit, state, role: str | None) -> dict:
+    """Whether this person fills a workbook in the unit's current round, and the last one sent (with its problems)."""
+    side = {Round.EXPLANATION} if role == Role.UNIT else domain.APPRAISER_ROUNDS if role == Role.APPRAISER else set()
+    return {"workbook_round": state.open and state.round in side, "workbook_form": RoundWorkbookForm(),
+            "round_book": unit.uploads.filter(kind=Upload.Kind.ROUND_WORKBOOK, round=state.round).first()}
+
+
+@require_role(*ALL_ROLES)
+def round_workbook(request, pk: int):
+    """The appraisal or explanation workbook of the unit's current round, made by the engine."""
+    unit = unit_or_404(request.user, pk)
+    role = role_of(request.user)
+    try:
+        round_, data = domain.round_workbook(unit, None if role == Role.OFFICE else role)
+    except domain.Refused as exc:
+        _report_problems(request, exc)
+        return redirect("unit_dashboard", pk=unit.pk)
+    return attachment(data, f"{ROUND_BOOK_NAMES[round_]}-{unit.code}.xlsx", "xlsx")
+
+
+@require_POST
+@require_role(Role.UNIT, Role.APPRAISER)
+def upload_round_workbook(request, pk: int):
+    unit = unit_or_404(request.user, pk)
+    form = RoundWorkbookForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "Chưa chọn tệp bảng đã điền.")
+        return redirect("unit_dashboard", pk=unit.pk)
+    try:
+        upload, stored = domain.upload_round_workbook(request.user, unit, form.cleaned_data["file"])
+    except domain.Refused as exc:
+        _report_problems(request, exc)
+        return redirect("unit_dashboard", pk=unit.pk)
+    if upload.accepted:
+        messages.success(request, f"Đã ghi {len(stored)} mục từ bảng {upload.original_name} và chấm lại điểm.")
+    else:
+        messages.error(request, f"Bảng {upload.original_name} có {len(upload.problems)} lỗi; chưa ghi mục nào. "
+                                "Xem danh sách lỗi bên dưới.")
+    return redirect("unit_dashboard", pk=unit.pk)
 
 
 @require_role(*ALL_ROLES)
@@ -153,7 +200,8 @@ def enter_points(request, pk: int, criterion: str):
 
 def _report_problems(request, exc: domain.Refused) -> None:
     for problem in exc.problems:
-        place = f"{problem.file}: " if problem.file and problem.file != "(thao tác)" else ""
+        where = ", ".join(p for p in (problem.file if problem.file != "(thao tác)" else "", problem.place()) if p)
+        place = f"{where}: " if where else ""
         messages.error(request, place + problem.message + (f" (giá trị: {problem.value})" if problem.value else ""))
 
 
