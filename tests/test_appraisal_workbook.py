@@ -181,3 +181,19 @@ def test_appraise_never_overwrites_a_filled_workbook(folder, tmp_path, monkeypat
     result = runner.invoke(cli.app, args)
     assert result.exit_code == 2 and "không ghi đè" in result.output
     assert target.read_bytes() == filled
+
+
+def test_the_api_compares_rounds_of_a_run_and_names_a_workbooks_columns(folder, tmp_path):
+    """What a web application that keeps records in a database calls: the same comparison as from the files."""
+    filled = fill(books(folder), tmp_path / "tham-dinh.xlsx", APPRAISER, {"1.2": {"I": 1, "J": "Thiếu biên bản"}})
+    api.record_workbooks(folder, [filled], NOW)
+    _, run = api.score_assessment_files(folder)
+    assert api.compare_run_rounds(run, "self", "appraisal_1") == api.compare_rounds_of(folder, "tu-cham", "vong-1")
+    assert [(c.criterion, c.before, c.after) for c in api.compare_run_rounds(run, "self", "appraisal_2").changes] == [
+        ("1.2", 3.0, 1.0)]  # computed from the evidence after self-assessment, then appraised
+    with pytest.raises(InputError) as err:
+        api.compare_run_rounds(run, "self", "vong-2")
+    assert [(p.code, p.value) for p in err.value.problems] == [("args.unknown_round", "vong-2")]
+    letters = api.workbook_columns(filled.read_bytes(), "tham-dinh.xlsx")
+    assert (letters["points"], letters["remark"], letters["question"]) == ("I", "J", "L")
+    assert api.workbook_columns(b"not a workbook", "x.xlsx") is None

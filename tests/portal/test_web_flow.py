@@ -218,3 +218,25 @@ def test_office_analysis_ranks_every_scored_unit(client, users, demo):
     for unit in demo.units.all():
         assert unit.name in text
     assert "Điểm yếu chung của khối" in text
+
+
+def test_office_compares_self_and_appraised_points_with_the_engines_comparison(client, users, unit_of):
+    p1, p2 = unit_of("phuong-1"), unit_of("phuong-2")
+    for user, unit in ((users["p1"], p1), (users["p2"], p2)):
+        login(client, user)
+        _submit(client, unit)
+    standing = {u.code: next(n for n in u.score.result["nodes"] if n["id"] == "1.1.2") for u in (p1, p2)}
+    login(client, users["appraiser"])
+    lowered = standing["phuong-1"]["final_points"] - 0.5
+    client.post(reverse("unit_enter_points", args=[p1.pk, "1.1.2"]),
+                {"points": f"{lowered:g}", "reason": "Thiếu kinh phí"})
+    client.post(reverse("unit_enter_points", args=[p2.pk, "1.1.2"]),  # the same points as after self-assessment
+                {"points": f"{standing['phuong-2']['final_points']:g}", "reason": "Đạt"})
+    login(client, users["office"])
+    text = client.get(reverse("office_analysis")).content.decode()
+    section = text[text.index("Tự chấm so với thẩm định"):]
+    row = section[section.index("<td>1.1.2"):section.index("</tr>", section.index("<td>1.1.2"))]
+    assert [cell.split("<")[0] for cell in row.split('<td class="num">')[1:]] == ["1", "1", "0,50"]  # vi locale
+    detail = section[section.index("Chi tiết từng đơn vị"):]
+    assert "UBND Phường 1" in detail and "Thiếu kinh phí" in detail and users["appraiser"].account.display_name in detail
+    assert "UBND Phường 2" not in detail

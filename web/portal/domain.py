@@ -583,6 +583,15 @@ def _engines(units: list[Unit]) -> tuple[list, dict]:
     return engines, entries
 
 
+def self_versus_appraised(units: list[Unit]) -> list:
+    """The engine's comparison of the self-assessment with the appraised result: every criterion of every unit whose
+    points the appraisal changed, before and after, and the entry that changed them."""
+    engines, entries = _engines(units)
+    if not engines:
+        return []
+    return services.compare(engines, entries, Round.SELF, Round.APPRAISAL_2).changes
+
+
 def documents(units: list[Unit], what: str, fmt: str, province: bool = False) -> bytes | None:
     """Scoring sheets or corrective plans of these units, with their records applied; None when none has evidence."""
     engines, entries = _engines(units)

@@ -20,7 +20,7 @@ from web import services
 from web.portal import domain
 from web.portal.forms import AssessmentForm, AssignmentForm, ScheduleForm, StateForm, UnitImportForm, UnlockForm
 from web.portal.importing import new_password, read_unit_list
-from web.portal.models import Account, Assessment, Assignment, AuditEvent, Entry, Role, Round, Unit
+from web.portal.models import Account, Assessment, Assignment, AuditEvent, Role, Round, Unit
 from web.portal.permissions import require_role
 from web.portal.views.common import attachment, audit_csv, audit_rows, current_assessment
 
@@ -204,23 +204,18 @@ def analysis(request):
                 item["units"] += 1
                 item["lost"] += node["max_points"] - node["points"]
     weak_rows = sorted(weak.values(), key=lambda w: (-w["units"], -w["lost"], w["id"]))[:20]
+    changes = domain.self_versus_appraised(units)
     gaps: dict[str, dict] = {}
-    latest: dict[tuple[int, str, str], Entry] = {}
-    for entry in Entry.objects.filter(assessment=assessment, points__isnull=False).order_by("seq"):
-        kind = "self" if entry.round == Round.SELF else "appraised" if entry.round in domain.APPRAISER_ROUNDS else ""
-        if kind:
-            latest[(entry.unit_id, entry.criterion, kind)] = entry
-    for (unit_id, criterion, kind), entry in latest.items():
-        if kind != "self" or (unit_id, criterion, "appraised") not in latest:
-            continue
-        diff = float(entry.points - latest[(unit_id, criterion, "appraised")].points)
-        item = gaps.setdefault(criterion, {"id": criterion, "pairs": 0, "over": 0, "diff": 0.0})
+    for change in changes:
+        item = gaps.setdefault(change.criterion, {"id": change.criterion, "title": change.title, "pairs": 0, "over": 0,
+                                                  "diff": 0.0})
         item["pairs"] += 1
-        item["over"] += diff > 0
-        item["diff"] += diff
+        item["over"] += change.before > change.after
+        item["diff"] += change.before - change.after
     gap_rows = sorted(gaps.values(), key=lambda g: (-g["over"], -g["diff"], g["id"]))
     return render(request, "portal/office_analysis.html", {
-        "assessment": assessment, "ranked": ranked, "weak": weak_rows, "gaps": gap_rows, "unscored": len(units) - len(scored)})
+        "assessment": assessment, "ranked": ranked, "weak": weak_rows, "gaps": gap_rows, "changes": changes,
+        "unscored": len(units) - len(scored)})
 
 
 REPORTS = {"phieu-cham": ("report", False), "ke-hoach": ("plan", False), "ke-hoach-tinh": ("plan", True)}
