@@ -8,7 +8,6 @@ its bundle.
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -59,15 +58,10 @@ def level_problems(loaded: LoadedCriteria, bundles: list[LoadedBundle]) -> list[
             for b in bundles if b.bundle.unit.level not in levels]
 
 
-# Below this many units a pool costs more (starting workers, sending results back) than it saves.
-POOL_MIN_UNITS = 100
-_WORKER_CRITERIA: LoadedCriteria | None = None
-
-
 def default_jobs(units: int) -> int:
-    """Worker processes for a run: one per core, only when there are enough units to share."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(cores, units // (POOL_MIN_UNITS // 2))) if units >= POOL_MIN_UNITS else 1
+    """Serial by default: measured on 2 cores, sending a unit's result back from a worker costs about as much
+    as scoring it (docs/performance.md), so a pool over units does not pay; a pool over provinces does."""
+    return 1
 
 
 def _init_worker(loaded: LoadedCriteria) -> None:
