@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parent
 DEFAULT_CRITERIA = ROOT / "criteria" / "xa-2024.yaml"
 DEFAULT_EVIDENCE = ROOT / "evidence" / "vung-tau-2024"
 DEFAULT_OUT = Path("out")
+DEFAULT_FRAME = ROOT / "frames" / "vung-tau-2024.yaml"
+"""The sample's frame (issuer names, signers): used when the bundled sample is scored, unless --frame is given."""
 
 _CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 _CHOICES = re.compile(r"is not one of (.*?)\.?$")
@@ -268,18 +270,20 @@ def gaps(
     """Liệt kê điểm bị mất (lớn nhất trước), lý do, minh chứng còn thiếu và nhiệm vụ khắc phục."""
     run = _run(criteria, evidence or [DEFAULT_EVIDENCE], only=unit)
     try:
-        shown = api.gaps(run, unit)
+        shown = api.gaps(run, unit, criteria)
     except InputError as exc:
         _fail(exc.problems)
         raise
-    for result, table in shown:
-        if table is not None:
-            console.print(table)
+    for result, lost, not_due in shown:
+        if lost is not None:
+            console.print(lost)
         else:
             console.print(f"{result.name}: không mất điểm nào.", markup=False, highlight=False)
+        if not_due is not None:
+            console.print(not_due)
         for warning in result.warnings:
             console.print(f"[yellow]Cảnh báo:[/] {escape(str(warning))}", highlight=False)
-    raise typer.Exit(api.exit_code(run, [result for result, _ in shown]))
+    raise typer.Exit(api.exit_code(run, [result for result, _, _ in shown]))
 
 
 @app.command()
@@ -336,6 +340,24 @@ def template(
     console.print(f"Đã tạo biểu mẫu minh chứng: {path}", markup=False, highlight=False)
 
 
+FrameOpt = typer.Option(None, "--frame", help="Tệp khung văn bản YAML (cơ quan ban hành, người ký, nơi nhận); "
+                                               "mặc định: khung của bộ mẫu khi chấm bộ mẫu, nếu không thì mặc định chung")
+
+
+def _frame(path: Optional[Path], evidence: Optional[list[Path]], run: RunResult) -> api.FrameSettings:
+    """The frame settings; the sample's own frame when the bundled sample is used without --frame."""
+    if path is None and not evidence and DEFAULT_FRAME.exists():
+        path = DEFAULT_FRAME
+    try:
+        settings, warnings = api.frame_settings(path, run)
+    except InputError as exc:
+        _fail(exc.problems)
+        raise
+    for warning in warnings:
+        err_console.print("Cảnh báo: " + warning.render(), markup=False, highlight=False)
+    return settings
+
+
 class ReportFormat(str, Enum):
     xlsx = "xlsx"
     docx = "docx"
@@ -366,24 +388,35 @@ def report(
     jobs: Optional[int] = JobsOpt,
     assessment: Optional[Path] = AssessmentOpt,
     previous: Optional[Path] = PreviousOpt,
+    frame: Optional[Path] = FrameOpt,
 ) -> None:
     """Bảng tự đánh giá, chấm điểm (Excel, Word, Markdown) kèm bảng tổng hợp, hoặc báo cáo HTML; với --assessment:
     điểm tự chấm, thẩm định từng vòng, điểm đạt được, ghi chú của đơn vị và của thẩm định, tự chấm so với thẩm định."""
+    source = criteria
     if assessment is not None:
-        _, run = _assessment_run(assessment, evidence, previous=previous)
+        loaded_assessment, run = _assessment_run(assessment, evidence, previous=previous)
+        source = loaded_assessment.criteria
     else:
         run = _run(criteria, evidence or [DEFAULT_EVIDENCE], show_progress=True, jobs=jobs, previous=previous)
+    settings = _frame(frame, evidence or ([assessment] if assessment else None), run)
+    inputs = run.inputs + ((str(frame),) if frame else ())
     if all_outputs is not None:
-        files = api.all_outputs(run)
         try:
-            api.write_outputs(all_outputs, files, run.inputs)
+            files = api.all_outputs(run, source, settings)
+            api.write_outputs(all_outputs, files, inputs)
         except InputError as exc:
             _fail(exc.problems)
+            raise
         console.print(f"Đã ghi {len(files)} tệp kết quả của {len(run.units)} đơn vị vào {all_outputs}",
                       markup=False, highlight=False)
         raise typer.Exit(api.exit_code(run))
     path = output or DEFAULT_OUT / f"{run.criteria_set.id}-bang-diem.{format.value}"
-    _write(path, api.report(run, format.value), run.inputs)
+    try:
+        data = api.report(run, format.value, source, settings)
+    except InputError as exc:
+        _fail(exc.problems)
+        raise
+    _write(path, data, inputs)
     console.print(f"Đã ghi {'báo cáo' if format == ReportFormat.html else 'bảng điểm'} của {len(run.units)} đơn vị: {path}",
                   markup=False, highlight=False)
     raise typer.Exit(api.exit_code(run))
@@ -401,6 +434,7 @@ def plan(
     budget: Optional[float] = typer.Option(None, "--budget", help="Ngân sách ngày công mỗi đơn vị: chọn nhiệm vụ được nhiều điểm nhất"),
     by: Optional[str] = typer.Option(None, "--by", help="Với --budget: ngày chốt (dd/mm/yyyy); mặc định cuối kỳ đánh giá"),
     unit: Optional[str] = typer.Option(None, "--unit", "-u", help="Với --budget: chỉ một đơn vị"),
+    frame: Optional[Path] = FrameOpt,
 ) -> None:
     """Kế hoạch khắc phục các tiêu chí chưa đạt điểm tối đa (theo mẫu phụ lục kế hoạch CCHC), hoặc kế hoạch tối ưu theo ngân sách ngày công (--budget)."""
     if budget is not None:
@@ -411,9 +445,15 @@ def plan(
         _fail([Problem(code="args.bad_format", file="(tham số)", path="--format" if format not in _DOCUMENT_FORMATS else "--by/--unit",
                        message="table, json, --by và --unit chỉ dùng cùng --budget; kế hoạch theo mẫu là xlsx, docx hoặc md")])
     run = _run(criteria, evidence or [DEFAULT_EVIDENCE], show_progress=True)
+    settings = _frame(frame, evidence, run)
     suffix = "-tinh" if province else ""
     path = output or DEFAULT_OUT / f"{run.criteria_set.id}-ke-hoach-khac-phuc{suffix}.{format.value}"
-    _write(path, api.plan(run, format.value, province), run.inputs)
+    try:
+        data = api.plan(run, format.value, province, criteria, settings)
+    except InputError as exc:
+        _fail(exc.problems)
+        raise
+    _write(path, data, run.inputs + ((str(frame),) if frame else ()))
     what = "kế hoạch khắc phục chung" if province else "kế hoạch khắc phục"
     console.print(f"Đã ghi {what} của {len(run.units)} đơn vị: {path}", markup=False, highlight=False)
     raise typer.Exit(api.exit_code(run))

@@ -22,7 +22,7 @@ from engine.core.problems import InputError, Problem, os_error_code, os_error_vi
 from engine.core.vnformat import FormatError, format_date, format_number, nfc, parse_date
 from engine.core.vnformat import FormatError, format_date, format_number, parse_date
 from engine.kinds.base import Peer
-from engine.kinds.tree import LoadedCriteria, criteria_json_schema
+from engine.kinds.tree import CriteriaSet, LoadedCriteria, criteria_json_schema
 from engine.load.agreement import evidence_problems
 from engine.load.appraisal import FilledWorkbook, read_round_workbook
 from engine.load.assessment import (
@@ -40,6 +40,7 @@ from engine.load.dossiers import DossierAggregation, aggregate_dossiers, csv_rea
 from engine.load.deadlines import Deadline, parse_deadline
 from engine.load.evidence import find_bundle_files, read_bundles
 from engine.load.export_inspection import ExportInspection, inspect_export
+from engine.load.frames import load_frame, unknown_units
 from engine.load.plan_tables import PlanImport, import_plan_table
 from engine.load.previous import load_previous
 from engine.load.sources import mapping_path
@@ -49,6 +50,7 @@ from engine.model.assessment import ROUNDS, VN_TIME, Entry, EvidenceRef, Place
 from engine.model.changes import Change, ChangeError
 from engine.model.criteria import MAX_DAYS
 from engine.model.evidence import LoadedBundle
+from engine.model.frame import FrameSettings
 from engine.model.planning import BudgetPlan, WatchResult, WatchState, WhatIf
 from engine.model.results import Comparison, CriteriaRef, RunResult, UnitProgress, UnitResult
 from engine.render.appraisal import build_round_workbook
@@ -57,8 +59,16 @@ from engine.render.data import to_csv, to_json, write_atomic
 from engine.render.exports import inspection_json, inspection_problem_lines, inspection_summary, inspection_table
 from engine.render.inspect import deadline_json, deadline_problems, deadline_table, plan_json, plan_table
 from engine.render.planning import plan_text, watch_table, whatif_text, with_notices
-from engine.render.reports import plan_document, report_document
-from engine.render.text import explain_text, gaps_table, lost_points, ranking_table, statistics_text
+from engine.render.reports import plan_document, plain_words, report_context, report_document
+from engine.render.text import (
+    explain_text,
+    gaps_table,
+    lost_points,
+    not_due_points,
+    not_due_table,
+    ranking_table,
+    statistics_text,
+)
 from engine.render.workbook import build_template
 from engine.score.compare import compare_rounds, compare_runs
 from engine.score.optimise import plan_block
@@ -84,7 +94,8 @@ __all__ = [
     "assessment_progress", "progress_view", "assessment_view", "explain_history", "round_name", "compare_rounds_of",
     "compare_run_files", "compare_run_rounds", "comparison_output", "parse_moment", "round_workbook", "round_workbooks", "workbook_entries",
     "check_workbook_entries", "workbook_columns", "record_workbooks", "filled_targets",
-    "score_files", "explain", "gaps", "report", "plan", "template", "validate", "schema", "criteria_outline",
+    "FrameSettings", "frame_settings", "score_files", "explain", "gaps", "report", "plan", "template", "validate",
+    "schema", "criteria_outline",
     "criteria_diff", "run_cases", "cases_text", "as_json", "as_csv", "ranking", "statistics", "write_output", "write_outputs",
     "exit_code",
     "load_inputs", "read_changes", "whatif", "whatif_report", "plan_budget", "plan_budget_report",
@@ -206,25 +217,60 @@ def explain(run: RunResult, unit: str, criterion: str) -> str:
     return text
 
 
-def gaps(run: RunResult, unit: str | None = None) -> list[tuple[UnitResult, Table | None]]:
-    """Each unit shown with its table of lost points (None when it lost nothing)."""
+def gaps(run: RunResult, unit: str | None = None, criteria: Path | None = None
+         ) -> list[tuple[UnitResult, Table | None, Table | None]]:
+    """Each unit with its table of lost points and, apart, its table of criteria not yet due (None when empty).
+
+    With the criteria file the tables name evidence by its labels.
+    """
     units = run.units
     if unit is not None:
         unit = nfc(unit).strip()
         units = [u for u in units if u.unit_id == unit]
         if not units:
             raise _unknown_unit(run, unit)
-    return [(u, gaps_table(u) if lost_points(u) else None) for u in units]
+    labels = report_context(run, criteria=_set_of(run, criteria)).labels
+
+    def words(text: str) -> str:
+        return plain_words(text, labels)
+
+    return [(u, gaps_table(u, words) if lost_points(u) else None, not_due_table(u, words) if not_due_points(u) else None)
+            for u in units]
 
 
-def report(run: RunResult, fmt: str) -> bytes:
-    """Scoring sheets (xlsx, docx, md) or the HTML report."""
-    return report_document(run, fmt)
+def _set_of(run: RunResult, criteria: Path | LoadedCriteria | None) -> CriteriaSet | None:
+    """The set the run was scored with (read again from its file, or as loaded), for its labels and templates; it
+    must be the same set."""
+    if criteria is None:
+        return None
+    loaded = criteria if isinstance(criteria, LoadedCriteria) else load_criteria(criteria)
+    if loaded.digest != run.criteria_set.hash:
+        raise InputError([Problem(code="args.criteria_mismatch", file=loaded.doc.file, value=loaded.digest[:12],
+                                  message="bộ chỉ số này khác bộ đã dùng để chấm (mã băm khác nhau)")])
+    return loaded.criteria
 
 
-def plan(run: RunResult, fmt: str, province: bool = False) -> bytes:
+def frame_settings(path: Path | None, run: RunResult) -> tuple[FrameSettings, list[Problem]]:
+    """The frame file's settings (defaults without a file) and its warnings; an invalid file is an InputError."""
+    if path is None:
+        return FrameSettings(), []
+    settings, problems = load_frame(path)
+    errors = [p for p in problems if p.severity == "error"]
+    if settings is None or errors:
+        raise InputError(errors or problems)
+    return settings, problems + unknown_units(settings, [u.unit_id for u in run.units], str(path))
+
+
+def report(run: RunResult, fmt: str, criteria: Path | LoadedCriteria | None = None,
+           frame: FrameSettings | None = None) -> bytes:
+    """Scoring sheets (xlsx, docx, md) or the HTML report; `criteria` (the file scored with) gives labels and templates."""
+    return report_document(run, fmt, criteria=_set_of(run, criteria), frame=frame)
+
+
+def plan(run: RunResult, fmt: str, province: bool = False, criteria: Path | None = None,
+         frame: FrameSettings | None = None) -> bytes:
     """Corrective plans of every unit, or the provincial plan."""
-    return plan_document(run, fmt, province)
+    return plan_document(run, fmt, province, criteria=_set_of(run, criteria), frame=frame)
 
 
 def template(criteria: Path, unit: str, name: str | None = None, level: str | None = None, year: int | None = None,
@@ -241,19 +287,22 @@ def template(criteria: Path, unit: str, name: str | None = None, level: str | No
     return loaded.criteria.id, data
 
 
-def all_outputs(run: RunResult) -> dict[str, bytes]:
+def all_outputs(run: RunResult, criteria: Path | LoadedCriteria | None = None,
+                frame: FrameSettings | None = None) -> dict[str, bytes]:
     """Every output of a province from one scoring: file name -> bytes (ranking JSON and CSV, scoring sheets,
     the HTML report, the units' corrective plans and the provincial plan)."""
     set_id = run.criteria_set.id
+    criteria_set = _set_of(run, criteria)
     files: dict[str, bytes] = {
         f"{set_id}.json": to_json(run).encode("utf-8"),
         f"{set_id}.csv": to_csv(run).encode("utf-8"),
-        f"{set_id}-bao-cao.html": report_document(run, "html"),
+        f"{set_id}-bao-cao.html": report_document(run, "html", criteria=criteria_set, frame=frame),
     }
     for fmt in ("xlsx", "docx", "md"):
-        files[f"{set_id}-bang-diem.{fmt}"] = report_document(run, fmt)
-        files[f"{set_id}-ke-hoach-khac-phuc.{fmt}"] = plan_document(run, fmt, False)
-        files[f"{set_id}-ke-hoach-khac-phuc-tinh.{fmt}"] = plan_document(run, fmt, True)
+        files[f"{set_id}-bang-diem.{fmt}"] = report_document(run, fmt, criteria=criteria_set, frame=frame)
+        files[f"{set_id}-ke-hoach-khac-phuc.{fmt}"] = plan_document(run, fmt, False, criteria=criteria_set, frame=frame)
+        files[f"{set_id}-ke-hoach-khac-phuc-tinh.{fmt}"] = plan_document(run, fmt, True, criteria=criteria_set,
+                                                                          frame=frame)
     return dict(sorted(files.items()))
 
 

@@ -49,14 +49,17 @@ items:
             - {min: 90, min_inclusive: false, max: 100, max_inclusive: true, points: 2}
             - {min: 70, max: 90, max_inclusive: true, points: 1}
             - {min: 0, max: 70, points: 0}
+        remediation: {task: Khắc phục, product: Báo cáo, lead: Công chức Văn phòng, cooperating: [Các bộ phận], deadline: Quý I/2025}
       - id: "1.2"
         title: Ban hành kế hoạch
         max_points: 3
         rule: {kind: timeliness, document: ke_hoach, deadline: {day: 31, month: 12, year_offset: -1}, late_points: 1}
+        remediation: {task: Khắc phục, product: Báo cáo, lead: Công chức Văn phòng, cooperating: [Các bộ phận], deadline: Quý I/2025}
       - id: "1.3"
         title: Điều kiện A
         max_points: 2
         rule: {kind: pass_fail, condition: {fact: co_a}}
+        remediation: {task: Khắc phục, product: Báo cáo, lead: Công chức Văn phòng, cooperating: [Các bộ phận], deadline: Quý I/2025}
   - id: "2"
     title: Điều tra
     max_points: 3
@@ -65,6 +68,7 @@ items:
         title: Hài lòng
         max_points: 3
         rule: {kind: survey}
+        remediation: {task: Khắc phục, product: Báo cáo, lead: Công chức Văn phòng, cooperating: [Các bộ phận], deadline: Quý I/2025}
 """
 
 
@@ -104,6 +108,21 @@ def test_base_is_valid(tmp_path):
     assert problems == []
     assert loaded.criteria.id == "thu-2024"
     assert len(loaded.digest) == 64
+
+
+def test_an_incomplete_or_missing_remediation_template_is_a_warning(tmp_path):
+    full = ("remediation: {task: Khắc phục, product: Báo cáo, lead: Công chức Văn phòng, cooperating: [Các bộ phận], "
+            "deadline: Quý I/2025}\n")
+    text = BASE.replace("{fact: co_a}}\n        " + full, "{fact: co_a}}\n        remediation: {task: Khắc phục, lead: '{unit}'}\n")
+    text = text.replace("rule: {kind: survey}\n        " + full, "rule: {kind: survey}\n")
+    _, loaded, problems = check(tmp_path, text)
+    assert loaded is not None and {p.severity for p in problems} == {"warning"}
+    messages = {p.path: p.message for p in problems}
+    assert messages["items[0].children[2].remediation"] == ("mẫu nhiệm vụ khắc phục của '1.3' còn thiếu: sản phẩm, "
+                                                            "cơ quan phối hợp, thời gian hoàn thành")
+    assert messages["items[0].children[2].remediation.lead"].startswith("cơ quan chủ trì phải là bộ phận")
+    assert messages["items[1].children[0].id"].startswith("tiêu chí '2.1' chưa có mẫu nhiệm vụ khắc phục")
+    assert len(problems) == 3
 
 
 def test_sample_set_is_valid():
@@ -206,8 +225,8 @@ def test_bad_deadlines(tmp_path, deadline, code):
 
 
 def test_unknown_remediation_placeholder(tmp_path):
-    text = edit("        rule: {kind: pass_fail, condition: {fact: co_a}}\n",
-                "        rule: {kind: pass_fail, condition: {fact: co_a}}\n        remediation: {task: 'Làm {viec} ngay'}\n")
+    text = edit("        rule: {kind: pass_fail, condition: {fact: co_a}}\n        remediation: {task: Khắc phục,",
+                "        rule: {kind: pass_fail, condition: {fact: co_a}}\n        remediation: {task: 'Làm {viec} ngay',")
     problem = only(tmp_path, text)
     assert (problem.path, problem.code, problem.value) == \
         ("items[0].children[2].remediation.task", "criteria.placeholder", "Làm {viec} ngay")

@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import SAMPLE_EVIDENCE
 
 from engine.core.problems import InputError
@@ -297,3 +298,18 @@ def test_registered_loader_is_used_for_its_suffix(tmp_path, monkeypatch):
     other = write(tmp_path, "", "phuong-b.xyz")
     bundles = load_bundles([other])
     assert calls == ["phuong-b.xyz"] and bundles[0].bundle.unit.id == "phuong-a"
+
+
+def test_a_count_written_the_english_way_is_refused_in_yaml_as_in_the_workbook(tmp_path):
+    """'1,900' is never read as 1,9 (nor guessed to be 1900): the same rule and code as the workbook reader."""
+    data = yaml.safe_load((SAMPLE_EVIDENCE / "phuong-1.yaml").read_text(encoding="utf-8"))
+    data["metrics"][0]["value"] = "1,900"
+    path = tmp_path / "b.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    bundle, problems = load_bundle(path)
+    assert bundle is None
+    assert [(p.code, p.path, p.value) for p in problems] == [("format.ambiguous_number", "metrics[0].value", "1,900")]
+    data["metrics"][0]["value"] = "1.900"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    bundle, problems = load_bundle(path)
+    assert [p for p in problems if p.severity == "error"] == [] and bundle.bundle.metrics[0].value == 1900

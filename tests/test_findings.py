@@ -18,6 +18,7 @@ from engine.model.results import Explanation, Finding, NodeResult, RunResult
 from engine.render.data import to_json
 from engine.render.reports import plan_document, report_document
 from engine.render.reports.common import run_stamp
+from engine.render.reports import report_context
 from engine.render.reports.sheet import node_note
 from engine.render.text import explain_text, lost_points
 from engine.score.run import score_run
@@ -101,13 +102,14 @@ def _node(status: str, label: str, branch: str, missing: list[str], **flags) -> 
                       explanation=Explanation(rule="r", expected="e", branch=branch, **flags))
 
 
-def test_the_sheet_note_follows_the_explanation_flags_not_string_comparison():
+def test_the_sheet_note_follows_the_explanation_flags_not_string_comparison(sample_run):
+    ctx = report_context(sample_run)
     says = _node("missing_evidence", "thiếu minh chứng", "thiếu minh chứng: X", ["X"], says_status=True,
                  lists_missing=True)
-    assert node_note(says) == ("thiếu minh chứng: X",)
+    assert node_note(ctx, says) == ("thiếu minh chứng: X",)
     # The same words without the flags: the note states the status and lists the missing item itself.
     plain = _node("missing_evidence", "thiếu minh chứng", "thiếu minh chứng: X", ["X"])
-    assert node_note(plain) == ("thiếu minh chứng: thiếu minh chứng: X", "Minh chứng còn thiếu: X")
+    assert node_note(ctx, plain) == ("thiếu minh chứng: thiếu minh chứng: X", "Minh chứng còn thiếu: X")
 
 
 def test_the_flags_hold_on_every_leaf_of_the_sample(sample_run):
@@ -144,14 +146,14 @@ def _mixed_ids_run() -> RunResult:
 def test_mixed_ids_losing_equal_points_sort_naturally_in_gaps_plan_and_html():
     run = _mixed_ids_run()
     assert [n.id for n in lost_points(run.units[0])] == ["1.2", "1.10", "1.a"]
-    (_, table), = gaps(run)
+    (_, table, _), = gaps(run)
     console = Console(file=io.StringIO(), width=200)
     console.print(table)
     text = console.file.getvalue()
     assert text.index("1.2 Tiêu chí") < text.index("1.10 Tiêu chí") < text.index("1.a Tiêu chí")
     for province in (False, True):
         markdown = plan_document(run, "md", province=province).decode("utf-8")
-        assert markdown.index("Tiêu chí 1.2 ") < markdown.index("Tiêu chí 1.10 ") < markdown.index("Tiêu chí 1.a ")
+        assert markdown.index("tiêu chí 1.2 “") < markdown.index("tiêu chí 1.10 “") < markdown.index("tiêu chí 1.a “")
     html = report_document(run, "html").decode("utf-8")
     assert html.index("1.2 Tiêu chí") < html.index("1.10 Tiêu chí") < html.index("1.a Tiêu chí")
 

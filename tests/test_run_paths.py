@@ -25,7 +25,8 @@ SAME_AS = {
 
 def test_report_all_writes_every_output_byte_identical_to_the_single_commands(tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
-    result = runner.invoke(cli.app, ["report", "evidence/vung-tau-2024", "--all", str(tmp_path / "tat-ca")])
+    result = runner.invoke(cli.app, ["report", "evidence/vung-tau-2024", "--frame", "frames/vung-tau-2024.yaml",
+                                     "--all", str(tmp_path / "tat-ca")])
     assert result.exit_code == 1, result.output  # three wards have data errors by design
     written = sorted(p.name for p in (tmp_path / "tat-ca").iterdir())
     assert written == sorted(SAME_AS)

@@ -21,7 +21,7 @@ from engine.core.problems import InputError
 from engine.load.criteria import load_criteria
 from engine.load.evidence import load_bundles
 from engine.render.data import to_json
-from engine.render.text import lost_points
+from engine.render.text import lost_points, not_due_points
 from engine.score.run import score_run
 from engine.score.unit import score_unit
 
@@ -250,7 +250,10 @@ def test_full_points_have_no_task_and_lost_points_are_sorted(sample_run):
     assert all(n.remediation is None for n in unit.nodes if n.is_leaf and n.points == n.max_points)
     losses = [n.remediation.recoverable_points for n in lost_points(unit)]
     assert losses == sorted(losses, reverse=True)
-    assert sum(losses) == pytest.approx(unit.max_points - sum(a.points for a in unit.areas))
+    pending = [n.remediation.recoverable_points for n in not_due_points(unit)]
+    assert all(n.status == "not_due" for n in not_due_points(unit))
+    assert not any(n.status == "not_due" for n in lost_points(unit))
+    assert sum(losses) + sum(pending) == pytest.approx(unit.max_points - sum(a.points for a in unit.areas))
     assert lost_points(unit)[0].id == "3.5.1"
 
 

@@ -119,3 +119,18 @@ def test_readme_lists_every_set():
     readme = (CRITERIA / "README.md").read_text(encoding="utf-8")
     for path in SETS:
         assert path.name in readme
+
+
+@pytest.mark.parametrize("path", SETS, ids=lambda p: p.name)
+def test_every_criterion_has_a_complete_corrective_task_template_with_its_source(path):
+    """The plan appendix needs every column: product, a real lead, partners, a deadline; and where the task comes from."""
+    criteria = load_criteria(path).criteria
+    for node, _, _ in iter_nodes(criteria.items):
+        if not node.is_leaf:
+            continue
+        template = node.remediation
+        assert template is not None, node.id
+        assert template.product and template.lead and template.cooperating and template.funding, node.id
+        assert template.deadline or template.deadline_days is not None, node.id
+        assert template.lead.strip() != "{unit}", node.id
+        assert template.provenance is not None, node.id

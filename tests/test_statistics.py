@@ -97,7 +97,7 @@ def test_score_and_report_accept_previous_on_the_command_line(run, tmp_path):
     report = run("report", SAMPLE_EVIDENCE, "--format", "md", "--previous", previous, "--output", tmp_path / "r.md")
     assert report.exit_code == 1, report.output
     text = (tmp_path / "r.md").read_text(encoding="utf-8")
-    assert "# So sánh với kỳ trước (xa-2024, năm 2023)" in text
+    assert "## SO SÁNH KẾT QUẢ VỚI KỲ TRƯỚC" in text and "*(Kỳ trước: năm 2023)*" in text
     assert any("| UBND xã Long Sơn (mới) |" in line for line in text.splitlines())
 
 

@@ -294,15 +294,73 @@ def test_plan_deadline_boundary(loaded, template: Path, tmp_path: Path, issued, 
 def test_vietnamese_number_text_and_real_numbers(template: Path, tmp_path: Path) -> None:
     wb = load_workbook(template)
     set_unit(wb, as_of="31/12/2024")
-    set_metric(wb, "staff_training_planned", "98,5")
+    set_metric(wb, "staff_training_planned", "1.900")
     set_metric(wb, "staff_trained", "1.952")
     set_metric(wb, "documents_sent", 1952.0)
-    set_metric(wb, "documents_signed_digitally", " 1.952,5 ")
+    set_metric(wb, "documents_signed_digitally", " 1 900 ")
     bundle, problems = load_workbook_bundle(save(wb, tmp_path / "n.xlsx"))
     assert problems == []
     assert {m.name: m.value for m in bundle.bundle.metrics} == {
-        "staff_training_planned": 98.5, "staff_trained": 1952, "documents_sent": 1952,
-        "documents_signed_digitally": 1952.5}
+        "staff_training_planned": 1900, "staff_trained": 1952, "documents_sent": 1952,
+        "documents_signed_digitally": 1900}
+
+
+def test_counts_typed_as_text_are_read_strictly_never_as_fractions(loaded, template: Path, tmp_path: Path) -> None:
+    """'1,900' is not guessed (English thousands, or 1,9?), and a count is never a fraction."""
+    from engine.load.agreement import evidence_problems
+
+    wb = load_workbook(template)
+    set_unit(wb, as_of="31/12/2024")
+    row = set_metric(wb, "staff_training_planned", "1,900")
+    bundle, problems = load_workbook_bundle(save(wb, tmp_path / "c.xlsx"))
+    assert bundle is None
+    assert [(p.code, p.sheet, p.row, p.column, p.value) for p in problems] == [
+        ("format.ambiguous_number", SHEET_METRICS, row, "D", "1,900")]
+    assert problems[0].message == ("Giá trị: số '1,900' dễ hiểu nhầm: dấu phẩy là dấu thập phân hay phân cách hàng "
+                                   "nghìn? Ghi 1900 hoặc 1.900 nếu là số nguyên, 1,9 nếu là số thập phân")
+    set_metric(wb, "staff_training_planned", "1,9")
+    bundle, problems = load_workbook_bundle(save(wb, tmp_path / "d.xlsx"))
+    assert problems == []
+    found = evidence_problems(loaded.criteria, [bundle])
+    assert [(p.code, p.sheet, p.row) for p in found] == [("metric.count_not_whole", SHEET_METRICS, row)]
+
+
+def test_template_locks_labels_and_computed_cells_and_prints_a4_landscape(template: Path) -> None:
+    wb = load_workbook(template)
+    assert wb.security.lockStructure
+    for ws in wb.worksheets:
+        assert ws.protection.sheet and not ws.protection.password, ws.title
+        assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9, ws.title
+        assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+    metrics = wb[SHEET_METRICS]
+    row = row_where(metrics, "A", "staff_trained")
+    assert metrics[f"A{row}"].protection.locked and metrics[f"B{row}"].protection.locked  # code and label
+    assert not metrics[f"D{row}"].protection.locked and not metrics[f"E{row}"].protection.locked  # value, period
+    blank = first_empty(metrics, "A")
+    assert not metrics[f"A{blank}"].protection.locked  # a unit may add a metric below the list
+    assert metrics.print_title_rows == "$1:$2"
+    guide = wb[SHEET_GUIDE]
+    level = row_where(guide, "A", "Cấp đơn vị")
+    assert not guide[f"B{level}"].protection.locked and guide[f"A{level}"].protection.locked
+    assert guide[f"B{level}"].value == "Cấp xã (xã, phường, thị trấn)"  # a label, never the code "xa"
+    assert guide.row_dimensions[1].height >= 20  # the 13 pt title keeps its marks
+    assert metrics.row_dimensions[2].height >= 30
+
+
+def test_the_level_is_chosen_by_its_label_and_read_back_as_the_code(template: Path, tmp_path: Path) -> None:
+    wb = load_workbook(template)
+    set_unit(wb, as_of="31/12/2024")
+    catalog = wb[SHEET_CATALOG]
+    labels = [c.value for c in catalog["T"][1:] if c.value]
+    assert labels == ["Cấp xã (xã, phường, thị trấn)"]
+    bundle, problems = load_workbook_bundle(save(wb, tmp_path / "l.xlsx"))
+    assert problems == [] and bundle.bundle.unit.level == "xa"
+    set_unit(wb, level="xa")  # the code still reads
+    bundle, _ = load_workbook_bundle(save(wb, tmp_path / "l2.xlsx"))
+    assert bundle.bundle.unit.level == "xa"
+    set_unit(wb, level="Cấp phường")
+    bundle, problems = load_workbook_bundle(save(wb, tmp_path / "l3.xlsx"))
+    assert bundle is None and problems[0].message == "Cấp đơn vị: cấp đơn vị phải chọn từ danh sách thả xuống"
 
 
 def test_empty_template_rows_are_ignored(template: Path, tmp_path: Path) -> None:

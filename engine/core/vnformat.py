@@ -75,6 +75,11 @@ def parse_number(value: object, style: NumberStyle = "vi") -> float:
     if text.endswith("%"):
         text = text[:-1]
     if style == "vi":
+        if _COMMA_THOUSANDS.fullmatch(text):
+            decimal = f", {text.rstrip('0')} nếu là số thập phân" if text.count(",") == 1 else ""
+            raise FormatError(f"số '{value}' dễ hiểu nhầm: dấu phẩy là dấu thập phân hay phân cách hàng nghìn? Ghi "
+                              f"{text.replace(',', '')} hoặc {text.replace(',', '.')} nếu là số nguyên{decimal}",
+                              code="format.ambiguous_number")
         if re.fullmatch(r"[-+]?\d{1,3}(\.\d{3})+(,\d+)?", text) or re.fullmatch(r"[-+]?\d+(,\d+)?", text):
             text = text.replace(".", "").replace(",", ".")
         elif not re.fullmatch(r"[-+]?\d+", text):
@@ -90,6 +95,10 @@ def parse_number(value: object, style: NumberStyle = "vi") -> float:
 def written_as_percent(value: object) -> bool:
     """Whether a value was typed as a percentage ("85%", "48,6 %")."""
     return isinstance(value, str) and nfc(value).strip().endswith("%")
+
+
+_COMMA_THOUSANDS = re.compile(r"[-+]?[1-9]\d{0,2}(,\d{3})+")
+"""'1,900': a count written the English way, or 1,9 with a trailing zero; never guessed, in any reader."""
 
 
 def format_date(value: date) -> str:

@@ -51,6 +51,7 @@ def meaning_problems(criteria: CriteriaSet, doc: YamlDoc) -> list[Problem]:
 
     seen: Counter[str] = Counter(node.id for node, _ in nodes)
     seen.update(adj.id for adj in criteria.adjustments)
+    with_templates = any(node.remediation is not None for node, _ in nodes)
     for node, loc in nodes:
         if seen[node.id] > 1:
             problems.append(doc.problem(loc + ("id",), f"mã tiêu chí '{node.id}' bị trùng ({seen[node.id]} lần)", node.id,
@@ -69,6 +70,7 @@ def meaning_problems(criteria: CriteriaSet, doc: YamlDoc) -> list[Problem]:
                                             node.max_points, code="criteria.points_sum"))
         if node.rule is not None:
             problems += _rule_problems(node, loc, criteria, doc)
+            problems += remediation_problems(node, loc, doc, expected=with_templates)
         if node.levels and node.children:
             problems.append(doc.problem(loc + ("levels",), "điểm theo cấp (levels) chỉ đặt ở tiêu chí lá",
                                         code="criteria.levels_on_parent"))
@@ -218,6 +220,36 @@ def _scorer_problems(criteria: CriteriaSet, doc: YamlDoc) -> list[Problem]:
     for index, adj in enumerate(criteria.adjustments):
         if adj.scored_by:
             check(adj.rule, adj.scored_by, ("adjustments", index, "scored_by"), adj.id)
+    return problems
+
+
+REMEDIATION_FIELDS = {"product": "sản phẩm", "lead": "cơ quan chủ trì", "cooperating": "cơ quan phối hợp",
+                      "deadline": "thời gian hoàn thành"}
+
+
+def remediation_problems(node: Node, loc: Loc, doc: YamlDoc, expected: bool = True) -> list[Problem]:
+    """Warnings for a leaf whose corrective task would reach the plan incomplete (the plan appendix needs every column).
+
+    A leaf without a template is reported when the set writes templates for other criteria
+    (`expected`): a set without any template gets the default tasks and no warning per criterion.
+    """
+    template = node.remediation
+    if template is None:
+        if not expected:
+            return []
+        return [doc.problem(loc + ("id",), f"tiêu chí '{node.id}' chưa có mẫu nhiệm vụ khắc phục (remediation): kế hoạch "
+                                           "khắc phục sẽ thiếu sản phẩm, cơ quan chủ trì, phối hợp và thời hạn",
+                            node.id, severity="warning", code="criteria.remediation_missing")]
+    missing = [words for field, words in REMEDIATION_FIELDS.items()
+               if not getattr(template, field) and not (field == "deadline" and template.deadline_days is not None)]
+    problems = []
+    if missing:
+        problems.append(doc.problem(loc + ("remediation",), f"mẫu nhiệm vụ khắc phục của '{node.id}' còn thiếu: "
+                                    + ", ".join(missing), severity="warning", code="criteria.remediation_incomplete"))
+    if template.lead is not None and template.lead.strip() == "{unit}":
+        problems.append(doc.problem(loc + ("remediation", "lead"), "cơ quan chủ trì phải là bộ phận hoặc công chức thực "
+                                    "hiện (ví dụ 'Văn phòng - Thống kê {unit}'), không phải chính đơn vị",
+                                    template.lead, severity="warning", code="criteria.remediation_lead_is_unit"))
     return problems
 
 

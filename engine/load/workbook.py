@@ -40,7 +40,7 @@ from engine.model.evidence import (
     latest_as_of,
 )
 
-TEMPLATE_VERSION = "1"
+TEMPLATE_VERSION = "2"
 
 SHEET_GUIDE = "Hướng dẫn"
 SHEET_DOCUMENTS = "Tài liệu"
@@ -154,9 +154,9 @@ UNIT_FIRST_ROW = 5
 
 # Hidden catalog sheet: fixed columns, header in row 1, values from row 2.
 CAT_DOC_CODE, CAT_DOC_LABEL = "A", "B"
-CAT_METRIC_CODE, CAT_METRIC_LABEL, CAT_METRIC_TYPE = "D", "E", "F"
+CAT_METRIC_CODE, CAT_METRIC_LABEL, CAT_METRIC_TYPE, CAT_METRIC_UNIT = "D", "E", "F", "G"
 CAT_LEAF_ID, CAT_LEAF_TITLE, CAT_LEAF_MAX, CAT_LEAF_RULE, CAT_LEAF_NA = "H", "I", "J", "K", "L"
-CAT_NA_CHOICE, CAT_MANUAL, CAT_SURVEY, CAT_LEVELS = "N", "P", "R", "T"
+CAT_NA_CHOICE, CAT_MANUAL, CAT_SURVEY, CAT_LEVELS, CAT_LEVEL_CODE = "N", "P", "R", "T", "U"
 CAT_META_KEY, CAT_META_VALUE = "V", "W"
 FACT_TYPE, NUMBER_TYPE = "có/không", "số"
 
@@ -255,6 +255,9 @@ class _Catalog:
         self.doc_labels = labels
         metric_codes, metric_labels, metric_types = column(CAT_METRIC_CODE), column(CAT_METRIC_LABEL), column(CAT_METRIC_TYPE)
         self.metric_types = dict(zip(metric_codes, metric_types))
+        level_labels, level_codes = column(CAT_LEVELS), column(CAT_LEVEL_CODE)
+        self.levels = {_key(label): code for label, code in zip(level_labels, level_codes)}
+        self.levels.update({_key(code): code for code in level_codes or level_labels})
         self.metric_tokens = {_key(label): code for code, label in zip(metric_codes, metric_labels)}
         self.metric_tokens.update({_key(code): code for code in metric_codes})
         self.leaves = set(column(CAT_LEAF_ID))
@@ -463,7 +466,7 @@ def _read(wb, file: str, digest: str) -> tuple[LoadedBundle | None, list[Problem
         reader.problem(SHEET_CATALOG, None, None, None, "sheet ẩn 'Danh mục' bị xóa nội dung; hãy tạo lại biểu mẫu",
                        code="workbook.catalog_cleared")
         return None, reader.problems
-    unit, period, as_of, notes, year_row = _read_unit(wb[SHEET_GUIDE], reader)
+    unit, period, as_of, notes, year_row = _read_unit(wb[SHEET_GUIDE], reader, catalog)
     documents, doc_rows = _read_documents(wb[SHEET_DOCUMENTS], reader, catalog)
     metrics, metric_rows, metric_raws = _read_metrics(wb[SHEET_METRICS], reader, catalog)
     tasks, task_rows = _read_tasks(wb[SHEET_TASKS], reader)
@@ -496,7 +499,8 @@ def _read(wb, file: str, digest: str) -> tuple[LoadedBundle | None, list[Problem
     return LoadedBundle(bundle, file, digest, warnings, failed_names(found), places=places), reader.problems
 
 
-def _read_unit(ws, reader: _Reader) -> tuple[Unit | None, Period | None, date | None, str | None, int | None]:
+def _read_unit(ws, reader: _Reader, catalog: _Catalog
+               ) -> tuple[Unit | None, Period | None, date | None, str | None, int | None]:
     labels = {_key(label): key for key, label, _ in UNIT_FIELDS}
     found: dict[str, tuple[int, Any]] = {}
     for number, values in enumerate(ws.iter_rows(min_row=1, max_col=2, values_only=True), start=1):
@@ -528,6 +532,11 @@ def _read_unit(ws, reader: _Reader) -> tuple[Unit | None, Period | None, date | 
                 if not year.is_integer() or not 2000 <= year <= 2100:
                     raise FormatError(f"năm '{_shown(value)}' phải là số 4 chữ số, ví dụ 2024", code="workbook.bad_year")
                 out[key] = int(year)
+            elif key == "level":
+                code = catalog.levels.get(_key(_plain(value) or ""))
+                if code is None:
+                    raise FormatError("cấp đơn vị phải chọn từ danh sách thả xuống", code="workbook.unknown_level")
+                out[key] = code
             else:
                 out[key] = _plain(value)
         except FormatError as exc:

@@ -262,6 +262,8 @@ class RemediationTemplate(Frozen):
     deadline: TemplateText | None = Field(None, description="Text, e.g. 'Trước ngày 31/12/{year}'")
     deadline_days: int | None = Field(None, ge=0, le=MAX_DAYS, description="Days after the evidence's as-of date")
     effort: Effort | None = None
+    funding: TemplateText | None = Field(None, description="Kinh phí column of the plan, e.g. 'Dự toán chi thường xuyên'")
+    provenance: Provenance | None = Field(None, description="Where the task comes from; illustrative when not official")
 
 
 # ---------------------------------------------------------------- bands and catalog

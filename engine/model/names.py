@@ -31,3 +31,16 @@ DERIVED_METRICS: dict[str, tuple[str, ...]] = {
 }
 BUILTIN_METRICS["dossiers_due"] = ("Số hồ sơ đến hạn giải quyết (đã giải quyết và đang giải quyết quá hạn)", "hồ sơ")
 BUILTIN_METRICS["dossiers_handled"] = ("Số hồ sơ phải giải quyết (tiếp nhận mới và kỳ trước chuyển qua)", "hồ sơ")
+
+
+LEVEL_LABELS: dict[str, str] = {
+    "xa": "Cấp xã (xã, phường, thị trấn)",
+    "huyen": "Cấp huyện (quận, huyện, thị xã, thành phố thuộc tỉnh)",
+    "tinh": "Cấp tỉnh",
+    "so": "Cấp sở (sở, ban, ngành)",
+}
+
+
+def level_label(code: str) -> str:
+    """The words people choose a unit level by; a level a set invents is shown with its code."""
+    return LEVEL_LABELS.get(code, f"Cấp {code}")

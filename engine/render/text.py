@@ -5,6 +5,8 @@ The engine builds text and rich renderables; only the CLI prints them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.table import Table
 from rich.text import Text
 
@@ -122,22 +124,46 @@ def _explanation_lines(exp: Explanation, indent: str) -> list[str]:
 
 
 def lost_points(unit: UnitResult) -> list[NodeResult]:
-    """Leaves that lost points, largest loss first (ties by criterion id)."""
-    leaves = [n for n in unit.nodes if n.is_leaf and n.remediation is not None]
+    """Leaves that lost points, largest loss first (ties by criterion id); criteria not yet due are not among them."""
+    leaves = [n for n in unit.nodes if n.is_leaf and n.remediation is not None and n.status != "not_due"]
     return sorted(leaves, key=lambda n: (-n.remediation.recoverable_points, natural_key(n.id)))
 
 
-def gaps_table(unit: UnitResult) -> Table:
+def not_due_points(unit: UnitResult) -> list[NodeResult]:
+    """Leaves not yet due at the as-of date, in criterion order: no points yet, and none lost."""
+    leaves = [n for n in unit.nodes if n.is_leaf and n.remediation is not None and n.status == "not_due"]
+    return sorted(leaves, key=lambda n: natural_key(n.id))
+
+
+def gaps_table(unit: UnitResult, words: Callable[[str], str] = str) -> Table:
+    """Lost points with their reasons and tasks; `words` turns engine wording into plain words."""
     lost = sum(n.remediation.recoverable_points for n in lost_points(unit))
     table = Table(title=Text(f"{unit.name}: điểm bị mất ({format_number(lost)} điểm)"), title_justify="left",
                   show_lines=True)
     for header in ("Tiêu chí", "Mất", "Tình trạng", "Lý do", "Minh chứng còn thiếu", "Nhiệm vụ khắc phục"):
         table.add_column(header, overflow="fold")
     for node in lost_points(unit):
-        exp = node.explanation
-        reason = exp.branch + ("; " + "; ".join(exp.problems) if exp.problems else "")
-        missing = ", ".join(node.missing) or "-"
-        task = node.remediation.task + (f" (hạn: {node.remediation.deadline})" if node.remediation.deadline else "")
-        table.add_row(*(Text(cell) for cell in (f"{node.id} {node.title}", format_number(node.remediation.recoverable_points),
-                                                node.status_label, reason, missing, task)))
+        table.add_row(*(Text(cell) for cell in _gap_cells(node, words)))
     return table
+
+
+def not_due_table(unit: UnitResult, words: Callable[[str], str] = str) -> Table:
+    """Criteria not yet due: shown apart from the lost points, with what must be done in time."""
+    pending = sum(n.remediation.recoverable_points for n in not_due_points(unit))
+    table = Table(title=f"{unit.name}: chưa đến hạn tại ngày chốt số liệu {format_date(unit.as_of)} "
+                        f"({format_number(pending)} điểm chưa chấm, không phải điểm bị mất)",
+                  title_justify="left", show_lines=True)
+    for header in ("Tiêu chí", "Điểm", "Tình trạng", "Lý do", "Văn bản đến hạn", "Việc cần làm đúng hạn"):
+        table.add_column(header, overflow="fold")
+    for node in not_due_points(unit):
+        table.add_row(*(Text(cell) for cell in _gap_cells(node, words)))
+    return table
+
+
+def _gap_cells(node: NodeResult, words: Callable[[str], str]) -> tuple[str, ...]:
+    exp = node.explanation
+    reason = words(exp.branch + ("; " + "; ".join(exp.problems) if exp.problems else ""))
+    missing = words(", ".join(node.missing)) or "-"
+    task = words(node.remediation.task) + (f" (hạn: {node.remediation.deadline})" if node.remediation.deadline else "")
+    return (f"{node.id} {node.title}", format_number(node.remediation.recoverable_points), node.status_label, reason,
+            missing, task)

@@ -10,8 +10,9 @@ from datetime import date, datetime
 from typing import Any, Iterable
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -27,6 +28,7 @@ from engine.load.workbook import (
     CAT_LEAF_NA,
     CAT_LEAF_RULE,
     CAT_LEAF_TITLE,
+    CAT_LEVEL_CODE,
     CAT_LEVELS,
     CAT_MANUAL,
     CAT_META_KEY,
@@ -34,6 +36,7 @@ from engine.load.workbook import (
     CAT_METRIC_CODE,
     CAT_METRIC_LABEL,
     CAT_METRIC_TYPE,
+    CAT_METRIC_UNIT,
     CAT_NA_CHOICE,
     CAT_SURVEY,
     DATA_ROWS,
@@ -67,7 +70,7 @@ from engine.load.workbook import (
     Column,
 )
 from engine.model.criteria import DeadlineSpec
-from engine.model.names import BUILTIN_METRICS
+from engine.model.names import BUILTIN_METRICS, level_label
 
 _THIN = Side(style="thin", color="A6A6A6")
 
@@ -94,6 +97,13 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+LOCKED, UNLOCKED = Protection(locked=True), Protection(locked=False)
+
+
+ROW_PT = 15
+"""Height of one line of 11 pt text with Vietnamese stacked marks."""
 
 
 @dataclass
@@ -168,7 +178,7 @@ def _no_formulas(wb: Workbook) -> None:
 
 def _header(ws: Worksheet, columns: tuple[Column, ...], title: str) -> None:
     ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=12, color="1F4E78")
-    ws.row_dimensions[1].height = 30
+    ws.row_dimensions[1].height = 32
     ws.cell(row=1, column=1).alignment = Alignment(wrap_text=True, vertical="center")
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
     for index, column in enumerate(columns, start=1):
@@ -176,7 +186,7 @@ def _header(ws: Worksheet, columns: tuple[Column, ...], title: str) -> None:
         cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, BORDER
         cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
         ws.column_dimensions[get_column_letter(index)].width = column.width
-    ws.row_dimensions[HEADER_ROW].height = 32
+    ws.row_dimensions[HEADER_ROW].height = ROW_PT * max(_lines(c.header, c.width) for c in columns) + 4
     ws.freeze_panes = f"A{FIRST_ROW}"
 
 
@@ -186,12 +196,17 @@ def _format_rows(ws: Worksheet, columns: tuple[Column, ...], prefilled: int, loc
     `locked` columns are filled by the template on the prefilled rows, so they are shaded like info columns.
     """
     last = FIRST_ROW + max(prefilled + 20, 30) - 1
-    for row in range(FIRST_ROW, last + 1):
+    for row in range(FIRST_ROW, FIRST_ROW + DATA_ROWS):
+        lines = 1
         for index, column in enumerate(columns, start=1):
             cell = ws.cell(row=row, column=index)
+            filled_by_template = column.kind == "info" or (column.key in locked and row < FIRST_ROW + prefilled)
+            cell.protection = LOCKED if filled_by_template else UNLOCKED
+            if row > last:
+                continue
             cell.border = BORDER
             cell.alignment = WRAP
-            if column.kind == "info" or (column.key in locked and row < FIRST_ROW + prefilled):
+            if filled_by_template:
                 cell.fill = INFO_FILL
             if column.kind == "date":
                 cell.number_format = DATE_FORMAT
@@ -199,6 +214,36 @@ def _format_rows(ws: Worksheet, columns: tuple[Column, ...], prefilled: int, loc
                 cell.number_format = "@"
             elif column.kind == "points":
                 cell.number_format = "0.00"
+            if isinstance(cell.value, str):
+                lines = max(lines, _lines(cell.value, column.width))
+        if row < FIRST_ROW + prefilled and lines > 1:
+            ws.row_dimensions[row].height = ROW_PT * lines + 3
+    ws.print_area = f"A1:{get_column_letter(len(columns))}{last}"
+    ws.print_title_rows = f"1:{HEADER_ROW}"
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines a wrapped text takes in a column of `width` characters: rows are sized so no mark is clipped."""
+    return sum(max(1, -(-len(part) // max(int(width) - 1, 1))) for part in text.split("\n"))
+
+
+def _protect_and_print(wb: Workbook) -> None:
+    """Lock what the template fills (labels, computed and catalog cells) without a password; print A4 landscape.
+
+    Input cells were unlocked where they are written; the workbook's structure is locked so sheets are
+    neither renamed nor deleted (the reader finds them by name).
+    """
+    for ws in wb.worksheets:
+        ws.protection.sheet = True
+        ws.protection.formatColumns = False
+        ws.protection.formatRows = False
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.oddFooter.center.text = "Trang &P"
+    wb.security = WorkbookProtection(lockStructure=True)
 
 
 def _column_range(columns: tuple[Column, ...], key: str) -> str:
@@ -294,6 +339,7 @@ def build_template(criteria: CriteriaSet, unit_id: str, name: str | None = None,
                    criteria_digest)
 
     _no_formulas(wb)
+    _protect_and_print(wb)
     wb.properties.creator = "parindex"
     wb.properties.title = f"Bộ minh chứng CCHC năm {year} — {name or unit_id}"
     wb.properties.created = datetime(year, 1, 1)
@@ -327,11 +373,12 @@ def _guide_sheet(ws: Worksheet, criteria: CriteriaSet, unit_id: str, name: str |
     ws.column_dimensions["C"].width = 80
     ws["A1"] = f"BỘ MINH CHỨNG TỰ ĐÁNH GIÁ CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM {year}"
     ws["A1"].font = TITLE_FONT
-    _set_text(ws["A2"], f"{criteria.title} (mã bộ chỉ số: {criteria.id}; cấp: {level})")
+    ws.row_dimensions[1].height = 24  # 13 pt capitals with marks above them
+    _set_text(ws["A2"], f"{criteria.title} (mã bộ chỉ số: {criteria.id}; {level_label(level).lower()})")
     ws["A2"].font = Font(italic=True)
     ws["A4"] = "THÔNG TIN ĐƠN VỊ"
     ws["A4"].font = Font(bold=True, color="1F4E78")
-    values: dict[str, Any] = {"id": unit_id, "name": name, "level": level, "year": year,
+    values: dict[str, Any] = {"id": unit_id, "name": name, "level": level_label(level), "year": year,
                               "start": date(year, 1, 1), "end": date(year, 12, 31)}
     for offset, (key, label, note) in enumerate(UNIT_FIELDS):
         row = UNIT_FIRST_ROW + offset
@@ -339,6 +386,8 @@ def _guide_sheet(ws: Worksheet, criteria: CriteriaSet, unit_id: str, name: str |
         label_cell.font = Font(bold=True)
         label_cell.border = BORDER
         value_cell = ws.cell(row=row, column=2)
+        value_cell.protection = UNLOCKED
+        ws.row_dimensions[row].height = ROW_PT * max(_lines(note or "", 80), 1) + 3
         _set_text(value_cell, values.get(key))
         value_cell.border = BORDER
         if key in ("start", "end", "as_of"):
@@ -513,6 +562,7 @@ def _na_sheet(ws: Worksheet, nodes: list[Node]) -> None:
     _format_rows(ws, NA_COLUMNS, 0)
     _add_validation(ws, _list_validation(_catalog_range(CAT_NA_CHOICE, len(nodes)), "Chọn tiêu chí được phép khai báo không áp dụng."),
                     _column_range(NA_COLUMNS, "criterion"))
+    ws.print_area = f"A1:G{FIRST_ROW + max(len(nodes) + 20, 30) - 1}"
     ws.column_dimensions["E"].width = 12
     ws.column_dimensions["F"].width = 48
     ws.column_dimensions["G"].width = 30
@@ -540,7 +590,8 @@ def _catalog_sheet(ws: Worksheet, criteria: CriteriaSet, leaves: list[Node], all
                CAT_METRIC_LABEL: "Tên chỉ số", CAT_METRIC_TYPE: "Kiểu", CAT_LEAF_ID: "Mã tiêu chí",
                CAT_LEAF_TITLE: "Tên tiêu chí", CAT_LEAF_MAX: "Điểm tối đa", CAT_LEAF_RULE: "Cách chấm",
                CAT_LEAF_NA: "Không áp dụng", CAT_NA_CHOICE: "Khai báo không áp dụng", CAT_MANUAL: "Chấm thủ công",
-               CAT_SURVEY: "Điều tra XHH", CAT_LEVELS: "Cấp đơn vị", CAT_META_KEY: "Thông tin", CAT_META_VALUE: "Giá trị"}
+               CAT_SURVEY: "Điều tra XHH", CAT_LEVELS: "Cấp đơn vị", CAT_LEVEL_CODE: "Mã cấp",
+               CAT_METRIC_UNIT: "Đơn vị tính", CAT_META_KEY: "Thông tin", CAT_META_VALUE: "Giá trị"}
     for column, text in headers.items():
         ws[f"{column}1"] = text
         ws[f"{column}1"].font = Font(bold=True)
@@ -555,6 +606,7 @@ def _catalog_sheet(ws: Worksheet, criteria: CriteriaSet, leaves: list[Node], all
     put(CAT_METRIC_CODE, [r[0] for r in metric_rows])
     put(CAT_METRIC_LABEL, [r[1] for r in metric_rows])
     put(CAT_METRIC_TYPE, [FACT_TYPE if r[4] else NUMBER_TYPE for r in metric_rows])
+    put(CAT_METRIC_UNIT, [r[2] for r in metric_rows])
     put(CAT_LEAF_ID, [n.id for n in leaves])
     put(CAT_LEAF_TITLE, [n.title for n in leaves])
     put(CAT_LEAF_MAX, [leaf_max(n, level) for n in leaves])
@@ -563,7 +615,8 @@ def _catalog_sheet(ws: Worksheet, criteria: CriteriaSet, leaves: list[Node], all
     put(CAT_NA_CHOICE, [f"{n.id}{NA_SEPARATOR}{n.title}" for n in allow_na])
     put(CAT_MANUAL, [n.id for n in manual])
     put(CAT_SURVEY, [n.id for n in survey])
-    put(CAT_LEVELS, levels)
+    put(CAT_LEVELS, [level_label(code) for code in levels])
+    put(CAT_LEVEL_CODE, levels)
     put(CAT_META_KEY, ["Bộ chỉ số", "Năm", "Cấp", "Mã băm bộ chỉ số", "Phiên bản biểu mẫu"])
     put(CAT_META_VALUE, [criteria.id, year, level, digest, TEMPLATE_VERSION])
     for column in headers:

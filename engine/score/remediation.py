@@ -23,19 +23,22 @@ def build_task(criterion: str, title: str, area: str, template: RemediationTempl
         expected=outcome.expected,
         shortfall=format_number(outcome.shortfall) if outcome.shortfall is not None else "không xác định",
         missing=", ".join(outcome.missing) or "không có", year=str(year), next_year=str(year + 1))
-    needs_finding = any("{" + name + "}" in (template.task if template else "") for name in ("shortfall", "observed"))
-    if template is None or outcome.status == "data_error" or (needs_finding and not outcome.observed):
-        task = _default_task(criterion, title, outcome)
-        lead = template.lead.format_map(values) if template and template.lead else unit_name
-        return dict(criterion=criterion, area=area, task=task, product=None, lead=lead, cooperating=[],
-                    deadline=None, recoverable_points=lost)
+    if template is None:
+        return dict(criterion=criterion, area=area, task=_default_task(criterion, title, outcome), product=None,
+                    lead=unit_name, cooperating=[], deadline=None, recoverable_points=lost)
+    needs_finding = any("{" + name + "}" in template.task for name in ("shortfall", "observed"))
     deadline = template.deadline.format_map(values) if template.deadline else None
     if template.deadline_days is not None:
         deadline = f"Trước ngày {format_date(as_of + timedelta(days=template.deadline_days))}"
+    product = template.product.format_map(values) if template.product else None
+    if outcome.status == "data_error" or (needs_finding and not outcome.observed):
+        task = _default_task(criterion, title, outcome)
+        if outcome.status == "data_error":
+            product = "Số liệu đã rà soát, đính chính gửi Phòng Nội vụ"
+    else:
+        task = template.task.format_map(values)
     return dict(
-        criterion=criterion, area=area,
-        task=template.task.format_map(values),
-        product=template.product.format_map(values) if template.product else None,
+        criterion=criterion, area=area, task=task, product=product,
         lead=template.lead.format_map(values) if template.lead else unit_name,
         cooperating=[c.format_map(values) for c in template.cooperating],
         deadline=deadline, recoverable_points=lost)

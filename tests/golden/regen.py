@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent / "files"
 
 SAMPLE = ["evidence/vung-tau-2024"]
+FRAME = ["--frame", "frames/vung-tau-2024.yaml"]
 CITY = ["evidence/thanh-pho-vung-tau", "--criteria", "criteria/huyen-2024.yaml"]
 ASSESSMENT = "evidence/vung-tau-2024-assessment/danh-gia-2024.yaml"
 
@@ -24,16 +25,16 @@ COMMANDS: list[tuple[str, list[str]]] = [
     ("score.json", ["score", *SAMPLE, "--format", "json", "--output", "OUT"]),
     ("score.csv", ["score", *SAMPLE, "--format", "csv", "--output", "OUT"]),
     ("city.json", ["score", *CITY, "--format", "json", "--output", "OUT"]),
-    ("report.xlsx", ["report", *SAMPLE, "--format", "xlsx", "--output", "OUT"]),
-    ("report.docx", ["report", *SAMPLE, "--format", "docx", "--output", "OUT"]),
-    ("report.md", ["report", *SAMPLE, "--format", "md", "--output", "OUT"]),
+    ("report.xlsx", ["report", *SAMPLE, *FRAME, "--format", "xlsx", "--output", "OUT"]),
+    ("report.docx", ["report", *SAMPLE, *FRAME, "--format", "docx", "--output", "OUT"]),
+    ("report.md", ["report", *SAMPLE, *FRAME, "--format", "md", "--output", "OUT"]),
     ("report.html", ["report", *SAMPLE, "--format", "html", "--output", "OUT"]),
-    ("plan.xlsx", ["plan", *SAMPLE, "--format", "xlsx", "--output", "OUT"]),
-    ("plan.docx", ["plan", *SAMPLE, "--format", "docx", "--output", "OUT"]),
-    ("plan.md", ["plan", *SAMPLE, "--format", "md", "--output", "OUT"]),
-    ("province-plan.xlsx", ["plan", *SAMPLE, "--province", "--format", "xlsx", "--output", "OUT"]),
-    ("province-plan.docx", ["plan", *SAMPLE, "--province", "--format", "docx", "--output", "OUT"]),
-    ("province-plan.md", ["plan", *SAMPLE, "--province", "--format", "md", "--output", "OUT"]),
+    ("plan.xlsx", ["plan", *SAMPLE, *FRAME, "--format", "xlsx", "--output", "OUT"]),
+    ("plan.docx", ["plan", *SAMPLE, *FRAME, "--format", "docx", "--output", "OUT"]),
+    ("plan.md", ["plan", *SAMPLE, *FRAME, "--format", "md", "--output", "OUT"]),
+    ("province-plan.xlsx", ["plan", *SAMPLE, *FRAME, "--province", "--format", "xlsx", "--output", "OUT"]),
+    ("province-plan.docx", ["plan", *SAMPLE, *FRAME, "--province", "--format", "docx", "--output", "OUT"]),
+    ("province-plan.md", ["plan", *SAMPLE, *FRAME, "--province", "--format", "md", "--output", "OUT"]),
     ("template.xlsx", ["template", "--unit", "phuong-1", "--name", "UBND Phường 1", "--output", "OUT"]),
     ("gaps-phuong-8.txt", ["gaps", "phuong-8", "--evidence", *SAMPLE]),
     ("explain-phuong-8-3.txt", ["explain", "phuong-8", "3", "--evidence", *SAMPLE]),

@@ -8,7 +8,7 @@ from datetime import datetime
 from engine.core.vnformat import format_number
 from engine.model.criteria import Band
 from engine.model.results import RunResult, UnitResult
-from engine.render.reports.render import FIXED_STAMP
+from engine.render.reports.office import FIXED_STAMP
 
 _ROMAN = ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"),
           (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))

@@ -1,8 +1,9 @@
-"""A small format-neutral document model: parts made of headings, paragraphs and tables.
+"""A small format-neutral document model: parts made of paragraphs and tables inside an official frame.
 
 The scoring sheet, the corrective plans and the province view are built once as these blocks;
-the XLSX, DOCX and Markdown writers (render.py) each know how to draw a block, so no report is
-written three times.
+the XLSX, DOCX and Markdown writers each know how to draw a block, so no report is written three
+times. A part carries its frame (letterhead, title, recipients and signature, Nghị định
+30/2020/NĐ-CP) and a short check code; the writers place them.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ from engine.core.base import Frozen
 Format = Literal["xlsx", "docx", "md"]
 ALL_FORMATS: tuple[Format, ...] = ("xlsx", "docx", "md")
 
-Cell = Union[str, float, int, None, tuple[str, ...]]
-
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -27,12 +26,28 @@ def clean_text(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+class Total(Frozen):
+    """A computed cell: XLSX writes `formula` over other cells of the same table, the other writers the value.
+
+    In the formula `{n}` is this column at table row n (0-based, header excluded) and `{n:c}` is
+    row n, column c; the value is the engine's own total, so the two must agree.
+    """
+
+    value: float
+    formula: str
+    percent: bool = Field(False, description="A percentage (value in %, e.g. 79.44) in a column of points")
+
+
+Cell = Union[Total, str, float, int, None, tuple[str, ...]]
+
+
 class Column(Frozen):
-    """A table column: its header, a width in characters (XLSX) that also sets proportions in DOCX, its kind."""
+    """A table column: header, width in characters (XLSX; proportions in DOCX), kind, and an optional header group."""
 
     header: str
     width: float = 12
     kind: Literal["text", "number", "percent", "integer"] = "text"
+    group: str | None = Field(None, description="A header spanning the adjacent columns of the same group")
 
 
 class Row(Frozen):
@@ -47,8 +62,7 @@ class Row(Frozen):
 class Heading(Frozen):
     kind: Literal["heading"] = "heading"
     text: str
-    level: int = Field(1, ge=1, le=3)
-    center: bool = False
+    level: int = Field(2, ge=2, le=3)
     formats: tuple[Format, ...] = ALL_FORMATS
 
 
@@ -69,20 +83,35 @@ class Table(Frozen):
     formats: tuple[Format, ...] = ALL_FORMATS
 
 
-class TwoColumns(Frozen):
-    """Letterhead or signature block: two columns of centred lines (the first line of each in bold)."""
-
-    kind: Literal["two_columns"] = "two_columns"
-    left: tuple[str, ...]
-    right: tuple[str, ...]
-    formats: tuple[Format, ...] = ("docx",)
+Block = Annotated[Union[Heading, Paragraph, Table], Field(discriminator="kind")]
 
 
-Block = Annotated[Union[Heading, Paragraph, Table, TwoColumns], Field(discriminator="kind")]
+class Letterhead(Frozen):
+    """The top of a signed document: issuer (with its parent), national motto, number, place and date, title."""
+
+    parent: str | None = None
+    body: str
+    number: str
+    place_date: str
+    title: str
+    subtitle: tuple[str, ...] = ()
+    attachment: str | None = Field(None, description="'(Kèm theo ...)' line of an appendix, in italics")
+
+
+class Closing(Frozen):
+    """The end of a signed document: recipients on the left, the signature block on the right."""
+
+    recipients: tuple[str, ...]
+    signer: tuple[str, ...]
+    name: str | None = None
 
 
 class Part(Frozen):
-    """One sheet of a workbook, one chapter (new page) of a Word file, one section of a Markdown file."""
+    """One sheet of a workbook, one section (new page) of a Word file, one chapter of a Markdown file."""
 
     name: str
     blocks: tuple[Block, ...]
+    letterhead: Letterhead | None = None
+    closing: Closing | None = None
+    orientation: Literal["portrait", "landscape"] = "landscape"
+    check_code: str | None = Field(None, description="Short 'mã kiểm tra' tying the paper to the JSON results")

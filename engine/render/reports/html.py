@@ -1,7 +1,11 @@
-"""The HTML report: one self-contained page (inline CSS, inline SVG chart, no scripts, no network).
+"""The HTML report: one self-contained page (inline CSS, inline SVG charts, no scripts, no network).
 
-The chart's geometry is computed here; its labels, like every other text from evidence, are
-written by the jinja2 template with autoescaping on.
+Usable on a 390 px phone: tables scroll inside their own box, and each chart is drawn twice, wide
+(labels beside the bars) and narrow (labels above them), CSS showing the one that fits, so its
+text stays at reading size. Printed, every unit starts on a new page with a one-page summary
+before its details; the page margin carries the page number and the unit's name (named pages).
+Every text from evidence is written by the jinja2 template with autoescaping on; the unit names
+placed in CSS strings are escaped for CSS.
 """
 
 from __future__ import annotations
@@ -11,20 +15,28 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from engine.core.vnformat import format_date
-from engine.model.criteria import Band
-from engine.model.results import RunResult, UnitResult
+from engine.model.results import NodeResult, UnitResult
 from engine.render.reports.assessment import is_assessment, overclaims
 from engine.render.reports.common import area_titles, average_area_index, percent, points, run_stamp
+from engine.render.reports.context import ReportContext
+from engine.render.reports.frame import run_check_code
 from engine.render.reports.province import gap_text, names_text, province_view
-from engine.render.reports.sheet import band_rows
-from engine.render.text import lost_points
+from engine.render.reports.sheet import band_rows, survey_pending
+from engine.render.text import lost_points, not_due_points
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 UNIT_COLOR = "#2563eb"
 AVERAGE_COLOR = "#9ca3af"
 TOP_LOSSES = 10
+WIDE, NARROW = 880, 360
+
+
+def css_string(text: str) -> Markup:
+    """A CSS string literal: every character other than a letter, digit or space as a hex escape (safe in <style>)."""
+    return Markup('"' + "".join(c if c.isalnum() or c == " " else f"\\{ord(c):x} " for c in text) + '"')
 
 
 def _environment() -> Environment:
@@ -35,6 +47,7 @@ def _environment() -> Environment:
     env.filters["pct"] = percent
     env.filters["gaps"] = gap_text
     env.filters["names"] = names_text
+    env.filters["css"] = css_string
     return env
 
 
@@ -47,18 +60,25 @@ def _wrap(label: str, width: int = 40, lines: int = 2) -> list[str]:
 
 
 def bar_chart(labels: Sequence[str], series: Sequence[tuple[str, str, Sequence[float | None]]],
-              width: int = 880) -> dict:
-    """Horizontal bars (0–100%) per label, one bar per series; returns coordinates for the SVG template."""
-    label_width, value_room, bar_height, gap, top = 300, 56, 14, 3, 26
-    x0 = label_width + 10
+              width: int = WIDE) -> dict:
+    """Horizontal bars (0–100%) per label, one bar per series; returns coordinates for the SVG template.
+
+    Wide charts put each label left of its bars; narrow ones (under 500 units) put it above them.
+    """
+    narrow = width < 500
+    label_width = 0 if narrow else 300
+    value_room, bar_height, gap, top = 56, 14, 3, 26
+    x0 = 4 if narrow else label_width + 10
     span = width - x0 - value_room
     rows = []
     y = top
     for position, label in enumerate(labels):
-        lines = _wrap(label)
-        height = max(len(series) * (bar_height + gap) + 10, len(lines) * 15 + 8)
+        lines = _wrap(label, 52 if narrow else 40)
+        label_height = len(lines) * 15 + 4 if narrow else 0
+        bars_height = len(series) * (bar_height + gap)
+        height = label_height + bars_height + 10 if narrow else max(bars_height + 10, len(lines) * 15 + 8)
         bars = []
-        bar_y = y + (height - len(series) * (bar_height + gap)) / 2
+        bar_y = y + label_height + (5 if narrow else (height - bars_height) / 2)
         for name, color, values in series:
             value = values[position]
             length = 0.0 if value is None else max(0.0, min(value, 100.0)) / 100 * span
@@ -66,44 +86,75 @@ def bar_chart(labels: Sequence[str], series: Sequence[tuple[str, str, Sequence[f
                          "text": "không áp dụng" if value is None else percent(value), "name": name,
                          "text_x": round(x0 + length + 4, 1), "text_y": round(bar_y + bar_height - 3, 1)})
             bar_y += bar_height + gap
-        first_line = y + height / 2 - (len(lines) - 1) * 7.5 + 4
-        rows.append({"label": label, "lines": [{"text": t, "y": round(first_line + i * 15, 1)} for i, t in enumerate(lines)],
-                     "bars": bars, "y": y, "height": height})
+        if narrow:
+            text_lines = [{"text": t, "y": round(y + 13 + i * 15, 1)} for i, t in enumerate(lines)]
+        else:
+            first_line = y + height / 2 - (len(lines) - 1) * 7.5 + 4
+            text_lines = [{"text": t, "y": round(first_line + i * 15, 1)} for i, t in enumerate(lines)]
+        rows.append({"label": label, "lines": text_lines, "bars": bars, "y": y, "height": height})
         y += height
     grid = [{"x": round(x0 + v / 100 * span, 1), "label": f"{v}%"} for v in (0, 25, 50, 75, 100)]
     legend = []
     if len(series) > 1:
-        legend_x = x0
+        legend_x, legend_y = x0, y + 10
         for name, color, _ in series:
-            legend.append({"x": legend_x, "y": y + 10, "color": color, "name": name})
+            if narrow and legend:
+                legend_x, legend_y = x0, legend_y + 20
+            legend.append({"x": legend_x, "y": legend_y, "color": color, "name": name})
             legend_x += 24 + 8 * len(name) + 24
-        y += 30
+        y = legend_y + 20
     return {"width": width, "height": round(y + 8), "x0": x0, "top": top, "bottom": y, "label_x": label_width,
-            "rows": rows, "grid": grid, "legend": legend}
+            "narrow": narrow, "rows": rows, "grid": grid, "legend": legend}
 
 
-def _unit_context(unit: UnitResult, labels: list[str], area_ids: list[str], averages: dict, many: bool) -> dict:
+def charts(labels: Sequence[str], series: Sequence[tuple[str, str, Sequence[float | None]]]) -> dict:
+    return {"wide": bar_chart(labels, series, WIDE), "narrow": bar_chart(labels, series, NARROW)}
+
+
+def _observation(ctx: ReportContext, name: str, value: str, ref: str | None) -> dict:
+    return {"name": ctx.words(name), "value": ctx.words(value),
+            "ref": ctx.words(ref) if ref and ref != value else None}
+
+
+def _item(ctx: ReportContext, node: NodeResult) -> dict:
+    """A lost or not-yet-due criterion in plain words, with its corrective task."""
+    exp = node.explanation
+    rem = node.remediation
+    return {
+        "id": node.id, "title": node.title, "status": node.status, "status_label": node.status_label,
+        "max_points": node.max_points, "points": rem.recoverable_points,
+        "rule": ctx.words(exp.rule), "expected": ctx.words(exp.expected), "branch": ctx.words(exp.branch),
+        "observed": [_observation(ctx, o.name, o.value, o.ref) for o in exp.observed],
+        "problems": [ctx.words(p) for p in exp.problems], "missing": [ctx.words(m) for m in node.missing],
+        "task": ctx.words(rem.task), "product": rem.product, "lead": rem.lead, "cooperating": rem.cooperating,
+        "deadline": rem.deadline,
+    }
+
+
+def _unit_context(ctx: ReportContext, unit: UnitResult, number: int, labels: list[str], area_ids: list[str],
+                  averages: dict, many: bool) -> dict:
     own = {a.id: a.index_pct for a in unit.areas}
     series = [(unit.name, UNIT_COLOR, [own.get(a) for a in area_ids])]
     if many:
         series.append(("Bình quân các đơn vị", AVERAGE_COLOR, [averages.get(a) for a in area_ids]))
-    lost = lost_points(unit)
-    return {"unit": unit, "chart": bar_chart(labels, series), "lost": lost,
-            "lost_total": round(sum(n.remediation.recoverable_points for n in lost), 6)}
+    lost = [_item(ctx, n) for n in lost_points(unit)]
+    due = [_item(ctx, n) for n in not_due_points(unit)]
+    survey = [n for n in unit.nodes if n.is_leaf and ctx.is_survey(n) and survey_pending(n)]
+    return {"unit": unit, "number": number, "chart": charts(labels, series), "lost": lost, "not_due": due,
+            "survey_pending": survey, "warnings": [ctx.words(w) for w in unit.warnings],
+            "lost_total": round(sum(i["points"] for i in lost), 6), "due_total": round(sum(i["points"] for i in due), 6)}
 
 
-def html_report(run: RunResult, bands: Sequence[Band] = ()) -> str:
-    """The whole run as one HTML page: summary, ranking, chart, weak spots, one section per unit."""
+def html_report(ctx: ReportContext) -> str:
+    """The whole run as one HTML page: summary, ranking, chart, weak spots, then each unit (summary page, details)."""
+    run, bands = ctx.run, ctx.bands
     areas = area_titles(run)
     area_ids = [a for a, _ in areas]
     labels = [f"{a}. {t}" for a, t in areas]
     averages = average_area_index(run)
     many = len(run.units) > 1
     view = province_view(run, bands)
-    if many:
-        overview = bar_chart(labels, [("Bình quân các đơn vị", UNIT_COLOR, [averages.get(a) for a in area_ids])])
-    else:
-        overview = None
+    overview = charts(labels, [("Bình quân các đơn vị", UNIT_COLOR, [averages.get(a) for a in area_ids])]) if many else None
     context = {
         "run": run,
         "ref": run.criteria_set,
@@ -113,9 +164,10 @@ def html_report(run: RunResult, bands: Sequence[Band] = ()) -> str:
         "band_rows": band_rows(run, bands),
         "overview": overview,
         "areas": areas,
-        "units": [_unit_context(u, labels, area_ids, averages, many) for u in run.units],
+        "units": [_unit_context(ctx, u, n, labels, area_ids, averages, many) for n, u in enumerate(run.units, start=1)],
         "data_problems": sum(u.data_problems for u in run.units),
         "many": many,
+        "check_code": run_check_code(run) if run.units else "",
         "assessed": is_assessment(run),
         "overclaims": overclaims(run) if is_assessment(run) else [],
     }

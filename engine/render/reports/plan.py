@@ -1,32 +1,40 @@
-"""The corrective plan "Kế hoạch khắc phục các tiêu chí chưa đạt điểm tối đa" in the plan-appendix layout.
+"""The corrective plan in the appendix layout of the annual PAR plans (shared/seeds/000).
 
-Columns as in the annual PAR plan appendix: STT | Nhiệm vụ | Sản phẩm | Cơ quan chủ trì | Cơ quan
-phối hợp | Thời gian hoàn thành, with section rows "I. <area>" numbered in Roman numerals. Areas
-are ordered by the points they can recover, tasks within an area likewise; task numbers run on
-across sections, as in the seeds.
+"PHỤ LỤC — KẾ HOẠCH KHẮC PHỤC CÁC TIÊU CHÍ CHƯA ĐẠT ĐIỂM TỐI ĐA (Kèm theo Kế hoạch số …)", columns
+STT | Nhiệm vụ chung | Nhiệm vụ cụ thể | Sản phẩm | Cơ quan chủ trì | Cơ quan phối hợp | Thời gian
+hoàn thành | Kinh phí. Areas follow the set's order (I, II, … over the areas that have tasks);
+within an area the tasks that recover the most points come first; task numbers run on across
+areas, as in the seeds. Criteria that were not yet due at the as-of date lost nothing: their tasks
+come last, under their own heading.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from pydantic import Field
 
 from engine.core.ids import natural_key
 from engine.core.vnformat import format_number
-from engine.model.results import RemediationTask, RunResult, UnitResult
-from engine.render.reports.common import roman
-from engine.render.reports.document import Column, Frozen, Heading, Paragraph, Part, Row, Table
-from engine.render.text import lost_points
+from engine.model.results import RemediationTask, UnitResult
+from engine.render.reports.common import area_titles, roman
+from engine.render.reports.context import ReportContext
+from engine.render.reports.document import Column, Frozen, Paragraph, Part, Row, Table
+from engine.render.reports.frame import BLANK, Issuer, closing, letterhead, unit_check_code, unit_issuer
+from engine.render.text import lost_points, not_due_points
 
 PLAN_TITLE = "KẾ HOẠCH KHẮC PHỤC CÁC TIÊU CHÍ CHƯA ĐẠT ĐIỂM TỐI ĐA"
+APPENDIX = "PHỤ LỤC"
+UPCOMING = "Các tiêu chí chưa đến hạn tại ngày chốt số liệu (chưa chấm điểm, không phải điểm bị mất)"
 PLAN_COLUMNS = (
     Column(header="STT", width=6),
-    Column(header="Nhiệm vụ", width=60),
-    Column(header="Sản phẩm", width=30),
-    Column(header="Cơ quan chủ trì", width=24),
-    Column(header="Cơ quan phối hợp", width=24),
-    Column(header="Thời gian hoàn thành", width=18),
+    Column(header="Nhiệm vụ chung", width=28),
+    Column(header="Nhiệm vụ cụ thể", width=38),
+    Column(header="Sản phẩm", width=24),
+    Column(header="Cơ quan chủ trì", width=19),
+    Column(header="Cơ quan phối hợp", width=21),
+    Column(header="Thời gian hoàn thành", width=15),
+    Column(header="Kinh phí", width=14),
 )
 
 
@@ -38,9 +46,11 @@ class UnitGap(Frozen):
 
 
 class PlanTask(RemediationTask):
-    """A corrective task as planned: the unit's task plus the criterion's title and, province-wide, its units."""
+    """A corrective task as planned: the unit's task, the criterion's title, its funding and, province-wide, its units."""
 
     criterion_title: str
+    funding: str | None = None
+    due: bool = Field(True, description="False when the criterion was not yet due at the as-of date")
     units: list[UnitGap] = Field(default_factory=list, description="Provincial plan: the units with this gap")
 
 
@@ -52,11 +62,12 @@ class PlanSection(Frozen):
 
 
 class Plan(Frozen):
-    """A corrective plan: whose it is, for which set, and its sections in order."""
+    """A corrective plan: whose it is, for which set, its areas in the set's order, and the tasks not yet due."""
 
     owner: str
     criteria_title: str
     sections: list[PlanSection]
+    upcoming: list[PlanTask] = Field(default_factory=list)
 
     @property
     def recoverable_points(self) -> float:
@@ -64,73 +75,111 @@ class Plan(Frozen):
 
     @property
     def task_count(self) -> int:
-        return sum(len(s.tasks) for s in self.sections)
+        return sum(len(s.tasks) for s in self.sections) + len(self.upcoming)
 
 
-def build_sections(tasks: Iterable[PlanTask], area_titles: dict[str, str]) -> list[PlanSection]:
-    """Group tasks by area; most recoverable area first, most recoverable task first (ties: more units, criterion order)."""
+def _task_order(task: PlanTask) -> tuple:
+    return (-task.recoverable_points, -len(task.units), natural_key(task.criterion))
+
+
+def build_sections(tasks: Iterable[PlanTask], areas: Sequence[tuple[str, str]]) -> list[PlanSection]:
+    """Group tasks by area in the set's order; within an area the most recoverable task first."""
     by_area: dict[str, list[PlanTask]] = {}
     for task in tasks:
         by_area.setdefault(task.area, []).append(task)
+    titles = dict(areas)
+    order = [area for area, _ in areas] + sorted((a for a in by_area if a not in titles), key=natural_key)
     sections = []
-    for area, items in by_area.items():
-        items.sort(key=lambda t: (-t.recoverable_points, -len(t.units), natural_key(t.criterion)))
-        sections.append(PlanSection(area=area, area_title=area_titles.get(area, area), tasks=items,
-                                    recoverable_points=round(sum(t.recoverable_points for t in items), 6)))
-    sections.sort(key=lambda s: (-s.recoverable_points, natural_key(s.area)))
+    for area in order:
+        items = sorted(by_area.get(area, []), key=_task_order)
+        if items:
+            sections.append(PlanSection(area=area, area_title=titles.get(area, area), tasks=items,
+                                        recoverable_points=round(sum(t.recoverable_points for t in items), 6)))
     return sections
 
 
-def unit_plan(unit: UnitResult, criteria_title: str) -> Plan:
-    """The unit's plan: one task per leaf that lost points, from its remediation."""
-    titles = {n.id: n.title for n in unit.nodes}
-    tasks = [PlanTask(criterion=n.id, criterion_title=n.title, area=n.remediation.area, task=n.remediation.task,
-                      product=n.remediation.product, lead=n.remediation.lead, cooperating=list(n.remediation.cooperating),
-                      deadline=n.remediation.deadline, recoverable_points=n.remediation.recoverable_points)
-             for n in lost_points(unit)]
-    return Plan(owner=unit.name, criteria_title=criteria_title, sections=build_sections(tasks, titles))
+def funding_of(ctx: ReportContext, task: RemediationTask) -> str | None:
+    """The Kinh phí text: the task's own when the results carry it, else the criterion's template."""
+    return getattr(task, "funding", None) or ctx.funding.get(task.criterion)
 
 
-def task_cell(task: PlanTask) -> tuple[str, ...]:
-    """The 'Nhiệm vụ' cell: the task, the units it names (provincial plan), the criterion and its points."""
+def unit_plan(ctx: ReportContext, unit: UnitResult) -> Plan:
+    """The unit's plan: one task per leaf that lost points (or is not yet due), from its remediation."""
+    tasks = []
+    for node in lost_points(unit) + not_due_points(unit):
+        rem = node.remediation
+        tasks.append(PlanTask(criterion=node.id, criterion_title=node.title, area=rem.area, task=ctx.words(rem.task),
+                              product=rem.product, lead=rem.lead, cooperating=list(rem.cooperating),
+                              deadline=rem.deadline, recoverable_points=rem.recoverable_points,
+                              funding=funding_of(ctx, rem), due=node.status != "not_due"))
+    return Plan(owner=unit.name, criteria_title=ctx.run.criteria_set.title,
+                sections=build_sections([t for t in tasks if t.due], area_titles(ctx.run)),
+                upcoming=sorted((t for t in tasks if not t.due), key=lambda t: natural_key(t.criterion)))
+
+
+def general_task(task: PlanTask) -> str:
+    """The 'Nhiệm vụ chung' cell: the criterion and what is at stake."""
+    title = f"tiêu chí {task.criterion} “{task.criterion_title}”"
+    points = format_number(task.recoverable_points)
+    if not task.due:
+        return f"Thực hiện đúng hạn {title} ({points} điểm chưa chấm)"
+    where = f" tại {len(task.units)} đơn vị" if task.units else ""
+    return f"Khắc phục {title} (có thể khôi phục {points} điểm{where})"
+
+
+def specific_task(task: PlanTask) -> tuple[str, ...]:
+    """The 'Nhiệm vụ cụ thể' cell: the task, and in the provincial plan the units with their points."""
     lines = [task.task]
     if task.units:
         lines.append(f"Đơn vị thực hiện ({len(task.units)}): "
                      + "; ".join(f"{u.name} ({format_number(u.points)} điểm)" for u in task.units))
-    lines.append(f"(Tiêu chí {task.criterion} – {task.criterion_title}: có thể khôi phục "
-                 f"{format_number(task.recoverable_points)} điểm)")
     return tuple(lines)
 
 
+def _task_row(number: int, task: PlanTask) -> Row:
+    return Row(cells=(str(number), general_task(task), specific_task(task), task.product or "", task.lead or "",
+                      "; ".join(task.cooperating), task.deadline or "", task.funding or ""))
+
+
 def plan_rows(plan: Plan) -> list[Row]:
-    """Section rows 'I. <area>' and numbered task rows; the one place a Plan becomes table rows."""
+    """Area rows 'I. <area>' and numbered task rows, then the tasks not yet due; the one place a Plan becomes rows."""
     rows: list[Row] = []
     number = 0
     for index, section in enumerate(plan.sections, start=1):
-        rows.append(Row(cells=(f"{roman(index)}. {section.area_title} (có thể khôi phục "
-                               f"{format_number(section.recoverable_points)} điểm)",), style="section", span=True))
+        rows.append(Row(cells=(f"{roman(index)}. {section.area_title}",), style="section", span=True))
         for task in section.tasks:
             number += 1
-            rows.append(Row(cells=(str(number), task_cell(task), task.product or "", task.lead or "",
-                                   "; ".join(task.cooperating), task.deadline or "")))
+            rows.append(_task_row(number, task))
+    if plan.upcoming:
+        rows.append(Row(cells=(UPCOMING,), style="section", span=True))
+        for task in plan.upcoming:
+            number += 1
+            rows.append(_task_row(number, task))
     return rows
 
 
-def plan_part(plan: Plan, name: str | None = None) -> Part:
-    blocks = [
-        Heading(text=PLAN_TITLE, center=True, formats=("xlsx", "docx")),
-        Heading(text=f"{plan.owner}: kế hoạch khắc phục các tiêu chí chưa đạt điểm tối đa", level=2, formats=("md",)),
-        Paragraph(text=f"{plan.owner} — {plan.criteria_title}", center=True),
-    ]
-    if plan.sections:
-        blocks.append(Paragraph(text=f"{plan.task_count} nhiệm vụ; có thể khôi phục tổng cộng "
-                                     f"{format_number(plan.recoverable_points)} điểm.", italic=True))
+def plan_part(ctx: ReportContext, plan: Plan, issuer: Issuer, check_code: str | None, name: str | None = None) -> Part:
+    year = ctx.run.criteria_set.year
+    head = letterhead(issuer, ctx.frame, ctx.year, "KH", APPENDIX,
+                      subtitle=(PLAN_TITLE, f"CỦA BỘ CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM {year}"),
+                      attachment=f"(Kèm theo Kế hoạch số {BLANK}/KH-{issuer.symbol} ngày {BLANK} tháng {BLANK} "
+                                 f"năm {ctx.year} của {issuer.short_name})")
+    blocks: list = []
+    if plan.task_count:
+        summary = (f"{plan.task_count} nhiệm vụ; có thể khôi phục tổng cộng "
+                   f"{format_number(plan.recoverable_points)} điểm")
+        if plan.upcoming:
+            upcoming = round(sum(t.recoverable_points for t in plan.upcoming), 6)
+            summary += f"; {len(plan.upcoming)} tiêu chí chưa đến hạn ({format_number(upcoming)} điểm chưa chấm)"
+        blocks.append(Paragraph(text=summary + ".", italic=True))
         blocks.append(Table(columns=PLAN_COLUMNS, rows=tuple(plan_rows(plan)), freeze=True))
     else:
         blocks.append(Paragraph(text="Không có tiêu chí nào bị mất điểm: không cần kế hoạch khắc phục.", italic=True))
-    return Part(name=name or plan.owner, blocks=tuple(blocks))
+    return Part(name=name or plan.owner, blocks=tuple(blocks), letterhead=head, closing=closing(issuer),
+                orientation="landscape", check_code=check_code)
 
 
-def unit_plan_parts(run: RunResult) -> list[Part]:
+def unit_plan_parts(ctx: ReportContext) -> list[Part]:
     """One plan per unit, in ranking order."""
-    return [plan_part(unit_plan(unit, run.criteria_set.title)) for unit in run.units]
+    return [plan_part(ctx, unit_plan(ctx, unit), unit_issuer(ctx.frame, unit), unit_check_code(ctx.run, unit))
+            for unit in ctx.run.units]

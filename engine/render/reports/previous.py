@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from engine.core.vnformat import format_number
-from engine.model.results import RunResult
-from engine.render.reports.document import Column, Heading, Paragraph, Part, Row, Table
+from engine.render.reports.context import ReportContext
+from engine.render.reports.document import Column, Paragraph, Part, Row, Table
+from engine.render.reports.frame import closing, letterhead, office_issuer, run_check_code
 
 PREVIOUS_NAME = "So sánh kỳ trước"
 
@@ -19,8 +20,9 @@ COLUMNS = (
 )
 
 
-def previous_part(run: RunResult) -> Part | None:
-    """A part listing every unit's change since the previous run; None when the run was not compared."""
+def previous_part(ctx: ReportContext) -> Part | None:
+    """A part listing every unit's change since the previous run (issued by the office); None when not compared."""
+    run = ctx.run
     if run.previous is None:
         return None
     rows = tuple(Row(cells=(u.rank, u.name + ("" if u.previous_rank or u.previous_index_pct is not None else " (mới)"),
@@ -30,9 +32,11 @@ def previous_part(run: RunResult) -> Part | None:
              f"(kỳ trước {format_number(s.previous_mean_index_pct or 0)}%, {s.compared} đơn vị có ở cả hai kỳ)"
              for s in run.statistics if s.mean_index_pct is not None and s.previous_mean_index_pct is not None]
     ref = run.previous
+    issuer = office_issuer(ctx.frame)
+    head = letterhead(issuer, ctx.frame, ctx.year, "BC", "SO SÁNH KẾT QUẢ VỚI KỲ TRƯỚC",
+                      subtitle=(f"Của {len(run.units)} đơn vị",), attachment=f"(Kỳ trước: năm {ref.year})")
     return Part(name=PREVIOUS_NAME, blocks=(
-        Heading(text=f"So sánh với kỳ trước ({ref.criteria_set}, năm {ref.year})", center=True),
         Paragraph(text="Thay đổi hạng: số bậc tăng (+) hoặc giảm (−) so với kỳ trước; thay đổi chỉ số tính bằng điểm "
                        "phần trăm.", italic=True),
-        Table(columns=COLUMNS, rows=rows, freeze=True),
-    ) + tuple(Paragraph(text=line) for line in means))
+    ) + tuple(Paragraph(text=line) for line in means) + (Table(columns=COLUMNS, rows=rows, freeze=True),),
+        letterhead=head, closing=closing(issuer), orientation="landscape", check_code=run_check_code(run))

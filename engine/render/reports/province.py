@@ -12,13 +12,17 @@ from engine.core.ids import natural_key
 from engine.core.vnformat import format_number
 from engine.model.criteria import Band
 from engine.model.results import NodeResult, RunResult, UnitResult
-from engine.render.reports.common import average_index, band_labels, percent
+from engine.render.reports.common import area_titles, average_index, band_labels, percent
+from engine.render.reports.context import ReportContext
 from engine.render.reports.document import Column, Frozen, Heading, Paragraph, Part, Row, Table
-from engine.render.reports.plan import Plan, PlanTask, UnitGap, build_sections, plan_part
-from engine.render.text import lost_points
+from engine.render.reports.frame import closing, government_issuer, letterhead, office_issuer, run_check_code
+from engine.render.reports.plan import Plan, PlanTask, UnitGap, build_sections, funding_of, plan_part
+from engine.render.text import lost_points, not_due_points
 
 PROVINCE_OWNER = "Các đơn vị trong kỳ đánh giá"
 VIEW_TITLE = "TỔNG HỢP CÁC TIÊU CHÍ MẤT ĐIỂM VÀ XẾP LOẠI CÁC ĐƠN VỊ"
+PLAN_NAME = "Kế hoạch khắc phục"
+VIEW_NAME = "Tổng hợp tiêu chí"
 
 
 class CriterionLoss(Frozen):
@@ -55,11 +59,11 @@ class ProvinceView(Frozen):
     unclassified: list[str] = Field(default_factory=list)
 
 
-def _gaps(run: RunResult) -> dict[str, list[tuple[UnitResult, NodeResult]]]:
-    """Leaves that lost points, grouped by criterion, units in ranking order."""
+def _gaps(run: RunResult, due: bool = True) -> dict[str, list[tuple[UnitResult, NodeResult]]]:
+    """Leaves that lost points (or, due=False, are not yet due), grouped by criterion, units in ranking order."""
     groups: dict[str, list[tuple[UnitResult, NodeResult]]] = {}
     for unit in run.units:
-        for node in lost_points(unit):
+        for node in (lost_points(unit) if due else not_due_points(unit)):
             groups.setdefault(node.id, []).append((unit, node))
     return groups
 
@@ -129,37 +133,46 @@ def _distinct(values) -> list[str]:
     return out
 
 
-def province_plan(run: RunResult) -> Plan:
-    """One task per criterion that lost points anywhere, naming every unit with that gap and its points."""
-    tasks = []
+def _province_task(ctx: ReportContext, criterion: str, items: list[tuple[UnitResult, NodeResult]]) -> PlanTask:
+    """One task for the units with the same gap, naming each unit and its points; their leads made general."""
+    first = items[0][1]
+    texts = _distinct(_general(ctx.words(n.remediation.task), u) for u, n in items)
+    if len(texts) == 1:
+        task = texts[0]
+    elif first.status == "data_error":
+        task = (f"Rà soát, đối chiếu và sửa số liệu của tiêu chí {criterion} ({first.title}) tại các đơn vị có số liệu "
+                "mâu thuẫn (chi tiết trong giải trình của từng đơn vị)")
+    else:
+        expected = ctx.words(first.explanation.expected) if first.explanation else ""
+        task = (f"Chỉ đạo, đôn đốc các đơn vị khắc phục tiêu chí {criterion} ({first.title})"
+                + (f"; yêu cầu: {expected}" if expected else ""))
+    gaps = [UnitGap(name=u.name, points=n.remediation.recoverable_points) for u, n in items]
+    return PlanTask(
+        criterion=criterion, criterion_title=first.title, area=first.remediation.area, task=task,
+        product="; ".join(_distinct(_general(n.remediation.product or "", u) for u, n in items)) or None,
+        lead="; ".join(_distinct(_general(n.remediation.lead or u.name, u) for u, n in items)) or None,
+        cooperating=_distinct(_general(c, u) for u, n in items for c in n.remediation.cooperating),
+        deadline="; ".join(_distinct(n.remediation.deadline for _, n in items)) or None,
+        recoverable_points=round(sum(g.points for g in gaps), 6), units=gaps,
+        funding=_general(funding_of(ctx, first.remediation) or "", items[0][0]) or None,
+        due=first.status != "not_due")
+
+
+def province_plan(ctx: ReportContext) -> Plan:
+    """One task per criterion that lost points anywhere (units whose data must be fixed apart), naming every unit
+    with that gap and its points; the criteria not yet due come last."""
+    run = ctx.run
     groups = []
     for criterion, all_items in _gaps(run).items():
         # Units whose gap is a data error need their data fixed, not the target chased: a task of their own.
         data_errors = [(u, n) for u, n in all_items if n.status == "data_error"]
         others = [(u, n) for u, n in all_items if n.status != "data_error"]
         groups += [(criterion, items) for items in (others, data_errors) if items]
-    for criterion, items in groups:
-        first_unit, first = items[0]
-        texts = _distinct(_general(n.remediation.task, u) for u, n in items)
-        if len(texts) == 1:
-            task = texts[0]
-        elif first.status == "data_error":
-            task = (f"Rà soát, đối chiếu và sửa số liệu của tiêu chí {criterion} ({first.title}) tại các đơn vị có số liệu "
-                    "mâu thuẫn (chi tiết trong giải trình của từng đơn vị)")
-        else:
-            expected = first.explanation.expected if first.explanation else ""
-            task = (f"Chỉ đạo, đôn đốc các đơn vị khắc phục tiêu chí {criterion} ({first.title})"
-                    + (f"; yêu cầu: {expected}" if expected else ""))
-        gaps = [UnitGap(name=u.name, points=n.remediation.recoverable_points) for u, n in items]
-        tasks.append(PlanTask(
-            criterion=criterion, criterion_title=first.title, area=first.remediation.area, task=task,
-            product="; ".join(_distinct(_general(n.remediation.product or "", u) for u, n in items)) or None,
-            lead="; ".join(_distinct(_general(n.remediation.lead or u.name, u) for u, n in items)) or None,
-            cooperating=_distinct(_general(c, u) for u, n in items for c in n.remediation.cooperating),
-            deadline="; ".join(_distinct(n.remediation.deadline for _, n in items)) or None,
-            recoverable_points=round(sum(g.points for g in gaps), 6), units=gaps))
+    tasks = [_province_task(ctx, criterion, items) for criterion, items in groups]
+    upcoming = [_province_task(ctx, criterion, items) for criterion, items in _gaps(run, due=False).items()]
     return Plan(owner=PROVINCE_OWNER, criteria_title=run.criteria_set.title,
-                sections=build_sections(tasks, _area_titles(run)))
+                sections=build_sections(tasks, area_titles(run)),
+                upcoming=sorted(upcoming, key=lambda t: natural_key(t.criterion)))
 
 
 LOSS_COLUMNS = (
@@ -204,17 +217,22 @@ def band_line_rows(view: ProvinceView) -> list[Row]:
             for line in view.bands]
 
 
-def view_part(view: ProvinceView) -> Part:
-    return Part(name="Tổng hợp tiêu chí", blocks=(
-        Heading(text=VIEW_TITLE, center=True),
-        Paragraph(text=f"{view.criteria_title} — {view.unit_count} đơn vị; chỉ số bình quân {percent(view.average_index)}", center=True),
-        Heading(text="Các tiêu chí mất nhiều điểm nhất", level=2),
+def view_part(ctx: ReportContext, view: ProvinceView) -> Part:
+    issuer = office_issuer(ctx.frame)
+    head = letterhead(issuer, ctx.frame, ctx.year, "BC", VIEW_TITLE,
+                      subtitle=(f"Của {view.unit_count} đơn vị; chỉ số bình quân {percent(view.average_index)}",),
+                      attachment=f"(Theo {view.criteria_title})")
+    return Part(name=VIEW_NAME, blocks=(
+        Heading(text="1. Các tiêu chí mất nhiều điểm nhất (không gồm tiêu chí chưa đến hạn)"),
         Table(columns=LOSS_COLUMNS, rows=tuple(loss_rows(view)), indent_column=None, freeze=True),
-        Heading(text="Đơn vị chưa đạt từng mức xếp loại", level=2),
+        Heading(text="2. Đơn vị chưa đạt từng mức xếp loại"),
         Table(columns=BAND_LINE_COLUMNS, rows=tuple(band_line_rows(view))),
-    ))
+    ), letterhead=head, closing=closing(issuer), orientation="landscape", check_code=run_check_code(ctx.run))
 
 
-def province_parts(run: RunResult, bands: Sequence[Band] = ()) -> list[Part]:
+def province_parts(ctx: ReportContext) -> list[Part]:
     """The provincial plan first (what gets filed), then the view it was drawn from."""
-    return [plan_part(province_plan(run), name="Kế hoạch khắc phục"), view_part(province_view(run, bands))]
+    plan = province_plan(ctx)
+    issuer = government_issuer(ctx.frame)
+    return [plan_part(ctx, plan, issuer, run_check_code(ctx.run), name=PLAN_NAME),
+            view_part(ctx, province_view(ctx.run, ctx.bands))]

@@ -1,0 +1,437 @@
+"""The Word writer: each part a section in the frame of Nghị định 30/2020/NĐ-CP.
+
+Times New Roman everywhere (document defaults and every style, no theme fonts), proofing
+language vi-VN, A4 with the decree's margins (top and bottom 20 mm, left 30 mm, right 15 mm) in
+the part's orientation, page numbers centred in the header from the second page of each part,
+and the check code in the footer. Tables are written as WordprocessingML because python-docx's
+cell API is slow; their rows never split, the header rows repeat on each page, number cells do
+not wrap, and the last rows of the last table stay on the page of the signature block.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from xml.sax.saxutils import escape as xml_escape
+
+from docx import Document
+from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.style import WD_STYLE_TYPE
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Cm
+
+from engine.render.reports.document import Closing, Column, Heading, Letterhead, Paragraph, Part, Row, Table, clean_text
+from engine.render.reports.office import (
+    FILLS,
+    FIXED_STAMP,
+    FONT,
+    MOTTO,
+    NATIONAL_NAME,
+    RECIPIENTS_LABEL,
+    cell_text,
+    is_number,
+    recipient_lines,
+    stable_zip,
+)
+
+LANGUAGE = "vi-VN"
+PAGE = {"portrait": (21.0, 29.7), "landscape": (29.7, 21.0)}
+MARGINS_CM = {"top": 2.0, "bottom": 2.0, "left": 3.0, "right": 1.5}
+BODY_PT, TABLE_PT, TITLE_PT, SMALL_PT = 13, 10.5, 14, 9
+TABLE_STYLE = "Bang"
+KEEP_ROWS = 2
+"""Rows at the end of the last table kept on the page of the signature block."""
+_TWIPS_PER_CM = 567
+
+
+def text_width_cm(text: str, size_pt: float, bold: bool = False) -> float:
+    """An estimate of a line's printed width in Times New Roman, to size the decree's rule lines."""
+    em = 0.0
+    for char in text:
+        if char == " ":
+            em += 0.25
+        elif char.isupper():
+            em += 0.70
+        elif char.isdigit():
+            em += 0.50
+        elif char.isalpha():
+            em += 0.47
+        else:
+            em += 0.33
+    return em * size_pt * (1.05 if bold else 1.0) / 72 * 2.54
+
+
+def text_width(orientation: str) -> float:
+    return PAGE[orientation][0] - MARGINS_CM["left"] - MARGINS_CM["right"]
+
+
+def to_docx(parts: list[Part], stamp: datetime = FIXED_STAMP, title: str = "") -> bytes:
+    """One section per part, each starting on a new page in its own orientation."""
+    document = Document()
+    _styles(document)
+    props = document.core_properties
+    props.author = props.last_modified_by = "parindex"
+    props.title = clean_text(title)
+    props.language = LANGUAGE
+    props.created = props.modified = stamp
+    props.revision = 1
+    body = _Body(document.element.body)
+    for number, part in enumerate(parts):
+        section = document.sections[0] if number == 0 else document.add_section(WD_SECTION.NEW_PAGE)
+        _page(section, part)
+        width = text_width(part.orientation)
+        if part.letterhead is not None:
+            _letterhead(body, part.letterhead, width)
+        blocks = [b for b in part.blocks if "docx" in b.formats]
+        closing_inside = part.closing is not None and bool(blocks) and isinstance(blocks[-1], Table)
+        for index, block in enumerate(blocks):
+            keep = closing_inside and index == len(blocks) - 1
+            if isinstance(block, Heading):
+                body.append(_paragraph_xml(block.text, size=BODY_PT, bold=True, keep_next=True, space_before=6))
+            elif isinstance(block, Paragraph):
+                body.append(_paragraph_xml(block.text, size=BODY_PT, italic=block.italic,
+                                           align="center" if block.center else "both", keep_next=index + 1 == len(blocks)))
+            elif isinstance(block, Table):
+                body.append(_table_xml(block, width, closing=part.closing if keep else None))
+                body.append(_paragraph_xml("", size=6))
+        if part.closing is not None and not closing_inside:
+            body.append(_closing_xml(part.closing, width))
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return stable_zip(buffer.getvalue(), stamp)
+
+
+class _Body:
+    """The document body, where new content goes before the last section's properties (python-docx's sentinel)."""
+
+    def __init__(self, element):
+        self.element = element
+
+    def append(self, child) -> None:
+        sentinel = self.element.find(qn("w:sectPr"))
+        if sentinel is None:
+            self.element.append(child)
+        else:
+            sentinel.addprevious(child)
+
+
+# ---------------------------------------------------------------- styles and pages
+
+
+def _fonts_xml() -> str:
+    return (f'<w:rFonts w:ascii="{FONT}" w:hAnsi="{FONT}" w:eastAsia="{FONT}" w:cs="{FONT}"/>')
+
+
+def _lang_xml() -> str:
+    return f'<w:lang w:val="{LANGUAGE}" w:eastAsia="{LANGUAGE}" w:bidi="ar-SA"/>'
+
+
+def _styles(document) -> None:
+    """Times New Roman and vi-VN in the document defaults and every style; no theme fonts or colours left."""
+    styles = document.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    if defaults is not None:
+        styles.remove(defaults)
+    styles.insert(0, parse_xml(
+        f'<w:docDefaults {nsdecls("w")}><w:rPrDefault><w:rPr>{_fonts_xml()}<w:sz w:val="{BODY_PT * 2}"/>'
+        f'<w:szCs w:val="{BODY_PT * 2}"/>{_lang_xml()}</w:rPr></w:rPrDefault>'
+        f'<w:pPrDefault><w:pPr><w:spacing w:after="0" w:line="240" w:lineRule="auto"/></w:pPr></w:pPrDefault>'
+        f'</w:docDefaults>'))
+    for style in styles.findall(qn("w:style")):
+        rpr = style.find(qn("w:rPr"))
+        if rpr is None:
+            rpr = parse_xml(f'<w:rPr {nsdecls("w")}/>')
+            style.append(rpr)
+        for tag in ("w:rFonts", "w:lang", "w:color"):
+            for old in rpr.findall(qn(tag)):
+                rpr.remove(old)
+        rpr.insert(0, parse_xml(f'<w:rFonts {nsdecls("w")} w:ascii="{FONT}" w:hAnsi="{FONT}" w:eastAsia="{FONT}" '
+                                f'w:cs="{FONT}"/>'))
+        rpr.append(parse_xml(f'<w:lang {nsdecls("w")} w:val="{LANGUAGE}" w:eastAsia="{LANGUAGE}" w:bidi="ar-SA"/>'))
+    for fonts in styles.iter(qn("w:rFonts")):  # table styles carry theme fonts in their conditional parts
+        for attribute in list(fonts.attrib):
+            del fonts.attrib[attribute]
+        for attribute in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+            fonts.set(qn(attribute), FONT)
+    table_text = document.styles.add_style(TABLE_STYLE, WD_STYLE_TYPE.PARAGRAPH)
+    table_text.base_style = document.styles["Normal"]
+    rpr = table_text.element.get_or_add_rPr()
+    rpr.append(parse_xml(f'<w:sz {nsdecls("w")} w:val="{int(TABLE_PT * 2)}"/>'))
+    rpr.append(parse_xml(f'<w:szCs {nsdecls("w")} w:val="{int(TABLE_PT * 2)}"/>'))
+    rpr.append(parse_xml(f'<w:lang {nsdecls("w")} w:val="{LANGUAGE}" w:eastAsia="{LANGUAGE}" w:bidi="ar-SA"/>'))
+    settings = document.settings.element
+    settings.append(parse_xml(f'<w:themeFontLang {nsdecls("w")} w:val="{LANGUAGE}"/>'))
+
+
+def _page(section, part: Part) -> None:
+    width, height = PAGE[part.orientation]
+    section.orientation = WD_ORIENT.LANDSCAPE if part.orientation == "landscape" else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Cm(width), Cm(height)
+    section.top_margin, section.bottom_margin = Cm(MARGINS_CM["top"]), Cm(MARGINS_CM["bottom"])
+    section.left_margin, section.right_margin = Cm(MARGINS_CM["left"]), Cm(MARGINS_CM["right"])
+    section.header_distance = section.footer_distance = Cm(1.0)
+    section.different_first_page_header_footer = True
+    sect = section._sectPr
+    for old in sect.findall(qn("w:pgNumType")):
+        sect.remove(old)
+    sect.append(parse_xml(f'<w:pgNumType {nsdecls("w")} w:start="1"/>'))
+    header = section.header
+    header.is_linked_to_previous = False
+    _set_story(header, [_page_number_xml()])
+    first_header = section.first_page_header
+    first_header.is_linked_to_previous = False
+    _set_story(first_header, [_paragraph_xml("", size=SMALL_PT)])
+    footer_text = f"Mã kiểm tra: {part.check_code}" if part.check_code else ""
+    for footer in (section.footer, section.first_page_footer):
+        footer.is_linked_to_previous = False
+        _set_story(footer, [_paragraph_xml(footer_text, size=SMALL_PT, italic=True, align="right")])
+
+
+def _set_story(story, paragraphs) -> None:
+    element = story._element
+    for child in list(element):
+        element.remove(child)
+    for paragraph in paragraphs:
+        element.append(paragraph)
+
+
+def _page_number_xml():
+    run = f'<w:rPr><w:sz w:val="{BODY_PT * 2}"/></w:rPr>'
+    return parse_xml(
+        f'<w:p {nsdecls("w")}><w:pPr><w:jc w:val="center"/></w:pPr>'
+        f'<w:r>{run}<w:fldChar w:fldCharType="begin"/></w:r>'
+        f'<w:r>{run}<w:instrText xml:space="preserve"> PAGE </w:instrText></w:r>'
+        f'<w:r>{run}<w:fldChar w:fldCharType="separate"/></w:r>'
+        f'<w:r>{run}<w:t>2</w:t></w:r>'
+        f'<w:r>{run}<w:fldChar w:fldCharType="end"/></w:r></w:p>')
+
+
+# ---------------------------------------------------------------- paragraphs
+
+
+def _run_xml(text: str, size: float, bold: bool = False, italic: bool = False) -> str:
+    props = (("<w:b/><w:bCs/>" if bold else "") + ("<w:i/><w:iCs/>" if italic else "")
+             + f'<w:sz w:val="{int(size * 2)}"/><w:szCs w:val="{int(size * 2)}"/>')
+    pieces = "<w:br/>".join(f'<w:t xml:space="preserve">{xml_escape(clean_text(line))}</w:t>'
+                            for line in text.split("\n"))
+    return f"<w:r><w:rPr>{props}</w:rPr>{pieces}</w:r>" if text else ""
+
+
+def _ppr_xml(align: str | None = None, keep_next: bool = False, space_before: float = 0, space_after: float = 0,
+             indent_cm: tuple[float, float] | None = None, border_bottom: bool = False, exact_pt: float | None = None,
+             style: str | None = None) -> str:
+    props = f'<w:pStyle w:val="{style}"/>' if style else ""
+    props += "<w:keepNext/>" if keep_next else ""
+    if border_bottom:
+        props += '<w:pBdr><w:bottom w:val="single" w:sz="6" w:space="0" w:color="auto"/></w:pBdr>'
+    spacing = f'w:before="{int(space_before * 20)}" w:after="{int(space_after * 20)}"'
+    spacing += f' w:line="{int(exact_pt * 20)}" w:lineRule="exact"' if exact_pt else ""
+    props += f"<w:spacing {spacing}/>"
+    if indent_cm:
+        props += f'<w:ind w:left="{int(indent_cm[0] * _TWIPS_PER_CM)}" w:right="{int(indent_cm[1] * _TWIPS_PER_CM)}"/>'
+    if align:
+        props += f'<w:jc w:val="{align}"/>'
+    return f"<w:pPr>{props}</w:pPr>"
+
+
+def _paragraph_xml(text: str, size: float, bold: bool = False, italic: bool = False, align: str | None = None,
+                   keep_next: bool = False, space_before: float = 0, space_after: float = 3):
+    return parse_xml(f'<w:p {nsdecls("w")}>'
+                     + _ppr_xml(align, keep_next, space_before, space_after)
+                     + _run_xml(text, size, bold, italic) + "</w:p>")
+
+
+def _rule_xml(text: str, size: float, bold: bool, cell_cm: float, fraction: float) -> str:
+    """A solid line under a centred text: `fraction` of the text's width (the decree: 1/3 to 1/2, or all of the motto)."""
+    length = min(cell_cm - 0.2, max(1.0, text_width_cm(text, size, bold) * fraction))
+    side = max(0.0, (cell_cm - length) / 2)
+    return f"<w:p>{_ppr_xml('center', keep_next=True, indent_cm=(side, side), border_bottom=True, exact_pt=3)}</w:p>"
+
+
+def _line_xml(text: str, size: float, bold: bool = False, italic: bool = False, align: str = "center",
+              keep_next: bool = True, space_before: float = 0, space_after: float = 0) -> str:
+    return (f"<w:p>{_ppr_xml(align, keep_next, space_before, space_after)}"
+            f"{_run_xml(text, size, bold, italic)}</w:p>")
+
+
+# ---------------------------------------------------------------- frame
+
+
+def _standalone(xml: str):
+    """A paragraph written as a string, parsed as a body element."""
+    return parse_xml(xml.replace("<w:p>", f'<w:p {nsdecls("w")}>', 1))
+
+
+def _frame_table(cells: list[tuple[float, str]], rows: int = 1, parsed: bool = True):
+    """A borderless layout table: `cells` are (width in cm, paragraphs XML), `rows` rows of len(cells)/rows cells."""
+    per_row = len(cells) // rows
+    grid = "".join(f'<w:gridCol w:w="{int(w * _TWIPS_PER_CM)}"/>' for w, _ in cells[:per_row])
+    xml = (f'<w:tbl{" " + nsdecls("w") if parsed else ""}><w:tblPr><w:tblW w:w="0" w:type="auto"/><w:jc w:val="center"/>'
+           '<w:tblBorders><w:top w:val="nil"/><w:left w:val="nil"/><w:bottom w:val="nil"/><w:right w:val="nil"/>'
+           '<w:insideH w:val="nil"/><w:insideV w:val="nil"/></w:tblBorders><w:tblLayout w:type="fixed"/>'
+           '<w:tblCellMar><w:left w:w="28" w:type="dxa"/><w:right w:w="28" w:type="dxa"/></w:tblCellMar>'
+           f'</w:tblPr><w:tblGrid>{grid}</w:tblGrid>')
+    for row in range(rows):
+        xml += "<w:tr><w:trPr><w:cantSplit/></w:trPr>"
+        for width, content in cells[row * per_row:(row + 1) * per_row]:
+            xml += (f'<w:tc><w:tcPr><w:tcW w:w="{int(width * _TWIPS_PER_CM)}" w:type="dxa"/></w:tcPr>'
+                    f'{content or "<w:p/>"}</w:tc>')
+        xml += "</w:tr>"
+    return parse_xml(xml + "</w:tbl>") if parsed else xml + "</w:tbl>"
+
+
+def _letterhead(body, head: Letterhead, width: float) -> None:
+    """Issuer and national motto side by side, each ruled; number and place-date on the next row; then the title."""
+    left_cm = round(width * (0.42 if width < 20 else 0.38), 2)
+    right_cm = round(width - left_cm, 2)
+    left = ""
+    if head.parent:
+        left += _line_xml(head.parent.upper(), BODY_PT)
+    left += _line_xml(head.body.upper(), BODY_PT, bold=True)
+    left += _rule_xml(head.body.upper(), BODY_PT, True, left_cm, 0.4)
+    right = _line_xml(NATIONAL_NAME, BODY_PT - 1, bold=True)
+    right += _line_xml(MOTTO, BODY_PT + 1, bold=True)
+    right += _rule_xml(MOTTO, BODY_PT + 1, True, right_cm, 1.0)
+    number = _line_xml(head.number, BODY_PT, space_before=4)
+    place = _line_xml(head.place_date, BODY_PT + 1, italic=True, space_before=4)
+    body.append(_frame_table([(left_cm, left), (right_cm, right), (left_cm, number), (right_cm, place)], rows=2))
+    body.append(parse_xml(f'<w:p {nsdecls("w")}>{_ppr_xml(keep_next=True, exact_pt=10)}</w:p>'))
+    body.append(parse_xml(f'<w:p {nsdecls("w")}>{_ppr_xml("center", True, 6)}{_run_xml(head.title, TITLE_PT, True)}</w:p>'))
+    for line in head.subtitle:
+        body.append(parse_xml(f'<w:p {nsdecls("w")}>{_ppr_xml("center", True)}{_run_xml(line, TITLE_PT, True)}</w:p>'))
+    last = head.subtitle[-1] if head.subtitle else head.title
+    body.append(_standalone(_rule_xml(last, TITLE_PT, True, width, 0.35)))
+    if head.attachment:
+        body.append(parse_xml(f'<w:p {nsdecls("w")}>{_ppr_xml("center", True, 3)}'
+                              f'{_run_xml(head.attachment, BODY_PT, italic=True)}</w:p>'))
+    body.append(parse_xml(f'<w:p {nsdecls("w")}>{_ppr_xml(keep_next=True, exact_pt=8)}</w:p>'))
+
+
+def _closing_xml(closing: Closing, width: float, parsed: bool = True):
+    """Recipients on the left, the signature block on the right, in one row that never splits."""
+    left_cm = round(width * 0.45, 2)
+    right_cm = round(width - left_cm, 2)
+    left = _line_xml(RECIPIENTS_LABEL, BODY_PT - 1, bold=True, italic=True, align="left", space_before=6)
+    for line in recipient_lines(closing.recipients):
+        left += _line_xml(line, BODY_PT - 2, align="left")
+    right = ""
+    for index, line in enumerate(closing.signer):
+        right += _line_xml(line.upper(), BODY_PT + 1 if index == len(closing.signer) - 1 else BODY_PT, bold=True,
+                           space_before=6 if index == 0 else 0)
+    right += _line_xml("", BODY_PT) * 4
+    right += _line_xml(closing.name or "", BODY_PT + 1, bold=True)
+    return _frame_table([(left_cm, left), (right_cm, right)], parsed=parsed)
+
+
+# ---------------------------------------------------------------- tables
+
+
+def _cell_xml(text: str, width: int, *, bold: bool = False, align: str | None = None, indent: int = 0,
+              fill: str | None = None, span: int = 1, nowrap: bool = False, vmerge: str | None = None,
+              keep_next: bool = False, valign: str | None = None) -> str:
+    props = f'<w:tcW w:w="{width}" w:type="dxa"/>'
+    if span > 1:
+        props += f'<w:gridSpan w:val="{span}"/>'
+    if vmerge:
+        props += f'<w:vMerge w:val="{vmerge}"/>' if vmerge == "restart" else "<w:vMerge/>"
+    if fill:
+        props += f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>'
+    if nowrap:
+        props += "<w:noWrap/>"
+    if valign:
+        props += f'<w:vAlign w:val="{valign}"/>'
+    para = f'<w:pStyle w:val="{TABLE_STYLE}"/>' + ("<w:keepNext/>" if keep_next else "")
+    if indent:
+        para += f'<w:ind w:left="{int(Cm(0.3 * indent).twips)}"/>'
+    if align:
+        para += f'<w:jc w:val="{align}"/>'
+    run = ""
+    if text:
+        pieces = "<w:br/>".join(f'<w:t xml:space="preserve">{xml_escape(line)}</w:t>' for line in text.split("\n"))
+        run = "<w:r>" + ("<w:rPr><w:b/><w:bCs/></w:rPr>" if bold else "") + pieces + "</w:r>"
+    return f"<w:tc><w:tcPr>{props}</w:tcPr><w:p><w:pPr>{para}</w:pPr>{run}</w:p></w:tc>"
+
+
+def _header_rows(columns: tuple[Column, ...], twips: list[int]) -> list[str]:
+    fill = FILLS["header"]
+    if not any(c.group for c in columns):
+        cells = "".join(_cell_xml(clean_text(c.header), w, bold=True, align="center", fill=fill, valign="center")
+                        for c, w in zip(columns, twips))
+        return [f"<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>{cells}</w:tr>"]
+    top, bottom = "", ""
+    index = 0
+    while index < len(columns):
+        column = columns[index]
+        if column.group is None:
+            top += _cell_xml(clean_text(column.header), twips[index], bold=True, align="center", fill=fill,
+                             vmerge="restart", valign="center")
+            bottom += _cell_xml("", twips[index], fill=fill, vmerge="continue")
+            index += 1
+            continue
+        end = index
+        while end + 1 < len(columns) and columns[end + 1].group == column.group:
+            end += 1
+        top += _cell_xml(clean_text(column.group), sum(twips[index:end + 1]), bold=True, align="center", fill=fill,
+                         span=end - index + 1, valign="center")
+        for position in range(index, end + 1):
+            bottom += _cell_xml(clean_text(columns[position].header), twips[position], bold=True, align="center",
+                                fill=fill, valign="center")
+        index = end + 1
+    head = "<w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>"
+    return [f"<w:tr>{head}{top}</w:tr>", f"<w:tr>{head}{bottom}</w:tr>"]
+
+
+def _table_properties(twips: list[int], top: bool = True) -> str:
+    border = 'w:val="single" w:sz="4" w:space="0" w:color="000000"'
+    top_border = f"<w:top {border}/>" if top else '<w:top w:val="nil"/>'
+    return (f'<w:tblPr><w:tblW w:w="{sum(twips)}" w:type="dxa"/><w:jc w:val="center"/>'
+            f'<w:tblBorders>{top_border}<w:left {border}/><w:bottom {border}/><w:right {border}/>'
+            f'<w:insideH {border}/><w:insideV {border}/></w:tblBorders><w:tblLayout w:type="fixed"/>'
+            '<w:tblCellMar><w:left w:w="57" w:type="dxa"/><w:right w:w="57" w:type="dxa"/></w:tblCellMar></w:tblPr>'
+            "<w:tblGrid>" + "".join(f'<w:gridCol w:w="{w}"/>' for w in twips) + "</w:tblGrid>")
+
+
+def _table_xml(table: Table, width_cm: float, closing: Closing | None = None):
+    """The table; with a closing, its last rows and the signature block form one final row that never splits.
+
+    Word and LibreOffice both keep an unsplittable row on one page, while neither reliably keeps a
+    table's last rows with the paragraph after it; so the last rows are a table nested in that final
+    row, with the same columns and no double border, followed by the recipients and the signature.
+    """
+    columns = table.columns
+    total = sum(c.width for c in columns)
+    twips = [int(width_cm * _TWIPS_PER_CM * c.width / total) for c in columns]
+    xml = f'<w:tbl {nsdecls("w")}>' + _table_properties(twips) + "".join(_header_rows(columns, twips))
+    keep_from = max(0, len(table.rows) - KEEP_ROWS) if closing is not None else len(table.rows)
+    for row in table.rows[:keep_from]:
+        xml += _row_xml(table, row, twips)
+    if closing is not None:
+        inner = ("<w:tbl>" + _table_properties(twips, top=keep_from == 0)
+                 + "".join(_row_xml(table, row, twips) for row in table.rows[keep_from:]) + "</w:tbl>")
+        cell = (f'<w:tcPr><w:tcW w:w="{sum(twips)}" w:type="dxa"/><w:gridSpan w:val="{len(twips)}"/>'
+                '<w:tcBorders><w:left w:val="nil"/><w:bottom w:val="nil"/><w:right w:val="nil"/></w:tcBorders>'
+                '<w:tcMar><w:left w:w="0" w:type="dxa"/><w:right w:w="0" w:type="dxa"/></w:tcMar></w:tcPr>')
+        spacer = f"<w:p>{_ppr_xml(exact_pt=4)}</w:p>"
+        xml += (f"<w:tr><w:trPr><w:cantSplit/></w:trPr><w:tc>{cell}{inner}{spacer}"
+                f"{_closing_xml(closing, width_cm, parsed=False)}{spacer}</w:tc></w:tr>")
+    return parse_xml(xml + "</w:tbl>")
+
+
+def _row_xml(table: Table, row: Row, twips: list[int]) -> str:
+    columns = table.columns
+    values = list(row.cells) + [None] * (len(columns) - len(row.cells))
+    last_filled = max((i for i, v in enumerate(values) if v not in (None, "", ())), default=0)
+    span_from = last_filled if row.span and last_filled < len(columns) - 1 else None
+    cells = []
+    for index, value in enumerate(values):
+        if span_from is not None and index > span_from:
+            break
+        column = columns[index]
+        numeric = is_number(value)
+        align = "right" if numeric else ("center" if column.kind != "text" else None)
+        span = len(columns) - index if index == span_from else 1
+        cells.append(_cell_xml(cell_text(value, column), sum(twips[index:index + span]), bold=row.style != "normal",
+                               align=align, fill=FILLS.get(row.style), span=span, nowrap=numeric,
+                               indent=row.indent if index == table.indent_column else 0))
+    return "<w:tr><w:trPr><w:cantSplit/></w:trPr>" + "".join(cells) + "</w:tr>"
