@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CRITERIA = ROOT / "criteria" / "xa-2024.yaml"
 SAMPLE = ROOT / "evidence" / "vung-tau-2024"
 SCREENSHOT = ROOT / "tests" / "output" / "report.png"
-PRINTED_PAGES = (18, 110)
+PRINTED_PAGES = (18, 125)
 """Stated bound for the printed sample: a few summary pages, then per unit one summary page and its details."""
 MEASURE = """<script>
 addEventListener("load", () => {
