@@ -63,3 +63,39 @@ def test_jobs_must_be_a_positive_number():
     result = runner.invoke(cli.app, ["score", str(SAMPLE_EVIDENCE), "--jobs", "0", "--format", "csv"])
     assert result.exit_code == 2
     assert Path(SAMPLE_EVIDENCE).is_dir()
+
+
+def test_an_output_never_replaces_a_symlink_a_pipe_or_a_folder(tmp_path):
+    import os
+
+    target = tmp_path / "runs.json"
+    target.write_text("{}", encoding="utf-8")
+    link = tmp_path / "latest.json"
+    link.symlink_to(target)
+    pipe = tmp_path / "pipe.csv"
+    os.mkfifo(pipe)
+    for path in (link, pipe):
+        try:
+            api.write_output(path, "x")
+        except api.InputError as exc:
+            assert exc.problems[0].code == "output.not_regular_file"
+        else:
+            raise AssertionError(f"{path} was replaced")
+    assert link.is_symlink() and target.read_text(encoding="utf-8") == "{}"
+    assert not pipe.is_file()
+
+
+def test_an_evidence_file_written_beside_an_input_bundle_is_refused(tmp_path):
+    from engine.core.paths import output_problems
+
+    bundle = tmp_path / "don-vi.yaml"
+    bundle.write_text("unit: {}", encoding="utf-8")
+    assert [p.code for p in output_problems(tmp_path / "ket-qua.YAML", [bundle])] == ["output.inside_input_folder"]
+    assert output_problems(tmp_path / "ket-qua.md", [bundle]) == []
+
+
+def test_a_formula_after_leading_spaces_is_neutralised():
+    from engine.render.data import safe_cell
+
+    assert safe_cell(" =HYPERLINK(\"http://x\")") == "' =HYPERLINK(\"http://x\")"
+    assert safe_cell("Phường 1") == "Phường 1"

@@ -133,11 +133,11 @@ def test_bundle_data_problems_are_warnings_and_count_in_the_unit(tmp_path: Path)
         ("evidence.duplicate_metric", str(path), "metrics[2].name", 11, "staff_disciplined"),
     ]
     unit = score_unit(load_criteria(SAMPLE_CRITERIA), loaded)
-    affected = [node(unit, i) for i in ("1.1.1", "1.4.2", "5.4.1")]
-    assert [(n.status, n.points) for n in affected] == [("data_error", 0)] * 3
+    affected = [node(unit, i) for i in ("1.1.1", "1.1.2", "1.1.3", "1.4.2", "5.4.1")]  # 1.1.2-3 judge that plan
+    assert [(n.status, n.points) for n in affected] == [("data_error", 0)] * 5
     penalty = next(a for a in unit.adjustments if a.id == "P1")  # "no plan" cannot be decided either
     assert (penalty.status, penalty.points) == ("data_error", 0)
-    assert unit.data_problems == 3 + 1 + 3  # leaves, the penalty, the bundle warnings
+    assert unit.data_problems == 5 + 1 + 3  # leaves, the penalty, the bundle warnings
     assert len(unit.warnings) == 3
 
 

@@ -554,7 +554,7 @@ def test_template_lists_what_the_set_needs(loaded, template: Path) -> None:
     wb = load_workbook(template)
     documents = wb[SHEET_DOCUMENTS]
     plan = row_where(documents, "A", "Kế hoạch CCHC năm")
-    assert documents[f"H{plan}"].value == "1.1.1, P1"
+    assert documents[f"H{plan}"].value == "1.1.1, 1.1.2, 1.1.3, P1"
     assert documents[f"I{plan}"].value == "không muộn hơn ngày 31/12/2023 (1.1.1)"
     metrics = wb[SHEET_METRICS]
     codes = [c.value for c in metrics["A"][2:] if c.value]

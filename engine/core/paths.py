@@ -23,6 +23,7 @@ def output_problems(output: Path, inputs: Iterable[str | Path], option: str = "-
     target = Path(os.path.realpath(output))
     lexical = Path(os.path.abspath(output))
     shown = str(output)
+    sibling: Problem | None = None
     for item in inputs:
         source = Path(item)
         real = Path(os.path.realpath(source))
@@ -42,6 +43,10 @@ def output_problems(output: Path, inputs: Iterable[str | Path], option: str = "-
                                 message=f"đường dẫn ghi kết quả đi qua liên kết tượng trưng vào thư mục minh chứng "
                                         f"'{source}'; chọn nơi ghi khác (--output)")]
             continue
+        if sibling is None and target.suffix.lower() in READ_AS_EVIDENCE and target.parent == real.parent:
+            sibling = Problem(file="(tham số)", path=option, value=shown, code="output.inside_input_folder",
+                              message=f"tệp kết quả nằm cạnh tệp minh chứng '{source}' nên lần chạy sau trên thư mục này "
+                                      "sẽ đọc nó như minh chứng; chọn nơi ghi khác (--output)")
         same = target == real
         if not same and output.exists() and source.exists():
             try:
@@ -52,7 +57,7 @@ def output_problems(output: Path, inputs: Iterable[str | Path], option: str = "-
             return [Problem(file="(tham số)", path=option, value=shown, code="output.overwrites_input",
                             message=f"tệp kết quả trùng với tệp đầu vào '{source}'; không ghi đè dữ liệu đầu vào, "
                                     "chọn tên tệp khác (--output)")]
-    return []
+    return [sibling] if sibling is not None else []
 
 
 def inside_folder(base: Path, relative: str) -> bool:

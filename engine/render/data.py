@@ -16,7 +16,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def safe_cell(value):
     """Neutralise text that a spreadsheet would run as a formula (CSV/XLSX injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    if isinstance(value, str) and (value.startswith(FORMULA_START) or value.lstrip().startswith(FORMULA_START[:4])):
         return "'" + value
     return value
 
@@ -28,6 +28,10 @@ def write_atomic(path: Path, data: bytes | str) -> None:
     owner-only 0600; a failure is an InputError naming the file with a Vietnamese reason.
     """
     path = Path(path)
+    if os.path.islink(path) or (os.path.lexists(path) and not os.path.isfile(path) and not os.path.isdir(path)):
+        raise InputError([Problem(code="output.not_regular_file", file=str(path),
+                                  message="chỗ ghi kết quả là một liên kết hoặc tệp đặc biệt (thiết bị, đường ống); "
+                                          "không ghi thay nó, chọn một tên tệp thường")])
     payload = data.encode("utf-8") if isinstance(data, str) else data
     tmp: str | None = None
     try:

@@ -125,6 +125,9 @@ class UnitRounds:
                                         overrides.get(adj.id, tuple(adj.scored_by) if adj.scored_by else None))
         self.rounding = criteria.rounding
         self._points: dict[str, dict[str, tuple[float, float, bool]]] = {}
+        self._data_errors: dict[str, set[str]] = {
+            name: {n.id for n in result.nodes if n.is_leaf and n.status == "data_error"}
+            for name, result in self.computed.items()}
         for name, result in self.computed.items():
             table = {n.id: (n.points, n.max_points, n.applicable) for n in result.nodes if n.is_leaf}
             table.update({a.id: (a.points, a.max_points, True) for a in result.adjustments})
@@ -133,6 +136,10 @@ class UnitRounds:
     def computed_at(self, round_name: str, criterion: str) -> tuple[float, float, bool]:
         """(points, max, applicable) computed from the evidence of a round."""
         return self._points[round_name][criterion]
+
+    def data_error_at(self, round_name: str, criterion: str) -> bool:
+        """The evidence of that round contradicts itself on this criterion: no person's points stand on it."""
+        return criterion in self._data_errors[round_name]
 
 
 @dataclass
@@ -347,6 +354,9 @@ def _points_problems(ctx: UnitRounds, entry: Entry, item: Scored, standing: dict
                                               f"{format_number(max_points)} của tiêu chí {item.id}"))
     if abs(round_half_up(points, ctx.rounding) - points) > 1e-9:
         found.append(refuse(code="assessment.too_precise", message=f"điểm {points:g} có quá {ctx.rounding} chữ số thập phân"))
+    if points > EPS and ctx.data_error_at(entry.round, item.id):
+        found.append(refuse(code="assessment.data_error", message=f"tiêu chí {item.id} đang có lỗi dữ liệu trong minh chứng "
+                                                f"của vòng này; không nhập điểm được cho đến khi đơn vị nộp số liệu đã sửa"))
     if not applicable:
         found.append(refuse(code="assessment.not_applicable", message=f"tiêu chí {item.id} không áp dụng với đơn vị (loại khỏi điểm tối đa); "
                                                    "không nhập điểm được"))
