@@ -223,3 +223,18 @@ def test_cli_whatif_reports_every_bad_change_at_once(tmp_path):
     assert "changes[0]" in result.output and "dòng 2" in result.output
     unknown = runner.invoke(cli.app, ["whatif", "phuong-8", "--task", "99"])
     assert unknown.exit_code == 2 and "không có nhiệm vụ kế hoạch số '99'" in unknown.output
+
+
+def test_whatif_checks_counts_against_each_other_again_after_the_change():
+    """Phường 3 reports more digitized results than resolved dossiers: fixing the count clears the data error,
+    changing both into another contradiction keeps it, never turning a contradiction into points."""
+    loaded, bundles, run = _sample()
+    evidence = next(b for b in bundles if b.bundle.unit.id == "phuong-3")
+    fixed = what_if(loaded, run.units, evidence, [SetMetric(metric="results_digitized", value=800)])
+    statuses = {c.id: c.status_after for c in fixed.changes}
+    assert statuses["3.5.1"] != "data_error" and statuses["3.2.1"] != "data_error"
+    still = what_if(loaded, run.units, evidence, [SetMetric(metric="results_digitized", value=900),
+                                                  SetMetric(metric="dossiers_resolved", value=834)])
+    nodes = {n.id: n for n in still.after.nodes}
+    assert nodes["3.5.1"].status == "data_error" and nodes["3.2.1"].status == "data_error"
+    assert still.after.points == still.before.points

@@ -14,6 +14,7 @@ from datetime import date
 from engine.core.vnformat import format_date, format_number, round_half_up
 from engine.kinds.base import EPS, Context
 from engine.kinds.tree import LoadedCriteria, Node, catalog_labels, iter_nodes, leaf_max
+from engine.load.metric_checks import contradictions, failed_names
 from engine.model.changes import Change, Remedy, apply_changes, changed_metrics
 from engine.model.evidence import LoadedBundle
 from engine.model.planning import CriterionChange, Suggestion, WhatIf
@@ -32,7 +33,11 @@ def changed_bundle(evidence: LoadedBundle, changes: list[Change], as_of: date | 
     payload = json.dumps([c.model_dump(mode="json") for c in changes], ensure_ascii=False, sort_keys=True)
     digest = hashlib.sha256(f"{evidence.digest}\n{payload}\n{as_of or ''}".encode()).hexdigest()
     set_by_hand = changed_metrics(changes)
-    failed = {name: why for name, why in evidence.failed.items() if name not in set_by_hand}
+    # Counts that contradicted each other are checked again on the changed numbers: a fix clears them,
+    # a new contradiction is a data problem as it would be in a file.
+    before = failed_names(contradictions(evidence.bundle.metrics))
+    kept = {name: why for name, why in evidence.failed.items() if name not in set_by_hand and before.get(name) != why}
+    failed = {**failed_names(contradictions(bundle.metrics, set(kept))), **kept}
     return LoadedBundle(bundle, evidence.file, digest, evidence.warnings, failed)
 
 
