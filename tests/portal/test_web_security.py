@@ -219,3 +219,23 @@ def test_production_settings_need_a_secret_and_secure_cookies(tmp_path):
     proc = subprocess.run([sys.executable, "-c", check], env={**env, "DJANGO_SECRET_KEY": "k" * 50},
                           capture_output=True, text=True)
     assert proc.stdout.split() == ["True", "True", "True", "True", "False"], proc.stderr
+
+
+def test_a_schedule_out_of_order_is_refused_and_changes_are_audited_in_words(client, users, demo):
+    """A self-assessment deadline after round 1 would make every later page fail: the form refuses it."""
+    login(client, users["office"])
+    fields = ["self_open", "self_deadline", "appraisal_1_deadline", "explanation_deadline", "appraisal_2_deadline",
+              "publication_date"]
+    current = {f: getattr(demo, f).strftime("%Y-%m-%d") for f in fields}
+    data = {**current, "bonus_cap": demo.bonus_cap, "penalty_cap": demo.penalty_cap, "reason": "thử"}
+    page = client.post(reverse("office_schedule"), {**data, "self_deadline": "2099-12-31"})
+    assert page.status_code == 200 and "phải sau mốc" in page.content.decode()
+    demo.refresh_from_db()
+    assert demo.self_deadline.strftime("%Y-%m-%d") == current["self_deadline"]
+    later = (demo.publication_date + timedelta(days=1)).strftime("%Y-%m-%d")
+    assert client.post(reverse("office_schedule"), {**data, "publication_date": later}).status_code == 302
+    events = list(AuditEvent.objects.filter(action="schedule"))
+    assert len(events) == 1, [e.new for e in events]  # only the date that changed, not the caps re-posted alike
+    assert "publication_date" not in events[0].old + events[0].new
+    assert events[0].new.endswith((demo.publication_date + timedelta(days=1)).strftime("%d/%m/%Y"))
+    assert client.get(reverse("office_analysis")).status_code == 200

@@ -91,14 +91,21 @@ class AssessmentForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        order = ["self_open", "self_deadline", "appraisal_1_deadline", "explanation_deadline", "appraisal_2_deadline",
-                 "publication_date"]
-        values = [data.get(k) for k in order]
-        if all(values):
-            for (a, va), (b, vb) in zip(zip(order, values), zip(order[1:], values[1:])):
-                if vb < va:
-                    self.add_error(b, f"phải sau mốc '{self.fields[a].label}'")
+        _check_schedule_order(self, data)
         return data
+
+
+SCHEDULE_ORDER = ["self_open", "self_deadline", "appraisal_1_deadline", "explanation_deadline", "appraisal_2_deadline",
+                  "publication_date"]
+
+
+def _check_schedule_order(form: forms.ModelForm, data: dict) -> None:
+    """The rounds follow each other: a schedule out of order is refused here, never stored for the engine to reject."""
+    values = [data.get(k) for k in SCHEDULE_ORDER]
+    if all(values):
+        for (a, va), (b, vb) in zip(zip(SCHEDULE_ORDER, values), zip(SCHEDULE_ORDER[1:], values[1:])):
+            if vb < va:
+                form.add_error(b, f"phải sau mốc '{form.fields[a].label}'")
 
 
 class ScheduleForm(forms.ModelForm):
@@ -109,6 +116,11 @@ class ScheduleForm(forms.ModelForm):
         fields = ["self_open", "self_deadline", "appraisal_1_deadline", "explanation_deadline", "appraisal_2_deadline",
                   "publication_date", "bonus_cap", "penalty_cap"]
         widgets = AssessmentForm.Meta.widgets
+
+    def clean(self):
+        data = super().clean()
+        _check_schedule_order(self, data)
+        return data
 
 
 class UnitImportForm(forms.Form):

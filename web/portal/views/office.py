@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import hashlib
 import tempfile
 from collections import defaultdict
@@ -87,19 +89,29 @@ def setup(request):
     return render(request, "portal/office_setup.html", {"form": form, "problems": problems})
 
 
+def _shown(value) -> str:
+    """A schedule value as an officer writes it: dates dd/mm/yyyy, numbers as they are."""
+    if hasattr(value, "strftime"):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, (int, float, Decimal)):
+        return format(Decimal(str(value)).normalize(), "f").replace(".", ",")
+    return str(value)
+
+
 @require_role(Role.OFFICE)
 def schedule(request):
     assessment = _assessment_or_404()
-    before = {f: str(getattr(assessment, f)) for f in ScheduleForm.Meta.fields}
+    before = {f: _shown(getattr(assessment, f)) for f in ScheduleForm.Meta.fields}
     form = ScheduleForm(request.POST or None, instance=assessment)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             saved = form.save()
             for field in ScheduleForm.Meta.fields:
-                after = str(getattr(saved, field))
+                after = _shown(getattr(saved, field))
                 if after != before[field]:
-                    domain.audit(request.user, "schedule", assessment=saved, old=f"{field}: {before[field]}",
-                                 new=f"{field}: {after}", reason=form.cleaned_data["reason"])
+                    label = form.fields[field].label
+                    domain.audit(request.user, "schedule", assessment=saved, old=f"{label}: {before[field]}",
+                                 new=f"{label}: {after}", reason=form.cleaned_data["reason"])
         messages.success(request, "Đã lưu lịch đánh giá.")
         return redirect("office_board")
     return render(request, "portal/office_form.html", {"form": form, "title": "Lịch đánh giá và trần điểm"})
