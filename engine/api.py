@@ -106,6 +106,19 @@ __all__ = [
 ]
 
 
+def _every(read, items):
+    """`read` applied to every item; the problems of all of them in one InputError, so a user sees them at once."""
+    results, problems = [], []
+    for item in items:
+        try:
+            results.append(read(item))
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        raise InputError(problems)
+    return results
+
+
 def display_path(path: Path) -> str:
     """Paths in results are relative to the working folder when possible, so runs are reproducible."""
     try:
@@ -336,15 +349,7 @@ def criteria_outline(path: Path, resolved: bool = False) -> str:
 
 
 def criteria_diff(old: Path, new: Path, as_json_output: bool = False) -> str:
-    problems: list[Problem] = []
-    loaded = []
-    for path in (old, new):
-        try:
-            loaded.append(load_criteria(path))
-        except InputError as exc:
-            problems += exc.problems
-    if problems:
-        raise InputError(problems)
+    loaded = _every(load_criteria, (old, new))
     diff = diff_criteria(loaded[0], loaded[1], display_path(old), display_path(new))
     return diff_json(diff) if as_json_output else diff_text(diff)
 
@@ -757,15 +762,7 @@ def round_name(word: str, what: str = "vòng") -> str:
 
 def compare_rounds_of(path: Path, before: str, after: str) -> Comparison:
     """Criteria whose points changed between two rounds of an assessment, with the entry that changed them."""
-    names = []
-    problems = []
-    for word in (before, after):
-        try:
-            names.append(round_name(word))
-        except InputError as exc:
-            problems += exc.problems
-    if problems:
-        raise InputError(problems)
+    names = _every(round_name, (before, after))
     _, run = score_assessment_files(path)
     return compare_rounds(run, names[0], names[1])
 
