@@ -13,10 +13,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterable, Literal
+from typing import TYPE_CHECKING, Any, Iterable, Literal
 
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.datetime import from_excel
 from pydantic import ValidationError
 
 from engine.core.problems import Problem
@@ -39,6 +37,9 @@ from engine.model.evidence import (
     Unit,
     latest_as_of,
 )
+
+if TYPE_CHECKING:
+    pass
 
 TEMPLATE_VERSION = "2"
 
@@ -308,6 +309,7 @@ _EXCEL_FIRST, _EXCEL_LAST = 36526, 73415  # 01/01/2000 .. 31/12/2100 as Excel se
 
 def _to_date(value: Any) -> date:
     """A real Excel date, an Excel serial number in a plausible range, or text dd/mm/yyyy (years 1900–2100)."""
+    from openpyxl.utils.datetime import from_excel
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if float(value).is_integer() and _EXCEL_FIRST <= value <= _EXCEL_LAST:
             return from_excel(int(value)).date()
@@ -408,6 +410,7 @@ class _Reader:
 
 def _sheet_rows(ws, columns: tuple[Column, ...], reader: _Reader) -> list[_Row] | None:
     """Data rows of a sheet, after checking that the header row is the template's."""
+    from openpyxl.utils import get_column_letter
     rows = list(ws.iter_rows(min_row=HEADER_ROW, values_only=True))
     header = list(rows[0]) if rows else []
     ok = True
@@ -453,6 +456,7 @@ def load_workbook_bundle(path: Path) -> tuple[LoadedBundle | None, list[Problem]
 
 
 def _read(wb, file: str, digest: str) -> tuple[LoadedBundle | None, list[Problem]]:
+    from openpyxl.utils import get_column_letter
     reader = _Reader(file)
     missing = [name for name in SHEETS + (SHEET_CATALOG,) if name not in wb.sheetnames]
     for name in missing:
@@ -746,6 +750,7 @@ def _read_na(ws, reader: _Reader, catalog: _Catalog) -> list[NotApplicable]:
 
 def _consistency(bundle: Bundle, reader: _Reader, doc_rows: list[int], metric_rows: list[int], task_rows: list[int]) -> None:
     """Facts that are not input errors but that scoring reports as data problems (as for YAML bundles)."""
+    from openpyxl.utils import get_column_letter
     as_of = format_date(bundle.as_of)
     letter = {c.key: get_column_letter(i + 1) for i, c in enumerate(DOCUMENT_COLUMNS)}
     for document, row in zip(bundle.documents, doc_rows):

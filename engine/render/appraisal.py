@@ -11,12 +11,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
-from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, Protection
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING, Any
 
 from engine.core.vnformat import format_date, format_number
 from engine.load.appraisal import (
@@ -43,21 +38,15 @@ from engine.model.assessment import ROLE_LABELS, ROUND_LABELS, ROUNDS
 from engine.model.results import RoundEntry, UnitResult
 from engine.render.data import safe_cell
 from engine.render.workbook import (
-    BORDER,
-    HEADER_FILL,
-    HEADER_FONT,
-    INFO_FILL,
-    TITLE_FONT,
-    WARN_FILL,
-    WRAP,
     _list_validation,
     _number_validation,
     _reproducible,
 )
+from engine.render.xlsx_styles import styles
 from engine.score.rounds import when
 
-UNLOCKED = Protection(locked=False)
-
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 def _text(cell, value: Any) -> None:
     cell.value = safe_cell(value)
@@ -81,6 +70,7 @@ def _entry_text(entry: RoundEntry) -> str:
 
 def build_round_workbook(la: LoadedAssessment, unit: UnitResult, round_name: str) -> bytes:
     """The workbook of one unit for one appraisal round or for its explanation; same inputs, same bytes."""
+    from openpyxl import Workbook
     explanation = round_name == "explanation"
     columns = EXPLANATION_COLUMNS if explanation else APPRAISAL_COLUMNS
     previous = ROUNDS[ROUNDS.index(round_name) - 1]
@@ -117,17 +107,17 @@ def build_round_workbook(la: LoadedAssessment, unit: UnitResult, round_name: str
             cell = data.cell(row=row, column=index)
             if column.kind == "info":
                 _text(cell, values.get(column.key))
-                cell.fill = INFO_FILL
+                cell.fill = styles().info_fill
             else:
-                cell.protection = UNLOCKED
-            cell.border = BORDER
-            cell.alignment = WRAP
+                cell.protection = styles().unlocked
+            cell.border = styles().border
+            cell.alignment = styles().wrap
             if column.kind == "points" or column.key in ("max", "computed", "self", "standing"):
                 cell.number_format = "0.00"
         if explanation and open_question:
             requested_rows.append(row)
             for index in (1, 2):
-                data.cell(row=row, column=index).fill = WARN_FILL
+                data.cell(row=row, column=index).fill = styles().warn_fill
         if not explanation:
             letter = _letter(columns, "points")
             validation = _number_validation(maximum=item.max_points)
@@ -152,6 +142,7 @@ def build_round_workbook(la: LoadedAssessment, unit: UnitResult, round_name: str
 
 
 def _letter(columns: tuple[Column, ...], key: str) -> str:
+    from openpyxl.utils import get_column_letter
     return get_column_letter([c.key for c in columns].index(key) + 1)
 
 
@@ -164,12 +155,14 @@ def _protect(ws: Worksheet) -> None:
 
 
 def _header(ws: Worksheet, columns: tuple[Column, ...], title: str) -> None:
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
     _text(ws.cell(row=1, column=1), title)
     ws.cell(row=1, column=1).font = Font(bold=True, size=12, color="1F4E78")
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
     for index, column in enumerate(columns, start=1):
         cell = ws.cell(row=HEADER_ROW, column=index, value=column.header)
-        cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, BORDER
+        cell.font, cell.fill, cell.border = styles().header_font, styles().header_fill, styles().border
         cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
         ws.column_dimensions[get_column_letter(index)].width = column.width
     ws.row_dimensions[HEADER_ROW].height = 45
@@ -177,6 +170,7 @@ def _header(ws: Worksheet, columns: tuple[Column, ...], title: str) -> None:
 
 
 def _guide(ws: Worksheet, la: LoadedAssessment, unit: UnitResult, round_name: str) -> None:
+    from openpyxl.styles import Font
     explanation = round_name == "explanation"
     schedule = la.assessment.schedule
     ws.column_dimensions["A"].width = 30
@@ -184,7 +178,7 @@ def _guide(ws: Worksheet, la: LoadedAssessment, unit: UnitResult, round_name: st
     ws.column_dimensions["C"].width = 70
     _text(ws["A1"], ("BẢNG GIẢI TRÌNH" if explanation else f"BẢNG {ROUND_LABELS[round_name].upper()}")
           + f" CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM {la.assessment.year}")
-    ws["A1"].font = TITLE_FONT
+    ws["A1"].font = styles().title_font
     info = [("Đợt đánh giá", la.assessment.title), ("Bộ chỉ số", la.criteria.criteria.title),
             ("Đơn vị", unit.name), ("Vòng", ROUND_LABELS[round_name]),
             ("Hạn", format_date(schedule.deadline(round_name))),
@@ -200,12 +194,12 @@ def _guide(ws: Worksheet, la: LoadedAssessment, unit: UnitResult, round_name: st
             label = "Vai trò"
         ws.cell(row=row, column=1, value=label).font = Font(bold=True)
         cell = ws.cell(row=row, column=2)
-        cell.border = BORDER
+        cell.border = styles().border
         if explanation and key == "role":
             _text(cell, "Đơn vị")
-            cell.fill = INFO_FILL
+            cell.fill = styles().info_fill
         else:
-            cell.protection = UNLOCKED
+            cell.protection = styles().unlocked
     if not explanation:
         roles = _list_validation('"' + ",".join(APPRAISER_CHOICES) + '"', "Chọn vai trò của người thẩm định.")
         roles.add(f"B{GUIDE_FIRST_ROW + 1}")
@@ -219,7 +213,7 @@ def _guide(ws: Worksheet, la: LoadedAssessment, unit: UnitResult, round_name: st
         row += 1
         cell = ws.cell(row=row, column=1)
         _text(cell, paragraph)
-        cell.alignment = WRAP
+        cell.alignment = styles().wrap
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=3)
         ws.row_dimensions[row].height = 15 * (1 + len(paragraph) // 120) + 3
 

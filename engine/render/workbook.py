@@ -7,14 +7,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Iterable
-
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.workbook.protection import WorkbookProtection
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING, Any, Iterable
 
 from engine.core.problems import InputError, Problem
 from engine.core.vnformat import format_number, nfc
@@ -71,35 +64,14 @@ from engine.load.workbook import (
 )
 from engine.model.criteria import DeadlineSpec
 from engine.model.names import BUILTIN_METRICS, level_label
+from engine.render.xlsx_styles import styles
 
-_THIN = Side(style="thin", color="A6A6A6")
-
-
-BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-
-
-HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
-
-
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-
-
-INFO_FILL = PatternFill("solid", fgColor="EDEDED")
-
-
-WARN_FILL = PatternFill("solid", fgColor="FCE4D6")
-
-
-TITLE_FONT = Font(bold=True, size=13, color="1F4E78")
-
-
-WRAP = Alignment(wrap_text=True, vertical="top")
-
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.worksheet.worksheet import Worksheet
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
-
-
-LOCKED, UNLOCKED = Protection(locked=True), Protection(locked=False)
 
 
 ROW_PT = 15
@@ -177,13 +149,15 @@ def _no_formulas(wb: Workbook) -> None:
 
 
 def _header(ws: Worksheet, columns: tuple[Column, ...], title: str) -> None:
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
     ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=12, color="1F4E78")
     ws.row_dimensions[1].height = 32
     ws.cell(row=1, column=1).alignment = Alignment(wrap_text=True, vertical="center")
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
     for index, column in enumerate(columns, start=1):
         cell = ws.cell(row=HEADER_ROW, column=index, value=column.header)
-        cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, BORDER
+        cell.font, cell.fill, cell.border = styles().header_font, styles().header_fill, styles().border
         cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
         ws.column_dimensions[get_column_letter(index)].width = column.width
     ws.row_dimensions[HEADER_ROW].height = ROW_PT * max(_lines(c.header, c.width) for c in columns) + 4
@@ -195,19 +169,20 @@ def _format_rows(ws: Worksheet, columns: tuple[Column, ...], prefilled: int, loc
 
     `locked` columns are filled by the template on the prefilled rows, so they are shaded like info columns.
     """
+    from openpyxl.utils import get_column_letter
     last = FIRST_ROW + max(prefilled + 20, 30) - 1
     for row in range(FIRST_ROW, FIRST_ROW + DATA_ROWS):
         lines = 1
         for index, column in enumerate(columns, start=1):
             cell = ws.cell(row=row, column=index)
             filled_by_template = column.kind == "info" or (column.key in locked and row < FIRST_ROW + prefilled)
-            cell.protection = LOCKED if filled_by_template else UNLOCKED
+            cell.protection = styles().locked if filled_by_template else styles().unlocked
             if row > last:
                 continue
-            cell.border = BORDER
-            cell.alignment = WRAP
+            cell.border = styles().border
+            cell.alignment = styles().wrap
             if filled_by_template:
-                cell.fill = INFO_FILL
+                cell.fill = styles().info_fill
             if column.kind == "date":
                 cell.number_format = DATE_FORMAT
             elif column.kind == "code":
@@ -233,6 +208,7 @@ def _protect_and_print(wb: Workbook) -> None:
     Input cells were unlocked where they are written; the workbook's structure is locked so sheets are
     neither renamed nor deleted (the reader finds them by name).
     """
+    from openpyxl.workbook.protection import WorkbookProtection
     for ws in wb.worksheets:
         ws.protection.sheet = True
         ws.protection.formatColumns = False
@@ -247,12 +223,14 @@ def _protect_and_print(wb: Workbook) -> None:
 
 
 def _column_range(columns: tuple[Column, ...], key: str) -> str:
+    from openpyxl.utils import get_column_letter
     letter = get_column_letter([c.key for c in columns].index(key) + 1)
     return f"{letter}{FIRST_ROW}:{letter}{FIRST_ROW + DATA_ROWS - 1}"
 
 
 def _validation(kind: str | None, **kwargs: Any) -> DataValidation:
     """A validation with a Vietnamese error box and prompt; blank cells always allowed."""
+    from openpyxl.worksheet.datavalidation import DataValidation
     return DataValidation(type=kind, allow_blank=True, showErrorMessage=True, showInputMessage=True,
                           errorStyle="stop", **kwargs)
 
@@ -307,6 +285,7 @@ def _yes_no() -> DataValidation:
 def build_template(criteria: CriteriaSet, unit_id: str, name: str | None = None, level: str | None = None,
                    year: int | None = None, criteria_digest: str = "") -> bytes:
     """The workbook for one unit as bytes; the same inputs always give the same bytes."""
+    from openpyxl import Workbook
     levels = sorted(set_levels(criteria))
     level = level or criteria.level
     year = criteria.year if year is None else year
@@ -368,11 +347,12 @@ def _reproducible(data: bytes, stamp: str) -> bytes:
 
 def _guide_sheet(ws: Worksheet, criteria: CriteriaSet, unit_id: str, name: str | None, level: str, year: int,
                  levels: list[str], leaves: list[Node]) -> None:
+    from openpyxl.styles import Font
     ws.column_dimensions["A"].width = 30
     ws.column_dimensions["B"].width = 44
     ws.column_dimensions["C"].width = 80
     ws["A1"] = f"BỘ MINH CHỨNG TỰ ĐÁNH GIÁ CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM {year}"
-    ws["A1"].font = TITLE_FONT
+    ws["A1"].font = styles().title_font
     ws.row_dimensions[1].height = 24  # 13 pt capitals with marks above them
     _set_text(ws["A2"], f"{criteria.title} (mã bộ chỉ số: {criteria.id}; {level_label(level).lower()})")
     ws["A2"].font = Font(italic=True)
@@ -384,12 +364,12 @@ def _guide_sheet(ws: Worksheet, criteria: CriteriaSet, unit_id: str, name: str |
         row = UNIT_FIRST_ROW + offset
         label_cell = ws.cell(row=row, column=1, value=label + (" *" if key in UNIT_REQUIRED else ""))
         label_cell.font = Font(bold=True)
-        label_cell.border = BORDER
+        label_cell.border = styles().border
         value_cell = ws.cell(row=row, column=2)
-        value_cell.protection = UNLOCKED
+        value_cell.protection = styles().unlocked
         ws.row_dimensions[row].height = ROW_PT * max(_lines(note or "", 80), 1) + 3
         _set_text(value_cell, values.get(key))
-        value_cell.border = BORDER
+        value_cell.border = styles().border
         if key in ("start", "end", "as_of"):
             value_cell.number_format = DATE_FORMAT
         elif key in ("id", "phone"):
@@ -408,7 +388,7 @@ def _guide_sheet(ws: Worksheet, criteria: CriteriaSet, unit_id: str, name: str |
         row += 1
         cell = ws.cell(row=row, column=1)
         _set_text(cell, paragraph)
-        cell.alignment = WRAP
+        cell.alignment = styles().wrap
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=3)
         lines = sum(1 + len(part) // 140 for part in paragraph.split("\n"))
         ws.row_dimensions[row].height = 15 * lines + 3
@@ -522,6 +502,7 @@ def _tasks_sheet(ws: Worksheet, year: int) -> None:
 
 def _scored_rows(ws: Worksheet, columns: tuple[Column, ...], nodes: list[Node], level: str,
                  extra: dict[str, dict[str, str]]) -> None:
+    from openpyxl.utils import get_column_letter
     by_max: dict[float, list[int]] = {}
     points_column = get_column_letter([c.key for c in columns].index("points") + 1)
     for offset, node in enumerate(nodes):
@@ -548,9 +529,10 @@ def _manual_sheet(ws: Worksheet, nodes: list[Node], level: str) -> None:
 
 
 def _survey_sheet(ws: Worksheet, nodes: list[Node], level: str) -> None:
+    from openpyxl.styles import Font
     _header(ws, SURVEY_COLUMNS, "ĐƠN VỊ KHÔNG TỰ CHẤM: chỉ nhập điểm do cơ quan tổ chức điều tra xã hội học công bố.")
     title = ws.cell(row=1, column=1)
-    title.fill = WARN_FILL
+    title.fill = styles().warn_fill
     title.font = Font(bold=True, size=12, color="C00000")
     _scored_rows(ws, SURVEY_COLUMNS, nodes, level, {n.id: {"source": n.rule.source} for n in nodes})
     _add_validation(ws, _list_validation(_catalog_range(CAT_SURVEY, len(nodes)), "Mã tiêu chí điều tra xã hội học."),
@@ -558,6 +540,7 @@ def _survey_sheet(ws: Worksheet, nodes: list[Node], level: str) -> None:
 
 
 def _na_sheet(ws: Worksheet, nodes: list[Node]) -> None:
+    from openpyxl.styles import Alignment
     _header(ws, NA_COLUMNS, "Khai báo tiêu chí không áp dụng: chỉ chọn được tiêu chí mà bộ chỉ số cho phép; ghi rõ lý do.")
     _format_rows(ws, NA_COLUMNS, 0)
     _add_validation(ws, _list_validation(_catalog_range(CAT_NA_CHOICE, len(nodes)), "Chọn tiêu chí được phép khai báo không áp dụng."),
@@ -568,7 +551,7 @@ def _na_sheet(ws: Worksheet, nodes: list[Node]) -> None:
     ws.column_dimensions["G"].width = 30
     ws["E2"], ws["F2"], ws["G2"] = "Tiêu chí được phép", "Tên tiêu chí", "Khi không áp dụng"
     for cell in (ws["E2"], ws["F2"], ws["G2"]):
-        cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, BORDER
+        cell.font, cell.fill, cell.border = styles().header_font, styles().header_fill, styles().border
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for offset, node in enumerate(nodes):
         row = FIRST_ROW + offset
@@ -577,13 +560,14 @@ def _na_sheet(ws: Worksheet, nodes: list[Node]) -> None:
         ws.cell(row=row, column=7, value="được trọn điểm" if node.not_applicable == "full_points"
                 else "loại khỏi điểm tối đa")
         for column in (5, 6, 7):
-            ws.cell(row=row, column=column).fill = INFO_FILL
-            ws.cell(row=row, column=column).border = BORDER
-            ws.cell(row=row, column=column).alignment = WRAP
+            ws.cell(row=row, column=column).fill = styles().info_fill
+            ws.cell(row=row, column=column).border = styles().border
+            ws.cell(row=row, column=column).alignment = styles().wrap
 
 
 def _catalog_sheet(ws: Worksheet, criteria: CriteriaSet, leaves: list[Node], allow_na: list[Node], manual: list[Node],
                    survey: list[Node], levels: list[str], level: str, year: int, digest: str) -> None:
+    from openpyxl.styles import Font
     usage = evidence_usage(criteria, year)
     choices = _document_choices(criteria)
     headers = {CAT_DOC_CODE: "Mã loại tài liệu", CAT_DOC_LABEL: "Loại tài liệu", CAT_METRIC_CODE: "Mã chỉ số",

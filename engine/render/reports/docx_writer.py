@@ -12,14 +12,8 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape as xml_escape
-
-from docx import Document
-from docx.enum.section import WD_ORIENT, WD_SECTION
-from docx.enum.style import WD_STYLE_TYPE
-from docx.oxml import parse_xml
-from docx.oxml.ns import nsdecls, qn
-from docx.shared import Cm
 
 from engine.render.reports.document import Closing, Column, Heading, Letterhead, Paragraph, Part, Row, Table, clean_text
 from engine.render.reports.office import (
@@ -34,6 +28,9 @@ from engine.render.reports.office import (
     recipient_lines,
     stable_zip,
 )
+
+if TYPE_CHECKING:
+    pass
 
 LANGUAGE = "vi-VN"
 PAGE = {"portrait": (21.0, 29.7), "landscape": (29.7, 21.0)}
@@ -68,6 +65,8 @@ def text_width(orientation: str) -> float:
 
 def to_docx(parts: list[Part], stamp: datetime = FIXED_STAMP, title: str = "") -> bytes:
     """One section per part, each starting on a new page in its own orientation."""
+    from docx import Document
+    from docx.enum.section import WD_SECTION
     document = Document()
     _styles(document)
     props = document.core_properties
@@ -109,6 +108,7 @@ class _Body:
         self.element = element
 
     def append(self, child) -> None:
+        from docx.oxml.ns import qn
         sentinel = self.element.find(qn("w:sectPr"))
         if sentinel is None:
             self.element.append(child)
@@ -129,6 +129,9 @@ def _lang_xml() -> str:
 
 def _styles(document) -> None:
     """Times New Roman and vi-VN in the document defaults and every style; no theme fonts or colours left."""
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls, qn
     styles = document.styles.element
     defaults = styles.find(qn("w:docDefaults"))
     if defaults is not None:
@@ -165,6 +168,10 @@ def _styles(document) -> None:
 
 
 def _page(section, part: Part) -> None:
+    from docx.enum.section import WD_ORIENT
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls, qn
+    from docx.shared import Cm
     width, height = PAGE[part.orientation]
     section.orientation = WD_ORIENT.LANDSCAPE if part.orientation == "landscape" else WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Cm(width), Cm(height)
@@ -197,6 +204,8 @@ def _set_story(story, paragraphs) -> None:
 
 
 def _page_number_xml():
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
     run = f'<w:rPr><w:sz w:val="{BODY_PT * 2}"/></w:rPr>'
     return parse_xml(
         f'<w:p {nsdecls("w")}><w:pPr><w:jc w:val="center"/></w:pPr>'
@@ -237,6 +246,8 @@ def _ppr_xml(align: str | None = None, keep_next: bool = False, space_before: fl
 
 def _paragraph_xml(text: str, size: float, bold: bool = False, italic: bool = False, align: str | None = None,
                    keep_next: bool = False, space_before: float = 0, space_after: float = 3):
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
     return parse_xml(f'<w:p {nsdecls("w")}>'
                      + _ppr_xml(align, keep_next, space_before, space_after)
                      + _run_xml(text, size, bold, italic) + "</w:p>")
@@ -260,11 +271,15 @@ def _line_xml(text: str, size: float, bold: bool = False, italic: bool = False, 
 
 def _standalone(xml: str):
     """A paragraph written as a string, parsed as a body element."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
     return parse_xml(xml.replace("<w:p>", f'<w:p {nsdecls("w")}>', 1))
 
 
 def _frame_table(cells: list[tuple[float, str]], rows: int = 1, parsed: bool = True):
     """A borderless layout table: `cells` are (width in cm, paragraphs XML), `rows` rows of len(cells)/rows cells."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
     per_row = len(cells) // rows
     grid = "".join(f'<w:gridCol w:w="{int(w * _TWIPS_PER_CM)}"/>' for w, _ in cells[:per_row])
     xml = (f'<w:tbl{" " + nsdecls("w") if parsed else ""}><w:tblPr><w:tblW w:w="0" w:type="auto"/><w:jc w:val="center"/>'
@@ -283,6 +298,8 @@ def _frame_table(cells: list[tuple[float, str]], rows: int = 1, parsed: bool = T
 
 def _letterhead(body, head: Letterhead, width: float) -> None:
     """Issuer and national motto side by side, each ruled; number and place-date on the next row; then the title."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
     left_cm = round(width * (0.42 if width < 20 else 0.38), 2)
     right_cm = round(width - left_cm, 2)
     left = ""
@@ -330,6 +347,7 @@ def _closing_xml(closing: Closing, width: float, parsed: bool = True):
 def _cell_xml(text: str, width: int, *, bold: bool = False, align: str | None = None, indent: int = 0,
               fill: str | None = None, span: int = 1, nowrap: bool = False, vmerge: str | None = None,
               keep_next: bool = False, valign: str | None = None) -> str:
+    from docx.shared import Cm
     props = f'<w:tcW w:w="{width}" w:type="dxa"/>'
     if span > 1:
         props += f'<w:gridSpan w:val="{span}"/>'
@@ -399,6 +417,8 @@ def _table_xml(table: Table, width_cm: float, closing: Closing | None = None):
     table's last rows with the paragraph after it; so the last rows are a table nested in that final
     row, with the same columns and no double border, followed by the recipients and the signature.
     """
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
     columns = table.columns
     total = sum(c.width for c in columns)
     twips = [int(width_cm * _TWIPS_PER_CM * c.width / total) for c in columns]

@@ -13,8 +13,8 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from engine.core.vnformat import format_date
@@ -26,6 +26,9 @@ from engine.render.reports.frame import run_check_code
 from engine.render.reports.province import gap_text, names_text, province_view
 from engine.render.reports.sheet import band_rows, survey_pending
 from engine.render.text import lost_points, not_due_points
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 UNIT_COLOR = "#2563eb"
@@ -40,6 +43,7 @@ def css_string(text: str) -> Markup:
 
 
 def _environment() -> Environment:
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["date"] = format_date

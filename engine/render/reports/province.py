@@ -14,7 +14,7 @@ from engine.model.criteria import Band
 from engine.model.results import NodeResult, RunResult, UnitResult
 from engine.render.reports.common import area_titles, average_index, band_labels, percent
 from engine.render.reports.context import ReportContext
-from engine.render.reports.document import Column, Frozen, Heading, Paragraph, Part, Row, Table
+from engine.render.reports.document import Column, Frozen, Heading, Part, Row, Table
 from engine.render.reports.frame import closing, government_issuer, letterhead, office_issuer, run_check_code
 from engine.render.reports.plan import Plan, PlanTask, UnitGap, build_sections, funding_of, plan_part
 from engine.render.text import lost_points, not_due_points

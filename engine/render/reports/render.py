@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from engine.render.reports.docx_writer import to_docx
 from engine.render.reports.document import Column, Heading, Paragraph, Part, Table, clean_text
+from engine.render.reports.docx_writer import to_docx
 from engine.render.reports.office import FIXED_STAMP, cell_text
 from engine.render.reports.xlsx_writer import sheet_name, to_xlsx
 

@@ -14,16 +14,21 @@ import io
 import math
 import re
 from datetime import datetime
-
-from openpyxl import Workbook
-from openpyxl.cell.rich_text import CellRichText, TextBlock
-from openpyxl.cell.text import InlineFont
-from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.pagebreak import Break
+from typing import TYPE_CHECKING
 
 from engine.render.data import safe_cell
-from engine.render.reports.document import Cell, Closing, Heading, Letterhead, Paragraph, Part, Row, Table, Total, clean_text
+from engine.render.reports.document import (
+    Cell,
+    Closing,
+    Heading,
+    Letterhead,
+    Paragraph,
+    Part,
+    Row,
+    Table,
+    Total,
+    clean_text,
+)
 from engine.render.reports.office import (
     FILLS,
     FIXED_STAMP,
@@ -35,14 +40,16 @@ from engine.render.reports.office import (
     recipient_lines,
     stable_zip,
 )
+from engine.render.xlsx_styles import styles
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.cell.rich_text import CellRichText
 
 NUMBER_FORMATS = {"number": "[$-42A]0.00", "percent": "[$-42A]0.00%", "integer": "0"}
 TABLE_PT, FRAME_PT = 11, 12
 LINE_PT = 15.5
 """Height of one line of 11 pt Times New Roman with Vietnamese stacked marks."""
-_THIN = Side(style="thin", color="000000")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_RULE = Border(bottom=Side(style="thin", color="000000"))
 _CM_PER_INCH = 2.54
 KEEP_ROWS = 2
 """Rows at the end of the last table kept on the page of the signature block."""
@@ -51,6 +58,7 @@ _TOKEN = re.compile(r"\{(\d+)(?::(\d+))?\}")
 
 def to_xlsx(parts: list[Part], stamp: datetime = FIXED_STAMP) -> bytes:
     """One worksheet per part; totals as formulas with the engine's values cached."""
+    from openpyxl import Workbook
     workbook = Workbook()
     workbook.remove(workbook.active)
     used: set[str] = set()
@@ -104,12 +112,13 @@ class _CellStyles:
     def __call__(self, *, bold: bool = False, italic: bool = False, size: float = TABLE_PT, fill: str | None = None,
                  wrap: bool = True, horizontal: str = "left", vertical: str = "top", indent: int = 0,
                  number_format: str = "General", border: str = "box") -> str:
+        from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill
         key = (bold, italic, size, fill, wrap, horizontal, vertical, indent, number_format, border)
         name = self.names.get(key)
         if name is None:
             name = f"parindex {len(self.names) + 1}"
             style = NamedStyle(name=name, font=Font(name=FONT, size=size, bold=bold, italic=italic),
-                               border={"box": _BORDER, "rule": _RULE}.get(border, Border()),
+                               border={"box": styles().black_border, "rule": styles().rule}.get(border, Border()),
                                number_format=number_format,
                                alignment=Alignment(wrap_text=wrap, horizontal=horizontal, vertical=vertical,
                                                    indent=indent))
@@ -124,6 +133,7 @@ class _Sheet:
     """A worksheet being filled row by row, with the column widths of its widest table."""
 
     def __init__(self, sheet, part: Part, styles: _CellStyles):
+        from openpyxl.utils import get_column_letter
         self.sheet, self.part, self.styles = sheet, part, styles
         tables = [b for b in part.blocks if isinstance(b, Table) and "xlsx" in b.formats]
         main = max(tables, key=lambda t: len(t.columns), default=None)
@@ -145,6 +155,7 @@ class _Sheet:
     def merged(self, first: int, last: int, value: str | CellRichText | None, style: str,
                height: float | None = None) -> None:
         """A frame text across columns first..last (1-based), always stored as text; a row height in points if given."""
+        from openpyxl.cell.rich_text import CellRichText
         cell = self.sheet.cell(self.row, first)
         if value:
             cell.value = value if isinstance(value, CellRichText) else safe_cell(clean_text(value))
@@ -222,6 +233,7 @@ def _keep_closing_with_table(page: _Sheet, table_end: int, titles: tuple[int, in
     the writer set and the fit-to-width scale, with a safety margin, and the break moves the last
     rows together with the closing to a new page (under the repeated header rows).
     """
+    from openpyxl.worksheet.pagebreak import Break
     sheet = page.sheet
     width_pt, height_pt = (842.0, 595.0) if orientation == "landscape" else (595.0, 842.0)
     printable_width = width_pt - (3.0 + 1.5) / _CM_PER_INCH * 72
@@ -283,6 +295,8 @@ def _letterhead(page: _Sheet, head: Letterhead) -> None:
 
 def _closing(page: _Sheet, closing: Closing) -> None:
     """Recipients in one cell ('Nơi nhận:' in bold italics, one line each), the signature block beside it."""
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
     styles, split, count = page.styles, page.split, page.count
     lines = recipient_lines(closing.recipients)
     recipients = CellRichText(TextBlock(InlineFont(rFont=FONT, sz=FRAME_PT, b=True, i=True), RECIPIENTS_LABEL),
@@ -352,6 +366,7 @@ def _table(page: _Sheet, table: Table) -> tuple[int, int]:
 
 
 def _formula(total: Total, column: int, top: int) -> str:
+    from openpyxl.utils import get_column_letter
     def ref(match: re.Match) -> str:
         col = int(match.group(2)) if match.group(2) is not None else column
         return f"{get_column_letter(col + 1)}{top + int(match.group(1))}"
