@@ -45,10 +45,11 @@ sys.path.insert(0, str(HERE))
 
 from gen_dossiers import generate, slug, spellings, unit_names  # noqa: E402
 
+sys.path.insert(0, str(ROOT))
+from engine.model.names import BUILTIN_METRICS  # noqa: E402
+
 # Metrics that the one-stop export provides; a bundle fed by the export must not also list them.
-EXPORT_METRICS = {"ho_so_tiep_nhan", "ho_so_da_giai_quyet", "ho_so_dung_han", "ho_so_qua_han", "ho_so_so_hoa",
-                  "ho_so_truc_tuyen", "ho_so_thanh_toan_truc_tuyen", "ho_so_dang_giai_quyet",
-                  "ho_so_dang_giai_quyet_qua_han", "ho_so_som_han"}
+EXPORT_METRICS = set(BUILTIN_METRICS)
 
 
 def run_child(argv: list[str], cwd: Path = ROOT) -> tuple[float, float, int]:
