@@ -147,3 +147,21 @@ def test_the_scoring_sheet_has_the_officers_columns_and_the_overclaim_view(run, 
     from openpyxl import load_workbook
 
     assert load_workbook(tmp_path / "bang.xlsx").sheetnames[:2] == ["Tổng hợp", "Tự chấm và thẩm định"]
+
+
+def test_record_refuses_a_score_typed_as_a_formula_without_a_saved_result(run, copy, tmp_path):
+    """A formula whose result was never computed has no value to record: the cell is named, nothing is written."""
+    result = run("appraise", copy, "--round", "vong-2", "--unit", "phuong-7", "--output", "bang")
+    assert result.exit_code == 0, result.output
+    from openpyxl import load_workbook
+
+    path = next((tmp_path / "bang").iterdir())
+    wb = load_workbook(path)
+    wb["Hướng dẫn"]["B9"], wb["Hướng dẫn"]["B10"] = "Nguyễn Thị Hạnh", "Thẩm định viên"
+    ws = wb["Thẩm định"]
+    row = next(r[0].row for r in ws.iter_rows(min_row=3) if r[0].value == "3.4.1")
+    ws[f"I{row}"] = "=1/0"
+    wb.save(tmp_path / "filled.xlsx")
+    result = run("record", copy, tmp_path / "filled.xlsx", "--now", "30/01/2025 09:00")
+    assert result.exit_code == 2, result.output
+    assert f"sheet 'Thẩm định', dòng {row}, cột I" in result.output and "công thức" in result.output

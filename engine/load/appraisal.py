@@ -19,6 +19,7 @@ from engine.core.limits import xlsx_problem
 from engine.core.problems import Problem
 from engine.core.vnformat import FormatError
 from engine.load.workbook import Column, _key, _plain, _shown, _to_number, _to_yes_no
+from engine.load.xlsxsafe import formulas_without_values
 from engine.model.assessment import APPRAISAL_ROUNDS, ROLE_LABELS, EvidenceRef
 
 if TYPE_CHECKING:
@@ -147,6 +148,9 @@ def read_round_workbook(data: bytes, file: str) -> tuple[FilledWorkbook | None, 
         return None, [Problem(file=file, code="file.bad_excel",
                               message=f"không mở được tệp Excel (.xlsx): {type(exc).__name__}")]
     try:
+        uncached = formulas_without_values(file, data, wb)  # a typed formula with no saved result is no score
+        if uncached:
+            return None, uncached
         if SHEET_META not in wb.sheetnames or SHEET_GUIDE not in wb.sheetnames:
             problem("không phải bảng thẩm định hoặc giải trình tạo bằng 'parindex appraise' (thiếu sheet thông tin)",
                     code="appraisal.not_a_round_workbook")
