@@ -3,6 +3,10 @@
 PyYAML's safe loader is used to compose the node tree; we build plain Python data from it and a
 map from YAML paths (("items", 0, "id")) to 1-based line numbers. Pydantic error locations are
 the same tuples, so a validation error can be turned into "items[0].id (dòng 12)".
+
+Most files are plain (no anchors, tags or merge keys): they are loaded by libyaml straight into
+Python data, and the line map is built only when a problem needs a line. Anything unusual, or any
+error, sends the file through the careful path, which gives the same data and every problem.
 """
 
 from __future__ import annotations
@@ -23,13 +27,24 @@ Loc = tuple[str | int, ...]
 
 
 class YamlDoc:
-    """Data from one YAML file together with the line of each path in it."""
+    """Data from one YAML file together with the line of each path in it (mapped on first use when not given)."""
 
-    def __init__(self, file: str, data: Any, lines: dict[Loc, int], digest: str):
+    def __init__(self, file: str, data: Any, lines: dict[Loc, int] | None, digest: str, text: str | None = None):
         self.file = file
         self.data = data
-        self.lines = lines
+        self._lines = lines
+        self._text = text
         self.digest = digest
+
+    @property
+    def lines(self) -> dict[Loc, int]:
+        if self._lines is None:
+            node = yaml.compose(self._text or "", Loader=_ScalarLoader)
+            self._lines = {}
+            if node is not None:
+                _build(node, (), self._lines, [], self.file, {})
+            self._text = None
+        return self._lines
 
     def line(self, loc: Loc) -> int | None:
         """The line of a path, or of its nearest ancestor that has one."""
@@ -125,6 +140,89 @@ _ScalarLoader.yaml_implicit_resolvers = {
 _SCALAR_LOADER = _ScalarLoader("")
 
 
+class _Unusual(Exception):
+    """The fast path met something only the careful path handles (or reports)."""
+
+
+class _ViNumber(str):
+    """A plain scalar written with dot-grouped thousands (1.952), kept as text and marked for the caller."""
+
+
+_VI_TAG = "tag:parindex,2024:vi-number"
+
+
+class _FastLoader(_ScalarLoader):
+    """libyaml straight to Python data; a repeated key (which libyaml would silently overwrite) stops it."""
+
+    def construct_mapping(self, node, deep=False):
+        mapping = super().construct_mapping(node, deep=deep)
+        if len(mapping) != len(node.value):
+            raise _Unusual
+        return mapping
+
+
+_FastLoader.yaml_implicit_resolvers = {
+    key: ([(_VI_TAG, re.compile(_VI_THOUSANDS.pattern + "$"))] if key in "-+123456789" else []) + list(resolvers)
+    for key, resolvers in _ScalarLoader.yaml_implicit_resolvers.items()
+}
+for _first in "-+123456789":
+    _FastLoader.yaml_implicit_resolvers.setdefault(_first, [(_VI_TAG, re.compile(_VI_THOUSANDS.pattern + "$"))])
+_FastLoader.add_constructor(_VI_TAG, lambda loader, node: _ViNumber(node.value))
+_UNUSUAL_TEXT = re.compile(r"[&*!]|<<")
+"""Anchors, aliases, tags and merge keys: their limits and problems are the careful path's."""
+
+
+def _fast_load(text: str) -> tuple[Any, dict[Loc, str]]:
+    """Plain YAML straight to data, with the dot-grouped numbers found; _Unusual when the careful path must decide."""
+    if _UNUSUAL_TEXT.search(text):
+        raise _Unusual
+    try:
+        data = yaml.load(text, Loader=_FastLoader)
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
+        raise _Unusual from exc
+    found: dict[Loc, str] = {}
+    count = [0]
+    return _tidy(data, [], found, 0, count), found
+
+
+def _tidy(value: Any, path: list, found: dict[Loc, str], depth: int, count: list[int]) -> Any:
+    """NFC text, text keys only, the careful path's depth and size limits; dot-grouped numbers noted by path."""
+    count[0] += 1
+    if count[0] > MAX_YAML_NODES:
+        raise _Unusual
+    if isinstance(value, str):
+        if type(value) is _ViNumber:
+            found[tuple(path)] = str(value)
+            return str(value)
+        return nfc(value)
+    if isinstance(value, dict):
+        if depth >= MAX_YAML_DEPTH:
+            raise _Unusual
+        result: dict[str, Any] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise _Unusual
+            key = nfc(str(key))
+            path.append(key)
+            result[key] = _tidy(item, path, found, depth + 1, count)
+            path.pop()
+        if len(result) != len(value):
+            raise _Unusual
+        return result
+    if isinstance(value, list):
+        if depth >= MAX_YAML_DEPTH:
+            raise _Unusual
+        items = []
+        for index, item in enumerate(value):
+            path.append(index)
+            items.append(_tidy(item, path, found, depth + 1, count))
+            path.pop()
+        return items
+    if isinstance(value, (bool, int, float)) or value is None:
+        return value
+    raise _Unusual
+
+
 def load_yaml(path: Path, vi_numbers: bool = False) -> tuple[YamlDoc | None, list[Problem]]:
     """Read a YAML file safely; return the document and any syntax problems (never raises on bad YAML).
 
@@ -141,18 +239,22 @@ def load_yaml(path: Path, vi_numbers: bool = False) -> tuple[YamlDoc | None, lis
     except UnicodeDecodeError as exc:
         return None, [Problem(file=file, line=raw[:exc.start].count(b"\n") + 1, code="file.not_utf8",
                               message=f"tệp không phải UTF-8 (byte {exc.start}); lưu lại tệp với mã hóa UTF-8")]
-    shape = _shape_problem(file, text)
-    if shape is not None:
-        return None, [shape]
-    try:
-        node = yaml.compose(text, Loader=_ScalarLoader)
-    except yaml.YAMLError as exc:
-        return None, [_syntax_problem(file, text, exc)]
     problems: list[Problem] = []
-    lines: dict[Loc, int] = {}
-    found: dict[Loc, str] = {}
-    data = _build(node, (), lines, problems, file, found) if node is not None else None
-    doc = YamlDoc(file, data, lines, hashlib.sha256(raw).hexdigest())
+    try:
+        data, found = _fast_load(text)
+        doc = YamlDoc(file, data, None, hashlib.sha256(raw).hexdigest(), text)
+    except _Unusual:
+        shape = _shape_problem(file, text)
+        if shape is not None:
+            return None, [shape]
+        try:
+            node = yaml.compose(text, Loader=_ScalarLoader)
+        except yaml.YAMLError as exc:
+            return None, [_syntax_problem(file, text, exc)]
+        lines: dict[Loc, int] = {}
+        found = {}
+        data = _build(node, (), lines, problems, file, found) if node is not None else None
+        doc = YamlDoc(file, data, lines, hashlib.sha256(raw).hexdigest())
     if not vi_numbers:
         problems += [doc.problem(loc, _ambiguous_number(raw_text), raw_text, code="yaml.ambiguous_number")
                      for loc, raw_text in found.items()]

@@ -66,20 +66,22 @@ def _metric_problems(criteria: CriteriaSet, loaded: LoadedBundle) -> list[Proble
         scale = _scale(criteria, metric.name)
         if scale is None:
             continue
-        place, written = _place(loaded, ("metrics", index))
-        shown = str(written) if written is not None else None
+        written = loaded.places.written(("metrics", index))
         label = f"chỉ số '{metric.name}'"
         if _is_yes_no(written):
-            problems.append(Problem(**place, value=shown, code="metric.yes_no_in_number",
-                                    message=f"{label} là số liệu, không phải có/không; ghi con số"))
+            code, message = "metric.yes_no_in_number", f"{label} là số liệu, không phải có/không; ghi con số"
         elif scale == "count" and written_as_percent(written):
-            problems.append(Problem(**place, value=shown, code="metric.percent_in_count",
-                                    message=f"{label} là số đếm, không ghi dạng phần trăm; ghi số lượng (số nguyên)"))
+            code, message = ("metric.percent_in_count",
+                             f"{label} là số đếm, không ghi dạng phần trăm; ghi số lượng (số nguyên)")
         elif scale == "amount" and written_as_percent(written):
-            problems.append(Problem(**place, value=shown, code="metric.percent_in_amount",
-                                    message=f"{label} là một lượng (không phải tỷ lệ); không ghi dạng phần trăm"))
+            code, message = ("metric.percent_in_amount",
+                             f"{label} là một lượng (không phải tỷ lệ); không ghi dạng phần trăm")
         elif scale == "count" and not float(metric.value).is_integer():
-            problems.append(Problem(**place, value=shown, code="metric.count_not_whole",
-                                    message=f"{label} là số đếm nên phải là số nguyên; số có phần thập phân "
-                                            "(dấu phẩy là dấu thập phân, dấu chấm phân cách hàng nghìn)"))
+            code, message = ("metric.count_not_whole",
+                             f"{label} là số đếm nên phải là số nguyên; số có phần thập phân "
+                             "(dấu phẩy là dấu thập phân, dấu chấm phân cách hàng nghìn)")
+        else:
+            continue
+        place, _ = _place(loaded, ("metrics", index))
+        problems.append(Problem(**place, value=str(written) if written is not None else None, code=code, message=message))
     return problems

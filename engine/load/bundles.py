@@ -23,7 +23,7 @@ from engine.core.vnformat import format_date, nfc
 from engine.core.yamlsource import YamlDoc, load_yaml, pydantic_code, pydantic_message, validation_problems
 from engine.load.metric_checks import Contradiction, contradictions, failed_names
 from engine.load.sources import expand_sources
-from engine.model.evidence import Bundle, Document, LoadedBundle, Metric, PlanTask, Sources, SurveyAnswer
+from engine.model.evidence import Bundle, Document, LoadedBundle, Places, Metric, PlanTask, Sources, SurveyAnswer
 
 _CSV_FIELDS = {
     "documents": ("kind", Document),
@@ -169,7 +169,7 @@ def load_bundle(path: Path) -> tuple[LoadedBundle | None, list[Problem]]:
             problems + warnings)
 
 
-def _places(doc: YamlDoc, origins: dict[tuple[str, int], tuple[str, int]], data: dict) -> dict[tuple[str, int], dict]:
+def _places(doc: YamlDoc, origins: dict[tuple[str, int], tuple[str, int]], data: dict) -> Places:
     """Where each metric value and the period year were written, with the value as typed, for checks against the set."""
     places: dict[tuple[str, int], dict] = {}
     metrics = data.get("metrics") if isinstance(data.get("metrics"), list) else []
@@ -179,12 +179,11 @@ def _places(doc: YamlDoc, origins: dict[tuple[str, int], tuple[str, int]], data:
         if origin is not None:
             places[("metrics", index)] = {"file": origin[0], "row": origin[1], "column": "value", "written": written}
         else:
-            loc = ("metrics", index, "value")
-            places[("metrics", index)] = {"file": doc.file, "path": "metrics[%d].value" % index, "line": doc.line(loc),
-                                          "written": written}
-    places[("period", 0)] = {"file": doc.file, "path": "period.year", "line": doc.line(("period", "year")),
+            places[("metrics", index)] = {"file": doc.file, "path": "metrics[%d].value" % index,
+                                          "loc": ("metrics", index, "value"), "written": written}
+    places[("period", 0)] = {"file": doc.file, "path": "period.year", "loc": ("period", "year"),
                              "written": doc.value_at(("period", "year"))}
-    return places
+    return Places(places, doc.line)
 
 
 def _contradiction_problem(item: Contradiction, written: Bundle, doc: YamlDoc,

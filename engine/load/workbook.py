@@ -32,6 +32,7 @@ from engine.model.evidence import (
     Metric,
     NotApplicable,
     Period,
+    Places,
     PlanTask,
     ScoreEntry,
     Unit,
@@ -500,7 +501,7 @@ def _read(wb, file: str, digest: str) -> tuple[LoadedBundle | None, list[Problem
         ("metrics", index): {"file": file, "sheet": SHEET_METRICS, "row": row, "column": value_column, "written": raw}
         for index, (row, raw) in enumerate(zip(metric_rows, metric_raws))}
     places[("period", 0)] = {"file": file, "sheet": SHEET_GUIDE, "row": year_row, "column": "B", "written": period.year}
-    return LoadedBundle(bundle, file, digest, warnings, failed_names(found), places=places), reader.problems
+    return LoadedBundle(bundle, file, digest, warnings, failed_names(found), places=Places(places)), reader.problems
 
 
 def _read_unit(ws, reader: _Reader, catalog: _Catalog

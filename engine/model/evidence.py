@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -305,12 +306,44 @@ class Bundle(Frozen):
         return value
 
 
+class Places(Mapping):
+    """(list, index) → where that item was written, as Problem fields, with the value as typed under "written".
+
+    An entry may hold a YAML path under "loc" instead of a line: the line is looked up only when the
+    place is asked for, since mapping a file's lines costs more than reading it.
+    """
+
+    def __init__(self, entries: dict[tuple[str, int], dict[str, Any]], line_of: Callable[[tuple], int | None] | None = None):
+        self._entries = entries
+        self._line_of = line_of
+
+    def __getitem__(self, key: tuple[str, int]) -> dict[str, Any]:
+        place = dict(self._entries[key])
+        loc = place.pop("loc", None)
+        if loc is not None and self._line_of is not None:
+            place["line"] = self._line_of(loc)
+        return place
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._entries
+
+    def __iter__(self):
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def written(self, key: tuple[str, int]) -> Any:
+        """The value as the user typed it, without looking up where."""
+        return self._entries[key].get("written")
+
+
 class LoadedBundle:
     """A validated bundle with its source file, content hash and the warnings found while reading."""
 
     def __init__(self, bundle: Bundle, file: str, digest: str, warnings: list[Problem],
                  failed: dict[str, str] | None = None, inputs: list[str] | None = None,
-                 places: dict[tuple[str, int], dict[str, Any]] | None = None):
+                 places: Places | None = None):
         self.bundle = bundle
         self.file = file
         self.digest = digest
@@ -318,5 +351,5 @@ class LoadedBundle:
         self.failed = failed or {}
         self.inputs = inputs if inputs is not None else [file]
         """Every file read for this bundle (the bundle, its tables and sources), so no output may overwrite one."""
-        self.places = places or {}
+        self.places = places if places is not None else Places({})
         """(list, index) → the place of that item as Problem fields (file, path, line, sheet, row, column)."""
