@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Optional
@@ -137,20 +138,39 @@ def _fail(problems: list[Problem], as_json: bool = False) -> None:
     raise typer.Exit(2)
 
 
+@contextmanager
+def _progress():
+    """A progress bar on stderr while units are scored: yields the api's `progress(total)` callback factory."""
+    with Progress(console=err_console, transient=True) as bar:
+        def progress(total: int):
+            task = bar.add_task("Đang chấm điểm", total=total, visible=total > 1)
+            return lambda: bar.advance(task)
+        yield progress
+
+
 def _run(criteria: Path, evidence: list[Path], as_json: bool = False, show_progress: bool = False,
          jobs: int | None = None, only: str | None = None, previous: Path | None = None) -> RunResult:
     """Score through the api; every input problem of every file ends the command with exit 2."""
     try:
         if show_progress:
-            with Progress(console=err_console, transient=True) as bar:
-                def progress(total: int):
-                    task = bar.add_task("Đang chấm điểm", total=total, visible=total > 1)
-                    return lambda: bar.advance(task)
+            with _progress() as progress:
                 return api.score_files(criteria, evidence, progress, jobs=jobs, only=only, previous=previous)
         return api.score_files(criteria, evidence, jobs=jobs, only=only, previous=previous)
     except InputError as exc:
         _fail(exc.problems, as_json)
         raise
+
+
+def _score_json_file(criteria: Path, evidence: list[Path], output: Path, jobs: int | None) -> int:
+    """`score --format json --output`: written unit by unit as each is scored (same bytes as the whole run)."""
+    try:
+        with _progress() as progress:
+            code = api.score_json_file(criteria, evidence, output, progress, jobs=jobs)
+    except InputError as exc:
+        _fail(exc.problems, True)
+        raise
+    err_console.print(f"Đã ghi {output}", markup=False, highlight=False)
+    return code
 
 
 def _write(path: Path, data: bytes | str, inputs=(), as_json: bool = False) -> None:
@@ -211,6 +231,8 @@ def score(
     previous: Optional[Path] = PreviousOpt,
 ) -> None:
     """Chấm điểm một hoặc nhiều đơn vị và xếp hạng; với --assessment: điểm tự chấm, thẩm định và cuối cùng."""
+    if format == Format.json and output is not None and assessment is None and previous is None:
+        raise typer.Exit(_score_json_file(criteria, evidence or [DEFAULT_EVIDENCE], output, jobs))
     if assessment is not None:
         la, run = _assessment_run(assessment, evidence, format == Format.json, previous)
     else:

@@ -55,7 +55,7 @@ from engine.model.planning import BudgetPlan, WatchResult, WatchState, WhatIf
 from engine.model.results import Comparison, CriteriaRef, RunResult, UnitProgress, UnitResult
 from engine.render.appraisal import build_round_workbook
 from engine.render.assessment import assessment_table, comparison_text, history_text, progress_table
-from engine.render.data import to_csv, to_json, write_atomic
+from engine.render.data import UnitSpool, run_json_chunks, to_csv, to_json, write_atomic
 from engine.render.exports import inspection_json, inspection_problem_lines, inspection_summary, inspection_table
 from engine.render.inspect import deadline_json, deadline_problems, deadline_table, plan_json, plan_table
 from engine.render.planning import plan_text, watch_table, whatif_text, with_notices
@@ -74,12 +74,16 @@ from engine.score.compare import compare_rounds, compare_runs
 from engine.score.optimise import plan_block
 from engine.score.rounds import Refusal, UnitRounds, apply_record, replay, unit_progress, when
 from engine.score.run import (
+    UnitKey,
     block_peers,
     block_statistics,
     compare_previous,
+    iter_units,
     level_problems,
+    rank_order,
     rank_units,
     run_bands,
+    run_head,
     score_run,
 )
 from engine.score.unit import score_unit
@@ -94,7 +98,7 @@ __all__ = [
     "assessment_progress", "progress_view", "assessment_view", "explain_history", "round_name", "compare_rounds_of",
     "compare_run_files", "compare_run_rounds", "comparison_output", "parse_moment", "round_workbook", "round_workbooks", "workbook_entries",
     "check_workbook_entries", "workbook_columns", "record_workbooks", "filled_targets",
-    "FrameSettings", "frame_settings", "score_files", "explain", "gaps", "report", "plan", "template", "validate",
+    "FrameSettings", "frame_settings", "score_files", "score_json_file", "explain", "gaps", "report", "plan", "template", "validate",
     "schema", "criteria_outline",
     "criteria_diff", "run_cases", "cases_text", "as_json", "as_csv", "ranking", "statistics", "write_output", "write_outputs",
     "exit_code",
@@ -166,6 +170,30 @@ def score_files(criteria: Path, evidence: list[Path], progress: Callable[[int], 
         run = compare_previous(loaded, run, earlier, display_path(previous))
         inputs.append(str(previous))
     return run.model_copy(update={"inputs": tuple(dict.fromkeys(inputs))})
+
+
+def score_json_file(criteria: Path, evidence: list[Path], output: Path,
+                    progress: Callable[[int], Callable[[], None]] | None = None, jobs: int | None = None) -> int:
+    """`score --format json --output`: the same bytes as as_json(score_files(...)), written unit by unit as each is
+    scored, so memory does not grow with the units' results. Returns the exit code (1 when a unit has data problems).
+
+    The output is checked against every input before anything is scored.
+    """
+    loaded, bundles = load_inputs(criteria, evidence)
+    inputs = _criteria_files(criteria, loaded) + [str(p) for p in evidence] + [f for b in bundles for f in b.inputs]
+    problems = output_problems(output, inputs)
+    if problems:
+        raise InputError(problems)
+    advance = progress(len(bundles)) if progress is not None else None
+    keys: list[UnitKey] = []
+    with UnitSpool() as spool:
+        for unit in iter_units(loaded, bundles, advance, jobs):
+            spool.add(unit)
+            keys.append(UnitKey.of(unit))
+        order = rank_order(keys)
+        head = run_head(loaded, criteria, [keys[index] for index, _ in order])
+        write_atomic(output, run_json_chunks(head, spool.fragments(order)))
+    return 1 if any(key.data_problems for key in keys) else 0
 
 
 def _criteria_files(path: Path, loaded: LoadedCriteria | None) -> list[str]:

@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import ROOT, SAMPLE_CRITERIA, SAMPLE_EVIDENCE
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import cli
 from engine import api
+from engine.score.run import UnitKey, rank_order
 
 GOLDEN = ROOT / "tests" / "golden" / "files"
 runner = CliRunner()
@@ -99,3 +102,66 @@ def test_a_formula_after_leading_spaces_is_neutralised():
 
     assert safe_cell(" =HYPERLINK(\"http://x\")") == "' =HYPERLINK(\"http://x\")"
     assert safe_cell("Phường 1") == "Phường 1"
+
+
+KHOI = ROOT / "criteria" / "khoi-2024.yaml"
+CITY = ROOT / "evidence" / "thanh-pho-vung-tau"
+
+
+def test_json_written_unit_by_unit_is_the_whole_run_byte_for_byte(tmp_path, monkeypatch):
+    """Several blocks (ranked per level), ties and units without an index included."""
+    monkeypatch.chdir(ROOT)
+    for criteria, evidence in ((SAMPLE_CRITERIA, [SAMPLE_EVIDENCE]), (KHOI, [SAMPLE_EVIDENCE, CITY])):
+        out = tmp_path / "run.json"
+        code = api.score_json_file(criteria, evidence, out)
+        run = api.score_files(criteria, evidence)
+        assert out.read_bytes() == api.as_json(run).encode("utf-8")
+        assert code == api.exit_code(run)
+        assert api.score_json_file(criteria, evidence, out, jobs=2) == code
+        assert out.read_bytes() == api.as_json(run).encode("utf-8")
+
+
+def test_score_json_output_command_matches_the_golden_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    result = runner.invoke(cli.app, ["score", "evidence/vung-tau-2024", "--format", "json", "--output",
+                                     str(tmp_path / "ket-qua.json")])
+    assert result.exit_code == 1, result.output
+    assert (tmp_path / "ket-qua.json").read_bytes() == (GOLDEN / "score.json").read_bytes()
+
+
+def test_json_written_unit_by_unit_refuses_an_input_as_output_before_scoring(tmp_path):
+    bundle = tmp_path / "phuong-1.yaml"
+    bundle.write_bytes((Path(SAMPLE_EVIDENCE) / "phuong-1.yaml").read_bytes())
+    before = bundle.read_bytes()
+    try:
+        api.score_json_file(SAMPLE_CRITERIA, [tmp_path], bundle)
+    except api.InputError as exc:
+        assert exc.problems[0].code == "output.overwrites_input"
+    else:
+        raise AssertionError("an input must never be overwritten")
+    assert bundle.read_bytes() == before
+
+
+unit_keys = st.lists(st.tuples(st.sampled_from(["xa", "huyen", "so"]), st.one_of(st.none(), st.sampled_from([50.0, 72.5, 90.0, 100.0]))),
+                     max_size=25)
+
+
+@given(unit_keys, st.randoms())
+def test_ranks_are_competition_ranks_per_level_whatever_the_input_order(rows, rnd):
+    keys = [UnitKey(f"u{i:02d}", level, index, None, 0) for i, (level, index) in enumerate(rows)]
+    shuffled = list(keys)
+    rnd.shuffle(shuffled)
+    listed = [(shuffled[i].unit_id, rank) for i, rank in rank_order(shuffled)]
+    assert listed == [(keys[i].unit_id, rank) for i, rank in rank_order(keys)]
+    assert sorted(u for u, _ in listed) == sorted(k.unit_id for k in keys)
+    by_id = {k.unit_id: k for k in keys}
+    for unit_id, rank in listed:
+        key = by_id[unit_id]
+        if key.final_index_pct is None:
+            assert rank is None
+        else:
+            better = [k for k in keys if k.level == key.level and k.final_index_pct is not None
+                      and k.final_index_pct > key.final_index_pct]
+            assert rank == 1 + len(better)
+    levels = [by_id[u].level for u, _ in listed]
+    assert levels == sorted(levels)

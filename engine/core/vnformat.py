@@ -10,6 +10,7 @@ import re
 import unicodedata
 from datetime import date, datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Literal
 
 NumberStyle = Literal["vi", "machine"]
@@ -107,7 +108,17 @@ def format_date(value: date) -> str:
 
 
 def format_number(value: float, decimals: int = 2) -> str:
-    """Render a number the Vietnamese way: '.' for thousands, ',' for decimals, no trailing zeros."""
+    """Render a number the Vietnamese way: '.' for thousands, ',' for decimals, no trailing zeros.
+
+    Results repeat the same few numbers thousands of times, so they are remembered; zero is not,
+    since 0.0 and -0.0 are one key but print differently.
+    """
+    if value == 0 or value != value:
+        return _format_number(value, decimals)
+    return _format_number_cached(value, decimals)
+
+
+def _format_number(value: float, decimals: int) -> str:
     text = f"{value:,.{decimals}f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
@@ -115,10 +126,22 @@ def format_number(value: float, decimals: int = 2) -> str:
 
 
 def round_half_up(value: float, decimals: int) -> float:
-    """Round as Excel's ROUND and an appraiser with a calculator do (0,125 → 0,13), not half-to-even."""
+    """Round as Excel's ROUND and an appraiser with a calculator do (0,125 → 0,13), not half-to-even.
+
+    Remembered like format_number, and zero (0.0 or -0.0) is not, for the same reason.
+    """
+    if value == 0 or value != value:
+        return _round_half_up(value, decimals)
+    return _round_half_up_cached(value, decimals)
+
+
+def _round_half_up(value: float, decimals: int) -> float:
     quantum = Decimal(1).scaleb(-decimals)
     return float(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP))
 
+
+_format_number_cached = lru_cache(maxsize=65536, typed=True)(_format_number)
+_round_half_up_cached = lru_cache(maxsize=65536, typed=True)(_round_half_up)
 
 _NOISE = Decimal(1).scaleb(-9)  # float noise (57.99999999999999 for 58) is below a billionth
 

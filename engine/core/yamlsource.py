@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,10 @@ class YamlDoc:
                 _build(node, (), self._lines, [], self.file, {})
             self._text = None
         return self._lines
+
+    def line_finder(self) -> Callable[[Loc], int | None]:
+        """`line` without holding on to the data, for places kept long after the data was validated."""
+        return YamlDoc(self.file, None, self._lines, self.digest, self._text).line
 
     def line(self, loc: Loc) -> int | None:
         """The line of a path, or of its nearest ancestor that has one."""

@@ -23,7 +23,7 @@ from engine.core.vnformat import format_date, format_number
 from engine.core.yamlsource import Loc, YamlDoc
 from engine.model.changes import AddDocument, Change, CompleteTask, Remedy, SetMetric, apply_changes
 from engine.model.criteria import DeadlineSpec, Op, Tier, ValueRef
-from engine.model.evidence import Bundle, Document, Metric, PlanTask, ScoreEntry
+from engine.model.evidence import Bundle, Document, Metric, NotApplicable, PlanTask, ScoreEntry
 from engine.model.names import DERIVED_METRICS
 from engine.model.results import Finding, Observation, Status
 
@@ -206,6 +206,9 @@ class Context:
         self.documents: dict[str, list[Document]] = {}
         for document in bundle.documents:
             self.documents.setdefault(document.kind, []).append(document)
+        self.not_applicable: dict[str, list[NotApplicable]] = {}
+        for declaration in bundle.not_applicable:
+            self.not_applicable.setdefault(declaration.criterion, []).append(declaration)
 
     def label(self, name: str) -> str:
         return self.labels.get(name, name)
@@ -582,16 +585,21 @@ class RuleKind(Frozen):
             return []
         return [r for r in found if r.points > current + EPS and r.changes]
 
-    def score(self, max_points: float, ctx: Context, criterion: str) -> Outcome:
-        """Evaluate with the rule's words attached; missing evidence and bad data become statuses."""
+    def score(self, max_points: float, ctx: Context, criterion: str, words: tuple[str, str] | None = None) -> Outcome:
+        """Evaluate with the rule's words attached; missing evidence and bad data become statuses.
+
+        `words` (rule, expected) are the caller's when it has them worked out already (they depend on
+        the set, not on the unit).
+        """
         try:
             outcome = self.evaluate(max_points, ctx, criterion)
         except MissingEvidence as exc:
             outcome = missing_outcome(exc)
         except DataProblem as exc:
             outcome = data_error_outcome([exc.message], exc.observed)
-        return replace(outcome, rule=self.describe(max_points, ctx.labels),
-                       expected=self.expected(max_points, ctx.labels, ctx.year))
+        if words is None:
+            words = self.describe(max_points, ctx.labels), self.expected(max_points, ctx.labels, ctx.year)
+        return replace(outcome, rule=words[0], expected=words[1])
 
     def describe_penalty(self, max_points: float, labels: dict[str, str]) -> str:
         """The rule as a penalty item (points deducted when it gives points)."""

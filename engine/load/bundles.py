@@ -183,7 +183,7 @@ def _places(doc: YamlDoc, origins: dict[tuple[str, int], tuple[str, int]], data:
                                           "loc": ("metrics", index, "value"), "written": written}
     places[("period", 0)] = {"file": doc.file, "path": "period.year", "loc": ("period", "year"),
                              "written": doc.value_at(("period", "year"))}
-    return Places(places, doc.line)
+    return Places(places, doc.line_finder())
 
 
 def _contradiction_problem(item: Contradiction, written: Bundle, doc: YamlDoc,

@@ -6,10 +6,11 @@ import csv
 import io
 import os
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from engine.core.problems import InputError, Problem, os_error_code, os_error_vi
-from engine.model.results import RunResult
+from engine.model.results import RunResult, UnitResult
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -21,8 +22,10 @@ def safe_cell(value):
     return value
 
 
-def write_atomic(path: Path, data: bytes | str) -> None:
+def write_atomic(path: Path, data: bytes | str | Iterable[bytes]) -> None:
     """Write to a temporary file beside the target, then rename: a reader never sees half a file.
+
+    `data` may be chunks, written as they come (a run written unit by unit is never whole in memory).
 
     The file gets the permissions a plain open() would give (0o666 less the umask), not mkstemp's
     owner-only 0600; a failure is an InputError naming the file with a Vietnamese reason.
@@ -32,7 +35,7 @@ def write_atomic(path: Path, data: bytes | str) -> None:
         raise InputError([Problem(code="output.not_regular_file", file=str(path),
                                   message="chỗ ghi kết quả là một liên kết hoặc tệp đặc biệt (thiết bị, đường ống); "
                                           "không ghi thay nó, chọn một tên tệp thường")])
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+    chunks = [data.encode("utf-8")] if isinstance(data, str) else [data] if isinstance(data, bytes) else data
     tmp: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -40,7 +43,8 @@ def write_atomic(path: Path, data: bytes | str) -> None:
         os.umask(umask)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
+            for chunk in chunks:
+                handle.write(chunk)
         os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except OSError as exc:
@@ -60,6 +64,72 @@ def to_json(run: RunResult) -> str:
     pydantic's own writer gives the same bytes as json.dumps(indent=2, ensure_ascii=False), several times faster.
     """
     return run.model_dump_json(indent=2) + "\n"
+
+
+_UNIT_INDENT = "    "
+_UNITS_EMPTY = '"units": []'
+
+
+def unit_json(unit: UnitResult) -> bytes:
+    """One unit as to_json writes it inside a run (indented for its place in the list), to write a run unit by unit.
+
+    JSON text never holds a raw line break, so indenting every line is safe.
+    """
+    return (_UNIT_INDENT + unit.model_dump_json(indent=2).replace("\n", "\n" + _UNIT_INDENT)).encode("utf-8")
+
+
+def with_rank(fragment: bytes, rank: int | None) -> bytes:
+    """A unit_json fragment of a unit written before the ranking, with its rank (its one top-level "rank" key)."""
+    old = b'\n' + _UNIT_INDENT.encode() + b'  "rank": null,'
+    return fragment.replace(old, old.replace(b"null", str(rank).encode() if rank is not None else b"null"), 1)
+
+
+class UnitSpool:
+    """Units written to an anonymous temporary file as they are scored, read back in rank order with their rank.
+
+    A province's run is then never whole in memory: only one unit's objects and every unit's key.
+    """
+
+    def __init__(self):
+        self._file = tempfile.TemporaryFile()
+        self._places: list[tuple[int, int]] = []
+
+    def add(self, unit: UnitResult) -> None:
+        fragment = unit_json(unit)
+        self._places.append((self._file.tell(), len(fragment)))
+        self._file.write(fragment)
+
+    def fragments(self, order: Iterable[tuple[int, int | None]]) -> Iterator[bytes]:
+        """(position in the order added, rank) → each unit's fragment with its rank."""
+        for index, rank in order:
+            offset, size = self._places[index]
+            self._file.seek(offset)
+            yield with_rank(self._file.read(size), rank)
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> "UnitSpool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def run_json_chunks(head: RunResult, units: Iterable[bytes]) -> Iterator[bytes]:
+    """The bytes of to_json for `head` with `units` (unit_json fragments, in order) as its units.
+
+    The head's own units list must be empty: its place in the text is where the fragments go.
+    """
+    if head.units:
+        raise ValueError("run head must have no units")
+    before, after = to_json(head).split(_UNITS_EMPTY, 1)
+    yield before.encode("utf-8") + b'"units": ['
+    first = True
+    for fragment in units:
+        yield (b"\n" if first else b",\n") + fragment
+        first = False
+    yield (b"]" if first else b"\n  ]") + after.encode("utf-8")
 
 
 def to_csv(run: RunResult) -> str:

@@ -40,31 +40,42 @@ def scorer_outcome(rule: Rule, ctx: Context, item: str, scorers: tuple[tuple[str
                                f"{scorer_words(roles)} chấm" for e in wrong])
 
 
+def leaf_words(node: Node, labels: dict[str, str], year: int, max_points: float,
+               scorers: tuple[tuple[str, ...], bool] | None = None) -> tuple[str, str]:
+    """The leaf's rule and what it expects, in words: the same for every unit of a level and year."""
+    rule = node.rule.describe(max_points, labels)
+    if scorers is not None and scorers[1] and node.rule.points_from != "evidence":
+        rule += f"; người chấm: {scorer_words(scorers[0])}"
+    return rule, node.rule.expected(max_points, labels, year)
+
+
 def evaluate_leaf(node: Node, ctx: Context, max_points: float,
-                  scorers: tuple[tuple[str, ...], bool] | None = None) -> Outcome:
-    """One leaf: not-applicable handling first, then who scored it, then its rule; evidence problems become statuses."""
+                  scorers: tuple[tuple[str, ...], bool] | None = None, words: tuple[str, str] | None = None) -> Outcome:
+    """One leaf: not-applicable handling first, then who scored it, then its rule; evidence problems become statuses.
+
+    `words` are leaf_words for this leaf, when the caller has them already.
+    """
+    if words is None:
+        words = leaf_words(node, ctx.labels, ctx.year, max_points, scorers)
     outcome = applicability(node, ctx, max_points)
     if outcome is None and scorers is not None:
         outcome = scorer_outcome(node.rule, ctx, node.id, scorers)
     if outcome is None:
         try:
-            outcome = node.rule.score(max_points, ctx, node.id)
+            return node.rule.score(max_points, ctx, node.id, words)
         except ZeroDenominator as exc:
             reason = f"mẫu số '{ctx.label(exc.name)}' bằng 0, không tính được tỷ lệ"
             if node.not_applicable is not None:
-                outcome = replace(_na_outcome(node, max_points, reason), observed=exc.observed, refs=refs_of(exc.observed))
-            else:
-                outcome = data_error_outcome([reason + "; cần bổ sung số liệu hoặc bộ chỉ số phải cho phép không áp dụng"],
-                                             exc.observed, refs=[])
-    rule = node.rule.describe(max_points, ctx.labels)
-    if scorers is not None and scorers[1] and node.rule.points_from != "evidence":
-        rule += f"; người chấm: {scorer_words(scorers[0])}"
-    return replace(outcome, rule=rule, expected=node.rule.expected(max_points, ctx.labels, ctx.year))
+                return replace(_na_outcome(node, max_points, reason), observed=exc.observed, refs=refs_of(exc.observed),
+                               rule=words[0], expected=words[1])
+            outcome = data_error_outcome([reason + "; cần bổ sung số liệu hoặc bộ chỉ số phải cho phép không áp dụng"],
+                                         exc.observed, refs=[])
+    return replace(outcome, rule=words[0], expected=words[1])
 
 
 def applicability(node: Node, ctx: Context, max_points: float) -> Outcome | None:
     """The outcome when the unit declared the leaf not applicable or its `applicable_if` decides; else None."""
-    declared = [d for d in ctx.bundle.not_applicable if d.criterion == node.id]
+    declared = ctx.not_applicable.get(node.id)
     if declared:
         declaration = declared[0]
         if node.not_applicable is None:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import multiprocessing
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import NamedTuple
 
 from engine.core.problems import InputError, Problem
 from engine.kinds.base import Context, DataProblem, MissingEvidence, Peer, ZeroDenominator
@@ -33,21 +35,42 @@ from engine.score.leaf import applicability
 from engine.score.unit import score_unit
 
 
-def rank_units(units: list[UnitResult]) -> list[UnitResult]:
-    """Competition ranking (1, 1, 3) by the final index within each unit level; ties listed by unit id."""
-    by_level: dict[str, list[UnitResult]] = defaultdict(list)
-    for unit in units:
-        by_level[unit.level].append(unit)
-    ranked: list[UnitResult] = []
+class UnitKey(NamedTuple):
+    """What ranking and block statistics read of a unit, so a run written unit by unit can drop the rest."""
+
+    unit_id: str
+    level: str
+    final_index_pct: float | None
+    band: str | None
+    data_problems: int
+
+    @classmethod
+    def of(cls, unit: UnitResult) -> "UnitKey":
+        return cls(unit.unit_id, unit.level, unit.final_index_pct, unit.band, unit.data_problems)
+
+
+def rank_order(units: Sequence[UnitResult | UnitKey]) -> list[tuple[int, int | None]]:
+    """Competition ranking (1, 1, 3) by the final index within each unit level, levels in order, ties by unit id:
+    (position in `units`, rank) in the order the run lists them."""
+    by_level: dict[str, list[int]] = defaultdict(list)
+    for position, unit in enumerate(units):
+        by_level[unit.level].append(position)
+    order: list[tuple[int, int | None]] = []
     for level in sorted(by_level):
-        ordered = sorted(by_level[level],
-                         key=lambda u: (-(u.final_index_pct if u.final_index_pct is not None else -1), u.unit_id))
+        ordered = sorted(by_level[level], key=lambda i: (-(units[i].final_index_pct if units[i].final_index_pct is not None
+                                                          else -1), units[i].unit_id))
         previous, rank = None, 0
-        for position, unit in enumerate(ordered, start=1):
-            if unit.final_index_pct != previous:
-                rank, previous = position, unit.final_index_pct
-            ranked.append(unit.model_copy(update={"rank": rank if unit.final_index_pct is not None else None}))
-    return ranked
+        for place, index in enumerate(ordered, start=1):
+            value = units[index].final_index_pct
+            if value != previous:
+                rank, previous = place, value
+            order.append((index, rank if value is not None else None))
+    return order
+
+
+def rank_units(units: list[UnitResult]) -> list[UnitResult]:
+    """The units in rank order, each with its rank (see rank_order)."""
+    return [units[index].model_copy(update={"rank": rank}) for index, rank in rank_order(units)]
 
 
 def level_problems(loaded: LoadedCriteria, bundles: list[LoadedBundle]) -> list[Problem]:
@@ -75,8 +98,8 @@ def _score_in_worker(job: tuple[LoadedBundle, dict[str, list[Peer]]]) -> UnitRes
     return score_unit(_WORKER_CRITERIA, bundle, peers)
 
 
-def score_units(loaded: LoadedCriteria, bundles: list[LoadedBundle], progress=None, jobs: int | None = None,
-                block: list[LoadedBundle] | None = None) -> list[UnitResult]:
+def iter_units(loaded: LoadedCriteria, bundles: list[LoadedBundle], progress=None, jobs: int | None = None,
+               block: list[LoadedBundle] | None = None) -> Iterator[UnitResult]:
     """Each unit scored on its own (with its block's values for rules that compare units), in unit-id order; with
     jobs > 1 in a process pool, giving the same results. `block` are the units the comparisons are made among
     (default: those scored), so scoring one unit of a folder still compares it with the others."""
@@ -85,21 +108,24 @@ def score_units(loaded: LoadedCriteria, bundles: list[LoadedBundle], progress=No
     work = [(bundle, peers.get(bundle.bundle.unit.level, {})) for bundle in ordered]
     jobs = default_jobs(len(ordered)) if jobs is None else max(1, jobs)
     if jobs == 1 or len(ordered) < 2:
-        units = []
-        for bundle, block in work:
-            units.append(score_unit(loaded, bundle, block))
+        for bundle, block_values in work:
+            yield score_unit(loaded, bundle, block_values)
             if progress is not None:
                 progress()
-        return units
+        return
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     chunk = max(1, len(ordered) // (jobs * 8))
-    units = []
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(loaded,)) as pool:
         for unit in pool.map(_score_in_worker, work, chunksize=chunk):
-            units.append(unit)
+            yield unit
             if progress is not None:
                 progress()
-    return units
+
+
+def score_units(loaded: LoadedCriteria, bundles: list[LoadedBundle], progress=None, jobs: int | None = None,
+                block: list[LoadedBundle] | None = None) -> list[UnitResult]:
+    """iter_units, as a list."""
+    return list(iter_units(loaded, bundles, progress, jobs, block))
 
 
 def score_run(loaded: LoadedCriteria, bundles: list[LoadedBundle], file: Path | str, progress=None,
@@ -110,12 +136,16 @@ def score_run(loaded: LoadedCriteria, bundles: list[LoadedBundle], file: Path | 
     if problems:
         raise InputError(problems)
     units = score_units(loaded, bundles, progress, jobs, block)
+    ranked = rank_units(units)
+    return run_head(loaded, file, ranked).model_copy(update={"units": ranked})
+
+
+def run_head(loaded: LoadedCriteria, file: Path | str, ranked: Sequence[UnitResult | UnitKey]) -> RunResult:
+    """A run without its units: the set it used, its bands, and the statistics of the units given (in rank order)."""
     criteria = loaded.criteria
     ref = CriteriaRef(id=criteria.id, title=criteria.title, level=criteria.level, year=criteria.year,
                       file=Path(file).name, hash=loaded.digest)
-    ranked = rank_units(units)
-    return RunResult(criteria_set=ref, units=ranked, bands=run_bands(loaded),
-                     statistics=block_statistics(loaded, ranked))
+    return RunResult(criteria_set=ref, units=[], bands=run_bands(loaded), statistics=block_statistics(loaded, ranked))
 
 
 def block_peers(loaded: LoadedCriteria, bundles: list[LoadedBundle]) -> dict[str, dict[str, list[Peer]]]:
@@ -152,11 +182,11 @@ def _block_value(node: Node, ctx: Context, max_points: float) -> float | None:
         return None
 
 
-def block_statistics(loaded: LoadedCriteria, units: list[UnitResult]) -> list[BlockStatistics]:
+def block_statistics(loaded: LoadedCriteria, units: Sequence[UnitResult | UnitKey]) -> list[BlockStatistics]:
     """Per level present in the run: units, mean (final) index, units per band (best first) and outside every band."""
     criteria = loaded.criteria
     rnd = rounder(criteria)
-    by_level: dict[str, list[UnitResult]] = defaultdict(list)
+    by_level: dict[str, list[UnitResult | UnitKey]] = defaultdict(list)
     for unit in units:
         by_level[unit.level].append(unit)
     stats = []

@@ -6,6 +6,8 @@ is a loop that can later run in parallel.
 
 from __future__ import annotations
 
+from weakref import WeakKeyDictionary
+
 from engine.core.vnformat import format_number
 from engine.kinds.base import EPS, Context, Peer
 from engine.kinds.tree import (
@@ -27,8 +29,48 @@ from engine.model.evidence import LoadedBundle
 from engine.model.names import BUILTIN_METRICS
 from engine.model.results import STATUS_LABELS, AreaResult, Explanation, NodeResult, RemediationTask, UnitResult
 from engine.score.adjustments import _adjustments
-from engine.score.leaf import evaluate_leaf
+from engine.score.leaf import evaluate_leaf, leaf_words
 from engine.score.remediation import build_task
+
+
+class _Layout:
+    """What scoring a unit needs from the set, worked out once per set, unit level and year, not once per unit.
+
+    Per node: the items scored for the level, the maximum, and for a leaf its rule in words.
+    """
+
+    def __init__(self, loaded: LoadedCriteria, level: str, year: int):
+        criteria = loaded.criteria
+        self.labels = catalog_labels(criteria)
+        self.rnd = rounder(criteria)
+        self.scorers = scorers_by_item(criteria)
+        self.top = level_items(criteria.items, level)
+        self.children: dict[str, list[Node]] = {}
+        self.leaf_max: dict[str, float] = {}
+        self.full_max: dict[str, float] = {}
+        self.words: dict[str, tuple[str, str]] = {}
+        stack = list(self.top)
+        while stack:
+            node = stack.pop()
+            if node.is_leaf:
+                top = leaf_max(node, level)
+                self.leaf_max[node.id] = top
+                self.words[node.id] = leaf_words(node, self.labels, year, top, self.scorers[node.id])
+            else:
+                self.children[node.id] = level_items(node.children, level)
+                self.full_max[node.id] = self.rnd.total(node_max(node, level))
+                stack.extend(self.children[node.id])
+
+
+_LAYOUTS: WeakKeyDictionary[LoadedCriteria, dict[tuple[str, int], _Layout]] = WeakKeyDictionary()
+
+
+def _layout(loaded: LoadedCriteria, level: str, year: int) -> _Layout:
+    per_set = _LAYOUTS.setdefault(loaded, {})
+    layout = per_set.get((level, year))
+    if layout is None:
+        layout = per_set[(level, year)] = _Layout(loaded, level, year)
+    return layout
 
 
 def score_unit(loaded: LoadedCriteria, evidence: LoadedBundle, peers: dict[str, list[Peer]] | None = None) -> UnitResult:
@@ -37,9 +79,10 @@ def score_unit(loaded: LoadedCriteria, evidence: LoadedBundle, peers: dict[str, 
     criteria = loaded.criteria
     bundle = evidence.bundle
     level = bundle.unit.level
-    ctx = Context(bundle, catalog_labels(criteria), evidence.failed, criteria.when_survey_missing, peers)
-    rnd = rounder(criteria)
-    scorers = scorers_by_item(criteria)
+    layout = _layout(loaded, level, bundle.period.year)
+    ctx = Context(bundle, layout.labels, evidence.failed, criteria.when_survey_missing, peers)
+    rnd = layout.rnd
+    scorers = layout.scorers
     results: list[NodeResult] = []
     areas: list[AreaResult] = []
     warnings = [p.render() for p in evidence.warnings]
@@ -48,8 +91,8 @@ def score_unit(loaded: LoadedCriteria, evidence: LoadedBundle, peers: dict[str, 
         """Returns (points, applicable max, applicable, child statuses) and appends results in pre-order."""
         position = len(results)
         if node.is_leaf:
-            max_points = leaf_max(node, level)
-            outcome = evaluate_leaf(node, ctx, max_points, scorers[node.id])
+            max_points = layout.leaf_max[node.id]
+            outcome = evaluate_leaf(node, ctx, max_points, scorers[node.id], layout.words[node.id])
             points = rnd.leaf(min(max(outcome.points, 0.0), max_points))
             applicable_max = max_points if outcome.applicable else 0.0
             lost = rnd.leaf(applicable_max - points)
@@ -72,14 +115,14 @@ def score_unit(loaded: LoadedCriteria, evidence: LoadedBundle, peers: dict[str, 
         points = applicable_max = 0.0
         statuses: list[str] = []
         applicable = False
-        for child in level_items(node.children, level):
+        for child in layout.children[node.id]:
             p, m, a, s = visit(child, depth + 1, node.id, area)
             points += p
             applicable_max += m
             applicable = applicable or a
             statuses += s
         points, applicable_max = rnd.total(points), rnd.total(applicable_max)
-        full_max = rnd.total(node_max(node, level))
+        full_max = layout.full_max[node.id]
         status = _parent_status(points, applicable_max, statuses)
         results[position] = NodeResult(
             id=node.id, title=node.title, depth=depth, parent=parent, is_leaf=False, points=points,
@@ -90,7 +133,7 @@ def score_unit(loaded: LoadedCriteria, evidence: LoadedBundle, peers: dict[str, 
         return points, applicable_max, applicable, statuses
 
     total = applicable_total = 0.0
-    for item in level_items(criteria.items, level):
+    for item in layout.top:
         p, m, _, _ = visit(item, 0, None, item)
         total += p
         applicable_total += m
