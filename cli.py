@@ -198,7 +198,8 @@ def _template_argument_problems(unit: str, year: int | None) -> list[Problem]:
 
 
 JobsOpt = typer.Option(None, "--jobs", "-j", min=1, max=64,
-                       help="Số tiến trình chấm song song (mặc định 1; kết quả giống hệt khi chạy tuần tự)")
+                       help="Số tiến trình chấm song song (mặc định: tự chọn theo số đơn vị và số lõi máy; "
+                            "kết quả luôn giống hệt khi chạy tuần tự)")
 CriteriaOpt = typer.Option(DEFAULT_CRITERIA, "--criteria", "-c", help="Tệp bộ chỉ số YAML")
 AssessmentOpt = typer.Option(None, "--assessment", "-a",
                              help="Tệp đợt đánh giá (YAML): chấm theo minh chứng và hồ sơ tự chấm, thẩm định của đợt; "

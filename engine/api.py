@@ -55,7 +55,7 @@ from engine.model.planning import BudgetPlan, WatchResult, WatchState, WhatIf
 from engine.model.results import Comparison, CriteriaRef, RunResult, UnitProgress, UnitResult
 from engine.render.appraisal import build_round_workbook
 from engine.render.assessment import assessment_table, comparison_text, history_text, progress_table
-from engine.render.data import UnitSpool, run_json_chunks, to_csv, to_json, write_atomic
+from engine.render.data import UnitSpool, run_json_chunks, to_csv, to_json, unit_record, write_atomic
 from engine.render.exports import inspection_json, inspection_problem_lines, inspection_summary, inspection_table
 from engine.render.inspect import deadline_json, deadline_problems, deadline_table, plan_json, plan_table
 from engine.render.planning import plan_text, watch_table, whatif_text, with_notices
@@ -187,9 +187,9 @@ def score_json_file(criteria: Path, evidence: list[Path], output: Path,
     advance = progress(len(bundles)) if progress is not None else None
     keys: list[UnitKey] = []
     with UnitSpool() as spool:
-        for unit in iter_units(loaded, bundles, advance, jobs):
-            spool.add(unit)
-            keys.append(UnitKey.of(unit))
+        for key, fragment in iter_units(loaded, bundles, advance, jobs, finish=unit_record):
+            spool.add(fragment)
+            keys.append(key)
         order = rank_order(keys)
         head = run_head(loaded, criteria, [keys[index] for index, _ in order])
         write_atomic(output, run_json_chunks(head, spool.fragments(order)))

@@ -165,3 +165,24 @@ def test_ranks_are_competition_ranks_per_level_whatever_the_input_order(rows, rn
             assert rank == 1 + len(better)
     levels = [by_id[u].level for u, _ in listed]
     assert levels == sorted(levels)
+
+
+def test_a_province_sized_run_uses_the_pool_by_default_and_gives_the_serial_bytes(tmp_path, monkeypatch):
+    import yaml
+
+    from engine.score.run import POOL_MIN_UNITS, default_jobs
+
+    folder = tmp_path / "tinh"
+    folder.mkdir()
+    samples = sorted(Path(SAMPLE_EVIDENCE).glob("*.yaml"))
+    for index in range(POOL_MIN_UNITS):
+        data = yaml.safe_load(samples[index % len(samples)].read_text(encoding="utf-8"))
+        data["unit"] = {**data["unit"], "id": f"{data['unit']['id']}-{index:03d}", "aliases": []}
+        (folder / f"{index:03d}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert default_jobs(POOL_MIN_UNITS, light=True) == 2 and default_jobs(POOL_MIN_UNITS) == 1
+    assert default_jobs(POOL_MIN_UNITS - 1, light=True) == 1
+    api.score_json_file(SAMPLE_CRITERIA, [folder], tmp_path / "pool.json")
+    api.score_json_file(SAMPLE_CRITERIA, [folder], tmp_path / "serial.json", jobs=1)
+    assert (tmp_path / "pool.json").read_bytes() == (tmp_path / "serial.json").read_bytes()
+    assert (tmp_path / "pool.json").read_bytes() == api.as_json(api.score_files(SAMPLE_CRITERIA, [folder])).encode()

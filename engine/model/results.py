@@ -142,7 +142,7 @@ class RoundPoints(Frozen):
 
 def _points_default(data, pairs: tuple[tuple[str, str], ...]):
     """Results built without an assessment: self, final (and computed) points are the points computed."""
-    if isinstance(data, dict):
+    if isinstance(data, dict) and any(data.get(name) is None and source in data for name, source in pairs):
         data = dict(data)
         for name, source in pairs:
             if data.get(name) is None and source in data:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from engine.core.problems import InputError, Problem, os_error_code, os_error_vi
 from engine.model.results import RunResult, UnitResult
+from engine.score.run import UnitKey
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -78,6 +79,11 @@ def unit_json(unit: UnitResult) -> bytes:
     return (_UNIT_INDENT + unit.model_dump_json(indent=2).replace("\n", "\n" + _UNIT_INDENT)).encode("utf-8")
 
 
+def unit_record(unit: UnitResult) -> tuple[UnitKey, bytes]:
+    """What a run written unit by unit keeps of a unit: its ranking key and its JSON (made where it was scored)."""
+    return UnitKey.of(unit), unit_json(unit)
+
+
 def with_rank(fragment: bytes, rank: int | None) -> bytes:
     """A unit_json fragment of a unit written before the ranking, with its rank (its one top-level "rank" key)."""
     old = b'\n' + _UNIT_INDENT.encode() + b'  "rank": null,'
@@ -94,8 +100,8 @@ class UnitSpool:
         self._file = tempfile.TemporaryFile()
         self._places: list[tuple[int, int]] = []
 
-    def add(self, unit: UnitResult) -> None:
-        fragment = unit_json(unit)
+    def add(self, fragment: bytes) -> None:
+        """A unit_json fragment, in the order ranking will refer to."""
         self._places.append((self._file.tell(), len(fragment)))
         self._file.write(fragment)
 

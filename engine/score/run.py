@@ -8,11 +8,12 @@ its bundle.
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from engine.core.problems import InputError, Problem
 from engine.kinds.base import Context, DataProblem, MissingEvidence, Peer, ZeroDenominator
@@ -81,41 +82,58 @@ def level_problems(loaded: LoadedCriteria, bundles: list[LoadedBundle]) -> list[
             for b in bundles if b.bundle.unit.level not in levels]
 
 
-def default_jobs(units: int) -> int:
-    """Serial by default: measured on 2 cores, sending a unit's result back from a worker costs about as much
-    as scoring it (docs/performance.md), so a pool over units does not pay; a pool over provinces does."""
-    return 1
+POOL_MIN_UNITS = 64
+"""Below this a pool's start-up costs more than it saves (docs/performance.md)."""
 
 
-def _init_worker(loaded: LoadedCriteria) -> None:
-    global _WORKER_CRITERIA
+def default_jobs(units: int, light: bool = False) -> int:
+    """A worker per core when units come back light (see iter_units' `finish`) and there are enough of them; else
+    serial: sending a unit's whole result back from a worker costs about as much as scoring it."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return min(cores, 8) if light and units >= POOL_MIN_UNITS else 1
+
+
+_WORKER_CRITERIA: LoadedCriteria | None = None
+_WORKER_FINISH: Callable[[UnitResult], Any] | None = None
+
+
+def _init_worker(loaded: LoadedCriteria, finish: Callable[[UnitResult], Any] | None) -> None:
+    global _WORKER_CRITERIA, _WORKER_FINISH
     _WORKER_CRITERIA = loaded
+    _WORKER_FINISH = finish
 
 
-def _score_in_worker(job: tuple[LoadedBundle, dict[str, list[Peer]]]) -> UnitResult:
+def _score_in_worker(job: tuple[LoadedBundle, dict[str, list[Peer]]]) -> Any:
     assert _WORKER_CRITERIA is not None
     bundle, peers = job
-    return score_unit(_WORKER_CRITERIA, bundle, peers)
+    unit = score_unit(_WORKER_CRITERIA, bundle, peers)
+    return unit if _WORKER_FINISH is None else _WORKER_FINISH(unit)
 
 
 def iter_units(loaded: LoadedCriteria, bundles: list[LoadedBundle], progress=None, jobs: int | None = None,
-               block: list[LoadedBundle] | None = None) -> Iterator[UnitResult]:
+               block: list[LoadedBundle] | None = None, finish: Callable[[UnitResult], Any] | None = None) -> Iterator[Any]:
     """Each unit scored on its own (with its block's values for rules that compare units), in unit-id order; with
     jobs > 1 in a process pool, giving the same results. `block` are the units the comparisons are made among
-    (default: those scored), so scoring one unit of a folder still compares it with the others."""
+    (default: those scored), so scoring one unit of a folder still compares it with the others.
+
+    With `finish` (a module-level function, so a worker can run it) each unit is yielded as finish(unit),
+    computed where the unit was scored: a worker then sends back what the caller keeps (say, the unit's
+    JSON), not the unit's objects, whose pickling costs about as much as scoring them.
+    """
     ordered = sorted(bundles, key=lambda b: b.bundle.unit.id)
     peers = block_peers(loaded, ordered if block is None else block)
     work = [(bundle, peers.get(bundle.bundle.unit.level, {})) for bundle in ordered]
-    jobs = default_jobs(len(ordered)) if jobs is None else max(1, jobs)
+    jobs = default_jobs(len(ordered), finish is not None) if jobs is None else max(1, jobs)
     if jobs == 1 or len(ordered) < 2:
         for bundle, block_values in work:
-            yield score_unit(loaded, bundle, block_values)
+            unit = score_unit(loaded, bundle, block_values)
+            yield unit if finish is None else finish(unit)
             if progress is not None:
                 progress()
         return
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     chunk = max(1, len(ordered) // (jobs * 8))
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(loaded,)) as pool:
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(loaded, finish)) as pool:
         for unit in pool.map(_score_in_worker, work, chunksize=chunk):
             yield unit
             if progress is not None:
