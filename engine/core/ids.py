@@ -7,12 +7,14 @@ never compared with a string: ids such as "1.2" and "1.a" sort without error.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _DIGITS = re.compile(r"([0-9]+)")
 
 Key = tuple[tuple[tuple[tuple[int, int, str], ...], ...], str]
 
 
+@lru_cache(maxsize=65536)
 def natural_key(text: str) -> Key:
     """Dotted parts in order, digit runs within a part compared as numbers (2 < 2a < 10); the text breaks ties
     ("01" and "1"), so the order is total."""

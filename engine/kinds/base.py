@@ -280,11 +280,12 @@ class Context:
                     f"văn bản {self.cite(document)} có ngày ban hành sau ngày chốt số liệu {format_date(self.as_of)}", observed)
         not_before = (due if due is not None else self.bundle.period.start) - timedelta(days=365)
         current = [d for d in found if d.issue_date > not_before]
-        observed = [o if d in current else Observation(
+        is_current = {id(d) for d in current}
+        observed = [o if id(d) in is_current else Observation(
             name=o.name, value=f"{o.value} — thuộc kỳ trước (ban hành không sau {format_date(not_before)}), không tính")
             for o, d in zip(observed, found)]
         early = [Finding(what="document", state="too_early", name=kind, label=self.label(kind), expected=not_before,
-                         observed=d.issue_date, item=self.cite(d)) for d in found if d not in current]
+                         observed=d.issue_date, item=self.cite(d)) for d in found if id(d) not in is_current]
         return (current[0] if current else None), observed, early
 
     def cite(self, document: Document) -> str:
@@ -380,11 +381,14 @@ def _plan_value(ref: ValueRef, ctx: Context) -> Reading:
     dated = [t for t in tasks if t.deadline is not None and not t.recurring]
     finished = [t for t in dated if t.status == "hoàn thành" and t.done_date is not None]
     # A task is due once its deadline has passed; one finished early counts too. On the deadline day it is not late yet.
-    due = [t for t in dated if t.deadline <= end and (t.deadline < ctx.as_of or t in finished)]
+    is_finished = {id(t) for t in finished}  # by identity: a model's == compares every field, and tasks are many
+    due = [t for t in dated if t.deadline <= end and (t.deadline < ctx.as_of or id(t) in is_finished)]
     due.sort(key=lambda t: natural_key(t.id))  # the listing order of tasks must not change the explanation
-    done = [t for t in due if t in finished and t.done_date <= t.deadline]
-    done_late = [t for t in due if t in finished and t.done_date > t.deadline]
-    overdue = [t for t in due if t not in finished]
+    done = [t for t in due if id(t) in is_finished and t.done_date <= t.deadline]
+    done_late = [t for t in due if id(t) in is_finished and t.done_date > t.deadline]
+    overdue = [t for t in due if id(t) not in is_finished]
+    is_late = {id(t) for t in done_late}
+    is_lost = is_late | {id(t) for t in overdue}
     skipped = len(tasks) - len(dated)
 
     def listing(items):
@@ -400,9 +404,9 @@ def _plan_value(ref: ValueRef, ctx: Context) -> Reading:
         observed.append(Observation(name="quá hạn chưa hoàn thành", value=str(len(overdue)), ref=listing(overdue)))
     if skipped:
         observed.append(Observation(name="nhiệm vụ thường xuyên/không có hạn (không tính)", value=str(skipped)))
-    findings = [Finding(what="task", state="late" if t in done_late else "missing", name=t.id, label=t.title,
+    findings = [Finding(what="task", state="late" if id(t) in is_late else "missing", name=t.id, label=t.title,
                         expected=t.deadline, observed=t.done_date, item=listing([t]))
-                for t in due if t in done_late or t in overdue]
+                for t in due if id(t) in is_lost]
     if ref.plan_tasks == "completed_count":
         return Reading(float(len(done)), observed, None, tuple(findings))
     if ref.plan_tasks == "overdue_count":
