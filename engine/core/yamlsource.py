@@ -43,7 +43,7 @@ class YamlDoc:
             node = yaml.compose(self._text or "", Loader=_ScalarLoader)
             self._lines = {}
             if node is not None:
-                _build(node, (), self._lines, [], self.file, {})
+                _map_lines(node, (), self._lines)
             self._text = None
         return self._lines
 
@@ -93,6 +93,20 @@ def format_loc(loc: Loc) -> str:
 
 
 _VI_THOUSANDS = re.compile(r"[-+]?[1-9]\d{0,2}(\.\d{3})+")  # 1.952, 12.345.678; never 0.001
+
+
+def _map_lines(node: yaml.Node, loc: Loc, lines: dict[Loc, int]) -> None:
+    """The line map `_build` makes, without building the data (a plain file's data came from the fast path)."""
+    lines[loc] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                key = nfc(key_node.value)
+                _map_lines(value_node, loc + (key,), lines)
+                lines[loc + (key,)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, child in enumerate(node.value):
+            _map_lines(child, loc + (index,), lines)
 
 
 def _build(node: yaml.Node, loc: Loc, lines: dict[Loc, int], problems: list[Problem], file: str,
