@@ -140,12 +140,20 @@ def _fail(problems: list[Problem], as_json: bool = False) -> None:
 
 @contextmanager
 def _progress():
-    """A progress bar on stderr while units are scored: yields the api's `progress(total)` callback factory."""
-    with Progress(console=err_console, transient=True) as bar:
-        def progress(total: int):
-            task = bar.add_task("Đang chấm điểm", total=total, visible=total > 1)
-            return lambda: bar.advance(task)
+    """A progress bar on stderr while units are scored: yields the api's `progress(total)` callback factory.
+
+    The bar (and its drawing thread) starts only when scoring does, after the files are read.
+    """
+    bar = Progress(console=err_console, transient=True)
+
+    def progress(total: int):
+        bar.start()
+        task = bar.add_task("Đang chấm điểm", total=total, visible=total > 1)
+        return lambda: bar.advance(task)
+    try:
         yield progress
+    finally:
+        bar.stop()
 
 
 def _run(criteria: Path, evidence: list[Path], as_json: bool = False, show_progress: bool = False,

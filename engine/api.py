@@ -17,6 +17,7 @@ from rich.table import Table
 from engine.authoring.cases import TestReport, format_report, run_tests
 from engine.authoring.diff import diff_criteria, diff_json, diff_text
 from engine.core.limits import MAX_XLSX_BYTES, read_limited
+from engine.core.parallel import limit_workers
 from engine.core.paths import output_problems
 from engine.core.problems import InputError, Problem, os_error_code, os_error_vi
 from engine.core.vnformat import FormatError, format_date, format_number, nfc, parse_date
@@ -98,7 +99,7 @@ __all__ = [
     "assessment_progress", "progress_view", "assessment_view", "explain_history", "round_name", "compare_rounds_of",
     "compare_run_files", "compare_run_rounds", "comparison_output", "parse_moment", "round_workbook", "round_workbooks", "workbook_entries",
     "check_workbook_entries", "workbook_columns", "record_workbooks", "filled_targets",
-    "FrameSettings", "frame_settings", "score_files", "score_json_file", "explain", "gaps", "report", "plan", "template", "validate",
+    "FrameSettings", "frame_settings", "score_files", "score_json_file", "limit_workers", "explain", "gaps", "report", "plan", "template", "validate",
     "schema", "criteria_outline",
     "criteria_diff", "run_cases", "cases_text", "as_json", "as_csv", "ranking", "statistics", "write_output", "write_outputs",
     "exit_code",

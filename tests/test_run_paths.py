@@ -170,7 +170,8 @@ def test_ranks_are_competition_ranks_per_level_whatever_the_input_order(rows, rn
 def test_a_province_sized_run_uses_the_pool_by_default_and_gives_the_serial_bytes(tmp_path, monkeypatch):
     import yaml
 
-    from engine.score.run import POOL_MIN_UNITS, default_jobs
+    from engine.core.parallel import POOL_MIN_ITEMS as POOL_MIN_UNITS
+    from engine.score.run import default_jobs
 
     folder = tmp_path / "tinh"
     folder.mkdir()
@@ -180,9 +181,42 @@ def test_a_province_sized_run_uses_the_pool_by_default_and_gives_the_serial_byte
         data["unit"] = {**data["unit"], "id": f"{data['unit']['id']}-{index:03d}", "aliases": []}
         (folder / f"{index:03d}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr("engine.core.parallel._limit", None)  # the portal's app, loaded by pytest-django, caps it
     assert default_jobs(POOL_MIN_UNITS, light=True) == 2 and default_jobs(POOL_MIN_UNITS) == 1
     assert default_jobs(POOL_MIN_UNITS - 1, light=True) == 1
     api.score_json_file(SAMPLE_CRITERIA, [folder], tmp_path / "pool.json")
     api.score_json_file(SAMPLE_CRITERIA, [folder], tmp_path / "serial.json", jobs=1)
     assert (tmp_path / "pool.json").read_bytes() == (tmp_path / "serial.json").read_bytes()
     assert (tmp_path / "pool.json").read_bytes() == api.as_json(api.score_files(SAMPLE_CRITERIA, [folder])).encode()
+
+
+def test_bundles_read_in_workers_give_the_same_bundles_and_problems_in_the_same_order(tmp_path, monkeypatch):
+    import engine.load.evidence as evidence
+    from engine.core.parallel import POOL_MIN_ITEMS
+
+    samples = sorted(Path(SAMPLE_EVIDENCE).glob("*.yaml"))
+    for index in range(POOL_MIN_ITEMS + 3):
+        text = samples[index % len(samples)].read_text(encoding="utf-8")
+        if index % 20 == 7:
+            text = text.replace("unit:", "unit:\n  id: [", 1)  # broken YAML
+        elif index % 20 == 11:
+            text = text.replace("as_of:", "as_of: 31/02/2024\n_as_of:", 1)  # an unknown key and a bad date
+        (tmp_path / f"{index:03d}.yaml").write_text(text, encoding="utf-8")
+    monkeypatch.setattr(evidence, "default_workers", lambda items: 1)
+    serial, serial_problems = evidence.read_bundles([tmp_path])
+    monkeypatch.setattr(evidence, "default_workers", lambda items: 2)
+    pooled, pooled_problems = evidence.read_bundles([tmp_path])
+    assert pooled_problems == serial_problems and len(serial_problems) > 6
+    assert [(b.file, b.digest, b.bundle) for b in pooled] == [(b.file, b.digest, b.bundle) for b in serial]
+    assert [dict(b.places) for b in pooled] == [dict(b.places) for b in serial]
+
+
+def test_workers_can_be_capped(monkeypatch):
+    from engine.core import parallel
+
+    monkeypatch.setattr(parallel, "cores", lambda: 4)
+    monkeypatch.setattr(parallel, "_limit", None)
+    assert parallel.default_workers(parallel.POOL_MIN_ITEMS) == 4
+    assert parallel.default_workers(parallel.POOL_MIN_ITEMS - 1) == 1
+    parallel.limit_workers(1)
+    assert parallel.default_workers(10_000) == 1

@@ -104,9 +104,13 @@ def _outside_problems(path: Path, doc: YamlDoc, data: dict) -> list[Problem]:
             for loc, relative in _source_paths(data) if not inside_folder(path.parent, relative)]
 
 
-def load_bundle(path: Path) -> tuple[LoadedBundle | None, list[Problem]]:
-    """Read and validate one YAML bundle (with its CSV tables); every problem in one pass."""
-    doc, problems = load_yaml(path, vi_numbers=True)
+def load_bundle(path: Path, parsed: tuple[YamlDoc | None, list[Problem]] | None = None
+                ) -> tuple[LoadedBundle | None, list[Problem]]:
+    """Read and validate one YAML bundle (with its CSV tables); every problem in one pass.
+
+    `parsed` is load_yaml's answer for the file when it was read already (in a worker).
+    """
+    doc, problems = parsed if parsed is not None else load_yaml(path, vi_numbers=True)
     if doc is None:
         return None, problems
     if not isinstance(doc.data, dict):

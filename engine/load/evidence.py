@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from engine.core.parallel import default_workers, ordered_map
 from engine.core.problems import InputError, Problem
+from engine.core.yamlsource import YamlDoc, load_yaml
 from engine.load.bundles import load_bundle
 from engine.load.workbook import load_workbook_bundle
 from engine.model.evidence import LoadedBundle
@@ -49,6 +51,11 @@ EXTRA_SUFFIXES: tuple[str, ...] = (".xlsx",)
 LOADERS: dict[str, Any] = {".yaml": load_bundle, ".yml": load_bundle, ".xlsx": load_workbook_bundle}
 
 
+def _parse_bundle_yaml(path: Path) -> tuple[YamlDoc | None, list[Problem]]:
+    """A bundle's YAML read in a worker: plain data back, validated where it is used (in file order)."""
+    return load_yaml(path, vi_numbers=True)
+
+
 def load_bundles(paths: list[Path]) -> list[LoadedBundle]:
     """Load every bundle; raise InputError with all problems of all files if any is invalid."""
     loaded, problems = read_bundles(paths)
@@ -64,13 +71,16 @@ def read_bundles(paths: list[Path], snapshots: bool = False) -> tuple[list[Loade
     """
     files, problems = find_bundle_files(paths)
     loaded: list[LoadedBundle] = []
+    yaml_files = [f for f in files if f.suffix.lower() in BUNDLE_SUFFIXES]
+    parsed = dict(zip(yaml_files, ordered_map(_parse_bundle_yaml, yaml_files, default_workers(len(yaml_files))),
+                      strict=True))
     for file in files:
         loader = LOADERS.get(file.suffix.lower())
         if loader is None:
             problems.append(Problem(code="evidence.unsupported_format", file=str(file),
                                     message="định dạng minh chứng không được hỗ trợ (dùng .yaml hoặc .xlsx)"))
             continue
-        bundle, file_problems = loader(file)
+        bundle, file_problems = load_bundle(file, parsed[file]) if file in parsed else loader(file)
         problems += [p for p in file_problems if p.severity == "error"]
         if bundle is not None:
             loaded.append(bundle)

@@ -7,14 +7,12 @@ its bundle.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from engine.core.parallel import chunk_size, default_workers, pool
 from engine.core.problems import InputError, Problem
 from engine.kinds.base import Context, DataProblem, MissingEvidence, Peer, ZeroDenominator
 from engine.kinds.tree import (
@@ -82,15 +80,10 @@ def level_problems(loaded: LoadedCriteria, bundles: list[LoadedBundle]) -> list[
             for b in bundles if b.bundle.unit.level not in levels]
 
 
-POOL_MIN_UNITS = 64
-"""Below this a pool's start-up costs more than it saves (docs/performance.md)."""
-
-
 def default_jobs(units: int, light: bool = False) -> int:
     """A worker per core when units come back light (see iter_units' `finish`) and there are enough of them; else
     serial: sending a unit's whole result back from a worker costs about as much as scoring it."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return min(cores, 8) if light and units >= POOL_MIN_UNITS else 1
+    return default_workers(units) if light else 1
 
 
 _WORKER_CRITERIA: LoadedCriteria | None = None
@@ -131,10 +124,8 @@ def iter_units(loaded: LoadedCriteria, bundles: list[LoadedBundle], progress=Non
             if progress is not None:
                 progress()
         return
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    chunk = max(1, len(ordered) // (jobs * 8))
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(loaded, finish)) as pool:
-        for unit in pool.map(_score_in_worker, work, chunksize=chunk):
+    with pool(jobs, _init_worker, (loaded, finish)) as executor:
+        for unit in executor.map(_score_in_worker, work, chunksize=chunk_size(len(work), jobs)):
             yield unit
             if progress is not None:
                 progress()

@@ -87,3 +87,10 @@ def test_the_database_is_the_one_named_by_database_url(db):
     from django.db import connection
     url = os.environ.get("DATABASE_URL", "")
     assert connection.vendor == ("postgresql" if url.startswith(("postgres://", "postgresql://")) else "sqlite")
+
+
+def test_the_portal_never_forks_engine_workers():
+    """Requests run in threads; the portal's app sets the engine to read and score without worker processes."""
+    from engine.core import parallel
+
+    assert parallel.default_workers(10_000) == 1
