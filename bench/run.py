@@ -18,6 +18,7 @@ Targets (issue "A province in seconds"):
   help       parindex --help                                              ≤ 0.15 s
   reportall  report --all OUTDIR (every output) vs score alone            ≤ 1.5×
   pool       score 200 bundles with --jobs 2 vs serial                    byte-identical; wall time shown
+  national   one province (300 units + 5M-row export), score and every output; 34 provinces projected
 """
 
 from __future__ import annotations
@@ -232,6 +233,26 @@ def t_pool(pairs: int) -> list[str]:
             f"{r['ratio']:.2f}×; outputs byte-identical: {'yes' if same else 'NO'}"]
 
 
+def t_national(pairs: int, quick: bool) -> list[str]:
+    """One province as a national run has 34 of: ~300 units and one export; measured here, then projected."""
+    count, rows = (60, 200_000) if quick else (300, 5_000_000)
+    folder = make_province(count, rows)
+    outdir = DATA / "national-province"
+    score = single(PARINDEX + ["score", str(folder), "--format", "json", "--output", str(DATA / "national.json")],
+                   max(1, pairs // 2))
+    everything = single(PARINDEX + ["report", str(folder), "--all", str(outdir)], max(1, pairs // 2))
+    cores = os.cpu_count() or 1
+    total_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    lines = [f"national, one province ({count} units + {rows:,}-row export): score {score['a']:.1f} s, "
+             f"peak {score['mem_a']:.0f} MiB; every output {everything['a']:.1f} s, peak {everything['mem_a']:.0f} MiB"]
+    for machine_cores in sorted({cores, 8, 32}):
+        at_once = max(1, min(machine_cores, int(total_gib * 1024 * 0.8 // max(everything["mem_a"], 1))))
+        wall = 34 * everything["a"] / at_once
+        lines.append(f"  projected: 34 provinces, every output, on {machine_cores} cores ({at_once} provinces at once, "
+                     f"{at_once * everything['mem_a'] / 1024:.1f} GiB): {wall / 60:.1f} min")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes and 3 pairs")
@@ -249,6 +270,7 @@ def main() -> None:
         "help": lambda: t_help(pairs),
         "reportall": lambda: t_reportall(pairs),
         "pool": lambda: t_pool(pairs),
+        "national": lambda: t_national(pairs, args.quick),
     }
     chosen = [t for t in args.only.split(",") if t] or list(targets)
     print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}; {pairs} pairs per figure, medians")
