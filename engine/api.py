@@ -187,7 +187,7 @@ def score_json_file(criteria: Path, evidence: list[Path], output: Path,
         raise InputError(problems)
     advance = progress(len(bundles)) if progress is not None else None
     keys: list[UnitKey] = []
-    with UnitSpool() as spool:
+    with UnitSpool(output) as spool:
         for key, fragment in iter_units(loaded, bundles, advance, jobs, finish=unit_record):
             spool.add(fragment)
             keys.append(key)

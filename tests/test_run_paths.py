@@ -220,3 +220,21 @@ def test_workers_can_be_capped(monkeypatch):
     assert parallel.default_workers(parallel.POOL_MIN_ITEMS - 1) == 1
     parallel.limit_workers(1)
     assert parallel.default_workers(10_000) == 1
+
+
+def test_a_full_disk_while_spooling_units_is_a_problem_naming_the_output(tmp_path, monkeypatch):
+    import errno
+    import tempfile as tempfile_module
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(tempfile_module, "TemporaryFile", full)
+    try:
+        api.score_json_file(SAMPLE_CRITERIA, [SAMPLE_EVIDENCE], tmp_path / "ket-qua.json")
+    except api.InputError as exc:
+        assert exc.problems[0].file == str(tmp_path / "ket-qua.json")
+        assert exc.problems[0].message.startswith("không ghi được tệp")
+    else:
+        raise AssertionError("a full disk must be reported")
+    assert not (tmp_path / "ket-qua.json").exists()

@@ -96,14 +96,24 @@ class UnitSpool:
     A province's run is then never whole in memory: only one unit's objects and every unit's key.
     """
 
-    def __init__(self):
-        self._file = tempfile.TemporaryFile()
+    def __init__(self, output: Path):
+        """Spooled beside `output` (which needs the room anyway); a full disk is an InputError naming the output."""
+        self._output = Path(output)
+        self._guard(lambda: self._output.parent.mkdir(parents=True, exist_ok=True))
+        self._file = self._guard(lambda: tempfile.TemporaryFile(dir=self._output.parent))
         self._places: list[tuple[int, int]] = []
+
+    def _guard(self, action):
+        try:
+            return action()
+        except OSError as exc:
+            raise InputError([Problem(code=os_error_code(exc), file=str(self._output),
+                                      message=f"không ghi được tệp: {os_error_vi(exc)}")]) from None
 
     def add(self, fragment: bytes) -> None:
         """A unit_json fragment, in the order ranking will refer to."""
         self._places.append((self._file.tell(), len(fragment)))
-        self._file.write(fragment)
+        self._guard(lambda: self._file.write(fragment))
 
     def fragments(self, order: Iterable[tuple[int, int | None]]) -> Iterator[bytes]:
         """(position in the order added, rank) → each unit's fragment with its rank."""
