@@ -417,9 +417,12 @@ def test_rows_with_too_many_cells_reported_not_counted(tmp_path, mapping):
     assert [(p.row, p.value) for p in coded(problems, "dossier.unknown_status")] == [(6, "?")]
 
 
-def test_csv_read_arguments_read_text_without_guessing_an_index(tmp_path, mapping):
+def test_the_tolerant_read_takes_text_without_guessing_an_index(tmp_path, mapping):
+    from engine.load.dossiers.rows import _csv_plan
+
     path = write_csv(tmp_path / "hoso.csv", [row("A") + ["thừa"]], headers=HEADERS + ["Ghi chú"])
-    arguments = csv_read_arguments(path, mapping)
+    assert csv_read_arguments(path, mapping)["engine"] == "pyarrow"
+    arguments = _csv_plan(path, mapping).tolerant
     assert arguments["dtype"] is object and arguments["index_col"] is False
     assert len(arguments["names"]) == len(HEADERS) + 2 and arguments["encoding"] == "utf-8-sig"
 

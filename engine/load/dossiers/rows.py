@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from engine.core.limits import read_limited, xlsx_problem
 from engine.core.problems import InputError, Problem, os_error_code, os_error_vi
 from engine.core.vnformat import FormatError, format_date, nfc, parse_date, parse_number
+from engine.load.dossiers.columnar import ArrowIdColumn, dictionary_codes, is_arrow
 from engine.load.dossiers.mapping import RESOLVED_STATUSES, STATUSES, STRPTIME, DossierMapping, text_key
 
 if TYPE_CHECKING:
@@ -43,6 +44,9 @@ class Column:
     def of(cls, header: str, series: pd.Series) -> Column:
         import numpy as np
         import pandas as pd
+        if is_arrow(series):
+            codes, values = dictionary_codes(series)
+            return cls(header, codes, values, [cell_text(v) for v in values])
         codes, uniques = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
         values = list(uniques)
         return cls(header, codes.astype(np.int64, copy=False), values, [cell_text(v) for v in values])
@@ -107,8 +111,8 @@ class Table:
         return numbers
 
 
-MAX_EXPORT_BYTES = 500 * 1024 * 1024
-"""A year of a province's one-stop dossiers is a few hundred MB at most; a larger file is not read."""
+MAX_EXPORT_BYTES = 1024 * 1024 * 1024
+"""A year of a province's one-stop dossiers (about five million rows) is some 700 MB; a larger file is not read."""
 
 
 def _guard(path: Path) -> None:
@@ -139,7 +143,15 @@ def read_table(path: Path, mapping: DossierMapping) -> Table:
     if suffix not in (".csv", ".txt"):
         raise InputError([Problem(code="dossier.unsupported_format", file=file, value=path.suffix,
                                   message=f"không đọc được loại tệp '{path.suffix}'; chỉ nhận .csv hoặc .xlsx")])
-    arguments, wanted, headers = _csv_plan(path, mapping)
+    plan = _csv_plan(path, mapping)
+    if plan.fast is not None:
+        try:
+            frame = pd.read_csv(path, **plan.fast)
+        except Exception:  # noqa: BLE001 - any file Arrow will not read strictly is read by the tolerant parser
+            pass
+        else:
+            return Table(frame, plan.headers, mapping.header_row + 1, None)
+    arguments, wanted, headers = plan.tolerant, plan.wanted, plan.headers
     skipped: list[int] = []
     try:
         try:
@@ -172,14 +184,46 @@ _TOO_MANY_FIELDS = re.compile(r"Expected \d+ fields in line \d+, saw \d+")
 
 
 def csv_read_arguments(path: Path, mapping: DossierMapping) -> dict[str, Any]:
-    """The pandas.read_csv arguments ingestion uses for this file, so a benchmark can read it bare alike."""
-    return _csv_plan(Path(path), mapping)[0]
+    """The pandas.read_csv arguments ingestion reads this file with first, so a benchmark can read it bare alike."""
+    plan = _csv_plan(Path(path), mapping)
+    return plan.fast if plan.fast is not None else plan.tolerant
 
 
-def _csv_plan(path: Path, mapping: DossierMapping) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
-    """read_csv arguments, read column → field, and each field's header as written.
+@dataclass
+class CsvPlan:
+    """How to read one CSV export: strictly with Arrow first (`fast`), else with the tolerant C parser."""
 
-    Columns get positional names plus one spare column. With index_col=False pandas neither turns
+    fast: dict[str, Any] | None
+    tolerant: dict[str, Any]
+    wanted: dict[str, str]
+    headers: dict[str, str]
+
+
+def _arrow_arguments(mapping: DossierMapping, ordered: list[tuple[str, int]]) -> dict[str, Any]:
+    """read_csv arguments for the strict read: only the mapped columns, as Arrow strings, nothing inferred.
+
+    Arrow reads every cell as text (no NA values, no type guessing) and fails on any row whose
+    cells do not match the header's count, on text that is not UTF-8 and on a newline inside
+    quotes that it cannot place; such a file is then read by the tolerant parser, which places
+    and reports the odd rows. A blank line stays a row (of empty cells) so row numbers match
+    the file.
+    """
+    import pandas as pd
+    import pyarrow as pa
+    return dict(
+        sep=mapping.delimiter, header=None, skiprows=mapping.header_row, usecols=[p for _, p in ordered],
+        names=[field for field, _ in ordered], dtype=pd.ArrowDtype(pa.large_string()), keep_default_na=False,
+        na_values=[], skip_blank_lines=False, encoding="utf-8", engine="pyarrow", dtype_backend="pyarrow",
+    )
+
+
+def _csv_plan(path: Path, mapping: DossierMapping) -> CsvPlan:
+    """read_csv arguments (strict and tolerant), read column → field, and each field's header as written.
+
+    The strict Arrow read (see _arrow_arguments) is tried first when the rows up to the header
+    hold no line break inside quotes (Arrow counts skipped rows by lines) and the first data row
+    has as many cells as the header (Arrow takes the count of cells from it). For the tolerant read,
+    columns get positional names plus one spare column. With index_col=False pandas neither turns
     the first column into an index nor drops a row with one cell more than the header (an
     unquoted comma in a name): such a row lands, shifted, with the spare column filled, and is
     reported instead of counted. (If its last cell is empty the spare stays empty; its shifted
@@ -193,9 +237,14 @@ def _csv_plan(path: Path, mapping: DossierMapping) -> tuple[dict[str, Any], dict
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             header: list[str] | None = None
-            for index, row in enumerate(csv.reader(handle, delimiter=mapping.delimiter)):
+            strict = True
+            reader = csv.reader(handle, delimiter=mapping.delimiter)
+            for index, row in enumerate(reader):
+                strict = strict and not any("\n" in cell or "\r" in cell for cell in row)
                 if index == mapping.header_row - 1:
                     header = row
+                    first = next(reader, None)
+                    strict = strict and first is not None and len(first) == len(header)
                     break
     except OSError as exc:
         raise InputError([Problem(code=os_error_code(exc), file=file,
@@ -215,7 +264,9 @@ def _csv_plan(path: Path, mapping: DossierMapping) -> tuple[dict[str, Any], dict
         keep_default_na=False, na_filter=False, skip_blank_lines=False, encoding="utf-8-sig", engine="c",
     )
     headers = {field: nfc(header[position]).strip() for field, position in positions.items()}
-    return arguments, wanted, headers
+    ordered = sorted(positions.items(), key=lambda item: item[1])
+    fast = _arrow_arguments(mapping, ordered) if strict else None
+    return CsvPlan(fast, arguments, wanted, headers)
 
 
 def _read_xlsx(path: Path, mapping: DossierMapping) -> Table:
@@ -391,9 +442,11 @@ class IdColumn:
     texts: np.ndarray
 
     @classmethod
-    def of(cls, header: str, series: pd.Series) -> IdColumn:
+    def of(cls, header: str, series: pd.Series) -> IdColumn | ArrowIdColumn:
         import numpy as np
         import pandas as pd
+        if is_arrow(series):
+            return ArrowIdColumn(header, series)
         values = series.to_numpy(dtype=object)
         if pd.api.types.infer_dtype(values, skipna=False) == "string":
             normalize = unicodedata.normalize
@@ -404,6 +457,9 @@ class IdColumn:
 
     def text(self, row: int) -> str:
         return self.texts[row]
+
+    def empty(self) -> np.ndarray:
+        return self.texts == ""
 
     def duplicates(self, present: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per row: id missing, repeat of an earlier row's id, and a group code per repeated id."""
@@ -427,7 +483,7 @@ class RowClasses:
 
     table: Table
     columns: dict[str, Column]
-    ids: IdColumn
+    ids: IdColumn | ArrowIdColumn
     row_numbers: np.ndarray
     blank: np.ndarray
     malformed: np.ndarray
@@ -466,7 +522,7 @@ def classify_rows(path: Path, mapping: DossierMapping, period_start: date, perio
     total = len(frame)
     row_numbers = table.row_numbers()
 
-    blank = ids.texts == ""
+    blank = ids.empty()
     for column in columns.values():
         blank &= column.blank()
     malformed = np.zeros(total, dtype=bool)

@@ -1,0 +1,144 @@
+"""The Arrow read of an export gives exactly what the tolerant read gives: counts, problems, their order and rows.
+
+Ingestion reads a CSV export with Arrow first and falls back to pandas' C parser when Arrow will
+not read the file strictly. Every file here is ingested both ways and the results compared whole.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+import engine.load.dossiers.rows as rows_module
+from engine.load.dossiers import aggregate_dossiers, csv_read_arguments, load_mapping
+from engine.load.dossiers.columnar import text_hashes
+from tests.test_dossiers import ALIASES, HEADERS, MAPPING_PATH, YEAR
+
+MAPPING = load_mapping(MAPPING_PATH)
+
+
+def both_ways(path: Path, aliases=ALIASES) -> tuple[tuple, tuple, bool]:
+    """(result read as ingestion reads it, result read by the tolerant parser only, whether Arrow read it)."""
+    plan = rows_module._csv_plan(path, MAPPING)
+    fast = plan.fast is not None
+    if fast:
+        import pandas as pd
+        try:
+            pd.read_csv(path, **plan.fast)
+        except Exception:
+            fast = False
+    first = aggregate_dossiers(path, MAPPING, YEAR[0], YEAR[1], aliases)
+    original = rows_module._csv_plan
+    rows_module._csv_plan = lambda p, m: rows_module.CsvPlan(None, *list(vars(original(p, m)).values())[1:])
+    try:
+        second = aggregate_dossiers(path, MAPPING, YEAR[0], YEAR[1], aliases)
+    finally:
+        rows_module._csv_plan = original
+    return first, second, fast
+
+
+def dump(result) -> tuple:
+    aggregation, problems = result
+    return (aggregation.model_dump() if aggregation else None, [p.model_dump() for p in problems])
+
+
+IDS = ["H1", "H2", " H1", "H1 ", "h1", "Hồ-1", unicodedata.normalize("NFD", "Hồ-1"), "", "  ", "\tH2", "H1\x1f",
+       "000.072.H56-240336520", "000.072.H56-240336520 ", "0123456789abcdefX", "0123456789abcdefY", "a,b", 'q"r',
+       "line\nbreak", "\u00a0H2", "H2\u3000"]
+UNITS = ["UBND phường 3", "P.3", " Xã An Bình ", "XÃ AN BÌNH", unicodedata.normalize("NFD", "Phường 3"), "Phường 99",
+         "", "a,b"]
+STATUSES = ["Đúng hạn", "Sớm hạn", "quá hạn", "Đang xử lý (còn hạn)", "Chờ phê duyệt", "", " Rút hồ sơ"]
+DATES = ["05/03/2024", "5/3/2024", "31/12/2023", "01/01/2025", "2024-03-05", "30/02/2024", "", "05/03/2024 08:30",
+         "hôm qua"]
+FLAGS = ["Có", "x", "", "Không", "0", "1", "2", "không rõ", "TRUE"]
+
+
+def cell(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\n\r') else text
+
+
+row_strategy = st.one_of(
+    st.tuples(st.sampled_from(IDS), st.sampled_from(UNITS), st.sampled_from(DATES), st.sampled_from(DATES),
+              st.sampled_from(DATES), st.sampled_from(STATUSES), st.sampled_from(FLAGS), st.sampled_from(FLAGS),
+              st.sampled_from(FLAGS)).map(lambda cells: ",".join(cell(c) for c in cells)),
+    st.sampled_from(["", ",,,,,,,,", "H9,P.3,05/03/2024,,,Đúng hạn,,,,extra", "H9,P.3,05/03/2024",
+                     "H9,Phường 3, thừa,05/03/2024,,10/03/2024,Đúng hạn,,,x", '"unterminated,P.3',
+                     'H8,"P.3"x,05/03/2024,,10/03/2024,Đúng hạn,,,', "   "]),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(row_strategy, min_size=0, max_size=30), st.sampled_from(["\n", "\r\n"]), st.booleans(),
+       st.booleans())
+def test_arrow_and_tolerant_reads_agree(lines, newline, bom, final_newline):
+    text = newline.join([",".join(HEADERS)] + lines) + (newline if final_newline else "")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "hoso.csv"
+        path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
+        first, second, _ = both_ways(path)
+    assert dump(first) == dump(second)
+
+
+def test_a_clean_export_is_read_by_arrow_and_dirty_rows_are_reported_alike(tmp_path):
+    lines = [",".join(HEADERS)]
+    for i in range(300):
+        dossier = IDS[i % len(IDS)] if i % 7 == 0 else f"000.{i % 5:03d}.H56-24{i:07d}"
+        cells = [dossier, UNITS[i % len(UNITS)], DATES[i % len(DATES)], "", DATES[(i * 3) % len(DATES)],
+                 STATUSES[i % len(STATUSES)], FLAGS[i % len(FLAGS)], FLAGS[(i + 1) % len(FLAGS)], ""]
+        lines.append(",".join(cell(c) for c in cells))
+    path = tmp_path / "hoso.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    first, second, fast = both_ways(path)
+    assert fast, "a clean export is read by Arrow"
+    assert dump(first) == dump(second)
+    codes = {p.code for p in first[1]}
+    assert {"dossier.duplicate_id", "dossier.missing_id", "dossier.unknown_unit", "dossier.unknown_status",
+            "dossier.before_period", "dossier.after_period", "dossier.unreadable_date"} <= codes
+
+
+def test_a_row_with_cells_beyond_the_header_sends_the_file_to_the_tolerant_read(tmp_path):
+    path = tmp_path / "hoso.csv"
+    path.write_text(",".join(HEADERS) + "\nH1,P.3,05/03/2024,,10/03/2024,Đúng hạn,,,,thừa\n", encoding="utf-8")
+    first, second, fast = both_ways(path)
+    assert not fast and dump(first) == dump(second) and first[0].rows_malformed == 1
+
+
+def test_the_read_arguments_take_only_the_mapped_columns_as_text(tmp_path):
+    path = tmp_path / "hoso.csv"
+    path.write_text(",".join(["STT"] + HEADERS + ["Ghi chú"]) + "\n1,007,P.3,05/03/2024,,,Đúng hạn,,,,\n",
+                    encoding="utf-8")
+    arguments = csv_read_arguments(path, MAPPING)
+    assert arguments["engine"] == "pyarrow" and arguments["usecols"] == list(range(1, 10))
+    import pandas as pd
+    frame = pd.read_csv(path, **arguments)
+    assert list(frame.columns)[:2] == ["dossier_id", "unit"] and frame["dossier_id"].tolist() == ["007"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(st.characters(codec="utf-8"), max_size=40), max_size=30))
+def test_equal_texts_hash_alike_and_lengths_are_bytes(texts):
+    hashes, length, _ = text_hashes(pa.array(texts, type=pa.large_string()))
+    assert length.tolist() == [len(t.encode()) for t in texts]
+    again, _, _ = text_hashes(pa.array(list(reversed(texts)), type=pa.string()))
+    assert hashes.tolist() == list(reversed(again.tolist()))
+
+
+def test_texts_differing_in_one_byte_hash_apart():
+    base = "000.072.H56-240336520-abcdefghijklmnop"
+    variants = [base] + [base[:i] + chr(ord(base[i]) + 1) + base[i + 1:] for i in range(len(base))]
+    hashes, _, _ = text_hashes(pa.array(variants + [base[:-1], base + "\x00"], type=pa.large_string()))
+    assert len(np.unique(hashes)) == len(variants) + 2
+
+
+@pytest.mark.parametrize("offset", [0, 3])
+def test_hashes_of_a_slice_match_the_whole(offset):
+    texts = ["a", "bb", "ccc", "dddddddddd", "", "e"]
+    whole, _, _ = text_hashes(pa.array(texts))
+    part, _, _ = text_hashes(pa.array(texts).slice(offset))
+    assert part.tolist() == whole.tolist()[offset:]
