@@ -156,11 +156,17 @@ READ_FLOOR = ("import sys, pathlib\n"
 
 PROVINCE_FLOOR = YAML_FLOOR + READ_FLOOR.replace("import sys, pathlib\n", "")
 
+# A refused export (too large, unreadable) must not pass for a fast one: it exits 3, which run_child reports.
 INGEST = ("import sys, pathlib, json, datetime\n"
           "sys.path.insert(0, sys.argv[3])\n"
           "from engine.api import ingest_dossiers\n"
-          "ingest_dossiers(pathlib.Path(sys.argv[2]), 'motcua_tinh', datetime.date(2024, 1, 1), "
-          "datetime.date(2024, 12, 31), json.loads(pathlib.Path(sys.argv[2]).with_suffix('.units.json').read_text()))\n")
+          "try:\n"
+          "    result, _ = ingest_dossiers(pathlib.Path(sys.argv[2]), 'motcua_tinh', datetime.date(2024, 1, 1), "
+          "datetime.date(2024, 12, 31), json.loads(pathlib.Path(sys.argv[2]).with_suffix('.units.json').read_text()))\n"
+          "except Exception as exc:\n"
+          "    print(exc, file=sys.stderr)\n"
+          "    sys.exit(3)\n"
+          "sys.exit(0 if result.rows_used else 3)\n")
 
 
 # ---------------------------------------------------------------- targets

@@ -142,3 +142,12 @@ def test_hashes_of_a_slice_match_the_whole(offset):
     whole, _, _ = text_hashes(pa.array(texts))
     part, _, _ = text_hashes(pa.array(texts).slice(offset))
     assert part.tolist() == whole.tolist()[offset:]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(8, 40).flatmap(lambda n: st.lists(st.text(st.characters(min_codepoint=33, max_codepoint=126),
+                                                             min_size=n, max_size=n), min_size=1, max_size=20)))
+def test_texts_of_one_length_hash_as_among_other_lengths(texts):
+    alike, _, _ = text_hashes(pa.array(texts, type=pa.large_string()))
+    mixed, _, _ = text_hashes(pa.array(texts + ["x"], type=pa.large_string()))
+    assert alike.tolist() == mixed.tolist()[:-1]

@@ -38,8 +38,13 @@ def dictionary_codes(series: Any) -> tuple[np.ndarray, list[str]]:
     chunks = arrow_chunks(series)
     if chunks.num_chunks == 0:
         return np.zeros(0, dtype=np.int64), []
-    encoded = pc.dictionary_encode(chunks).unify_dictionaries().combine_chunks()
-    return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist()
+    encoded = pc.dictionary_encode(chunks)
+    dictionary = encoded.chunk(0).dictionary
+    if not all(chunk.dictionary.equals(dictionary) for chunk in encoded.chunks[1:]):
+        encoded = encoded.unify_dictionaries()
+        dictionary = encoded.chunk(0).dictionary
+    codes = np.concatenate([chunk.indices.to_numpy(zero_copy_only=False) for chunk in encoded.chunks])
+    return codes, dictionary.to_pylist()
 
 
 _MULTIPLIER = 0x9E3779B97F4A7C15
@@ -49,55 +54,70 @@ _ASCII_SPACE = bytes(sorted({*range(9, 14), *range(0x1C, 0x21)}))
 
 
 def _buffers(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """(offsets as int64 from 0, data bytes followed by eight zero bytes) of one string array."""
+    """(offsets as int64, data bytes) of one string array, without copying the data."""
     import numpy as np
     import pyarrow as pa
     large = pa.types.is_large_string(array.type)
     width = 8 if large else 4
     _, offsets_buffer, data_buffer = array.buffers()
     offsets = np.frombuffer(offsets_buffer, dtype=np.int64 if large else np.int32, count=len(array) + 1,
-                            offset=array.offset * width).astype(np.int64)
+                            offset=array.offset * width).astype(np.int64, copy=False)
     data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
-    data = np.concatenate([data[offsets[0]:offsets[-1]], np.zeros(8, dtype=np.uint8)])
-    return offsets - offsets[0], data
+    return offsets, data
+
+
+def _words(data: np.ndarray) -> np.ndarray:
+    """The little-endian 64-bit word starting at every byte of `data` that has eight bytes from it (a view)."""
+    import numpy as np
+    return np.ndarray(shape=(max(len(data) - 7, 0),), dtype="<u8", buffer=data, strides=(1,))
+
+
+def _mix(hashes: np.ndarray, word: np.ndarray) -> np.ndarray:
+    import numpy as np
+    hashes ^= word
+    hashes *= np.uint64(_MULTIPLIER)
+    hashes ^= hashes >> np.uint64(29)
+    return hashes
 
 
 def text_hashes(array: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per row: a 64-bit hash of the text's bytes, its length in bytes, and its first and last bytes as one mask.
+    """Per row: a 64-bit hash of the text's bytes, its length in bytes, and whether an end byte is ASCII space.
 
-    Equal texts have equal hashes; unequal texts almost never do, and every match is compared as
-    text before it counts. The returned mask flags rows whose first or last byte is ASCII space.
+    The hash mixes the text's length and its 8-byte words, the last one taken as the final eight
+    bytes (overlapping the one before) or, for a text under eight bytes, zero-padded. Equal texts
+    have equal hashes; unequal texts almost never do, and every match is compared as text before
+    it counts. When every text has the same length (ids usually do) the words are strided views,
+    read without gathering.
     """
     import numpy as np
     offsets, data = _buffers(array)
     count = len(offsets) - 1
     start, length = offsets[:-1], np.diff(offsets)
-    words = np.ndarray(shape=(max(len(data) - 7, 0),), dtype="<u8", buffer=data, strides=(1,))
-    multiplier = np.uint64(_MULTIPLIER)
-    hashes = length.astype(np.uint64) * multiplier
-    rows = np.flatnonzero(length > 0)
-    step = 0
-    while len(rows):
-        every = len(rows) == count
-        at = start + 8 * step if every else start[rows] + 8 * step
-        left = length - 8 * step if every else length[rows] - 8 * step
-        word = words[at]
-        short = left < 8
-        if short.any():
-            bits = (np.minimum(left[short], 8) * 8).astype(np.uint64)
-            word[short] &= (np.uint64(1) << bits) - np.uint64(1)
-        mixed = (hashes if every else hashes[rows]) ^ word
-        mixed *= multiplier
-        mixed ^= mixed >> np.uint64(29)
-        if every:
-            hashes = mixed
-        else:
-            hashes[rows] = mixed
-        step += 1
-        rows = rows[length[rows] > 8 * step] if not every else np.flatnonzero(length > 8 * step)
+    hashes = length.astype(np.uint64) * np.uint64(_MULTIPLIER)
+    if count and length.min() == length.max() and length[0] >= 8:
+        size = int(length[0])
+        for at in [*range(0, size - 8, 8), size - 8]:
+            view = np.ndarray(shape=(count,), dtype="<u8", buffer=data, offset=int(start[0]) + at, strides=(size,))
+            _mix(hashes, view)
+    else:
+        words = _words(data)
+        for step in range(int(-(-length.max() // 8)) if count else 0):
+            rows = np.flatnonzero(length > 8 * step)
+            left = length[rows] - 8 * step
+            last = left <= 8
+            at = start[rows] + np.where(last & (length[rows] >= 8), length[rows] - 8, 8 * step)
+            word = np.zeros(len(rows), dtype=np.uint64)
+            readable = at < len(words)
+            word[readable] = words[at[readable]]
+            for i in np.flatnonzero(~readable):
+                word[i] = int.from_bytes(data[at[i]:at[i] + 8].tobytes().ljust(8, b"\0"), "little")
+            short = length[rows] < 8
+            if short.any():
+                word[short] &= (np.uint64(1) << (length[rows][short] * 8).astype(np.uint64)) - np.uint64(1)
+            hashes[rows] = _mix(hashes[rows], word)
     space = np.zeros(256, dtype=bool)
     space[list(_ASCII_SPACE)] = True
-    filled = length > 0
+    filled = np.flatnonzero(length > 0)
     edge = np.zeros(count, dtype=bool)
     edge[filled] = space[data[start[filled]]] | space[data[start[filled] + length[filled] - 1]]
     return hashes, length, edge
@@ -112,19 +132,21 @@ class ArrowIdColumn:
         import pyarrow.compute as pc
         self.header = header
         chunks = arrow_chunks(series)
-        array = chunks.combine_chunks() if chunks.num_chunks else pa.array([], type=pa.large_string())
-        hashes, length, edge = text_hashes(array)
-        plain = pc.string_is_ascii(array).to_numpy(zero_copy_only=False) if len(array) else np.zeros(0, bool)
+        parts = [text_hashes(chunk) for chunk in chunks.chunks if len(chunk)]
+        hashes = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=np.uint64)
+        length = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
+        edge = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0, dtype=bool)
+        plain = pc.string_is_ascii(chunks).to_numpy() if len(chunks) else np.zeros(0, dtype=bool)
         odd = np.flatnonzero(~plain | edge)
+        self.array = chunks
         self.fixed: dict[int, str] = {}
         if len(odd):
             normalize = unicodedata.normalize
-            texts = [normalize("NFC", text).strip() for text in array.take(pa.array(odd)).to_pylist()]
+            texts = [normalize("NFC", text).strip() for text in chunks.take(pa.array(odd)).to_pylist()]
             self.fixed = dict(zip(odd.tolist(), texts))
             fixed_hashes, fixed_length, _ = text_hashes(pa.array(texts, type=pa.large_string()))
             hashes[odd] = fixed_hashes
             length[odd] = fixed_length
-        self.array = array
         self.hashes = hashes
         self.length = length
 
@@ -132,8 +154,18 @@ class ArrowIdColumn:
         return self.length == 0
 
     def texts_of(self, rows: np.ndarray) -> list[str]:
+        """The normalised texts of the given rows (few), taken chunk by chunk without joining the chunks."""
+        import numpy as np
         import pyarrow as pa
-        texts = self.array.take(pa.array(rows, type=pa.int64())).to_pylist()
+        lengths = np.array([len(chunk) for chunk in self.array.chunks], dtype=np.int64)
+        starts = np.concatenate([[0], np.cumsum(lengths)])
+        which = np.searchsorted(starts, rows, side="right") - 1
+        texts: list[str] = [""] * len(rows)
+        for chunk_index in np.unique(which).tolist():
+            positions = np.flatnonzero(which == chunk_index)
+            local = pa.array(rows[positions] - starts[chunk_index], type=pa.int64())
+            for position, text in zip(positions.tolist(), self.array.chunk(chunk_index).take(local).to_pylist()):
+                texts[position] = text
         return [self.fixed.get(row, text) for row, text in zip(rows.tolist(), texts)]
 
     def text(self, row: int) -> str:
@@ -145,18 +177,21 @@ class ArrowIdColumn:
         import numpy as np
         total = len(self.length)
         missing = present & (self.length == 0)
-        rows = np.flatnonzero(present & ~missing)
+        valid = present & ~missing
+        rows = None if valid.all() else np.flatnonzero(valid)
         repeat = np.zeros(total, dtype=bool)
         group = np.full(total, -1, dtype=np.int64)
-        hashes = self.hashes[rows]
+        hashes = self.hashes if rows is None else self.hashes[rows]
         ordered = np.sort(hashes)
         twice = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+        del ordered
         if not len(twice):
             return missing, repeat, group
         bits = np.uint64((1 << 22) - 1)
         table = np.zeros(1 << 22, dtype=bool)
         table[twice & bits] = True
-        likely = rows[table[hashes & bits]]
+        likely = np.flatnonzero(table[hashes & bits])
+        likely = likely if rows is None else rows[likely]
         candidates = likely[np.isin(self.hashes[likely], twice)]
         first_of: dict[str, int] = {}
         seen_twice: set[str] = set()
