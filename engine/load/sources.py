@@ -82,8 +82,16 @@ def _load_mapping(path: str, stamp: float) -> DossierMapping | ReportMapping:
 
 @lru_cache(maxsize=16)
 def _aggregate(path: str, mapping: str, start, end, stamp: float, mapping_stamp: float):
-    """Aggregate an export once per run even when many bundles point to it (keyed by file times too)."""
-    return aggregate_dossiers(Path(path), _load_mapping(mapping, mapping_stamp), start, end)
+    """Aggregate an export once per run even when many bundles point to it (keyed by file times too).
+
+    Beside the aggregation and its problems: the unit names as written, by their compared form,
+    so that each of a province's bundles finds its rows without comparing every name again.
+    """
+    aggregation, problems = aggregate_dossiers(Path(path), _load_mapping(mapping, mapping_stamp), start, end)
+    written: dict[str, list[str]] = {}
+    for key in (aggregation.metrics if aggregation is not None else {}):
+        written.setdefault(text_key(key), []).append(key)
+    return aggregation, problems, written
 
 
 @lru_cache(maxsize=16)
@@ -140,12 +148,12 @@ def _dossier_metrics(path: Path, mapping: str, stamp: float, mapping_stamp: floa
     """The unit's metrics from a shared row-level export; its rows are found by the unit's id, name or aliases (exact)."""
     unit = bundle.unit
     end = min(bundle.period.end, bundle.as_of)
-    aggregation, problems = _aggregate(str(path), mapping, bundle.period.start, end, stamp, mapping_stamp)
+    aggregation, problems, written = _aggregate(str(path), mapping, bundle.period.start, end, stamp, mapping_stamp)
     problems = list(problems)
     if aggregation is None:
         return _Found(str(path), failed=_fail(METRIC_NAMES, path.name, problems[0]), problems=problems)
     names = _unit_names(bundle)
-    matches = sorted(key for key in aggregation.metrics if text_key(key) in names)
+    matches = sorted(key for name in names for key in written.get(name, ()))
     if not matches:
         return _Found(str(path), problems=problems + [Problem(
             code="sources.no_dossiers", file=str(path), severity="warning", value=unit.name,
