@@ -5,8 +5,8 @@ step alone; the figure reported is the peak minus the RSS after imports. Wall an
 (user + system, all threads) are the best of --repeat runs; on a shared machine CPU time is the
 steadier figure. Three steps:
 
-- bare: pandas.read_csv with exactly the arguments ingestion uses (engine.load.dossiers.csv_read_arguments:
-  mapped columns as categories, the dossier id and other columns as text, no NA parsing, UTF-8-BOM)
+- bare: pandas.read_csv with exactly the arguments ingestion reads a clean export with
+  (engine.load.dossiers.csv_read_arguments: pyarrow engine, only the mapped columns, all as Arrow text, no NA parsing)
   — the floor ingestion is compared with (target: ingestion ≤ 2× bare);
 - bare_str: the plain read of the whole file as text (dtype=str), for scale;
 - ingest: engine.load.dossiers.aggregate_dossiers end to end (read, checks, problems, metrics).
