@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from engine.core.vnformat import format_number
@@ -49,11 +49,11 @@ def recipient_lines(recipients: tuple[str, ...]) -> list[str]:
     return lines
 
 
-def stable_zip(data: bytes, stamp: datetime, cached: Mapping[str, Mapping[str, float]] | None = None) -> bytes:
+def stable_zip(data: bytes, stamp: datetime, rewrite: Mapping[str, Callable[[bytes], bytes]] | None = None) -> bytes:
     """Rewrite an Office archive with fixed entry times and document dates: same input, same bytes.
 
-    `cached` gives, per worksheet part, the value each formula cell should show before any
-    recalculation (openpyxl writes formulas without one), so readers that do not calculate see the totals.
+    `rewrite` gives, per archive entry, a function that completes its content (the XLSX writer
+    puts the cells it wrote itself into the worksheets openpyxl wrote).
     """
     iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
     out = io.BytesIO()
@@ -65,20 +65,10 @@ def stable_zip(data: bytes, stamp: datetime, cached: Mapping[str, Mapping[str, f
                 for tag in ("dcterms:created", "dcterms:modified"):
                     text = re.sub(rf"(<{tag}[^>]*>)[^<]*(</{tag}>)", rf"\g<1>{iso}\g<2>", text)
                 payload = text.encode("utf-8")
-            if cached and info.filename in cached:
-                values = cached[info.filename]
-                payload = re.sub(rb'<c r="([A-Z]+[0-9]+)"([^>]*)><f>(.*?)</f><v></v></c>',
-                                 lambda m: _with_value(m, values), payload)
+            if rewrite and info.filename in rewrite:
+                payload = rewrite[info.filename](payload)
             entry = zipfile.ZipInfo(info.filename, date_time=(max(stamp.year, 1980), stamp.month, stamp.day, 0, 0, 0))
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16
             target.writestr(entry, payload)
     return out.getvalue()
-
-
-def _with_value(match: re.Match, values: Mapping[str, float]) -> bytes:
-    value = values.get(match.group(1).decode())
-    if value is None:
-        return match.group(0)
-    return b'<c r="%s"%s><f>%s</f><v>%s</v></c>' % (match.group(1), match.group(2), match.group(3),
-                                                     repr(float(value)).encode())

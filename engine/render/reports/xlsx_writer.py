@@ -57,16 +57,23 @@ _TOKEN = re.compile(r"\{(\d+)(?::(\d+))?\}")
 
 
 def to_xlsx(parts: list[Part], stamp: datetime = FIXED_STAMP) -> bytes:
-    """One worksheet per part; totals as formulas with the engine's values cached."""
+    """One worksheet per part; totals as formulas with the engine's values cached.
+
+    openpyxl writes the workbook around the cells (styles, print setup, merged ranges, names);
+    the cells themselves are written here as SpreadsheetML, the way openpyxl would write them,
+    because its cell objects cost far more than the text they carry.
+    """
     from openpyxl import Workbook
     workbook = Workbook()
     workbook.remove(workbook.active)
     used: set[str] = set()
     styles = _CellStyles(workbook)
-    cached: dict[str, dict[str, float]] = {}
-    for number, part in enumerate(parts, start=1):
-        sheet = workbook.create_sheet(sheet_name(part.name, used))
-        cached[f"xl/worksheets/sheet{number}.xml"] = _part(sheet, part, styles)
+    grids = []
+    for part in parts:
+        grid = _Grid(workbook.create_sheet(sheet_name(part.name, used)), styles)
+        _part(grid, part, styles)
+        grids.append(grid)
+    sheets = {f"xl/worksheets/sheet{number}.xml": grid.xml() for number, grid in enumerate(grids, start=1)}
     workbook.properties.creator = "parindex"
     workbook.properties.lastModifiedBy = "parindex"
     workbook.properties.language = "vi-VN"
@@ -74,7 +81,16 @@ def to_xlsx(parts: list[Part], stamp: datetime = FIXED_STAMP) -> bytes:
     workbook.calculation.fullCalcOnLoad = True
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return stable_zip(buffer.getvalue(), stamp, cached)
+    return stable_zip(buffer.getvalue(), stamp, {name: _filler(cells) for name, cells in sheets.items()})
+
+
+def _filler(cells: tuple[bytes, bytes]):
+    dimension, data = cells
+
+    def fill(payload: bytes) -> bytes:
+        payload = payload.replace(b'<dimension ref="A1:A1"/>', dimension, 1)
+        return payload.replace(b"<sheetData></sheetData>", data, 1)
+    return fill
 
 
 def sheet_name(name: str, used: set[str]) -> str:
@@ -103,19 +119,27 @@ def _lines_needed(text: str, width: float) -> int:
 
 
 class _CellStyles:
-    """One named style per look, registered once per workbook: far cheaper than a font and fill per cell."""
+    """One named style per look, registered once per workbook: far cheaper than a font and fill per cell.
+
+    It also keeps the workbook's cell formats as openpyxl numbers them (`index`) and the borders
+    openpyxl gives the cells of a merged range (`corner`, `edge`), so the cells written here get
+    the same formats as openpyxl's own cells would.
+    """
 
     def __init__(self, workbook: Workbook):
         self.workbook = workbook
         self.names: dict[tuple, str] = {}
+        self.arrays: dict[str, tuple[int, ...]] = {}
+        self.ids: dict[tuple[int, ...], int] = {}
+        self.borders: dict[tuple, int] = {}
 
     def __call__(self, *, bold: bool = False, italic: bool = False, size: float = TABLE_PT, fill: str | None = None,
                  wrap: bool = True, horizontal: str = "left", vertical: str = "top", indent: int = 0,
                  number_format: str = "General", border: str = "box") -> str:
-        from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill
         key = (bold, italic, size, fill, wrap, horizontal, vertical, indent, number_format, border)
         name = self.names.get(key)
         if name is None:
+            from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill
             name = f"parindex {len(self.names) + 1}"
             style = NamedStyle(name=name, font=Font(name=FONT, size=size, bold=bold, italic=italic),
                                border={"box": styles().black_border, "rule": styles().rule}.get(border, Border()),
@@ -126,20 +150,207 @@ class _CellStyles:
                 style.fill = PatternFill("solid", fgColor=fill)
             self.workbook.add_named_style(style)
             self.names[key] = name
+            self.arrays[name] = tuple(style.as_tuple())
         return name
+
+    def index(self, array: tuple[int, ...]) -> int:
+        """The cell format number of a style array, added to the workbook's cell formats on first use."""
+        number = self.ids.get(array)
+        if number is None:
+            from openpyxl.styles.cell_style import StyleArray
+            number = self.ids[array] = self.workbook._cell_styles.add(StyleArray(array))
+        return number
+
+    def _combine(self, key: tuple, base: int, sides: dict) -> int:
+        number = self.borders.get(key)
+        if number is None:
+            from openpyxl.styles import Border
+            collection = self.workbook._borders
+            number = self.borders[key] = collection.add(collection[base] + Border(**sides))
+        return number
+
+    def corner(self, start: tuple[int, ...] | None, end: tuple[int, ...] | None) -> tuple[int, ...]:
+        """The top-left cell of a merged range takes the right and bottom border of its bottom-right cell."""
+        start, end = start or _NO_STYLE, end or _NO_STYLE
+        other = self.workbook._borders[end[2]]
+        number = self._combine(("corner", start[2], end[2]), start[2], {"right": other.right, "bottom": other.bottom})
+        return start[:2] + (number,) + start[3:]
+
+    def edge_side(self, start: tuple[int, ...] | None, name: str):
+        """The side of the top-left cell's border that the range's edge on that side gets, or _SKIP for no line."""
+        side = getattr(self.workbook._borders[(start or _NO_STYLE)[2]], name)
+        return _SKIP if side and side.style is None else side
+
+    def edge(self, cell: tuple[int, ...] | None, name: str, start: tuple[int, ...] | None, side) -> tuple[int, ...]:
+        cell = cell or _NO_STYLE
+        number = self._combine(("edge", cell[2], name, (start or _NO_STYLE)[2]), cell[2], {name: side})
+        return cell[:2] + (number,) + cell[3:]
+
+
+_NO_STYLE = (0,) * 9
+_SKIP = object()
+_EMPTY = ' t="n"'
+_STRING = ' t="inlineStr"'
+_ERRORS = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
+
+
+def _escape(text: str) -> str:
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if "\r" in text:
+        text = text.replace("\r", "&#13;")
+    return text
+
+
+def _inline(text: str) -> str:
+    """An inline string as openpyxl writes it (at most 32767 characters, spaces kept at either end)."""
+    text = text[:32767]
+    if text != text.strip():
+        return f'<is><t xml:space="preserve">{_escape(text)}</t></is>'
+    return f"<is><t>{_escape(text)}</t></is>"
+
+
+class _Grid:
+    """The cells of one worksheet, kept as openpyxl keeps them (style array, type, content) and written as XML.
+
+    Merged ranges follow openpyxl: every cell but the top-left one is emptied, and the cells on the
+    range's edges take the matching side of the top-left cell's border; rows exist where a cell or a
+    row height was touched.
+    """
+
+    def __init__(self, sheet, styles: _CellStyles):
+        self.sheet, self.styles = sheet, styles
+        self.cells: dict[tuple[int, int], list] = {}
+        self.heights: dict[int, float | None] = {}
+
+    def cell(self, row: int, column: int) -> list:
+        cell = self.cells.get((row, column))
+        if cell is None:
+            cell = self.cells[(row, column)] = [None, _EMPTY, ""]
+        return cell
+
+    def put(self, row: int, column: int, value, style: str) -> None:
+        """A value typed as openpyxl types it (text starting with '=' is a formula) in a named style."""
+        if isinstance(value, str):
+            value = value[:32767]
+            if len(value) > 1 and value.startswith("="):
+                content = [self.styles.arrays[style], "", f"<f>{_escape(value[1:])}</f><v></v>"]
+            elif value in _ERRORS:
+                content = [self.styles.arrays[style], ' t="e"', f"<v>{value}</v>"]
+            else:
+                content = [self.styles.arrays[style], _STRING, _inline(value) if value else ""]
+        elif value is None:
+            self.cell(row, column)[0] = self.styles.arrays[style]
+            return
+        else:
+            content = [self.styles.arrays[style], _EMPTY, f"<v>{value:.16g}</v>" if math.isfinite(value) else "<v></v>"]
+        self.cells[(row, column)] = content
+
+    def text(self, row: int, column: int, value: str, style: str) -> None:
+        """Text always stored as a string, whatever it starts with."""
+        self.cells[(row, column)] = [self.styles.arrays[style], _STRING, _inline(value) if value else ""]
+
+    def rich(self, row: int, column: int, value: CellRichText, style: str) -> None:
+        from lxml import etree
+        self.cells[(row, column)] = [self.styles.arrays[style], _STRING,
+                                     etree.tostring(value.to_tree(), encoding="unicode")]
+
+    def total(self, row: int, column: int, formula: str, value: float, style: str) -> None:
+        """A formula with the value readers show before they recalculate."""
+        self.cells[(row, column)] = [self.styles.arrays[style], "",
+                                     f"<f>{_escape(formula[1:])}</f><v>{float(value)!r}</v>"]
+
+    def restyle(self, row: int, column: int, style: str) -> None:
+        self.cell(row, column)[0] = self.styles.arrays[style]
+
+    def height(self, row: int) -> float | None:
+        """A row's height in points if set (reading it makes the row exist, as in openpyxl)."""
+        return self.heights.setdefault(row, None)
+
+    def set_height(self, row: int, height: float) -> None:
+        self.heights[row] = float(height)
+
+    def merge(self, first_row: int, first_column: int, last_row: int, last_column: int) -> None:
+        from openpyxl.worksheet.cell_range import CellRange
+        self.sheet.merged_cells.add(CellRange(min_col=first_column, min_row=first_row, max_col=last_column,
+                                              max_row=last_row))
+        styles, cells = self.styles, self.cells
+        start = self.cell(first_row, first_column)
+        end = cells.get((last_row, last_column))
+        if end is not None:
+            start[0] = styles.corner(start[0], end[0])
+        for row in range(first_row, last_row + 1):
+            for column in range(first_column, last_column + 1):
+                if row != first_row or column != first_column:
+                    cells[(row, column)] = [None, _EMPTY, ""]
+        for name in ("top", "left", "right", "bottom"):
+            side = styles.edge_side(start[0], name)
+            if side is _SKIP:
+                continue
+            if name == "top":
+                coords = [(first_row, c) for c in range(first_column, last_column + 1)]
+            elif name == "bottom":
+                coords = [(last_row, c) for c in range(first_column, last_column + 1)]
+            elif name == "left":
+                coords = [(r, first_column) for r in range(first_row, last_row + 1)]
+            else:
+                coords = [(r, last_column) for r in range(first_row, last_row + 1)]
+            origin = start[0]
+            for coord in coords:
+                cell = cells[coord]
+                cell[0] = styles.edge(cell[0], name, origin, side)
+
+    def xml(self) -> tuple[bytes, bytes]:
+        """The sheet's dimension element and its sheetData, with every style numbered in writing order."""
+        if not self.cells:
+            dimension = "A1:A1"
+        else:
+            rows = [r for r, _ in self.cells]
+            columns = [c for _, c in self.cells]
+            dimension = f"{_letter(min(columns))}{min(rows)}:{_letter(max(columns))}{max(rows)}"
+        by_row: dict[int, list] = {}
+        for (row, column), cell in sorted(self.cells.items()):
+            by_row.setdefault(row, []).append((column, cell))
+        for row in self.heights:
+            by_row.setdefault(row, [])
+        index = self.styles.index
+        out = ["<sheetData>"]
+        for row in sorted(by_row):
+            height = self.heights.get(row)
+            out.append(f'<row r="{row}" ht="{height:.16g}" customHeight="1">' if height
+                       else f'<row r="{row}">')
+            for column, (array, kind, content) in by_row[row]:
+                styled = array is not None and any(array)
+                if not styled and not content:
+                    continue
+                style = f' s="{index(array)}"' if styled else ""
+                out.append(f'<c r="{_letter(column)}{row}"{style}{kind}>{content}</c>')
+            out.append("</row>")
+        out.append("</sheetData>")
+        return (f'<dimension ref="{dimension}"/>'.encode(),
+                "".join(out).encode("ascii", "xmlcharrefreplace"))
+
+
+def _letter(column: int) -> str:
+    from openpyxl.utils import get_column_letter
+    return get_column_letter(column)
 
 
 class _Sheet:
     """A worksheet being filled row by row, with the column widths of its widest table."""
 
-    def __init__(self, sheet, part: Part, styles: _CellStyles):
+    def __init__(self, grid: _Grid, part: Part, styles: _CellStyles):
         from openpyxl.utils import get_column_letter
-        self.sheet, self.part, self.styles = sheet, part, styles
+        self.grid, self.sheet, self.part, self.styles = grid, grid.sheet, part, styles
         tables = [b for b in part.blocks if isinstance(b, Table) and "xlsx" in b.formats]
         main = max(tables, key=lambda t: len(t.columns), default=None)
         self.widths = [c.width for c in main.columns] if main else [14.0] * 8
         for index, width in enumerate(self.widths, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = width
+            grid.sheet.column_dimensions[get_column_letter(index)].width = width
         self.count = len(self.widths)
         total = sum(self.widths)
         running, split = 0.0, 1
@@ -150,22 +361,19 @@ class _Sheet:
                 break
         self.split = split
         self.row = 1
-        self.cached: dict[str, float] = {}
 
     def merged(self, first: int, last: int, value: str | CellRichText | None, style: str,
                height: float | None = None) -> None:
         """A frame text across columns first..last (1-based), always stored as text; a row height in points if given."""
-        from openpyxl.cell.rich_text import CellRichText
-        cell = self.sheet.cell(self.row, first)
+        grid = self.grid
         if value:
-            cell.value = value if isinstance(value, CellRichText) else safe_cell(clean_text(value))
-            cell.data_type = "s"
-        cell.style = style
+            grid.text(self.row, first, safe_cell(clean_text(value)), style)
+        else:
+            grid.restyle(self.row, first, style)
         if last > first:
-            self.sheet.merge_cells(start_row=self.row, start_column=first, end_row=self.row, end_column=last)
+            grid.merge(self.row, first, self.row, last)
         if height is not None:
-            current = self.sheet.row_dimensions[self.row].height or 0
-            self.sheet.row_dimensions[self.row].height = max(current, height)
+            grid.set_height(self.row, max(grid.height(self.row) or 0, height))
 
     def rule(self, first: int, last: int, fraction: float) -> None:
         """A line under the middle `fraction` of columns first..last (the decree's rule under a name or the motto)."""
@@ -184,11 +392,12 @@ class _Sheet:
                 break
             running += width
         for column in range(start, max(start, end) + 1):
-            self.sheet.cell(self.row, column).style = self.styles(border="rule", size=4)
+            self.grid.restyle(self.row, column, self.styles(border="rule", size=4))
 
 
-def _part(sheet, part: Part, styles: _CellStyles) -> dict[str, float]:
-    page = _Sheet(sheet, part, styles)
+def _part(grid: _Grid, part: Part, styles: _CellStyles) -> None:
+    page = _Sheet(grid, part, styles)
+    sheet = grid.sheet
     if part.letterhead is not None:
         _letterhead(page, part.letterhead)
     header_rows: tuple[int, int] | None = None
@@ -213,12 +422,11 @@ def _part(sheet, part: Part, styles: _CellStyles) -> dict[str, float]:
     if part.closing is not None:
         _closing(page, part.closing)
     if header_rows is not None:
-        sheet.freeze_panes = sheet.cell(header_rows[1] + 1, 1)
+        sheet.freeze_panes = f"A{header_rows[1] + 1}"
         sheet.print_title_rows = f"{header_rows[0]}:{header_rows[1]}"
     _print_setup(sheet, part)
     if part.closing is not None and table_end is not None:
         _keep_closing_with_table(page, table_end, header_rows, part.orientation)
-    return page.cached
 
 
 def _column_points(width: float) -> float:
@@ -242,7 +450,7 @@ def _keep_closing_with_table(page: _Sheet, table_end: int, titles: tuple[int, in
     capacity = printable_height / scale
 
     def height(row: int) -> float:
-        return sheet.row_dimensions[row].height or 15.0
+        return page.grid.height(row) or 15.0
 
     title_height = sum(height(r) for r in range(titles[0], titles[1] + 1)) if titles else 0.0
     keep_from = max(table_end - KEEP_ROWS + 1, (titles[1] + 1) if titles else 1)
@@ -273,7 +481,7 @@ def _letterhead(page: _Sheet, head: Letterhead) -> None:
     page.row += 1
     page.rule(1, split, 0.45)
     page.rule(split + 1, count, 0.5)
-    page.sheet.row_dimensions[page.row].height = 5
+    page.grid.set_height(page.row, 5)
     page.row += 1
     page.merged(1, split, head.number, plain, LINE_PT + 4)
     page.merged(split + 1, count, head.place_date, styles(size=FRAME_PT + 1, italic=True, horizontal="center",
@@ -310,19 +518,16 @@ def _closing(page: _Sheet, closing: Closing) -> None:
         if line:
             page.merged(split + 1, count, line, signer_style, LINE_PT + 4)
         else:
-            page.sheet.row_dimensions[page.row].height = LINE_PT + 4
+            page.grid.set_height(page.row, LINE_PT + 4)
         page.row += 1
-    cell = page.sheet.cell(top, 1)
-    cell.value = recipients
-    cell.style = styles(size=FRAME_PT - 1, border="none", vertical="top")
-    page.sheet.merge_cells(start_row=top, start_column=1, end_row=top + max(len(right), len(lines) + 1) - 1,
-                           end_column=split)
+    page.grid.rich(top, 1, recipients, styles(size=FRAME_PT - 1, border="none", vertical="top"))
+    page.grid.merge(top, 1, top + max(len(right), len(lines) + 1) - 1, split)
     page.row = top + max(len(right), len(lines) + 1)
 
 
 def _table(page: _Sheet, table: Table) -> tuple[int, int]:
     """Header rows (one, or two under grouped headers) and the table rows; returns the header's first and last row."""
-    sheet, styles = page.sheet, page.styles
+    grid, styles = page.grid, page.styles
     header = styles(bold=True, fill=FILLS["header"], horizontal="center", vertical="center")
     grouped = any(c.group for c in table.columns)
     first = page.row
@@ -330,51 +535,70 @@ def _table(page: _Sheet, table: Table) -> tuple[int, int]:
     for index, column in enumerate(table.columns, start=1):
         lines = max(lines, _lines_needed(column.header, column.width))
         if not grouped:
-            sheet.cell(first, index, _text(column.header)).style = header
+            grid.put(first, index, _text(column.header), header)
             continue
         if column.group is None:
-            sheet.cell(first, index, _text(column.header)).style = header
-            sheet.cell(first + 1, index).style = header
-            sheet.merge_cells(start_row=first, start_column=index, end_row=first + 1, end_column=index)
+            grid.put(first, index, _text(column.header), header)
+            grid.restyle(first + 1, index, header)
+            grid.merge(first, index, first + 1, index)
         else:
-            sheet.cell(first + 1, index, _text(column.header)).style = header
+            grid.put(first + 1, index, _text(column.header), header)
             if index == 1 or table.columns[index - 2].group != column.group:
                 end = index
                 while end < len(table.columns) and table.columns[end].group == column.group:
                     end += 1
-                sheet.cell(first, index, _text(column.group)).style = header
+                grid.put(first, index, _text(column.group), header)
                 for other in range(index + 1, end + 1):
-                    sheet.cell(first, other).style = header
+                    grid.restyle(first, other, header)
                 if end > index:
-                    sheet.merge_cells(start_row=first, start_column=index, end_row=first, end_column=end)
+                    grid.merge(first, index, first, end)
     last = first + (1 if grouped else 0)
     if len(table.columns) < page.count:
         for row in range(first, last + 1):
             for extra in range(len(table.columns) + 1, page.count + 1):
-                sheet.cell(row, extra).style = header
-            sheet.merge_cells(start_row=row, start_column=len(table.columns), end_row=row, end_column=page.count)
+                grid.restyle(row, extra, header)
+            grid.merge(row, len(table.columns), row, page.count)
     if grouped:
-        sheet.row_dimensions[first].height = LINE_PT + 2
-        sheet.row_dimensions[last].height = LINE_PT * max(1, lines - 1) + 2
+        grid.set_height(first, LINE_PT + 2)
+        grid.set_height(last, LINE_PT * max(1, lines - 1) + 2)
     else:
-        sheet.row_dimensions[first].height = LINE_PT * lines + 2
+        grid.set_height(first, LINE_PT * lines + 2)
     top = last + 1
+    looks = _Looks(styles)
     for offset, row in enumerate(table.rows):
-        _row(page, table, row, top + offset, top)
+        _row(page, table, row, top + offset, top, looks)
     page.row = top + len(table.rows)
     return first, last
 
 
+class _Looks:
+    """The named style of each kind of table cell, looked up once per table rather than once per cell."""
+
+    def __init__(self, styles: _CellStyles):
+        self.styles = styles
+        self.known: dict[tuple, str] = {}
+
+    def __call__(self, bold: bool, fill: str | None, numeric: bool, indent: int, kind: str, percent: bool) -> str:
+        key = (bold, fill, numeric, indent, kind, percent)
+        name = self.known.get(key)
+        if name is None:
+            number_format = (NUMBER_FORMATS["percent"] if percent else NUMBER_FORMATS.get(kind, "General"))
+            name = self.known[key] = self.styles(
+                bold=bold, fill=fill, wrap=not numeric, indent=indent,
+                horizontal="right" if numeric else ("center" if kind != "text" else "left"),
+                number_format=number_format if numeric else "General")
+        return name
+
+
 def _formula(total: Total, column: int, top: int) -> str:
-    from openpyxl.utils import get_column_letter
     def ref(match: re.Match) -> str:
         col = int(match.group(2)) if match.group(2) is not None else column
-        return f"{get_column_letter(col + 1)}{top + int(match.group(1))}"
+        return f"{_letter(col + 1)}{top + int(match.group(1))}"
     return "=" + _TOKEN.sub(ref, total.formula)
 
 
-def _row(page: _Sheet, table: Table, row: Row, number: int, top: int) -> None:
-    sheet, styles = page.sheet, page.styles
+def _row(page: _Sheet, table: Table, row: Row, number: int, top: int, looks: _Looks) -> None:
+    grid, styles = page.grid, page.styles
     columns = table.columns
     bold = row.style != "normal"
     fill = FILLS.get(row.style)
@@ -387,31 +611,30 @@ def _row(page: _Sheet, table: Table, row: Row, number: int, top: int) -> None:
     if spanned:
         widths[last_filled] = sum(page.widths[last_filled:])
     lines = 1
+    cells = row.cells
     for index, column in enumerate(columns):
-        value: Cell = row.cells[index] if index < len(row.cells) else None
+        value: Cell = cells[index] if index < len(cells) else None
         numeric = is_number(value)
         percent = column.kind == "percent" or (isinstance(value, Total) and value.percent)
-        if isinstance(value, Total):
-            cell = sheet.cell(number, index + 1, _formula(value, index, top))
-            page.cached[cell.coordinate] = round(value.value / 100, 8) if percent else value.value
-        elif numeric:
-            cell = sheet.cell(number, index + 1, round(value / 100, 8) if percent else value)
-        else:
-            cell = sheet.cell(number, index + 1, _text(value))
         indent = row.indent if index == table.indent_column else 0
-        number_format = (NUMBER_FORMATS["percent"] if percent else NUMBER_FORMATS.get(column.kind, "General"))
-        cell.style = styles(bold=bold, fill=fill, wrap=not numeric, indent=indent,
-                            horizontal="right" if numeric else ("center" if column.kind != "text" else "left"),
-                            number_format=number_format if numeric else "General")
-        if isinstance(value, (str, tuple)) and (not spanned or index <= last_filled):
-            lines = max(lines, _lines_needed(str(cell.value), widths[index] - indent * 1.5))
+        look = looks(bold, fill, numeric, indent, column.kind, percent)
+        if isinstance(value, Total):
+            grid.total(number, index + 1, _formula(value, index, top),
+                       round(value.value / 100, 8) if percent else value.value, look)
+        elif numeric:
+            grid.put(number, index + 1, round(value / 100, 8) if percent else value, look)
+        else:
+            text = _text(value)
+            grid.put(number, index + 1, text, look)
+            if isinstance(value, (str, tuple)) and (not spanned or index <= last_filled):
+                lines = max(lines, _lines_needed(text[:32767], widths[index] - indent * 1.5))
     if narrow or spanned:
         for extra in range(len(columns) + 1, page.count + 1):
-            sheet.cell(number, extra).style = styles(bold=bold, fill=fill)
+            grid.restyle(number, extra, styles(bold=bold, fill=fill))
         start = last_filled + 1 if spanned else len(columns)
         if start < page.count:
-            sheet.merge_cells(start_row=number, start_column=start, end_row=number, end_column=page.count)
-    sheet.row_dimensions[number].height = LINE_PT * lines + 2
+            grid.merge(number, start, number, page.count)
+    grid.set_height(number, LINE_PT * lines + 2)
 
 
 def _print_setup(sheet, part: Part) -> None:
