@@ -73,24 +73,43 @@ def to_xlsx(parts: list[Part], stamp: datetime = FIXED_STAMP) -> bytes:
         grid = _Grid(workbook.create_sheet(sheet_name(part.name, used)), styles)
         _part(grid, part, styles)
         grids.append(grid)
-    sheets = {f"xl/worksheets/sheet{number}.xml": grid.xml() for number, grid in enumerate(grids, start=1)}
+    sheets = [grid.xml() for grid in grids]
     workbook.properties.creator = "parindex"
     workbook.properties.lastModifiedBy = "parindex"
     workbook.properties.language = "vi-VN"
-    workbook.properties.created = stamp
+    workbook.properties.created = workbook.properties.modified = stamp
     workbook.calculation.fullCalcOnLoad = True
+    return stable_zip(_save(workbook, sheets), stamp)
+
+
+def _save(workbook: Workbook, sheets: list[tuple[bytes, bytes]]) -> bytes:
+    """openpyxl's writer, with each worksheet written in memory (not through a temporary file) and its cells put in."""
+    from zipfile import ZIP_DEFLATED, ZipFile
+
+    from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
+    from openpyxl.worksheet._writer import WorksheetWriter
+    from openpyxl.writer.excel import ExcelWriter
+
+    cells = dict(zip(workbook.worksheets, sheets))
+
+    class Writer(ExcelWriter):
+        def write_worksheet(self, ws):
+            ws._drawing = SpreadsheetDrawing()
+            ws._drawing.charts = ws._charts
+            ws._drawing.images = ws._images
+            out = io.BytesIO()
+            writer = WorksheetWriter(ws, out)
+            writer.write()
+            ws._rels = writer._rels
+            dimension, data = cells[ws]
+            payload = out.getvalue().replace(b'<dimension ref="A1:A1"/>', dimension, 1)
+            self._archive.writestr(ws.path[1:], payload.replace(b"<sheetData></sheetData>", data, 1))
+            self.manifest.append(ws)
+
     buffer = io.BytesIO()
-    workbook.save(buffer)
-    return stable_zip(buffer.getvalue(), stamp, {name: _filler(cells) for name, cells in sheets.items()})
-
-
-def _filler(cells: tuple[bytes, bytes]):
-    dimension, data = cells
-
-    def fill(payload: bytes) -> bytes:
-        payload = payload.replace(b'<dimension ref="A1:A1"/>', dimension, 1)
-        return payload.replace(b"<sheetData></sheetData>", data, 1)
-    return fill
+    with ZipFile(buffer, "w", ZIP_DEFLATED, allowZip64=True) as archive:
+        Writer(workbook, archive).save()
+    return buffer.getvalue()
 
 
 def sheet_name(name: str, used: set[str]) -> str:
@@ -115,7 +134,10 @@ def _text(value) -> str | None:
 
 
 def _lines_needed(text: str, width: float) -> int:
-    return sum(max(1, math.ceil(len(line) * 1.0 / max(width - 1, 1))) for line in text.split("\n"))
+    room = max(width - 1, 1)
+    if "\n" not in text:
+        return max(1, math.ceil(len(text) / room))
+    return sum(max(1, math.ceil(len(line) / room)) for line in text.split("\n"))
 
 
 class _CellStyles:
@@ -226,6 +248,7 @@ class _Grid:
         self.sheet, self.styles = sheet, styles
         self.cells: dict[tuple[int, int], list] = {}
         self.heights: dict[int, float | None] = {}
+        self.ranges: set[tuple[int, int, int, int]] = set()
 
     def cell(self, row: int, column: int) -> list:
         cell = self.cells.get((row, column))
@@ -275,9 +298,10 @@ class _Grid:
         self.heights[row] = float(height)
 
     def merge(self, first_row: int, first_column: int, last_row: int, last_column: int) -> None:
-        from openpyxl.worksheet.cell_range import CellRange
-        self.sheet.merged_cells.add(CellRange(min_col=first_column, min_row=first_row, max_col=last_column,
-                                              max_row=last_row))
+        if not any(r[0] <= first_row and r[1] <= first_column and last_row <= r[2] and last_column <= r[3]
+                   for r in self.ranges):
+            # openpyxl keeps merged ranges in a set of objects hashed as these tuples: the same order when written
+            self.ranges.add((first_row, first_column, last_row, last_column))
         styles, cells = self.styles, self.cells
         start = self.cell(first_row, first_column)
         end = cells.get((last_row, last_column))
@@ -305,7 +329,7 @@ class _Grid:
                 cell[0] = styles.edge(cell[0], name, origin, side)
 
     def xml(self) -> tuple[bytes, bytes]:
-        """The sheet's dimension element and its sheetData, with every style numbered in writing order."""
+        """The sheet's dimension element, and its sheetData and mergeCells, with every style numbered in writing order."""
         if not self.cells:
             dimension = "A1:A1"
         else:
@@ -331,13 +355,24 @@ class _Grid:
                 out.append(f'<c r="{_letter(column)}{row}"{style}{kind}>{content}</c>')
             out.append("</row>")
         out.append("</sheetData>")
+        if self.ranges:
+            out.append(f'<mergeCells count="{len(self.ranges)}">')
+            for first_row, first_column, last_row, last_column in self.ranges:
+                first, last = f"{_letter(first_column)}{first_row}", f"{_letter(last_column)}{last_row}"
+                out.append(f'<mergeCell ref="{first if first == last else first + ":" + last}"/>')
+            out.append("</mergeCells>")
         return (f'<dimension ref="{dimension}"/>'.encode(),
                 "".join(out).encode("ascii", "xmlcharrefreplace"))
 
 
 def _letter(column: int) -> str:
+    if column < len(_LETTERS):
+        return _LETTERS[column]
     from openpyxl.utils import get_column_letter
     return get_column_letter(column)
+
+
+_LETTERS = [""] + [chr(65 + i) for i in range(26)] + [chr(65 + i) + chr(65 + j) for i in range(26) for j in range(26)]
 
 
 class _Sheet:
@@ -602,7 +637,8 @@ def _row(page: _Sheet, table: Table, row: Row, number: int, top: int, looks: _Lo
     columns = table.columns
     bold = row.style != "normal"
     fill = FILLS.get(row.style)
-    last_filled = max((i for i, v in enumerate(row.cells) if v not in (None, "", ())), default=0)
+    cells = row.cells
+    last_filled = max((i for i, v in enumerate(cells) if v is not None and v != "" and v != ()), default=0)
     widths = [c.width for c in columns]
     narrow = len(columns) < page.count  # a narrower table: its last column runs to the sheet's last column
     if narrow:
@@ -611,23 +647,31 @@ def _row(page: _Sheet, table: Table, row: Row, number: int, top: int, looks: _Lo
     if spanned:
         widths[last_filled] = sum(page.widths[last_filled:])
     lines = 1
-    cells = row.cells
+    store, arrays = grid.cells, styles.arrays
     for index, column in enumerate(columns):
         value: Cell = cells[index] if index < len(cells) else None
-        numeric = is_number(value)
-        percent = column.kind == "percent" or (isinstance(value, Total) and value.percent)
+        kind = type(value)
         indent = row.indent if index == table.indent_column else 0
-        look = looks(bold, fill, numeric, indent, column.kind, percent)
-        if isinstance(value, Total):
+        if kind is Total:
+            percent = column.kind == "percent" or value.percent
+            look = looks(bold, fill, True, indent, column.kind, percent)
             grid.total(number, index + 1, _formula(value, index, top),
                        round(value.value / 100, 8) if percent else value.value, look)
-        elif numeric:
+        elif (kind is float or kind is int) or (kind is not bool and isinstance(value, (int, float))):
+            percent = column.kind == "percent"
+            look = looks(bold, fill, True, indent, column.kind, percent)
             grid.put(number, index + 1, round(value / 100, 8) if percent else value, look)
+        elif value is None:
+            grid.restyle(number, index + 1, looks(bold, fill, False, indent, column.kind, column.kind == "percent"))
         else:
-            text = _text(value)
-            grid.put(number, index + 1, text, look)
-            if isinstance(value, (str, tuple)) and (not spanned or index <= last_filled):
-                lines = max(lines, _lines_needed(text[:32767], widths[index] - indent * 1.5))
+            look = looks(bold, fill, False, indent, column.kind, column.kind == "percent")
+            text = safe_cell(clean_text("\n".join(value) if kind is tuple else value))[:32767]
+            if text in _ERRORS:
+                grid.put(number, index + 1, text, look)
+            else:
+                store[(number, index + 1)] = [arrays[look], _STRING, _inline(text) if text else ""]
+            if not spanned or index <= last_filled:
+                lines = max(lines, _lines_needed(text, widths[index] - indent * 1.5))
     if narrow or spanned:
         for extra in range(len(columns) + 1, page.count + 1):
             grid.restyle(number, extra, styles(bold=bold, fill=fill))
