@@ -60,7 +60,7 @@ from engine.render.data import UnitSpool, run_json_chunks, to_csv, to_json, unit
 from engine.render.exports import inspection_json, inspection_problem_lines, inspection_summary, inspection_table
 from engine.render.inspect import deadline_json, deadline_problems, deadline_table, plan_json, plan_table
 from engine.render.planning import plan_text, watch_table, whatif_text, with_notices
-from engine.render.reports import plan_document, plain_words, report_context, report_document
+from engine.render.reports import all_documents, plan_document, plain_words, report_context, report_document
 from engine.render.text import (
     explain_text,
     gaps_table,
@@ -334,17 +334,10 @@ def all_outputs(run: RunResult, criteria: Path | LoadedCriteria | None = None,
     """Every output of a province from one scoring: file name -> bytes (ranking JSON and CSV, scoring sheets,
     the HTML report, the units' corrective plans and the provincial plan)."""
     set_id = run.criteria_set.id
-    criteria_set = _set_of(run, criteria)
-    files: dict[str, bytes] = {
-        f"{set_id}.json": to_json(run).encode("utf-8"),
-        f"{set_id}.csv": to_csv(run).encode("utf-8"),
-        f"{set_id}-bao-cao.html": report_document(run, "html", criteria=criteria_set, frame=frame),
-    }
-    for fmt in ("xlsx", "docx", "md"):
-        files[f"{set_id}-bang-diem.{fmt}"] = report_document(run, fmt, criteria=criteria_set, frame=frame)
-        files[f"{set_id}-ke-hoach-khac-phuc.{fmt}"] = plan_document(run, fmt, False, criteria=criteria_set, frame=frame)
-        files[f"{set_id}-ke-hoach-khac-phuc-tinh.{fmt}"] = plan_document(run, fmt, True, criteria=criteria_set,
-                                                                          frame=frame)
+    names = {"report": "bang-diem", "plan": "ke-hoach-khac-phuc", "province": "ke-hoach-khac-phuc-tinh"}
+    files: dict[str, bytes] = {f"{set_id}.json": to_json(run).encode("utf-8"), f"{set_id}.csv": to_csv(run).encode("utf-8")}
+    for (kind, fmt), data in all_documents(run, criteria=_set_of(run, criteria), frame=frame).items():
+        files[f"{set_id}-bao-cao.html" if fmt == "html" else f"{set_id}-{names[kind]}.{fmt}"] = data
     return dict(sorted(files.items()))
 
 
