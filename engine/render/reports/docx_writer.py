@@ -6,14 +6,17 @@ the part's orientation, page numbers centred in the header from the second page 
 and the check code in the footer. Tables are written as WordprocessingML because python-docx's
 cell API is slow; their rows never split, the header rows repeat on each page, number cells do
 not wrap, and the last rows of the last table stay on the page of the signature block.
+
+python-docx gives the package (styles, settings, properties, relationships); the body and the
+headers and footers are written here as text, in the form lxml serializes them, because building
+them object by object costs far more than the text they carry.
 """
 
 from __future__ import annotations
 
 import io
 from datetime import datetime
-from typing import TYPE_CHECKING
-from xml.sax.saxutils import escape as xml_escape
+from functools import cache
 
 from engine.render.reports.document import Closing, Column, Heading, Letterhead, Paragraph, Part, Row, Table, clean_text
 from engine.render.reports.office import (
@@ -28,9 +31,6 @@ from engine.render.reports.office import (
     recipient_lines,
     stable_zip,
 )
-
-if TYPE_CHECKING:
-    pass
 
 LANGUAGE = "vi-VN"
 PAGE = {"portrait": (21.0, 29.7), "landscape": (29.7, 21.0)}
@@ -66,7 +66,6 @@ def text_width(orientation: str) -> float:
 def to_docx(parts: list[Part], stamp: datetime = FIXED_STAMP, title: str = "") -> bytes:
     """One section per part, each starting on a new page in its own orientation."""
     from docx import Document
-    from docx.enum.section import WD_SECTION
     document = Document()
     _styles(document)
     props = document.core_properties
@@ -75,45 +74,128 @@ def to_docx(parts: list[Part], stamp: datetime = FIXED_STAMP, title: str = "") -
     props.language = LANGUAGE
     props.created = props.modified = stamp
     props.revision = 1
-    body = _Body(document.element.body)
+    buffer = io.BytesIO()
+    if not parts:
+        document.save(buffer)
+        return stable_zip(buffer.getvalue(), stamp)
+    body = document.element.body
+    for child in list(body):
+        body.remove(child)
+    stories = _Stories(document)
+    chunks: list[str] = []
+    previous = ""
     for number, part in enumerate(parts):
-        section = document.sections[0] if number == 0 else document.add_section(WD_SECTION.NEW_PAGE)
-        _page(section, part)
+        if number:
+            chunks.append(f"<w:p><w:pPr>{previous}</w:pPr></w:p>")
+        references = stories.add(part)
+        opening, rest = _section_xml(part.orientation)
+        previous = "<w:sectPr>" + references + rest
+        last = opening + references + rest
         width = text_width(part.orientation)
         if part.letterhead is not None:
-            _letterhead(body, part.letterhead, width)
+            chunks.append(_letterhead(part.letterhead, width))
         blocks = [b for b in part.blocks if "docx" in b.formats]
         closing_inside = part.closing is not None and bool(blocks) and isinstance(blocks[-1], Table)
         for index, block in enumerate(blocks):
             keep = closing_inside and index == len(blocks) - 1
             if isinstance(block, Heading):
-                body.append(_paragraph_xml(block.text, size=BODY_PT, bold=True, keep_next=True, space_before=6))
+                chunks.append(_paragraph_xml(block.text, size=BODY_PT, bold=True, keep_next=True, space_before=6))
             elif isinstance(block, Paragraph):
-                body.append(_paragraph_xml(block.text, size=BODY_PT, italic=block.italic,
-                                           align="center" if block.center else "both", keep_next=index + 1 == len(blocks)))
+                chunks.append(_paragraph_xml(block.text, size=BODY_PT, italic=block.italic,
+                                             align="center" if block.center else "both",
+                                             keep_next=index + 1 == len(blocks)))
             elif isinstance(block, Table):
-                body.append(_table_xml(block, width, closing=part.closing if keep else None))
-                body.append(_paragraph_xml("", size=6))
+                chunks.append(_table_xml(block, width, closing=part.closing if keep else None))
+                chunks.append(_paragraph_xml("", size=6))
         if part.closing is not None and not closing_inside:
-            body.append(_closing_xml(part.closing, width))
-    buffer = io.BytesIO()
+            chunks.append(_closing_xml(part.closing, width))
+    chunks.append(last)
     document.save(buffer)
-    return stable_zip(buffer.getvalue(), stamp)
+    content = ("<w:body>" + "".join(chunks) + "</w:body>").encode("utf-8")
+    return stable_zip(buffer.getvalue(), stamp,
+                      {"word/document.xml": lambda payload: payload.replace(b"<w:body/>", content, 1)})
 
 
-class _Body:
-    """The document body, where new content goes before the last section's properties (python-docx's sentinel)."""
+class _Stories:
+    """The header and footer parts of each section, added as python-docx adds them (same names, same relationship ids)."""
 
-    def __init__(self, element):
-        self.element = element
+    def __init__(self, document):
+        self.document = document
+        self.used = set(document.part.rels)
+        self.number = 0
 
-    def append(self, child) -> None:
-        from docx.oxml.ns import qn
-        sentinel = self.element.find(qn("w:sectPr"))
-        if sentinel is None:
-            self.element.append(child)
-        else:
-            sentinel.addprevious(child)
+    def _rid(self) -> str:
+        candidate = 1
+        while f"rId{candidate}" in self.used:
+            candidate += 1
+        self.used.add(f"rId{candidate}")
+        return f"rId{candidate}"
+
+    def add(self, part: Part) -> str:
+        """The four stories of a part's section (page number, empty first-page header, check code twice)."""
+        from docx.opc.constants import CONTENT_TYPE, RELATIONSHIP_TYPE
+        from docx.opc.packuri import PackURI
+        from docx.opc.part import Part as PackagePart
+        footer_text = f"Mã kiểm tra: {part.check_code}" if part.check_code else ""
+        footer = _paragraph_xml(footer_text, size=SMALL_PT, italic=True, align="right")
+        stories = (("header", "default", _page_number_xml()), ("header", "first", _paragraph_xml("", size=SMALL_PT)),
+                   ("footer", "default", footer), ("footer", "first", footer))
+        package, rels = self.document.part.package, self.document.part.rels
+        references = ""
+        for index, (kind, placement, xml) in enumerate(stories):
+            header = kind == "header"
+            name = PackURI(f"/word/{kind}{self.number * 2 + index % 2 + 1}.xml")
+            opening, closing = _story_frame(kind)
+            story = PackagePart(name, CONTENT_TYPE.WML_HEADER if header else CONTENT_TYPE.WML_FOOTER,
+                                opening + xml.encode("utf-8") + closing, package)
+            rid = self._rid()
+            rels.add_relationship(RELATIONSHIP_TYPE.HEADER if header else RELATIONSHIP_TYPE.FOOTER, story, rid)
+            references += f'<w:{kind}Reference w:type="{placement}" r:id="{rid}"/>'
+        self.number += 1
+        return references
+
+
+@cache
+def _story_frame(kind: str) -> tuple[bytes, bytes]:
+    """The XML declaration and root element of python-docx's default header or footer, around the content."""
+    from docx.oxml import parse_xml
+    from docx.opc.oxml import serialize_part_xml
+    from docx.parts.hdrftr import FooterPart, HeaderPart
+    element = parse_xml(HeaderPart._default_header_xml() if kind == "header" else FooterPart._default_footer_xml())
+    for child in list(element):
+        element.remove(child)
+    empty = serialize_part_xml(element)
+    tag = b"</w:hdr>" if kind == "header" else b"</w:ftr>"
+    assert empty.endswith(b"/>")
+    return empty[:-2] + b">", tag
+
+
+@cache
+def _section_xml(orientation: str) -> tuple[str, str]:
+    """A section's properties as python-docx writes them for this writer's page: the opening tag of the last
+    section's properties (the template's) and everything after the header and footer references."""
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls, qn
+    from docx.shared import Cm
+    from lxml import etree
+    section = Document().sections[0]
+    width, height = PAGE[orientation]
+    section.orientation = WD_ORIENT.LANDSCAPE if orientation == "landscape" else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Cm(width), Cm(height)
+    section.top_margin, section.bottom_margin = Cm(MARGINS_CM["top"]), Cm(MARGINS_CM["bottom"])
+    section.left_margin, section.right_margin = Cm(MARGINS_CM["left"]), Cm(MARGINS_CM["right"])
+    section.header_distance = section.footer_distance = Cm(1.0)
+    section.different_first_page_header_footer = True
+    sect = section._sectPr
+    for old in sect.findall(qn("w:pgNumType")):
+        sect.remove(old)
+    sect.append(parse_xml(f'<w:pgNumType {nsdecls("w")} w:start="1"/>'))
+    text = etree.tostring(sect.getparent().getparent(), encoding="unicode")
+    text = text[text.index("<w:sectPr"):text.index("</w:sectPr>") + len("</w:sectPr>")]
+    opening = text[:text.index(">") + 1]
+    return opening, text[len(opening):]
 
 
 # ---------------------------------------------------------------- styles and pages
@@ -167,63 +249,42 @@ def _styles(document) -> None:
     settings.append(parse_xml(f'<w:themeFontLang {nsdecls("w")} w:val="{LANGUAGE}"/>'))
 
 
-def _page(section, part: Part) -> None:
-    from docx.enum.section import WD_ORIENT
-    from docx.oxml import parse_xml
-    from docx.oxml.ns import nsdecls, qn
-    from docx.shared import Cm
-    width, height = PAGE[part.orientation]
-    section.orientation = WD_ORIENT.LANDSCAPE if part.orientation == "landscape" else WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Cm(width), Cm(height)
-    section.top_margin, section.bottom_margin = Cm(MARGINS_CM["top"]), Cm(MARGINS_CM["bottom"])
-    section.left_margin, section.right_margin = Cm(MARGINS_CM["left"]), Cm(MARGINS_CM["right"])
-    section.header_distance = section.footer_distance = Cm(1.0)
-    section.different_first_page_header_footer = True
-    sect = section._sectPr
-    for old in sect.findall(qn("w:pgNumType")):
-        sect.remove(old)
-    sect.append(parse_xml(f'<w:pgNumType {nsdecls("w")} w:start="1"/>'))
-    header = section.header
-    header.is_linked_to_previous = False
-    _set_story(header, [_page_number_xml()])
-    first_header = section.first_page_header
-    first_header.is_linked_to_previous = False
-    _set_story(first_header, [_paragraph_xml("", size=SMALL_PT)])
-    footer_text = f"Mã kiểm tra: {part.check_code}" if part.check_code else ""
-    for footer in (section.footer, section.first_page_footer):
-        footer.is_linked_to_previous = False
-        _set_story(footer, [_paragraph_xml(footer_text, size=SMALL_PT, italic=True, align="right")])
-
-
-def _set_story(story, paragraphs) -> None:
-    element = story._element
-    for child in list(element):
-        element.remove(child)
-    for paragraph in paragraphs:
-        element.append(paragraph)
-
-
-def _page_number_xml():
-    from docx.oxml import parse_xml
-    from docx.oxml.ns import nsdecls
+def _page_number_xml() -> str:
     run = f'<w:rPr><w:sz w:val="{BODY_PT * 2}"/></w:rPr>'
-    return parse_xml(
-        f'<w:p {nsdecls("w")}><w:pPr><w:jc w:val="center"/></w:pPr>'
-        f'<w:r>{run}<w:fldChar w:fldCharType="begin"/></w:r>'
-        f'<w:r>{run}<w:instrText xml:space="preserve"> PAGE </w:instrText></w:r>'
-        f'<w:r>{run}<w:fldChar w:fldCharType="separate"/></w:r>'
-        f'<w:r>{run}<w:t>2</w:t></w:r>'
-        f'<w:r>{run}<w:fldChar w:fldCharType="end"/></w:r></w:p>')
+    return ('<w:p><w:pPr><w:jc w:val="center"/></w:pPr>'
+            f'<w:r>{run}<w:fldChar w:fldCharType="begin"/></w:r>'
+            f'<w:r>{run}<w:instrText xml:space="preserve"> PAGE </w:instrText></w:r>'
+            f'<w:r>{run}<w:fldChar w:fldCharType="separate"/></w:r>'
+            f'<w:r>{run}<w:t>2</w:t></w:r>'
+            f'<w:r>{run}<w:fldChar w:fldCharType="end"/></w:r></w:p>')
 
 
 # ---------------------------------------------------------------- paragraphs
 
 
+def _escape(text: str) -> str:
+    """Text as lxml writes it: &, < and > escaped, line ends read as XML reads them (CR and CR LF as LF)."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def _pieces(lines: list[str]) -> str:
+    """Lines of a run, separated by line breaks; an empty line is an empty text element."""
+    return "<w:br/>".join(f'<w:t xml:space="preserve">{_escape(line)}</w:t>' if line else '<w:t xml:space="preserve"/>'
+                          for line in lines)
+
+
 def _run_xml(text: str, size: float, bold: bool = False, italic: bool = False) -> str:
     props = (("<w:b/><w:bCs/>" if bold else "") + ("<w:i/><w:iCs/>" if italic else "")
              + f'<w:sz w:val="{int(size * 2)}"/><w:szCs w:val="{int(size * 2)}"/>')
-    pieces = "<w:br/>".join(f'<w:t xml:space="preserve">{xml_escape(clean_text(line))}</w:t>'
-                            for line in text.split("\n"))
+    pieces = _pieces([clean_text(line) for line in text.split("\n")])
     return f"<w:r><w:rPr>{props}</w:rPr>{pieces}</w:r>" if text else ""
 
 
@@ -245,12 +306,8 @@ def _ppr_xml(align: str | None = None, keep_next: bool = False, space_before: fl
 
 
 def _paragraph_xml(text: str, size: float, bold: bool = False, italic: bool = False, align: str | None = None,
-                   keep_next: bool = False, space_before: float = 0, space_after: float = 3):
-    from docx.oxml import parse_xml
-    from docx.oxml.ns import nsdecls
-    return parse_xml(f'<w:p {nsdecls("w")}>'
-                     + _ppr_xml(align, keep_next, space_before, space_after)
-                     + _run_xml(text, size, bold, italic) + "</w:p>")
+                   keep_next: bool = False, space_before: float = 0, space_after: float = 3) -> str:
+    return "<w:p>" + _ppr_xml(align, keep_next, space_before, space_after) + _run_xml(text, size, bold, italic) + "</w:p>"
 
 
 def _rule_xml(text: str, size: float, bold: bool, cell_cm: float, fraction: float) -> str:
@@ -269,20 +326,11 @@ def _line_xml(text: str, size: float, bold: bool = False, italic: bool = False, 
 # ---------------------------------------------------------------- frame
 
 
-def _standalone(xml: str):
-    """A paragraph written as a string, parsed as a body element."""
-    from docx.oxml import parse_xml
-    from docx.oxml.ns import nsdecls
-    return parse_xml(xml.replace("<w:p>", f'<w:p {nsdecls("w")}>', 1))
-
-
-def _frame_table(cells: list[tuple[float, str]], rows: int = 1, parsed: bool = True):
+def _frame_table(cells: list[tuple[float, str]], rows: int = 1) -> str:
     """A borderless layout table: `cells` are (width in cm, paragraphs XML), `rows` rows of len(cells)/rows cells."""
-    from docx.oxml import parse_xml
-    from docx.oxml.ns import nsdecls
     per_row = len(cells) // rows
     grid = "".join(f'<w:gridCol w:w="{int(w * _TWIPS_PER_CM)}"/>' for w, _ in cells[:per_row])
-    xml = (f'<w:tbl{" " + nsdecls("w") if parsed else ""}><w:tblPr><w:tblW w:w="0" w:type="auto"/><w:jc w:val="center"/>'
+    xml = ('<w:tbl><w:tblPr><w:tblW w:w="0" w:type="auto"/><w:jc w:val="center"/>'
            '<w:tblBorders><w:top w:val="nil"/><w:left w:val="nil"/><w:bottom w:val="nil"/><w:right w:val="nil"/>'
            '<w:insideH w:val="nil"/><w:insideV w:val="nil"/></w:tblBorders><w:tblLayout w:type="fixed"/>'
            '<w:tblCellMar><w:left w:w="28" w:type="dxa"/><w:right w:w="28" w:type="dxa"/></w:tblCellMar>'
@@ -293,13 +341,11 @@ def _frame_table(cells: list[tuple[float, str]], rows: int = 1, parsed: bool = T
             xml += (f'<w:tc><w:tcPr><w:tcW w:w="{int(width * _TWIPS_PER_CM)}" w:type="dxa"/></w:tcPr>'
                     f'{content or "<w:p/>"}</w:tc>')
         xml += "</w:tr>"
-    return parse_xml(xml + "</w:tbl>") if parsed else xml + "</w:tbl>"
+    return xml + "</w:tbl>"
 
 
-def _letterhead(body, head: Letterhead, width: float) -> None:
+def _letterhead(head: Letterhead, width: float) -> str:
     """Issuer and national motto side by side, each ruled; number and place-date on the next row; then the title."""
-    from docx.oxml import parse_xml
-    from docx.oxml.ns import nsdecls
     left_cm = round(width * (0.42 if width < 20 else 0.38), 2)
     right_cm = round(width - left_cm, 2)
     left = ""
@@ -312,20 +358,19 @@ def _letterhead(body, head: Letterhead, width: float) -> None:
     right += _rule_xml(MOTTO, BODY_PT + 1, True, right_cm, 1.0)
     number = _line_xml(head.number, BODY_PT, space_before=4)
     place = _line_xml(head.place_date, BODY_PT + 1, italic=True, space_before=4)
-    body.append(_frame_table([(left_cm, left), (right_cm, right), (left_cm, number), (right_cm, place)], rows=2))
-    body.append(parse_xml(f'<w:p {nsdecls("w")}>{_ppr_xml(keep_next=True, exact_pt=10)}</w:p>'))
-    body.append(parse_xml(f'<w:p {nsdecls("w")}>{_ppr_xml("center", True, 6)}{_run_xml(head.title, TITLE_PT, True)}</w:p>'))
+    xml = _frame_table([(left_cm, left), (right_cm, right), (left_cm, number), (right_cm, place)], rows=2)
+    xml += f"<w:p>{_ppr_xml(keep_next=True, exact_pt=10)}</w:p>"
+    xml += f'<w:p>{_ppr_xml("center", True, 6)}{_run_xml(head.title, TITLE_PT, True)}</w:p>'
     for line in head.subtitle:
-        body.append(parse_xml(f'<w:p {nsdecls("w")}>{_ppr_xml("center", True)}{_run_xml(line, TITLE_PT, True)}</w:p>'))
+        xml += f'<w:p>{_ppr_xml("center", True)}{_run_xml(line, TITLE_PT, True)}</w:p>'
     last = head.subtitle[-1] if head.subtitle else head.title
-    body.append(_standalone(_rule_xml(last, TITLE_PT, True, width, 0.35)))
+    xml += _rule_xml(last, TITLE_PT, True, width, 0.35)
     if head.attachment:
-        body.append(parse_xml(f'<w:p {nsdecls("w")}>{_ppr_xml("center", True, 3)}'
-                              f'{_run_xml(head.attachment, BODY_PT, italic=True)}</w:p>'))
-    body.append(parse_xml(f'<w:p {nsdecls("w")}>{_ppr_xml(keep_next=True, exact_pt=8)}</w:p>'))
+        xml += f'<w:p>{_ppr_xml("center", True, 3)}{_run_xml(head.attachment, BODY_PT, italic=True)}</w:p>'
+    return xml + f"<w:p>{_ppr_xml(keep_next=True, exact_pt=8)}</w:p>"
 
 
-def _closing_xml(closing: Closing, width: float, parsed: bool = True):
+def _closing_xml(closing: Closing, width: float) -> str:
     """Recipients on the left, the signature block on the right, in one row that never splits."""
     left_cm = round(width * 0.45, 2)
     right_cm = round(width - left_cm, 2)
@@ -338,16 +383,21 @@ def _closing_xml(closing: Closing, width: float, parsed: bool = True):
                            space_before=6 if index == 0 else 0)
     right += _line_xml("", BODY_PT) * 4
     right += _line_xml(closing.name or "", BODY_PT + 1, bold=True)
-    return _frame_table([(left_cm, left), (right_cm, right)], parsed=parsed)
+    return _frame_table([(left_cm, left), (right_cm, right)])
 
 
 # ---------------------------------------------------------------- tables
 
 
+@cache
+def _indent_twips(indent: int) -> int:
+    from docx.shared import Cm
+    return int(Cm(0.3 * indent).twips)
+
+
 def _cell_xml(text: str, width: int, *, bold: bool = False, align: str | None = None, indent: int = 0,
               fill: str | None = None, span: int = 1, nowrap: bool = False, vmerge: str | None = None,
               keep_next: bool = False, valign: str | None = None) -> str:
-    from docx.shared import Cm
     props = f'<w:tcW w:w="{width}" w:type="dxa"/>'
     if span > 1:
         props += f'<w:gridSpan w:val="{span}"/>'
@@ -361,12 +411,12 @@ def _cell_xml(text: str, width: int, *, bold: bool = False, align: str | None = 
         props += f'<w:vAlign w:val="{valign}"/>'
     para = f'<w:pStyle w:val="{TABLE_STYLE}"/>' + ("<w:keepNext/>" if keep_next else "")
     if indent:
-        para += f'<w:ind w:left="{int(Cm(0.3 * indent).twips)}"/>'
+        para += f'<w:ind w:left="{_indent_twips(indent)}"/>'
     if align:
         para += f'<w:jc w:val="{align}"/>'
     run = ""
     if text:
-        pieces = "<w:br/>".join(f'<w:t xml:space="preserve">{xml_escape(line)}</w:t>' for line in text.split("\n"))
+        pieces = _pieces(text.split("\n"))
         run = "<w:r>" + ("<w:rPr><w:b/><w:bCs/></w:rPr>" if bold else "") + pieces + "</w:r>"
     return f"<w:tc><w:tcPr>{props}</w:tcPr><w:p><w:pPr>{para}</w:pPr>{run}</w:p></w:tc>"
 
@@ -417,12 +467,10 @@ def _table_xml(table: Table, width_cm: float, closing: Closing | None = None):
     table's last rows with the paragraph after it; so the last rows are a table nested in that final
     row, with the same columns and no double border, followed by the recipients and the signature.
     """
-    from docx.oxml import parse_xml
-    from docx.oxml.ns import nsdecls
     columns = table.columns
     total = sum(c.width for c in columns)
     twips = [int(width_cm * _TWIPS_PER_CM * c.width / total) for c in columns]
-    xml = f'<w:tbl {nsdecls("w")}>' + _table_properties(twips) + "".join(_header_rows(columns, twips))
+    xml = "<w:tbl>" + _table_properties(twips) + "".join(_header_rows(columns, twips))
     keep_from = max(0, len(table.rows) - KEEP_ROWS) if closing is not None else len(table.rows)
     for row in table.rows[:keep_from]:
         xml += _row_xml(table, row, twips)
@@ -434,8 +482,8 @@ def _table_xml(table: Table, width_cm: float, closing: Closing | None = None):
                 '<w:tcMar><w:left w:w="0" w:type="dxa"/><w:right w:w="0" w:type="dxa"/></w:tcMar></w:tcPr>')
         spacer = f"<w:p>{_ppr_xml(exact_pt=4)}</w:p>"
         xml += (f"<w:tr><w:trPr><w:cantSplit/></w:trPr><w:tc>{cell}{inner}{spacer}"
-                f"{_closing_xml(closing, width_cm, parsed=False)}{spacer}</w:tc></w:tr>")
-    return parse_xml(xml + "</w:tbl>")
+                f"{_closing_xml(closing, width_cm)}{spacer}</w:tc></w:tr>")
+    return xml + "</w:tbl>"
 
 
 def _row_xml(table: Table, row: Row, twips: list[int]) -> str:
