@@ -28,6 +28,7 @@ class ReportContext:
     labels: Mapping[str, str] = field(default_factory=dict)
     survey: frozenset[str] = frozenset()
     funding: Mapping[str, str] = field(default_factory=dict)
+    _plain: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def year(self) -> int:
@@ -35,7 +36,11 @@ class ReportContext:
         return run_stamp(self.run).year
 
     def words(self, text: str) -> str:
-        return plain_words(text, self.labels)
+        """plain_words with this context's labels, each distinct text worked out once (units share most texts)."""
+        plain = self._plain.get(text)
+        if plain is None:
+            plain = self._plain[text] = plain_words(text, self.labels)
+        return plain
 
     def is_survey(self, node: NodeResult) -> bool:
         if node.rule_kind is not None:

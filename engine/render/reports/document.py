@@ -23,6 +23,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def clean_text(text: str) -> str:
     """Drop control characters that XML (hence XLSX and DOCX) cannot hold; keep tabs and newlines."""
+    if text.isprintable():  # the usual case, checked without the pattern
+        return text
     return _CONTROL.sub("", text)
 
 

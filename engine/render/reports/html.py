@@ -11,6 +11,7 @@ placed in CSS strings are escaped for CSS.
 from __future__ import annotations
 
 import textwrap
+from functools import cache
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,7 +43,9 @@ def css_string(text: str) -> Markup:
     return Markup('"' + "".join(c if c.isalnum() or c == " " else f"\\{ord(c):x} " for c in text) + '"')
 
 
+@cache
 def _environment() -> Environment:
+    """The template environment, built and its templates compiled once per process."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
