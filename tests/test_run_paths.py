@@ -37,6 +37,28 @@ def test_report_all_writes_every_output_byte_identical_to_the_single_commands(tm
         assert (tmp_path / "tat-ca" / name).read_bytes() == (GOLDEN / golden).read_bytes(), name
 
 
+def test_documents_drawn_in_worker_processes_are_the_bytes_of_the_serial_drawing(sample_run):
+    from engine.load.frames import load_frame
+    from engine.render.reports import all_documents
+
+    frame, _ = load_frame(ROOT / "frames" / "vung-tau-2024.yaml")
+    serial = all_documents(sample_run, frame=frame, workers=1)
+    pooled = all_documents(sample_run, frame=frame, workers=2)
+    assert len(serial) == 10 and list(pooled) == list(serial)
+    for document, data in serial.items():
+        assert pooled[document] == data, document
+
+
+def test_documents_are_drawn_in_workers_only_for_enough_units_and_cores(monkeypatch):
+    from engine.render import reports
+
+    monkeypatch.setattr(reports.os, "sched_getaffinity", lambda _: {0, 1}, raising=False)
+    assert reports.default_workers(reports.POOL_UNITS - 1) == 1
+    assert reports.default_workers(reports.POOL_UNITS) == 2
+    monkeypatch.setattr(reports.os, "sched_getaffinity", lambda _: {0}, raising=False)
+    assert reports.default_workers(300) == 1
+
+
 def test_a_process_pool_gives_the_same_bytes_as_the_serial_run(monkeypatch):
     monkeypatch.chdir(ROOT)
     serial = api.as_json(api.score_files(SAMPLE_CRITERIA, [SAMPLE_EVIDENCE], jobs=1))

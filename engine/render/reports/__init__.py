@@ -9,7 +9,10 @@ settings are optional: without them the documented defaults apply.
 from __future__ import annotations
 
 import gc
+import multiprocessing
+import os
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Literal
 
@@ -95,22 +98,68 @@ def plan_document(run: RunResult, fmt: PlanFormat, province: bool = False, bands
 
 
 DocumentKind = Literal["report", "plan", "province"]
+Document = tuple[DocumentKind, ReportFormat]
+
+POOL_UNITS = 20
+"""From this many units, and with more than one core, all_documents draws the documents in worker processes."""
+MAX_WORKERS = 4
+DRAWING_ORDER: tuple[Document, ...] = (
+    ("report", "xlsx"), ("report", "docx"), ("plan", "xlsx"), ("report", "html"), ("report", "md"), ("plan", "docx"),
+    ("plan", "md"), ("province", "xlsx"), ("province", "docx"), ("province", "md"))
+"""Every document of a run, the longest to draw first (measured on 200 units), so that workers finish together."""
+
+_drawing: tuple[ReportContext, dict[DocumentKind, list[Part]], dict[DocumentKind, str]] | None = None
+
+
+def default_workers(units: int) -> int:
+    """Processes for all_documents: one below POOL_UNITS units, on one core, or where processes cannot be forked
+    (a worker must inherit the built documents, not receive them); else one per core, at most MAX_WORKERS."""
+    if units < POOL_UNITS or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(cores, MAX_WORKERS))
+
+
+def _start_drawing(ctx: ReportContext, parts: dict[DocumentKind, list[Part]], titles: dict[DocumentKind, str]) -> None:
+    global _drawing
+    _drawing = (ctx, parts, titles)
+
+
+def _draw(document: Document) -> bytes:
+    """One document from the context and parts set by _start_drawing (inherited by a forked worker)."""
+    assert _drawing is not None
+    ctx, parts, titles = _drawing
+    kind, fmt = document
+    if fmt == "html":
+        return html_report(ctx).encode("utf-8")
+    return render_parts(parts[kind], fmt, ctx.run, title=titles[kind])
 
 
 def all_documents(run: RunResult, bands: Sequence[Band] | None = None, criteria: CriteriaSet | None = None,
-                  frame: FrameSettings | None = None) -> dict[tuple[DocumentKind, ReportFormat], bytes]:
+                  frame: FrameSettings | None = None, workers: int | None = None) -> dict[Document, bytes]:
     """The scoring sheet (and the HTML report), the units' plans and the provincial plan in every format.
 
     The same bytes as report_document and plan_document give one by one, from one context, each
-    document's parts built once and drawn in the three office formats.
+    document's parts built once and drawn in the three office formats. With workers > 1 (None:
+    default_workers) the documents are drawn in forked processes, giving the same bytes.
     """
+    global _drawing
     ctx = report_context(run, bands, criteria, frame)
+    workers = default_workers(len(run.units)) if workers is None else max(1, workers)
     with collector_paused():
-        documents: dict[tuple[DocumentKind, ReportFormat], bytes] = {("report", "html"): html_report(ctx).encode("utf-8")}
-        kinds: list[tuple[DocumentKind, list[Part], str]] = [
-            ("report", scoring_parts(ctx), _sheet_title(run)), ("plan", unit_plan_parts(ctx), _plan_title(run)),
-            ("province", province_parts(ctx), _plan_title(run))]
-        for kind, parts, title in kinds:
-            for fmt in ("xlsx", "docx", "md"):
-                documents[(kind, fmt)] = render_parts(parts, fmt, run, title=title)
-    return documents
+        parts: dict[DocumentKind, list[Part]] = {"report": scoring_parts(ctx), "plan": unit_plan_parts(ctx),
+                                                 "province": province_parts(ctx)}
+        titles: dict[DocumentKind, str] = {"report": _sheet_title(run), "plan": _plan_title(run),
+                                           "province": _plan_title(run)}
+        if workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
+            _start_drawing(ctx, parts, titles)
+            try:
+                drawn = [_draw(document) for document in DRAWING_ORDER]
+            finally:
+                _drawing = None
+        else:
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_drawing,
+                                     initargs=(ctx, parts, titles)) as pool:
+                drawn = list(pool.map(_draw, DRAWING_ORDER))
+    return dict(zip(DRAWING_ORDER, drawn))
