@@ -18,7 +18,18 @@ import io
 from datetime import datetime
 from functools import cache
 
-from engine.render.reports.document import Closing, Column, Heading, Letterhead, Paragraph, Part, Row, Table, clean_text
+from engine.render.reports.document import (
+    Closing,
+    Column,
+    Heading,
+    Letterhead,
+    Paragraph,
+    Part,
+    Row,
+    Table,
+    Total,
+    clean_text,
+)
 from engine.render.reports.office import (
     FILLS,
     FIXED_STAMP,
@@ -83,6 +94,7 @@ def to_docx(parts: list[Part], stamp: datetime = FIXED_STAMP, title: str = "") -
         body.remove(child)
     stories = _Stories(document)
     chunks: list[str] = []
+    memos: dict = {}
     previous = ""
     for number, part in enumerate(parts):
         if number:
@@ -105,7 +117,7 @@ def to_docx(parts: list[Part], stamp: datetime = FIXED_STAMP, title: str = "") -
                                              align="center" if block.center else "both",
                                              keep_next=index + 1 == len(blocks)))
             elif isinstance(block, Table):
-                chunks.append(_table_xml(block, width, closing=part.closing if keep else None))
+                chunks.append(_table_xml(block, width, memos, closing=part.closing if keep else None))
                 chunks.append(_paragraph_xml("", size=6))
         if part.closing is not None and not closing_inside:
             chunks.append(_closing_xml(part.closing, width))
@@ -123,13 +135,14 @@ class _Stories:
         self.document = document
         self.used = set(document.part.rels)
         self.number = 0
+        self.candidate = 1
 
     def _rid(self) -> str:
-        candidate = 1
-        while f"rId{candidate}" in self.used:
-            candidate += 1
-        self.used.add(f"rId{candidate}")
-        return f"rId{candidate}"
+        """The lowest unused relationship id, as python-docx picks it."""
+        while f"rId{self.candidate}" in self.used:
+            self.candidate += 1
+        self.used.add(f"rId{self.candidate}")
+        return f"rId{self.candidate}"
 
     def add(self, part: Part) -> str:
         """The four stories of a part's section (page number, empty first-page header, check code twice)."""
@@ -460,8 +473,11 @@ def _table_properties(twips: list[int], top: bool = True) -> str:
             "<w:tblGrid>" + "".join(f'<w:gridCol w:w="{w}"/>' for w in twips) + "</w:tblGrid>")
 
 
-def _table_xml(table: Table, width_cm: float, closing: Closing | None = None):
+def _table_xml(table: Table, width_cm: float, memos: dict, closing: Closing | None = None) -> str:
     """The table; with a closing, its last rows and the signature block form one final row that never splits.
+
+    `memos` keeps, per kind of table, each distinct cell's XML: the tables of the units repeat most
+    cells (criteria, maxima, statuses).
 
     Word and LibreOffice both keep an unsplittable row on one page, while neither reliably keeps a
     table's last rows with the paragraph after it; so the last rows are a table nested in that final
@@ -472,11 +488,11 @@ def _table_xml(table: Table, width_cm: float, closing: Closing | None = None):
     twips = [int(width_cm * _TWIPS_PER_CM * c.width / total) for c in columns]
     xml = "<w:tbl>" + _table_properties(twips) + "".join(_header_rows(columns, twips))
     keep_from = max(0, len(table.rows) - KEEP_ROWS) if closing is not None else len(table.rows)
-    for row in table.rows[:keep_from]:
-        xml += _row_xml(table, row, twips)
+    memo = memos.setdefault((columns, tuple(twips), table.indent_column), {})
+    xml += "".join(_row_xml(table, row, twips, memo) for row in table.rows[:keep_from])
     if closing is not None:
         inner = ("<w:tbl>" + _table_properties(twips, top=keep_from == 0)
-                 + "".join(_row_xml(table, row, twips) for row in table.rows[keep_from:]) + "</w:tbl>")
+                 + "".join(_row_xml(table, row, twips, memo) for row in table.rows[keep_from:]) + "</w:tbl>")
         cell = (f'<w:tcPr><w:tcW w:w="{sum(twips)}" w:type="dxa"/><w:gridSpan w:val="{len(twips)}"/>'
                 '<w:tcBorders><w:left w:val="nil"/><w:bottom w:val="nil"/><w:right w:val="nil"/></w:tcBorders>'
                 '<w:tcMar><w:left w:w="0" w:type="dxa"/><w:right w:w="0" w:type="dxa"/></w:tcMar></w:tcPr>')
@@ -486,20 +502,27 @@ def _table_xml(table: Table, width_cm: float, closing: Closing | None = None):
     return xml + "</w:tbl>"
 
 
-def _row_xml(table: Table, row: Row, twips: list[int]) -> str:
+def _row_xml(table: Table, row: Row, twips: list[int], memo: dict) -> str:
     columns = table.columns
     values = list(row.cells) + [None] * (len(columns) - len(row.cells))
-    last_filled = max((i for i, v in enumerate(values) if v not in (None, "", ())), default=0)
+    last_filled = max((i for i, v in enumerate(values) if v is not None and v != "" and v != ()), default=0)
     span_from = last_filled if row.span and last_filled < len(columns) - 1 else None
+    style, indent_column = row.style, table.indent_column
     cells = []
     for index, value in enumerate(values):
         if span_from is not None and index > span_from:
             break
-        column = columns[index]
-        numeric = is_number(value)
-        align = "right" if numeric else ("center" if column.kind != "text" else None)
         span = len(columns) - index if index == span_from else 1
-        cells.append(_cell_xml(cell_text(value, column), sum(twips[index:index + span]), bold=row.style != "normal",
-                               align=align, fill=FILLS.get(row.style), span=span, nowrap=numeric,
-                               indent=row.indent if index == table.indent_column else 0))
+        indent = row.indent if index == indent_column else 0
+        kind = type(value)
+        key = (index, span, style, indent, kind, (value.value, value.percent) if kind is Total else value)
+        xml = memo.get(key)
+        if xml is None:
+            column = columns[index]
+            numeric = is_number(value)
+            align = "right" if numeric else ("center" if column.kind != "text" else None)
+            xml = memo[key] = _cell_xml(cell_text(value, column), sum(twips[index:index + span]),
+                                        bold=style != "normal", align=align, fill=FILLS.get(style), span=span,
+                                        nowrap=numeric, indent=indent)
+        cells.append(xml)
     return "<w:tr><w:trPr><w:cantSplit/></w:trPr>" + "".join(cells) + "</w:tr>"

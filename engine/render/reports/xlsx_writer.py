@@ -153,7 +153,10 @@ class _CellStyles:
         self.names: dict[tuple, str] = {}
         self.arrays: dict[str, tuple[int, ...]] = {}
         self.ids: dict[tuple[int, ...], int] = {}
+        self.attributes: dict[tuple[int, ...] | None, str] = {}
         self.borders: dict[tuple, int] = {}
+        self.merges: dict[tuple, tuple] = {}
+        self.looks = _Looks(self)
 
     def __call__(self, *, bold: bool = False, italic: bool = False, size: float = TABLE_PT, fill: str | None = None,
                  wrap: bool = True, horizontal: str = "left", vertical: str = "top", indent: int = 0,
@@ -305,6 +308,15 @@ class _Grid:
         styles, cells = self.styles, self.cells
         start = self.cell(first_row, first_column)
         end = cells.get((last_row, last_column))
+        key = (start[0], end is not None and end[0], last_row - first_row, last_column - first_column)
+        known = styles.merges.get(key)
+        if known is not None:  # the same look and shape merged before: the same borders
+            start[0], others = known
+            for row in range(first_row, last_row + 1):
+                for column in range(first_column, last_column + 1):
+                    if row != first_row or column != first_column:
+                        cells[(row, column)] = [others.get((row - first_row, column - first_column)), _EMPTY, ""]
+            return
         if end is not None:
             start[0] = styles.corner(start[0], end[0])
         for row in range(first_row, last_row + 1):
@@ -327,6 +339,10 @@ class _Grid:
             for coord in coords:
                 cell = cells[coord]
                 cell[0] = styles.edge(cell[0], name, origin, side)
+        styles.merges[key] = (start[0], {(row - first_row, column - first_column): cells[(row, column)][0]
+                                         for row in range(first_row, last_row + 1)
+                                         for column in range(first_column, last_column + 1)
+                                         if (row != first_row or column != first_column) and cells[(row, column)][0]})
 
     def xml(self) -> tuple[bytes, bytes]:
         """The sheet's dimension element, and its sheetData and mergeCells, with every style numbered in writing order."""
@@ -341,18 +357,20 @@ class _Grid:
             by_row.setdefault(row, []).append((column, cell))
         for row in self.heights:
             by_row.setdefault(row, [])
-        index = self.styles.index
+        index, attributes = self.styles.index, self.styles.attributes
         out = ["<sheetData>"]
         for row in sorted(by_row):
             height = self.heights.get(row)
             out.append(f'<row r="{row}" ht="{height:.16g}" customHeight="1">' if height
                        else f'<row r="{row}">')
             for column, (array, kind, content) in by_row[row]:
-                styled = array is not None and any(array)
-                if not styled and not content:
+                style = attributes.get(array)
+                if style is None:
+                    style = attributes[array] = f' s="{index(array)}"' if array is not None and any(array) else ""
+                if not style and not content:
                     continue
-                style = f' s="{index(array)}"' if styled else ""
-                out.append(f'<c r="{_letter(column)}{row}"{style}{kind}>{content}</c>')
+                out.append(f'<c r="{_LETTERS[column] if column < 703 else _letter(column)}{row}"{style}{kind}>'
+                           f'{content}</c>')
             out.append("</row>")
         out.append("</sheetData>")
         if self.ranges:
@@ -599,7 +617,7 @@ def _table(page: _Sheet, table: Table) -> tuple[int, int]:
     else:
         grid.set_height(first, LINE_PT * lines + 2)
     top = last + 1
-    looks = _Looks(styles)
+    looks = styles.looks
     for offset, row in enumerate(table.rows):
         _row(page, table, row, top + offset, top, looks)
     page.row = top + len(table.rows)
@@ -607,11 +625,13 @@ def _table(page: _Sheet, table: Table) -> tuple[int, int]:
 
 
 class _Looks:
-    """The named style of each kind of table cell, looked up once per table rather than once per cell."""
+    """The named style of each kind of table cell, and each distinct table cell as drawn, worked out once per
+    workbook: the units' tables repeat most cells."""
 
     def __init__(self, styles: _CellStyles):
         self.styles = styles
         self.known: dict[tuple, str] = {}
+        self.cells: dict[tuple, tuple] = {}
 
     def __call__(self, bold: bool, fill: str | None, numeric: bool, indent: int, kind: str, percent: bool) -> str:
         key = (bold, fill, numeric, indent, kind, percent)
@@ -647,31 +667,20 @@ def _row(page: _Sheet, table: Table, row: Row, number: int, top: int, looks: _Lo
     if spanned:
         widths[last_filled] = sum(page.widths[last_filled:])
     lines = 1
-    store, arrays = grid.cells, styles.arrays
+    store, memo = grid.cells, looks.cells
     for index, column in enumerate(columns):
         value: Cell = cells[index] if index < len(cells) else None
         kind = type(value)
         indent = row.indent if index == table.indent_column else 0
-        if kind is Total:
-            percent = column.kind == "percent" or value.percent
-            look = looks(bold, fill, True, indent, column.kind, percent)
-            grid.total(number, index + 1, _formula(value, index, top),
-                       round(value.value / 100, 8) if percent else value.value, look)
-        elif (kind is float or kind is int) or (kind is not bool and isinstance(value, (int, float))):
-            percent = column.kind == "percent"
-            look = looks(bold, fill, True, indent, column.kind, percent)
-            grid.put(number, index + 1, round(value / 100, 8) if percent else value, look)
-        elif value is None:
-            grid.restyle(number, index + 1, looks(bold, fill, False, indent, column.kind, column.kind == "percent"))
-        else:
-            look = looks(bold, fill, False, indent, column.kind, column.kind == "percent")
-            text = safe_cell(clean_text("\n".join(value) if kind is tuple else value))[:32767]
-            if text in _ERRORS:
-                grid.put(number, index + 1, text, look)
-            else:
-                store[(number, index + 1)] = [arrays[look], _STRING, _inline(text) if text else ""]
-            if not spanned or index <= last_filled:
-                lines = max(lines, _lines_needed(text, widths[index] - indent * 1.5))
+        key = (index, column.kind, row.style, indent, widths[index], kind,
+               (value.value, value.percent, value.formula, top) if kind is Total else value)
+        drawn = memo.get(key)
+        if drawn is None:
+            drawn = memo[key] = _cell(looks, column, value, bold, fill, indent, index, top, widths[index])
+        array, kind_attribute, content, needed = drawn
+        store[(number, index + 1)] = [array, kind_attribute, content]
+        if needed and (not spanned or index <= last_filled):
+            lines = max(lines, needed)
     if narrow or spanned:
         for extra in range(len(columns) + 1, page.count + 1):
             grid.restyle(number, extra, styles(bold=bold, fill=fill))
@@ -679,6 +688,31 @@ def _row(page: _Sheet, table: Table, row: Row, number: int, top: int, looks: _Lo
         if start < page.count:
             grid.merge(number, start, number, page.count)
     grid.set_height(number, LINE_PT * lines + 2)
+
+
+def _cell(looks: _Looks, column: Column, value: Cell, bold: bool, fill: str | None, indent: int, index: int,
+          top: int, width: float) -> tuple[tuple[int, ...], str, str, int]:
+    """A table cell as the grid keeps it (style array, type, content) and the lines its text needs (0: no text)."""
+    arrays = looks.styles.arrays
+    if isinstance(value, Total):
+        percent = column.kind == "percent" or value.percent
+        look = looks(bold, fill, True, indent, column.kind, percent)
+        number = round(value.value / 100, 8) if percent else value.value
+        formula = _formula(value, index, top)
+        return arrays[look], "", f"<f>{_escape(formula[1:])}</f><v>{float(number)!r}</v>", 0
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        percent = column.kind == "percent"
+        look = looks(bold, fill, True, indent, column.kind, percent)
+        number = round(value / 100, 8) if percent else value
+        return arrays[look], _EMPTY, f"<v>{number:.16g}</v>" if math.isfinite(number) else "<v></v>", 0
+    look = looks(bold, fill, False, indent, column.kind, column.kind == "percent")
+    if value is None:
+        return arrays[look], _EMPTY, "", 0
+    text = safe_cell(clean_text("\n".join(value) if isinstance(value, tuple) else value))[:32767]
+    needed = _lines_needed(text, width - indent * 1.5)
+    if text in _ERRORS:
+        return arrays[look], ' t="e"', f"<v>{text}</v>", needed
+    return arrays[look], _STRING, _inline(text) if text else "", needed
 
 
 def _print_setup(sheet, part: Part) -> None:
