@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from engine.render.reports.document import Column, Heading, Paragraph, Part, Table, clean_text
+from engine.render.reports.document import Cell, Column, Heading, Paragraph, Part, Table, Total, clean_text
 from engine.render.reports.docx_writer import to_docx
 from engine.render.reports.office import FIXED_STAMP, cell_text
 from engine.render.reports.xlsx_writer import sheet_name, to_xlsx
@@ -26,6 +26,7 @@ def md_escape(text: str) -> str:
 
 def to_markdown(parts: list[Part]) -> str:
     lines: list[str] = []
+    memo: dict = {}  # each distinct cell written once: the units' tables repeat most cells
     for part in parts:
         if part.letterhead is not None:
             head = part.letterhead
@@ -43,7 +44,7 @@ def to_markdown(parts: list[Part]) -> str:
                 text = md_escape(block.text).replace("\n", " ")
                 lines += [f"*{text}*" if block.italic else text, ""]
             elif isinstance(block, Table):
-                lines += _md_table(block) + [""]
+                lines += _md_table(block, memo) + [""]
         if part.check_code:
             lines += [f"*Mã kiểm tra: {part.check_code}*", ""]
     return "\n".join(lines).rstrip() + "\n"
@@ -53,7 +54,7 @@ def _md_header(column: Column) -> str:
     return md_escape(f"{column.group} – {column.header}" if column.group else column.header)
 
 
-def _md_table(table: Table) -> list[str]:
+def _md_table(table: Table, memo: dict) -> list[str]:
     columns = table.columns
     out = ["| " + " | ".join(_md_header(c) for c in columns) + " |",
            "|" + "|".join("---:" if c.kind != "text" else "---" for c in columns) + "|"]
@@ -61,14 +62,24 @@ def _md_table(table: Table) -> list[str]:
         cells = []
         for index, column in enumerate(columns):
             value = row.cells[index] if index < len(row.cells) else None
-            if isinstance(value, tuple):
-                text = "<br>".join(md_escape(v) for v in value)
-            else:
-                text = "<br>".join(md_escape(line) for line in cell_text(value, column).split("\n"))
-            if text and row.style != "normal":
-                text = f"**{text}**"
-            if text and index == table.indent_column and row.indent:
-                text = "\u2003" * row.indent + text
+            indent = row.indent if index == table.indent_column else 0
+            kind = type(value)
+            key = (column.kind, row.style, indent, kind, (value.value, value.percent) if kind is Total else value)
+            text = memo.get(key)
+            if text is None:
+                text = memo[key] = _md_cell(value, column, row.style, indent)
             cells.append(text)
         out.append("| " + " | ".join(cells) + " |")
     return out
+
+
+def _md_cell(value: Cell, column: Column, style: str, indent: int) -> str:
+    if isinstance(value, tuple):
+        text = "<br>".join(md_escape(v) for v in value)
+    else:
+        text = "<br>".join(md_escape(line) for line in cell_text(value, column).split("\n"))
+    if text and style != "normal":
+        text = f"**{text}**"
+    if text and indent:
+        text = "\u2003" * indent + text
+    return text
