@@ -11,7 +11,7 @@ placed in CSS strings are escaped for CSS.
 from __future__ import annotations
 
 import textwrap
-from functools import cache
+from functools import cache, lru_cache
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -58,12 +58,14 @@ def _environment() -> Environment:
     return env
 
 
-def _wrap(label: str, width: int = 40, lines: int = 2) -> list[str]:
+@lru_cache(maxsize=4096)
+def _wrap(label: str, width: int = 40, lines: int = 2) -> tuple[str, ...]:
+    """A chart label in at most `lines` lines (every unit's chart repeats the same labels: wrapped once)."""
     wrapped = textwrap.wrap(label, width) or [""]
     if len(wrapped) > lines:
         wrapped = wrapped[:lines]
         wrapped[-1] = wrapped[-1][: width - 1].rstrip() + "…"
-    return wrapped
+    return tuple(wrapped)
 
 
 def bar_chart(labels: Sequence[str], series: Sequence[tuple[str, str, Sequence[float | None]]],
