@@ -14,7 +14,6 @@ them object by object costs far more than the text they carry.
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 from functools import cache
 
@@ -40,7 +39,8 @@ from engine.render.reports.office import (
     cell_text,
     is_number,
     recipient_lines,
-    stable_zip,
+    Entries,
+    stable_archive,
 )
 
 LANGUAGE = "vi-VN"
@@ -85,10 +85,8 @@ def to_docx(parts: list[Part], stamp: datetime = FIXED_STAMP, title: str = "") -
     props.language = LANGUAGE
     props.created = props.modified = stamp
     props.revision = 1
-    buffer = io.BytesIO()
     if not parts:
-        document.save(buffer)
-        return stable_zip(buffer.getvalue(), stamp)
+        return stable_archive(_package_entries(document), stamp)
     body = document.element.body
     for child in list(body):
         body.remove(child)
@@ -122,10 +120,22 @@ def to_docx(parts: list[Part], stamp: datetime = FIXED_STAMP, title: str = "") -
         if part.closing is not None and not closing_inside:
             chunks.append(_closing_xml(part.closing, width))
     chunks.append(last)
-    document.save(buffer)
     content = ("<w:body>" + "".join(chunks) + "</w:body>").encode("utf-8")
-    return stable_zip(buffer.getvalue(), stamp,
-                      {"word/document.xml": lambda payload: payload.replace(b"<w:body/>", content, 1)})
+    return stable_archive(_package_entries(document), stamp,
+                          {"word/document.xml": lambda payload: payload.replace(b"<w:body/>", content, 1)})
+
+
+def _package_entries(document) -> list[tuple[str, bytes]]:
+    """What Document.save writes (python-docx's OpcPackage.save), as archive entries in its order."""
+    from docx.opc.pkgwriter import PackageWriter
+    package = document.part.package
+    for part in package.parts:
+        part.before_marshal()
+    entries = Entries()
+    PackageWriter._write_content_types_stream(entries, package.parts)
+    PackageWriter._write_pkg_rels(entries, package.rels)
+    PackageWriter._write_parts(entries, package.parts)
+    return entries.items
 
 
 class _Stories:

@@ -49,25 +49,49 @@ def recipient_lines(recipients: tuple[str, ...]) -> list[str]:
     return lines
 
 
-def stable_zip(data: bytes, stamp: datetime, rewrite: Mapping[str, Callable[[bytes], bytes]] | None = None) -> bytes:
-    """Rewrite an Office archive with fixed entry times and document dates: same input, same bytes.
+class Entries:
+    """An Office archive being written by openpyxl or python-docx, kept as (name, content) in writing order.
 
-    `rewrite` gives, per archive entry, a function that completes its content (the XLSX writer
-    puts the cells it wrote itself into the worksheets openpyxl wrote).
+    It stands in for the zip file those libraries would write: the entries are compressed once,
+    by stable_archive, instead of being compressed, read back and compressed again.
+    """
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, bytes]] = []
+
+    def writestr(self, name: str, data: bytes | str) -> None:
+        self.items.append((name, data.encode("utf-8") if isinstance(data, str) else data))
+
+    def namelist(self) -> list[str]:
+        return [name for name, _ in self.items]
+
+    def write(self, pack_uri, blob: bytes) -> None:
+        """python-docx's physical package writer interface."""
+        self.writestr(pack_uri.membername, blob)
+
+    def close(self) -> None:
+        pass
+
+
+def stable_archive(entries: list[tuple[str, bytes]], stamp: datetime,
+                   rewrite: Mapping[str, Callable[[bytes], bytes]] | None = None) -> bytes:
+    """An Office archive of these entries with fixed entry times and document dates: same input, same bytes.
+
+    `rewrite` gives, per entry, a function that completes its content (the DOCX writer puts the
+    body it wrote itself into python-docx's document part).
     """
     iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            payload = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, payload in entries:
+            if name == "docProps/core.xml":
                 text = payload.decode("utf-8")
                 for tag in ("dcterms:created", "dcterms:modified"):
                     text = re.sub(rf"(<{tag}[^>]*>)[^<]*(</{tag}>)", rf"\g<1>{iso}\g<2>", text)
                 payload = text.encode("utf-8")
-            if rewrite and info.filename in rewrite:
-                payload = rewrite[info.filename](payload)
-            entry = zipfile.ZipInfo(info.filename, date_time=(max(stamp.year, 1980), stamp.month, stamp.day, 0, 0, 0))
+            if rewrite and name in rewrite:
+                payload = rewrite[name](payload)
+            entry = zipfile.ZipInfo(name, date_time=(max(stamp.year, 1980), stamp.month, stamp.day, 0, 0, 0))
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16
             target.writestr(entry, payload)

@@ -38,7 +38,8 @@ from engine.render.reports.office import (
     RECIPIENTS_LABEL,
     is_number,
     recipient_lines,
-    stable_zip,
+    Entries,
+    stable_archive,
 )
 from engine.render.xlsx_styles import styles
 
@@ -79,13 +80,12 @@ def to_xlsx(parts: list[Part], stamp: datetime = FIXED_STAMP) -> bytes:
     workbook.properties.language = "vi-VN"
     workbook.properties.created = workbook.properties.modified = stamp
     workbook.calculation.fullCalcOnLoad = True
-    return stable_zip(_save(workbook, sheets), stamp)
+    return stable_archive(_save(workbook, sheets), stamp)
 
 
-def _save(workbook: Workbook, sheets: list[tuple[bytes, bytes]]) -> bytes:
-    """openpyxl's writer, with each worksheet written in memory (not through a temporary file) and its cells put in."""
-    from zipfile import ZIP_DEFLATED, ZipFile
-
+def _save(workbook: Workbook, sheets: list[tuple[bytes, bytes]]) -> list[tuple[str, bytes]]:
+    """openpyxl's writer, with each worksheet written in memory (not through a temporary file) and its cells put in;
+    the archive's entries in openpyxl's order."""
     from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
     from openpyxl.worksheet._writer import WorksheetWriter
     from openpyxl.writer.excel import ExcelWriter
@@ -106,10 +106,9 @@ def _save(workbook: Workbook, sheets: list[tuple[bytes, bytes]]) -> bytes:
             self._archive.writestr(ws.path[1:], payload.replace(b"<sheetData></sheetData>", data, 1))
             self.manifest.append(ws)
 
-    buffer = io.BytesIO()
-    with ZipFile(buffer, "w", ZIP_DEFLATED, allowZip64=True) as archive:
-        Writer(workbook, archive).save()
-    return buffer.getvalue()
+    archive = Entries()
+    Writer(workbook, archive).save()
+    return archive.items
 
 
 def sheet_name(name: str, used: set[str]) -> str:
