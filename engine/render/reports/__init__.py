@@ -104,8 +104,8 @@ POOL_UNITS = 20
 """From this many units, and with more than one core, all_documents draws the documents in worker processes."""
 MAX_WORKERS = 4
 DRAWING_ORDER: tuple[Document, ...] = (
-    ("report", "xlsx"), ("report", "docx"), ("plan", "xlsx"), ("report", "html"), ("report", "md"), ("plan", "docx"),
-    ("plan", "md"), ("province", "xlsx"), ("province", "docx"), ("province", "md"))
+    ("report", "xlsx"), ("report", "docx"), ("report", "html"), ("plan", "xlsx"), ("plan", "docx"), ("report", "md"),
+    ("province", "docx"), ("province", "xlsx"), ("plan", "md"), ("province", "md"))
 """Every document of a run, the longest to draw first (measured on 200 units), so that workers finish together."""
 
 _drawing: tuple[ReportContext, dict[DocumentKind, list[Part]], dict[DocumentKind, str]] | None = None

@@ -39,6 +39,11 @@ class Total(Frozen):
     formula: str
     percent: bool = Field(False, description="A percentage (value in %, e.g. 79.44) in a column of points")
 
+    @classmethod
+    def built(cls, value: float, formula: str) -> Total:
+        """A total the engine computed, made without validation: a province's sheets hold tens of thousands."""
+        return cls.model_construct(value=float(value), formula=formula, percent=False)
+
 
 Cell = Union[Total, str, float, int, None, tuple[str, ...]]
 
@@ -59,6 +64,14 @@ class Row(Frozen):
     style: Literal["normal", "area", "section", "total"] = "normal"
     indent: int = 0
     span: bool = False
+
+    @classmethod
+    def built(cls, cells: tuple[Cell, ...], style: Literal["normal", "area", "section", "total"],
+              indent: int) -> Row:
+        """A row of cells the engine built with the right types, made without validation (one per criterion
+        and unit)."""
+        assert type(cells) is tuple
+        return cls.model_construct(cells=cells, style=style, indent=indent, span=False)
 
 
 class Heading(Frozen):

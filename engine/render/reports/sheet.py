@@ -137,7 +137,7 @@ def _leaf_cells(ctx: ReportContext, node: NodeResult, scores: Scores) -> list[Ce
 
 
 def _sum(rows: list[int], value: float) -> Total:
-    return Total(value=value, formula="ROUND(SUM(" + ",".join(f"{{{r}}}" for r in rows) + "),2)")
+    return Total.built(value, "ROUND(SUM(" + ",".join(f"{{{r}}}" for r in rows) + "),2)")
 
 
 def unit_rows(ctx: ReportContext, unit: UnitResult, peers: int | None = None) -> list[Row]:
@@ -171,8 +171,8 @@ def unit_rows(ctx: ReportContext, unit: UnitResult, peers: int | None = None) ->
     for index, node in enumerate(unit.nodes):
         refs = tuple(ctx.words(r) for r in node.evidence_refs) if node.is_leaf else ()
         notes = node_note(ctx, node, area_index.get(node.id)) + scores[index].unit_note
-        rows.append(Row(cells=tuple(cells[index]) + (refs, notes, scores[index].appraiser_note),
-                        style="area" if node.depth == 0 else "normal", indent=node.depth))
+        rows.append(Row.built(tuple(cells[index]) + (refs, notes, scores[index].appraiser_note),
+                              "area" if node.depth == 0 else "normal", node.depth))
     areas = [position[a.id] for a in unit.areas]
     return rows + _total_rows(ctx, unit, areas, cells, columns, peers, len(rows))
 
