@@ -39,11 +39,6 @@ class Total(Frozen):
     formula: str
     percent: bool = Field(False, description="A percentage (value in %, e.g. 79.44) in a column of points")
 
-    @classmethod
-    def built(cls, value: float, formula: str) -> Total:
-        """A total the engine computed, made without validation: a province's sheets hold tens of thousands."""
-        return cls.model_construct(value=float(value), formula=formula, percent=False)
-
 
 Cell = Union[Total, str, float, int, None, tuple[str, ...]]
 

@@ -137,7 +137,7 @@ def _leaf_cells(ctx: ReportContext, node: NodeResult, scores: Scores) -> list[Ce
 
 
 def _sum(rows: list[int], value: float) -> Total:
-    return Total.built(value, "ROUND(SUM(" + ",".join(f"{{{r}}}" for r in rows) + "),2)")
+    return Total(value=value, formula="ROUND(SUM(" + ",".join(f"{{{r}}}" for r in rows) + "),2)")
 
 
 def unit_rows(ctx: ReportContext, unit: UnitResult, peers: int | None = None) -> list[Row]:
