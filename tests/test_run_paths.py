@@ -50,12 +50,20 @@ def test_documents_drawn_in_worker_processes_are_the_bytes_of_the_serial_drawing
 
 
 def test_documents_are_drawn_in_workers_only_for_enough_units_and_cores(monkeypatch):
+    from engine.core import parallel
     from engine.render import reports
 
-    monkeypatch.setattr(reports.os, "sched_getaffinity", lambda _: {0, 1}, raising=False)
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
     assert reports.default_workers(reports.POOL_UNITS - 1) == 1
     assert reports.default_workers(reports.POOL_UNITS) == 2
-    monkeypatch.setattr(reports.os, "sched_getaffinity", lambda _: {0}, raising=False)
+    monkeypatch.setattr(parallel, "cores", lambda: 16)
+    assert reports.default_workers(300) == reports.MAX_WORKERS
+    parallel.limit_workers(1)  # a threaded server turns pools off
+    try:
+        assert reports.default_workers(300) == 1
+    finally:
+        parallel.limit_workers(None)
+    monkeypatch.setattr(parallel, "cores", lambda: 1)
     assert reports.default_workers(300) == 1
 
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
-import os
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Literal
 
+from engine.core import parallel
 from engine.kinds.tree import CriteriaSet
 from engine.model.criteria import Band
 from engine.model.frame import FrameSettings
@@ -112,12 +111,11 @@ _drawing: tuple[ReportContext, dict[DocumentKind, list[Part]], dict[DocumentKind
 
 
 def default_workers(units: int) -> int:
-    """Processes for all_documents: one below POOL_UNITS units, on one core, or where processes cannot be forked
-    (a worker must inherit the built documents, not receive them); else one per core, at most MAX_WORKERS."""
+    """Processes for all_documents: one below POOL_UNITS units; else what the shared rule gives a large job (a worker
+    per core, none where pools are turned off), at most MAX_WORKERS."""
     if units < POOL_UNITS or "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(cores, MAX_WORKERS))
+        return 1  # a worker must inherit the built documents (fork), not receive them
+    return max(1, min(parallel.default_workers(parallel.POOL_MIN_ITEMS), MAX_WORKERS))
 
 
 def _start_drawing(ctx: ReportContext, parts: dict[DocumentKind, list[Part]], titles: dict[DocumentKind, str]) -> None:
@@ -158,8 +156,6 @@ def all_documents(run: RunResult, bands: Sequence[Band] | None = None, criteria:
             finally:
                 _drawing = None
         else:
-            context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_drawing,
-                                     initargs=(ctx, parts, titles)) as pool:
-                drawn = list(pool.map(_draw, DRAWING_ORDER))
+            with parallel.pool(workers, initializer=_start_drawing, initargs=(ctx, parts, titles)) as executor:
+                drawn = list(executor.map(_draw, DRAWING_ORDER))
     return dict(zip(DRAWING_ORDER, drawn))
