@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import importlib.util
 import json
 import re
 import sys
@@ -17,8 +18,23 @@ from rich.markup import escape
 from rich.progress import Progress
 from typer.core import TyperGroup
 
-from engine import api
-from engine.api import InputError, Problem, RunResult
+
+def _lazy_module(name: str):
+    """The module, executed on its first attribute use: `--help` and argument errors never pay for importing the engine
+    (building its models takes most of a start-up)."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    parent, _, child = name.rpartition(".")
+    setattr(sys.modules[parent], child, module)
+    spec.loader.exec_module(module)
+    return module
+
+
+api = _lazy_module("engine.api")
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_CRITERIA = ROOT / "criteria" / "xa-2024.yaml"
@@ -42,7 +58,7 @@ def _raw_value(argv: list[str], opts: list[str]) -> str | None:
     return None
 
 
-def _usage_problem(exc: Exception, argv: list[str]) -> Problem:
+def _usage_problem(exc: Exception, argv: list[str]) -> api.Problem:
     """A command-line error of the parser, in Vietnamese, naming the option and the value typed."""
     kind = type(exc).__name__
     message = str(getattr(exc, "message", "") or "")
@@ -52,11 +68,11 @@ def _usage_problem(exc: Exception, argv: list[str]) -> Problem:
     if kind == "NoSuchOption":
         option = getattr(exc, "option_name", "")
         close = sorted(getattr(exc, "possibilities", None) or [])
-        return Problem(file="(tham số)", path=option, value=option, code="args.unknown_option",
+        return api.Problem(file="(tham số)", path=option, value=option, code="args.unknown_option",
                        message="không có tùy chọn này" + (f"; có phải ý bạn là: {', '.join(close)}" if close else ""))
     if kind == "MissingParameter":
         what = f"tùy chọn {hint}" if hint and hint.startswith("-") else f"tham số '{hint or ''}'"
-        return Problem(file="(tham số)", path=hint, code="args.missing", message=f"thiếu {what} bắt buộc")
+        return api.Problem(file="(tham số)", path=hint, code="args.missing", message=f"thiếu {what} bắt buộc")
     if kind == "BadParameter":
         value = _raw_value(argv, opts + list(getattr(param, "secondary_opts", []) or []))
         choices = _CHOICES.search(message)
@@ -75,20 +91,20 @@ def _usage_problem(exc: Exception, argv: list[str]) -> Problem:
             reason = "phải là một số"
         else:
             reason = f"giá trị không hợp lệ ({message})"
-        return Problem(file="(tham số)", path=hint, value=value, code="args.bad_value", message=reason)
+        return api.Problem(file="(tham số)", path=hint, value=value, code="args.bad_value", message=reason)
     command = re.search(r"No such command '([^']*)'", message)
     if command:
-        return Problem(file="(tham số)", value=command.group(1), code="args.unknown_command",
+        return api.Problem(file="(tham số)", value=command.group(1), code="args.unknown_command",
                        message="không có lệnh này; xem 'parindex --help' để biết các lệnh")
     if "Got unexpected extra argument" in message:
         extra = re.findall(r"\(([^)]*)\)", message)
-        return Problem(file="(tham số)", value=extra[0] if extra else None, code="args.extra_argument",
+        return api.Problem(file="(tham số)", value=extra[0] if extra else None, code="args.extra_argument",
                        message="thừa tham số không thuộc lệnh này (đường dẫn có dấu cách phải đặt trong ngoặc kép)")
     if "requires an argument" in message:
         option = re.search(r"Option '([^']*)'", message)
-        return Problem(file="(tham số)", path=option.group(1) if option else None, code="args.missing_value",
+        return api.Problem(file="(tham số)", path=option.group(1) if option else None, code="args.missing_value",
                        message="tùy chọn này cần một giá trị đi kèm")
-    return Problem(file="(tham số)", code="args.usage", message=f"cách gọi lệnh không đúng ({message})")
+    return api.Problem(file="(tham số)", code="args.usage", message=f"cách gọi lệnh không đúng ({message})")
 
 
 class _VietnameseGroup(TyperGroup):
@@ -132,7 +148,7 @@ class Format(str, Enum):
     csv = "csv"
 
 
-def _fail(problems: list[Problem], as_json: bool = False) -> None:
+def _fail(problems: list[api.Problem], as_json: bool = False) -> None:
     if as_json:
         print(json.dumps({"problems": [p.model_dump(mode="json") for p in problems]}, ensure_ascii=False, indent=2))
     else:
@@ -161,14 +177,14 @@ def _progress():
 
 
 def _run(criteria: Path, evidence: list[Path], as_json: bool = False, show_progress: bool = False,
-         jobs: int | None = None, only: str | None = None, previous: Path | None = None) -> RunResult:
+         jobs: int | None = None, only: str | None = None, previous: Path | None = None) -> api.RunResult:
     """Score through the api; every input problem of every file ends the command with exit 2."""
     try:
         if show_progress:
             with _progress() as progress:
                 return api.score_files(criteria, evidence, progress, jobs=jobs, only=only, previous=previous)
         return api.score_files(criteria, evidence, jobs=jobs, only=only, previous=previous)
-    except InputError as exc:
+    except api.InputError as exc:
         _fail(exc.problems, as_json)
         raise
 
@@ -178,7 +194,7 @@ def _score_json_file(criteria: Path, evidence: list[Path], output: Path, jobs: i
     try:
         with _progress() as progress:
             code = api.score_json_file(criteria, evidence, output, progress, jobs=jobs)
-    except InputError as exc:
+    except api.InputError as exc:
         _fail(exc.problems, True)
         raise
     err_console.print(f"Đã ghi {output}", markup=False, highlight=False)
@@ -189,22 +205,22 @@ def _write(path: Path, data: bytes | str, inputs=(), as_json: bool = False) -> N
     """Every file the CLI writes, never over an input: a problem is exit 2 with a Vietnamese message, not a traceback."""
     try:
         api.write_output(path, data, inputs)
-    except InputError as exc:
+    except api.InputError as exc:
         _fail(exc.problems, as_json)
 
 
 _SAFE_ID = re.compile(r"\w[\w.-]*")
 
 
-def _template_argument_problems(unit: str, year: int | None) -> list[Problem]:
+def _template_argument_problems(unit: str, year: int | None) -> list[api.Problem]:
     """The unit id names the output file, so it must not reach outside the output folder."""
     problems = []
     if unit.strip() and not _SAFE_ID.fullmatch(unit):
-        problems.append(Problem(code="args.bad_unit_id", file="(tham số)", path="--unit", value=unit,
+        problems.append(api.Problem(code="args.bad_unit_id", file="(tham số)", path="--unit", value=unit,
                                 message="mã đơn vị chỉ gồm chữ, chữ số, '-', '_', '.', không bắt đầu bằng '.' "
                                         "và không có '/', '\\' hay dấu cách; ví dụ phuong-1"))
     if year is not None and not 1900 <= year <= 2100:
-        problems.append(Problem(code="args.bad_year", file="(tham số)", path="--year", value=str(year),
+        problems.append(api.Problem(code="args.bad_year", file="(tham số)", path="--year", value=str(year),
                                 message="năm đánh giá phải từ 1900 đến 2100"))
     return problems
 
@@ -221,12 +237,12 @@ AssessmentOpt = typer.Option(None, "--assessment", "-a",
 def _assessment_run(path: Path, evidence: Optional[list[Path]], as_json: bool = False, previous: Optional[Path] = None):
     """An assessment brings its own criteria and evidence; evidence given as well is an argument problem."""
     if evidence:
-        _fail([Problem(file="(tham số)", path="--assessment", code="args.assessment_with_evidence",
+        _fail([api.Problem(file="(tham số)", path="--assessment", code="args.assessment_with_evidence",
                        value=", ".join(str(e) for e in evidence),
                        message="đợt đánh giá đã chỉ rõ bộ chỉ số và minh chứng; không ghi thêm minh chứng")], as_json)
     try:
         return api.score_assessment_files(path, previous)
-    except InputError as exc:
+    except api.InputError as exc:
         _fail(exc.problems, as_json)
         raise
 PreviousOpt = typer.Option(None, "--previous", "-p",
@@ -289,7 +305,7 @@ def explain(
         run = _run(criteria, evidence or [DEFAULT_EVIDENCE], only=unit)
     try:
         text = api.explain_history(run, unit, criterion) if assessment is not None else api.explain(run, unit, criterion)
-    except InputError as exc:
+    except api.InputError as exc:
         _fail(exc.problems)
         raise
     console.print(text, markup=False, highlight=False)
@@ -306,7 +322,7 @@ def gaps(
     run = _run(criteria, evidence or [DEFAULT_EVIDENCE], only=unit)
     try:
         shown = api.gaps(run, unit, criteria)
-    except InputError as exc:
+    except api.InputError as exc:
         _fail(exc.problems)
         raise
     for result, lost, not_due in shown:
@@ -367,7 +383,7 @@ def template(
     try:
         set_id, data = api.template(criteria, unit, name=name, level=level, year=year,
                                     problems=_template_argument_problems(unit, year))
-    except InputError as exc:
+    except api.InputError as exc:
         _fail(exc.problems)
         raise
     path = output or DEFAULT_OUT / f"{set_id}-{unit}.xlsx"
@@ -379,13 +395,13 @@ FrameOpt = typer.Option(None, "--frame", help="Tệp khung văn bản YAML (cơ 
                                                "mặc định: khung của bộ mẫu khi chấm bộ mẫu, nếu không thì mặc định chung")
 
 
-def _frame(path: Optional[Path], evidence: Optional[list[Path]], run: RunResult) -> api.FrameSettings:
+def _frame(path: Optional[Path], evidence: Optional[list[Path]], run: api.RunResult) -> api.FrameSettings:
     """The frame settings; the sample's own frame when the bundled sample is used without --frame."""
     if path is None and not evidence and DEFAULT_FRAME.exists():
         path = DEFAULT_FRAME
     try:
         settings, warnings = api.frame_settings(path, run)
-    except InputError as exc:
+    except api.InputError as exc:
         _fail(exc.problems)
         raise
     for warning in warnings:
@@ -439,7 +455,7 @@ def report(
         try:
             files = api.all_outputs(run, source, settings)
             api.write_outputs(all_outputs, files, inputs)
-        except InputError as exc:
+        except api.InputError as exc:
             _fail(exc.problems)
             raise
         console.print(f"Đã ghi {len(files)} tệp kết quả của {len(run.units)} đơn vị vào {all_outputs}",
@@ -448,7 +464,7 @@ def report(
     path = output or DEFAULT_OUT / f"{run.criteria_set.id}-bang-diem.{format.value}"
     try:
         data = api.report(run, format.value, source, settings)
-    except InputError as exc:
+    except api.InputError as exc:
         _fail(exc.problems)
         raise
     _write(path, data, inputs)
@@ -477,7 +493,7 @@ def plan(
         return
     format = format or PlanFormat.xlsx
     if format not in _DOCUMENT_FORMATS or by is not None or unit is not None:
-        _fail([Problem(code="args.bad_format", file="(tham số)", path="--format" if format not in _DOCUMENT_FORMATS else "--by/--unit",
+        _fail([api.Problem(code="args.bad_format", file="(tham số)", path="--format" if format not in _DOCUMENT_FORMATS else "--by/--unit",
                        message="table, json, --by và --unit chỉ dùng cùng --budget; kế hoạch theo mẫu là xlsx, docx hoặc md")])
     run = _run(criteria, evidence or [DEFAULT_EVIDENCE], show_progress=True)
     settings = _frame(frame, evidence, run)
@@ -485,7 +501,7 @@ def plan(
     path = output or DEFAULT_OUT / f"{run.criteria_set.id}-ke-hoach-khac-phuc{suffix}.{format.value}"
     try:
         data = api.plan(run, format.value, province, criteria, settings)
-    except InputError as exc:
+    except api.InputError as exc:
         _fail(exc.problems)
         raise
     _write(path, data, run.inputs + ((str(frame),) if frame else ()))
@@ -518,7 +534,7 @@ def watch(
     """Cảnh báo sớm trong năm: việc sắp đến hạn, văn bản quá hạn, tỷ lệ có xu hướng không đạt, nhiệm vụ quá hạn; dự báo chỉ số."""
     try:
         result = api.watch(criteria, evidence or [DEFAULT_EVIDENCE], as_of, within, state, cutoff)
-    except InputError as exc:
+    except api.InputError as exc:
         _fail(exc.problems, format == WatchFormat.json)
         raise
     shown = api.watch_report(result, format.value)
@@ -540,11 +556,11 @@ def _budget_plan(criteria: Path, evidence: Optional[list[Path]], format: PlanFor
                  budget: float, by: Optional[str], unit: Optional[str]) -> None:
     as_json = format == PlanFormat.json
     problems = [] if format in (PlanFormat.table, PlanFormat.json) else [
-        Problem(code="args.bad_format", file="(tham số)", path="--format", value=format.value,
+        api.Problem(code="args.bad_format", file="(tham số)", path="--format", value=format.value,
                 message="với --budget chỉ dùng table hoặc json")]
     try:
         result = api.plan_budget(criteria, evidence or [DEFAULT_EVIDENCE], budget, by, unit, problems)
-    except InputError as exc:
+    except api.InputError as exc:
         _fail(exc.problems, as_json)
         raise
     text = api.plan_budget_report(result, as_json)
@@ -574,7 +590,7 @@ def whatif(
     edits, problems = api.read_changes(metric, document, task, na, changes)
     try:
         run, result = api.whatif(criteria, evidence or [DEFAULT_EVIDENCE], unit, edits, problems, as_of)
-    except InputError as exc:
+    except api.InputError as exc:
         _fail(exc.problems, as_json)
         raise
     sys.stdout.write(api.whatif_report(result, as_json))
@@ -591,7 +607,7 @@ def progress(
     try:
         moment = api.parse_moment(now)
         la, rows = api.assessment_progress(assessment, moment)
-    except InputError as exc:
+    except api.InputError as exc:
         _fail(exc.problems)
         raise
     console.print(api.progress_view(la, rows))
@@ -610,7 +626,7 @@ def appraise(
     """Tạo bảng thẩm định (vong-1, vong-2) hoặc bảng giải trình (giai-trinh) Excel cho một hoặc mọi đơn vị."""
     try:
         books = api.round_workbooks(assessment, round, unit)
-    except InputError as exc:
+    except api.InputError as exc:
         _fail(exc.problems)
         raise
     problems = api.filled_targets(output, books)
@@ -633,7 +649,7 @@ def record(
     không ghi gì nếu có lỗi)."""
     try:
         added = api.record_workbooks(assessment, workbooks, api.parse_moment(now), unit)
-    except InputError as exc:
+    except api.InputError as exc:
         _fail(exc.problems)
         raise
     for unit_id, count in added:
@@ -656,7 +672,7 @@ def diff(
             comparison = api.compare_rounds_of(assessment, before, after)
         else:
             comparison = api.compare_run_files(Path(before), Path(after))
-    except InputError as exc:
+    except api.InputError as exc:
         _fail(exc.problems, as_json)
         raise
     sys.stdout.write(api.comparison_output(comparison, as_json))
@@ -675,7 +691,7 @@ def criteria_show(
     """Xem cây tiêu chí của bộ chỉ số, hoặc bản đã ghép (--resolved) kèm nguồn từng mục và mã băm."""
     try:
         text = api.criteria_outline(file, resolved)
-    except InputError as exc:
+    except api.InputError as exc:
         _fail(exc.problems)
         raise
     sys.stdout.write(text)
@@ -690,7 +706,7 @@ def criteria_diff(
     """So sánh hai bộ chỉ số: tiêu chí thêm, bỏ, thay đổi và ảnh hưởng đến điểm tối đa từng lĩnh vực."""
     try:
         text = api.criteria_diff(old, new, format == TextOrJson.json)
-    except InputError as exc:
+    except api.InputError as exc:
         _fail(exc.problems, format == TextOrJson.json)
         raise
     sys.stdout.write(text)
@@ -707,7 +723,7 @@ inspect_app = typer.Typer(help="Xem parindex đọc một tệp (kế hoạch, t
 app.add_typer(inspect_app, name="inspect")
 
 
-def _show_inspection(shown, problems: list[Problem], as_json: bool) -> None:
+def _show_inspection(shown, problems: list[api.Problem], as_json: bool) -> None:
     if as_json:
         sys.stdout.write(shown)
     else:
@@ -728,7 +744,7 @@ def inspect_plan(
     as_json = format == TableOrJson.json
     try:
         imported, problems = api.inspect_plan(file, year)
-    except InputError as exc:
+    except api.InputError as exc:
         _fail(exc.problems, as_json)
         raise
     _show_inspection(api.plan_inspection(imported, problems, as_json), problems, as_json)
@@ -744,7 +760,7 @@ def inspect_deadline(
     as_json = format == TableOrJson.json
     try:
         deadline, problems = api.inspect_deadline(phrase, year)
-    except InputError as exc:
+    except api.InputError as exc:
         _fail(exc.problems, as_json)
         raise
     _show_inspection(api.deadline_inspection(deadline, year, as_json), problems, as_json)
@@ -780,7 +796,7 @@ def inspect_export(
     as_json = format == TableOrJson.json
     try:
         inspection, problems = api.export_inspection(file, mapping, year)
-    except InputError as exc:
+    except api.InputError as exc:
         _fail(exc.problems, as_json)
         raise
     if as_json:

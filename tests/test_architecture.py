@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -38,11 +39,25 @@ def test_no_function_level_import_of_an_engine_module():
 
 
 def test_cli_reaches_the_engine_only_through_the_api():
+    """cli.py loads engine.api lazily (by name, so --help does not import the engine): names count like imports."""
     tree = ast.parse((ROOT / "cli.py").read_text(encoding="utf-8"))
     modules = {f"{node.module}.{a.name}" if node.module == "engine" else node.module
                for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module for a in node.names}
     modules |= {a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names}
+    modules |= {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)
+                and re.fullmatch(r"engine(\.\w+)*", node.value)}
     assert {m for m in modules if m.startswith("engine")} == {"engine.api"}
+
+
+def test_the_cli_imports_no_engine_module_until_a_command_runs():
+    """Start-up (--help, argument errors) must not pay for building the engine's models."""
+    code = "import sys, cli; print(sorted(m for m in sys.modules if m.startswith('engine.')))"
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "['engine.api']"
+    code = ("import sys, cli\ntry:\n    cli.app(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print(type(sys.modules['engine.api']).__name__, 'engine.kinds' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert proc.stdout.strip().splitlines()[-1] == "_LazyModule False"
 
 
 def test_no_relative_imports_in_the_engine():
