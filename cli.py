@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import importlib.util
 import json
@@ -13,9 +14,6 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import Progress
 from typer.core import TyperGroup
 
 
@@ -137,9 +135,32 @@ class _VietnameseGroup(TyperGroup):
 
 app = typer.Typer(help="parindex — chấm điểm Chỉ số cải cách hành chính (PAR INDEX) từ bộ chỉ số YAML và minh chứng.",
                   no_args_is_help=True, add_completion=False, rich_markup_mode=None, cls=_VietnameseGroup)
+
+
+class _Console:
+    """A rich Console made on first print: importing rich is a fifth of a start-up, and --help prints without it."""
+
+    def __init__(self, **options) -> None:
+        self._options = options
+
+    @functools.cached_property
+    def rich(self):
+        from rich.console import Console
+
+        return Console(**self._options)
+
+    def print(self, *objects, **options) -> None:
+        self.rich.print(*objects, **options)
+
+
+def _rich(console):
+    """The rich Console itself, for a progress bar that drives it (tests put real Consoles in place of the lazy ones)."""
+    return console.rich if isinstance(console, _Console) else console
+
+
 # User text (unit names, titles, paths) may hold '[...]' or ':name:'; it is printed as typed, never as markup or emoji.
-console = Console(soft_wrap=False, emoji=False)
-err_console = Console(stderr=True, soft_wrap=True, emoji=False)  # a problem stays on one line when piped
+console = _Console(soft_wrap=False, emoji=False)
+err_console = _Console(stderr=True, soft_wrap=True, emoji=False)  # a problem stays on one line when piped
 
 
 class Format(str, Enum):
@@ -164,7 +185,9 @@ def _progress():
 
     The bar (and its drawing thread) starts only when scoring does, after the files are read.
     """
-    bar = Progress(console=err_console, transient=True)
+    from rich.progress import Progress
+
+    bar = Progress(console=_rich(err_console), transient=True)
 
     def progress(total: int):
         bar.start()
@@ -319,6 +342,8 @@ def gaps(
     criteria: Path = CriteriaOpt,
 ) -> None:
     """Liệt kê điểm bị mất (lớn nhất trước), lý do, minh chứng còn thiếu và nhiệm vụ khắc phục."""
+    from rich.markup import escape
+
     run = _run(criteria, evidence or [DEFAULT_EVIDENCE], only=unit)
     try:
         shown = api.gaps(run, unit, criteria)

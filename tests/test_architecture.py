@@ -50,14 +50,14 @@ def test_cli_reaches_the_engine_only_through_the_api():
 
 
 def test_the_cli_imports_no_engine_module_until_a_command_runs():
-    """Start-up (--help, argument errors) must not pay for building the engine's models."""
+    """Start-up (--help) must not pay for building the engine's models, nor for importing rich."""
     code = "import sys, cli; print(sorted(m for m in sys.modules if m.startswith('engine.')))"
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "['engine.api']"
     code = ("import sys, cli\ntry:\n    cli.app(['--help'])\nexcept SystemExit:\n    pass\n"
-            "print(type(sys.modules['engine.api']).__name__, 'engine.kinds' in sys.modules)")
+            "print(type(sys.modules['engine.api']).__name__, 'engine.kinds' in sys.modules, 'rich.console' in sys.modules)")
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert proc.stdout.strip().splitlines()[-1] == "_LazyModule False"
+    assert proc.stdout.strip().splitlines()[-1] == "_LazyModule False False"
 
 
 def test_no_relative_imports_in_the_engine():
