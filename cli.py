@@ -18,7 +18,7 @@ from typer.core import TyperGroup
 
 
 def _lazy_module(name: str):
-    """The module, executed on its first attribute use: `--help` and argument errors never pay for importing the engine
+    """The module, executed on its first attribute use: `--help` never pays for importing the engine
     (building its models takes most of a start-up)."""
     if name in sys.modules:
         return sys.modules[name]
