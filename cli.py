@@ -67,7 +67,7 @@ def _usage_problem(exc: Exception, argv: list[str]) -> api.Problem:
         option = getattr(exc, "option_name", "")
         close = sorted(getattr(exc, "possibilities", None) or [])
         return api.Problem(file="(tham số)", path=option, value=option, code="args.unknown_option",
-                       message="không có tùy chọn này" + (f"; có phải ý bạn là: {', '.join(close)}" if close else ""))
+                           message="không có tùy chọn này" + (f"; có phải ý bạn là: {', '.join(close)}" if close else ""))
     if kind == "MissingParameter":
         what = f"tùy chọn {hint}" if hint and hint.startswith("-") else f"tham số '{hint or ''}'"
         return api.Problem(file="(tham số)", path=hint, code="args.missing", message=f"thiếu {what} bắt buộc")
@@ -93,15 +93,15 @@ def _usage_problem(exc: Exception, argv: list[str]) -> api.Problem:
     command = re.search(r"No such command '([^']*)'", message)
     if command:
         return api.Problem(file="(tham số)", value=command.group(1), code="args.unknown_command",
-                       message="không có lệnh này; xem 'parindex --help' để biết các lệnh")
+                           message="không có lệnh này; xem 'parindex --help' để biết các lệnh")
     if "Got unexpected extra argument" in message:
         extra = re.findall(r"\(([^)]*)\)", message)
         return api.Problem(file="(tham số)", value=extra[0] if extra else None, code="args.extra_argument",
-                       message="thừa tham số không thuộc lệnh này (đường dẫn có dấu cách phải đặt trong ngoặc kép)")
+                           message="thừa tham số không thuộc lệnh này (đường dẫn có dấu cách phải đặt trong ngoặc kép)")
     if "requires an argument" in message:
         option = re.search(r"Option '([^']*)'", message)
         return api.Problem(file="(tham số)", path=option.group(1) if option else None, code="args.missing_value",
-                       message="tùy chọn này cần một giá trị đi kèm")
+                           message="tùy chọn này cần một giá trị đi kèm")
     return api.Problem(file="(tham số)", code="args.usage", message=f"cách gọi lệnh không đúng ({message})")
 
 
@@ -240,11 +240,11 @@ def _template_argument_problems(unit: str, year: int | None) -> list[api.Problem
     problems = []
     if unit.strip() and not _SAFE_ID.fullmatch(unit):
         problems.append(api.Problem(code="args.bad_unit_id", file="(tham số)", path="--unit", value=unit,
-                                message="mã đơn vị chỉ gồm chữ, chữ số, '-', '_', '.', không bắt đầu bằng '.' "
-                                        "và không có '/', '\\' hay dấu cách; ví dụ phuong-1"))
+                                    message="mã đơn vị chỉ gồm chữ, chữ số, '-', '_', '.', không bắt đầu bằng '.' "
+                                            "và không có '/', '\\' hay dấu cách; ví dụ phuong-1"))
     if year is not None and not 1900 <= year <= 2100:
         problems.append(api.Problem(code="args.bad_year", file="(tham số)", path="--year", value=str(year),
-                                message="năm đánh giá phải từ 1900 đến 2100"))
+                                    message="năm đánh giá phải từ 1900 đến 2100"))
     return problems
 
 
@@ -261,8 +261,8 @@ def _assessment_run(path: Path, evidence: Optional[list[Path]], as_json: bool = 
     """An assessment brings its own criteria and evidence; evidence given as well is an argument problem."""
     if evidence:
         _fail([api.Problem(file="(tham số)", path="--assessment", code="args.assessment_with_evidence",
-                       value=", ".join(str(e) for e in evidence),
-                       message="đợt đánh giá đã chỉ rõ bộ chỉ số và minh chứng; không ghi thêm minh chứng")], as_json)
+                           value=", ".join(str(e) for e in evidence),
+                           message="đợt đánh giá đã chỉ rõ bộ chỉ số và minh chứng; không ghi thêm minh chứng")], as_json)
     try:
         return api.score_assessment_files(path, previous)
     except api.InputError as exc:
@@ -519,7 +519,7 @@ def plan(
     format = format or PlanFormat.xlsx
     if format not in _DOCUMENT_FORMATS or by is not None or unit is not None:
         _fail([api.Problem(code="args.bad_format", file="(tham số)", path="--format" if format not in _DOCUMENT_FORMATS else "--by/--unit",
-                       message="table, json, --by và --unit chỉ dùng cùng --budget; kế hoạch theo mẫu là xlsx, docx hoặc md")])
+                           message="table, json, --by và --unit chỉ dùng cùng --budget; kế hoạch theo mẫu là xlsx, docx hoặc md")])
     run = _run(criteria, evidence or [DEFAULT_EVIDENCE], show_progress=True)
     settings = _frame(frame, evidence, run)
     suffix = "-tinh" if province else ""
@@ -582,7 +582,7 @@ def _budget_plan(criteria: Path, evidence: Optional[list[Path]], format: PlanFor
     as_json = format == PlanFormat.json
     problems = [] if format in (PlanFormat.table, PlanFormat.json) else [
         api.Problem(code="args.bad_format", file="(tham số)", path="--format", value=format.value,
-                message="với --budget chỉ dùng table hoặc json")]
+                    message="với --budget chỉ dùng table hoặc json")]
     try:
         result = api.plan_budget(criteria, evidence or [DEFAULT_EVIDENCE], budget, by, unit, problems)
     except api.InputError as exc:
