@@ -508,3 +508,16 @@ def test_api_ingestion_is_strict_and_gives_the_row_warnings_beside(tmp_path):
     with pytest.raises(InputError) as caught:
         api.ingest_dossiers(old, "motcua_tinh", *YEAR)
     assert [p.code for p in caught.value.problems] == ["dossier.unsupported_format"]
+
+
+def test_an_export_that_is_a_pipe_is_refused_not_waited_on(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    fifo = tmp_path / "motcua.csv"
+    os.mkfifo(fifo)
+    done = subprocess.run([sys.executable, "-c", "import cli; cli.app()", "inspect", "export", str(fifo), "-m", "motcua_tinh"],
+                          capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 2
+    assert "không phải tệp thông thường" in done.stderr

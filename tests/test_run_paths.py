@@ -267,3 +267,17 @@ def test_a_full_disk_while_spooling_units_is_a_problem_naming_the_output(tmp_pat
     else:
         raise AssertionError("a full disk must be reported")
     assert not (tmp_path / "ket-qua.json").exists()
+
+
+def test_a_worker_killed_under_a_pool_is_a_problem_not_a_traceback():
+    import os
+
+    from engine.core import parallel
+
+    try:
+        list(parallel.ordered_map(os._exit, [3] * 8, 2))
+    except api.InputError as exc:
+        assert exc.problems[0].code == "run.worker_stopped"
+        assert "--jobs 1" in exc.problems[0].message
+    else:
+        raise AssertionError("a killed worker must end the run with a problem")

@@ -11,7 +11,11 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import Any, TypeVar
+
+from engine.core.problems import InputError, Problem
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -42,11 +46,23 @@ def default_workers(items: int) -> int:
     return workers if _limit is None else max(1, min(workers, _limit))
 
 
-def pool(workers: int, initializer: Callable[..., Any] | None = None, initargs: tuple = ()) -> Executor:
-    """A process pool; forked where the system can (workers inherit what is loaded instead of importing it again)."""
+@contextmanager
+def pool(workers: int, initializer: Callable[..., Any] | None = None, initargs: tuple = ()) -> Iterator[Executor]:
+    """A process pool; forked where the system can (workers inherit what is loaded instead of importing it again).
+
+    A worker killed under it (by the system when memory runs out, say) ends the run with a problem that says so,
+    not with a traceback.
+    """
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method), initializer=initializer,
-                               initargs=initargs)
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method), initializer=initializer,
+                                 initargs=initargs) as executor:
+            yield executor
+    except BrokenProcessPool:
+        raise InputError([Problem(
+            code="run.worker_stopped", file="(tiến trình chấm)", value=str(workers),
+            message="một tiến trình chạy song song bị dừng đột ngột (thường do máy hết bộ nhớ); chưa ghi kết quả nào; "
+                    "chạy lại với --jobs 1 hoặc trên máy nhiều bộ nhớ hơn")]) from None
 
 
 def ordered_map(func: Callable[[T], R], items: list[T], workers: int) -> Iterator[R]:

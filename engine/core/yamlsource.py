@@ -187,13 +187,16 @@ _FastLoader.yaml_implicit_resolvers = {
 for _first in "-+123456789":
     _FastLoader.yaml_implicit_resolvers.setdefault(_first, [(_VI_TAG, re.compile(_VI_THOUSANDS.pattern + "$"))])
 _FastLoader.add_constructor(_VI_TAG, lambda loader, node: _ViNumber(node.value))
+FAST_PATH_CHARS = 256 * 1024
+"""Larger files go the careful way, whose limits are checked on parser events before any value is built: a file this
+small cannot hold MAX_YAML_NODES values (two characters each at least), so both ways accept the same files."""
 _UNUSUAL_TEXT = re.compile(r"[&*!]|<<")
 """Anchors, aliases, tags and merge keys: their limits and problems are the careful path's."""
 
 
 def _fast_load(text: str) -> tuple[Any, dict[Loc, str]]:
     """Plain YAML straight to data, with the dot-grouped numbers found; _Unusual when the careful path must decide."""
-    if _UNUSUAL_TEXT.search(text):
+    if len(text) > FAST_PATH_CHARS or _UNUSUAL_TEXT.search(text):
         raise _Unusual
     try:
         data = yaml.load(text, Loader=_FastLoader)

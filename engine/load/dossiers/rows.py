@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import re
+import stat
 import unicodedata
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -129,9 +130,14 @@ def _guard(path: Path) -> None:
         problem = problem or (xlsx_problem(str(path), data) if data is not None else None)
     else:
         try:
-            size = path.stat().st_size
+            info = path.stat()
         except OSError:
             return  # reported by the reader with its reason
+        size = info.st_size
+        if not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):  # a pipe or a device never ends
+            raise InputError([Problem(file=str(path), code="file.not_regular",
+                                      message="tệp hồ sơ TTHC không phải tệp thông thường (thiết bị, ống dẫn hoặc socket); "
+                                              "không đọc")])
         problem = None if size <= MAX_EXPORT_BYTES else Problem(
             file=str(path), code="file.too_large", value=f"{size / 1024 / 1024:.0f} MB",
             message=f"tệp hồ sơ TTHC quá lớn (tối đa {MAX_EXPORT_BYTES // 1024 // 1024} MB); tách theo kỳ")

@@ -18,7 +18,8 @@ from engine.core.base import Frozen
 Format = Literal["xlsx", "docx", "md"]
 ALL_FORMATS: tuple[Format, ...] = ("xlsx", "docx", "md")
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+"""What XML 1.0 cannot hold (and DEL): C0 controls but tab and line ends, lone surrogates, U+FFFE and U+FFFF."""
 
 
 def clean_text(text: str) -> str:

@@ -286,7 +286,9 @@ def _page_number_xml() -> str:
 
 
 def _escape(text: str) -> str:
-    """Text as lxml writes it: &, < and > escaped, line ends read as XML reads them (CR and CR LF as LF)."""
+    """Text as lxml writes it: &, < and > escaped, line ends read as XML reads them (CR and CR LF as LF); what XML
+    cannot hold is dropped (clean_text), whichever way the text came."""
+    text = clean_text(text)
     if "&" in text:
         text = text.replace("&", "&amp;")
     if "<" in text:

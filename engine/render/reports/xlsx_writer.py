@@ -219,6 +219,8 @@ _ERRORS = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!",
 
 
 def _escape(text: str) -> str:
+    """Text as openpyxl writes it; what XML cannot hold is dropped (clean_text), whichever way the text came."""
+    text = clean_text(text)
     if "&" in text:
         text = text.replace("&", "&amp;")
     if "<" in text:
