@@ -716,3 +716,13 @@ def test_cli_report_uses_a_frame_file_and_refuses_a_bad_one(tmp_path):
                                      str(SAMPLE / "phuong-1.yaml")])
     assert result.exit_code == 2 and not (tmp_path / "x.docx").exists()
     assert "khung.yaml [date, dòng 1]" in result.output and "khung.yaml [office.signer.lines, dòng 2]" in result.output
+
+
+def test_plain_words_drop_absolute_and_windows_paths_and_yaml_places():
+    from engine.render.reports.words import engine_words, plain_words
+
+    for path in ("/srv/noi-vu/evidence/vung-tau-2024/phuong-5.yaml", "C:\\Users\\noivu\\minh-chung\\phuong-5.yaml",
+                 "./phuong-5.yaml", "evidence/vung-tau-2024/phuong-5.yaml"):
+        text = plain_words(f"Cảnh báo dữ liệu: {path} [metrics[0].value, dòng 56]: số liệu mâu thuẫn")
+        assert text == "Cảnh báo dữ liệu: tệp minh chứng [dòng 56]: số liệu mâu thuẫn", text
+        assert engine_words(text) == []

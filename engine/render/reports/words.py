@@ -12,8 +12,11 @@ from collections.abc import Mapping
 
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 HASH = re.compile(r"\b[0-9a-fA-F]{12,}\b")
-PATH = re.compile(r"(?<![\w/])(?:[\w.-]+/)+[\w.-]+\.(?:ya?ml|xlsx|xls|csv|json|docx|md|html)\b|"
-                  r"\b[\w.-]+\.(?:ya?ml|xlsx|csv|json)\b")
+PATH = re.compile(r"(?<![\w/\\.-])(?:[A-Za-z]:)?(?:\.{0,2}[/\\])?(?:[\w.-]+[/\\])*[\w.-]+"
+                  r"\.(?:ya?ml|xlsx|xls|csv|json|docx|md|html)\b")
+"""A file name with any folders before it: relative, absolute (/…) or a Windows drive (C:\\…)."""
+YAML_PLACE = re.compile(r"(?<=\[)[A-Za-z_]\w*(?:\[\d+\])*(?:\.[A-Za-z_]\w*(?:\[\d+\])*)*, (?=dòng \d+)")
+"""The YAML path in a problem's place ("[metrics[0].value, dòng 56]"): a person needs only the line."""
 
 _LABELLED = re.compile(r"(?:(?:chỉ số|dữ kiện|văn bản|loại tài liệu|tài liệu)\s+)?'([^'\n]+)'\s+\(([a-z][a-z0-9_]*)\)")
 _NAME_IN_PARENS = re.compile(r"\s*\(([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\)")
@@ -43,6 +46,7 @@ def plain_words(text: str, labels: Mapping[str, str] | None = None) -> str:
     text = _ARROW_POINTS.sub(lambda m: ", được " + (m.group(2) or "") + m.group(3), text)
     text = _ARROW.sub(": ", text)
     text = PATH.sub("tệp minh chứng", text)
+    text = YAML_PLACE.sub("", text)
     text = HASH.sub("", text)
     text = SNAKE.sub(lambda m: _name(m.group(0), labels), text)
     text = _QUOTED.sub(lambda m: f"“{m.group(1)}”", text)
@@ -51,7 +55,7 @@ def plain_words(text: str, labels: Mapping[str, str] | None = None) -> str:
 
 def engine_words(text: str) -> list[str]:
     """Engine vocabulary left in a text: snake_case names, arrows, file paths, hashes (for tests and checks)."""
-    found = SNAKE.findall(text) + HASH.findall(text) + PATH.findall(text)
+    found = SNAKE.findall(text) + HASH.findall(text) + PATH.findall(text) + YAML_PLACE.findall(text)
     if "→" in text:
         found.append("→")
     return found
