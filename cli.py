@@ -202,6 +202,8 @@ def _progress():
 def _run(criteria: Path, evidence: list[Path], as_json: bool = False, show_progress: bool = False,
          jobs: int | None = None, only: str | None = None, previous: Path | None = None) -> api.RunResult:
     """Score through the api; every input problem of every file ends the command with exit 2."""
+    if jobs is not None:
+        api.limit_workers(jobs)  # --jobs bounds every pool of the command: reading, scoring, drawing documents
     try:
         if show_progress:
             with _progress() as progress:
@@ -214,6 +216,8 @@ def _run(criteria: Path, evidence: list[Path], as_json: bool = False, show_progr
 
 def _score_json_file(criteria: Path, evidence: list[Path], output: Path, jobs: int | None) -> int:
     """`score --format json --output`: written unit by unit as each is scored (same bytes as the whole run)."""
+    if jobs is not None:
+        api.limit_workers(jobs)
     try:
         with _progress() as progress:
             code = api.score_json_file(criteria, evidence, output, progress, jobs=jobs)
@@ -249,8 +253,8 @@ def _template_argument_problems(unit: str, year: int | None) -> list[api.Problem
 
 
 JobsOpt = typer.Option(None, "--jobs", "-j", min=1, max=64,
-                       help="Số tiến trình chấm song song (mặc định: tự chọn theo số đơn vị và số lõi máy; "
-                            "kết quả luôn giống hệt khi chạy tuần tự)")
+                       help="Số tiến trình chạy song song để đọc, chấm và viết tài liệu (mặc định: tự chọn theo số đơn vị "
+                            "và số lõi máy; 1: một tiến trình; kết quả luôn giống hệt khi chạy tuần tự)")
 CriteriaOpt = typer.Option(DEFAULT_CRITERIA, "--criteria", "-c", help="Tệp bộ chỉ số YAML")
 AssessmentOpt = typer.Option(None, "--assessment", "-a",
                              help="Tệp đợt đánh giá (YAML): chấm theo minh chứng và hồ sơ tự chấm, thẩm định của đợt; "

@@ -4,9 +4,9 @@ Every figure runs its command and its floor as fresh processes, in turn (A B A B
 the median of the pairs with the target and a verdict. Peak memory is the child's own maximum RSS
 (os.wait4). Data is generated under bench/data/ (seeded, so the same on every machine).
 
-    python3 bench/run.py              # every target (5000 units and 5M rows take a while)
-    python3 bench/run.py --quick      # smaller sizes, 3 pairs: a smoke run of the harness
-    python3 bench/run.py --only score200,help
+    .venv/bin/python bench/run.py              # every target (5000 units and 5M rows take a while)
+    .venv/bin/python bench/run.py --quick      # smaller sizes, 3 pairs: a smoke run of the harness
+    .venv/bin/python bench/run.py --only score200,help
 
 Targets (issue "A province in seconds"):
   province   200 bundles + one shared 1M-row export, score --format json  ≤ 2× (YAML parse + bare read)
@@ -288,7 +288,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes and 3 pairs")
     parser.add_argument("--pairs", type=int, default=None, help="pairs per figure (default 5, quick 3)")
-    parser.add_argument("--only", default="", help="comma-separated target names")
+    parser.add_argument("--only", default="", help="comma-separated target names (see the list at the top of this file: "
+                        "province, score200, score5000, export5m, explain, gaps, help, reportall, pool, national)")
     args = parser.parse_args()
     pairs = args.pairs or (3 if args.quick else 5)
     subprocess.run([PY, "-m", "compileall", "-q", str(ROOT / "engine"), str(ROOT / "cli.py")], check=True, env=ENV)
@@ -305,6 +306,9 @@ def main() -> None:
         "national": lambda: t_national(pairs, args.quick),
     }
     chosen = [t for t in args.only.split(",") if t] or list(targets)
+    unknown = [t for t in chosen if t not in targets]
+    if unknown:
+        parser.error(f"unknown target(s) {', '.join(unknown)}; targets: {', '.join(targets)}")
     print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}; {pairs} pairs per figure, medians")
     for name in chosen:
         for line in targets[name]():

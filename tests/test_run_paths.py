@@ -281,3 +281,13 @@ def test_a_worker_killed_under_a_pool_is_a_problem_not_a_traceback():
         assert "--jobs 1" in exc.problems[0].message
     else:
         raise AssertionError("a killed worker must end the run with a problem")
+
+
+def test_jobs_one_means_one_process_for_the_whole_command(tmp_path, monkeypatch):
+    from engine.core import parallel
+
+    monkeypatch.setattr(parallel, "_limit", None)
+    monkeypatch.setattr(parallel, "cores", lambda: 4)
+    result = runner.invoke(cli.app, ["score", str(SAMPLE_EVIDENCE), "-f", "json", "-o", str(tmp_path / "a.json"), "-j", "1"])
+    assert result.exit_code == 1, result.output
+    assert parallel.default_workers(10_000) == 1
