@@ -148,12 +148,11 @@ YAML_FLOOR = ("import sys, pathlib, yaml\n"
               "for p in sorted(pathlib.Path(sys.argv[1]).glob('*.yaml')):\n"
               "    yaml.load(p.read_text(encoding='utf-8'), Loader=L)\n")
 
+# The floor is the very read ingestion starts with (engine.api.dossier_read calls the same function).
 READ_FLOOR = ("import sys, pathlib\n"
               "sys.path.insert(0, sys.argv[3])\n"
-              "import pandas as pd\n"
-              "from engine.api import dossier_read_arguments\n"
-              "args = dossier_read_arguments(pathlib.Path(sys.argv[2]), 'motcua_tinh')\n"
-              "pd.read_csv(sys.argv[2], **args)\n")
+              "from engine.api import dossier_read\n"
+              "dossier_read(pathlib.Path(sys.argv[2]), 'motcua_tinh')\n")
 
 PROVINCE_FLOOR = YAML_FLOOR + READ_FLOOR.replace("import sys, pathlib\n", "")
 

@@ -37,7 +37,7 @@ from engine.load.assessment import (
 )
 from engine.load.changes import option_changes, read_changes_file
 from engine.load.criteria import check_criteria_file, load_criteria
-from engine.load.dossiers import DossierAggregation, aggregate_dossiers, csv_read_arguments, load_mapping
+from engine.load.dossiers import DossierAggregation, aggregate_dossiers, bare_read, load_mapping
 from engine.load.deadlines import Deadline, parse_deadline
 from engine.load.evidence import find_bundle_files, read_bundles
 from engine.load.export_inspection import ExportInspection, inspect_export
@@ -341,9 +341,10 @@ def all_outputs(run: RunResult, criteria: Path | LoadedCriteria | None = None,
     return dict(sorted(files.items()))
 
 
-def dossier_read_arguments(path: Path, mapping: str) -> dict:
-    """The pandas read arguments ingestion uses for an export: the floor a benchmark compares ingestion with."""
-    return csv_read_arguments(path, load_mapping(mapping_path(mapping)))
+def dossier_read(path: Path, mapping: str) -> int:
+    """Read an export exactly as ingestion first reads it and nothing more (the floor a benchmark compares
+    ingestion with); the number of data rows read."""
+    return len(bare_read(path, load_mapping(mapping_path(mapping))))
 
 
 def ingest_dossiers(path: Path, mapping: str, start: date, end: date,

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import engine.load.dossiers.rows as rows_module
-from engine.load.dossiers import aggregate_dossiers, csv_read_arguments, load_mapping
+from engine.load.dossiers import aggregate_dossiers, bare_read, load_mapping
 from engine.load.dossiers.columnar import text_hashes
 from tests.test_dossiers import ALIASES, HEADERS, MAPPING_PATH, YEAR
 
@@ -25,14 +25,7 @@ MAPPING = load_mapping(MAPPING_PATH)
 
 def both_ways(path: Path, aliases=ALIASES) -> tuple[tuple, tuple, bool]:
     """(result read as ingestion reads it, result read by the tolerant parser only, whether Arrow read it)."""
-    plan = rows_module._csv_plan(path, MAPPING)
-    fast = plan.fast is not None
-    if fast:
-        import pandas as pd
-        try:
-            pd.read_csv(path, **plan.fast)
-        except Exception:
-            fast = False
+    fast = rows_module.strict_read(path, rows_module._csv_plan(path, MAPPING)) is not None
     first = aggregate_dossiers(path, MAPPING, YEAR[0], YEAR[1], aliases)
     original = rows_module._csv_plan
     rows_module._csv_plan = lambda p, m: rows_module.CsvPlan(None, *list(vars(original(p, m)).values())[1:])
@@ -109,15 +102,23 @@ def test_a_row_with_cells_beyond_the_header_sends_the_file_to_the_tolerant_read(
     assert not fast and dump(first) == dump(second) and first[0].rows_malformed == 1
 
 
-def test_the_read_arguments_take_only_the_mapped_columns_as_text(tmp_path):
+def test_the_strict_read_takes_only_the_mapped_columns_as_text(tmp_path):
     path = tmp_path / "hoso.csv"
     path.write_text(",".join(["STT"] + HEADERS + ["Ghi chú"]) + "\n1,007,P.3,05/03/2024,,,Đúng hạn,,,,\n",
                     encoding="utf-8")
-    arguments = csv_read_arguments(path, MAPPING)
-    assert arguments["engine"] == "pyarrow" and arguments["usecols"] == list(range(1, 10))
-    import pandas as pd
-    frame = pd.read_csv(path, **arguments)
-    assert list(frame.columns)[:2] == ["dossier_id", "unit"] and frame["dossier_id"].tolist() == ["007"]
+    table = bare_read(path, MAPPING)
+    assert isinstance(table, pa.Table) and table.num_rows == 1
+    assert table.column_names[:2] == ["dossier_id", "unit"] and table.column("dossier_id").to_pylist() == ["007"]
+    assert table.schema.field("dossier_id").type == pa.large_string()
+    assert all(pa.types.is_dictionary(table.schema.field(name).type) for name in table.column_names[1:])
+    assert table.column("due_date").to_pylist() == [""] and table.column("unit").null_count == 0
+
+
+def test_the_bare_read_of_a_file_arrow_refuses_is_the_tolerant_read(tmp_path):
+    path = tmp_path / "hoso.csv"
+    path.write_text(",".join(HEADERS) + "\nH1,P.3,05/03/2024,,10/03/2024,Đúng hạn,,,,thừa\n", encoding="utf-8")
+    frame = bare_read(path, MAPPING)
+    assert not isinstance(frame, pa.Table) and len(frame) == 1
 
 
 @settings(max_examples=200, deadline=None)

@@ -23,10 +23,10 @@ from engine.load.dossiers.mapping import (
     text_key,
 )
 from engine.load.dossiers.problems import MAX_LISTED_ROWS, MAX_LISTED_VALUES
-from engine.load.dossiers.rows import csv_read_arguments
+from engine.load.dossiers.rows import bare_read
 
 __all__ = [
     "RESOLVED_STATUSES", "STATUSES", "METRIC_NAMES", "MAX_LISTED_ROWS", "MAX_LISTED_VALUES", "CanonicalStatus",
     "DossierColumns", "DossierMapping", "DossierAggregation", "aggregate_dossiers", "aggregation_to_metrics_rows",
-    "csv_read_arguments", "load_mapping", "text_key",
+    "bare_read", "load_mapping", "text_key",
 ]

@@ -18,33 +18,29 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 
-def is_arrow(series: Any) -> bool:
-    """True for a pandas column backed by Arrow (read by the fast path)."""
-    import pandas as pd
-    return isinstance(series.dtype, pd.ArrowDtype)
-
-
-def arrow_chunks(series: Any) -> pa.ChunkedArray:
-    """The Arrow data under a pandas column, without a copy."""
+def is_arrow(column: Any) -> bool:
+    """True for a column read by Arrow (the strict read), False for a pandas column of the tolerant read."""
     import pyarrow as pa
-    data = series.array.__arrow_array__()
-    return data if isinstance(data, pa.ChunkedArray) else pa.chunked_array([data])
+    return isinstance(column, pa.ChunkedArray)
 
 
-def dictionary_codes(series: Any) -> tuple[np.ndarray, list[str]]:
-    """Per-row codes into the distinct values (first-seen order), as pd.factorize gives them."""
+def dictionary_codes(chunks: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
+    """Per-row codes (int32) into the distinct values, one code per distinct value across all chunks.
+
+    The strict read gives these columns dictionary-encoded chunk by chunk; the chunks' dictionaries
+    are unified (a few hundred values each), so no cell becomes a Python string.
+    """
     import numpy as np
+    import pyarrow as pa
     import pyarrow.compute as pc
-    chunks = arrow_chunks(series)
     if chunks.num_chunks == 0:
-        return np.zeros(0, dtype=np.int64), []
-    encoded = pc.dictionary_encode(chunks)
+        return np.zeros(0, dtype=np.int32), []
+    if not pa.types.is_dictionary(chunks.type):
+        chunks = pc.dictionary_encode(chunks)
+    encoded = chunks.unify_dictionaries()
     dictionary = encoded.chunk(0).dictionary
-    if not all(chunk.dictionary.equals(dictionary) for chunk in encoded.chunks[1:]):
-        encoded = encoded.unify_dictionaries()
-        dictionary = encoded.chunk(0).dictionary
     codes = np.concatenate([chunk.indices.to_numpy(zero_copy_only=False) for chunk in encoded.chunks])
-    return codes, dictionary.to_pylist()
+    return codes.astype(np.int32, copy=False), dictionary.to_pylist()
 
 
 _MULTIPLIER = 0x9E3779B97F4A7C15
@@ -126,12 +122,11 @@ def text_hashes(array: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 class ArrowIdColumn:
     """The dossier id column read by Arrow: NFC and trimmed like every cell, without a Python string per row."""
 
-    def __init__(self, header: str, series: Any):
+    def __init__(self, header: str, chunks: pa.ChunkedArray):
         import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
         self.header = header
-        chunks = arrow_chunks(series)
         parts = [text_hashes(chunk) for chunk in chunks.chunks if len(chunk)]
         hashes = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=np.uint64)
         length = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, dtype=np.int64)

@@ -28,6 +28,7 @@ from engine.load.dossiers.mapping import RESOLVED_STATUSES, STATUSES, STRPTIME, 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
+    import pyarrow as pa
 
 
 FLAG_FIELDS = ("digitized_result", "online_submission", "online_payment")
@@ -43,7 +44,7 @@ class Column:
     texts: list[str]
 
     @classmethod
-    def of(cls, header: str, series: pd.Series) -> Column:
+    def of(cls, header: str, series: pd.Series | pa.ChunkedArray) -> Column:
         import numpy as np
         import pandas as pd
         if is_arrow(series):
@@ -51,7 +52,7 @@ class Column:
             return cls(header, codes, values, [cell_text(v) for v in values])
         codes, uniques = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
         values = list(uniques)
-        return cls(header, codes.astype(np.int64, copy=False), values, [cell_text(v) for v in values])
+        return cls(header, codes.astype(np.int32, copy=False), values, [cell_text(v) for v in values])
 
     def per_row(self, per_unique: np.ndarray | list[Any], empty: Any) -> np.ndarray:
         """Spread a per-distinct-value array to rows; empty cells get `empty`."""
@@ -102,17 +103,36 @@ def cell_text(value: Any) -> str:
 
 @dataclass
 class Table:
-    frame: pd.DataFrame
+    """The mapped columns of an export: a pandas frame (tolerant read, Excel) or an Arrow table (strict read)."""
+
+    frame: pd.DataFrame | pa.Table
     headers: dict[str, str]
     first_row: int
     sheet: str | None
     extra: pd.Series | None = None
     skipped: tuple[int, ...] = ()
 
+    def __post_init__(self) -> None:
+        self.rows = len(self.frame)
+
+    def arrow(self) -> bool:
+        import pyarrow as pa
+        return isinstance(self.frame, pa.Table)
+
+    def column(self, field: str) -> pd.Series | pa.ChunkedArray:
+        return self.frame.column(field) if self.arrow() else self.frame[field]
+
+    def fields(self) -> list[str]:
+        return list(self.frame.column_names if self.arrow() else self.frame.columns)
+
+    def release(self) -> None:
+        """Drop the cells once they are coded, keeping the row count (the Arrow buffers are the largest part)."""
+        self.frame = self.frame.schema.empty_table() if self.arrow() else self.frame.iloc[:0, :0]
+
     def row_numbers(self) -> np.ndarray:
         """Row of each frame row as the user sees it; rows the parser skipped are not in the frame."""
         import numpy as np
-        count = len(self.frame) + len(self.skipped)
+        count = self.rows + len(self.skipped)
         numbers = np.arange(self.first_row, self.first_row + count, dtype=np.int64)
         if self.skipped:
             numbers = numbers[~np.isin(numbers, np.array(self.skipped, dtype=np.int64))]
@@ -157,13 +177,9 @@ def read_table(path: Path, mapping: DossierMapping) -> Table:
         raise InputError([Problem(code="dossier.unsupported_format", file=file, value=path.suffix,
                                   message=f"không đọc được loại tệp '{path.suffix}'; chỉ nhận .csv hoặc .xlsx")])
     plan = _csv_plan(path, mapping)
-    if plan.fast is not None:
-        try:
-            frame = pd.read_csv(path, **plan.fast)
-        except Exception:  # noqa: BLE001 - any file Arrow will not read strictly is read by the tolerant parser
-            pass
-        else:
-            return Table(frame, plan.headers, mapping.header_row + 1, None)
+    strict = strict_read(path, plan)
+    if strict is not None:
+        return Table(strict, plan.headers, mapping.header_row + 1, None)
     arguments, wanted, headers = plan.tolerant, plan.wanted, plan.headers
     skipped: list[int] = []
     try:
@@ -196,10 +212,23 @@ _SKIPPED_LINE = re.compile(r"Skipping line (\d+):")
 _TOO_MANY_FIELDS = re.compile(r"Expected \d+ fields in line \d+, saw \d+")
 
 
-def csv_read_arguments(path: Path, mapping: DossierMapping) -> dict[str, Any]:
-    """The pandas.read_csv arguments ingestion reads this file with first, so a benchmark can read it bare alike."""
+def strict_read(path: Path, plan: CsvPlan) -> pa.Table | None:
+    """The Arrow read of a CSV export (see _arrow_options), or None when Arrow will not read the file strictly."""
+    import pyarrow.csv as arrow_csv
+    if plan.fast is None:
+        return None
+    try:
+        return arrow_csv.read_csv(path, **plan.fast)
+    except Exception:  # noqa: BLE001 - any file Arrow will not read strictly is read by the tolerant parser
+        return None
+
+
+def bare_read(path: Path, mapping: DossierMapping) -> pa.Table | pd.DataFrame:
+    """The read ingestion starts with, and nothing after it: the floor a benchmark compares ingestion with."""
+    import pandas as pd
     plan = _csv_plan(Path(path), mapping)
-    return plan.fast if plan.fast is not None else plan.tolerant
+    strict = strict_read(Path(path), plan)
+    return strict if strict is not None else pd.read_csv(path, **plan.tolerant)
 
 
 @dataclass
@@ -212,21 +241,30 @@ class CsvPlan:
     headers: dict[str, str]
 
 
-def _arrow_arguments(mapping: DossierMapping, ordered: list[tuple[str, int]]) -> dict[str, Any]:
-    """read_csv arguments for the strict read: only the mapped columns, as Arrow strings, nothing inferred.
+def _arrow_options(mapping: DossierMapping, header: list[str], ordered: list[tuple[str, int]]) -> dict[str, Any]:
+    """pyarrow.csv.read_csv options for the strict read: only the mapped columns, as text, nothing inferred.
 
-    Arrow reads every cell as text (no NA values, no type guessing) and fails on any row whose
+    Arrow reads every cell as text (no null values, no type guessing) and fails on any row whose
     cells do not match the header's count, on text that is not UTF-8 and on a newline inside
     quotes that it cannot place; such a file is then read by the tolerant parser, which places
     and reports the odd rows. A blank line stays a row (of empty cells) so row numbers match
-    the file.
+    the file. The dossier id, nearly all distinct, is read as plain text; every other column has
+    few distinct values (units, days, statuses, yes/no) and is read dictionary-encoded, so each
+    cell is a small code from the start.
     """
-    import pandas as pd
     import pyarrow as pa
+    import pyarrow.csv as arrow_csv
+    names = [f"c{i}" for i in range(len(header))]
+    for field, position in ordered:
+        names[position] = field
+    types = {field: pa.large_string() if field == "dossier_id" else pa.dictionary(pa.int32(), pa.string())
+             for field, _ in ordered}
     return dict(
-        sep=mapping.delimiter, header=None, skiprows=mapping.header_row, usecols=[p for _, p in ordered],
-        names=[field for field, _ in ordered], dtype=pd.ArrowDtype(pa.large_string()), keep_default_na=False,
-        na_values=[], skip_blank_lines=False, encoding="utf-8", engine="pyarrow", dtype_backend="pyarrow",
+        read_options=arrow_csv.ReadOptions(skip_rows=mapping.header_row, column_names=names, encoding="utf8"),
+        parse_options=arrow_csv.ParseOptions(delimiter=mapping.delimiter, ignore_empty_lines=False),
+        convert_options=arrow_csv.ConvertOptions(
+            include_columns=[field for field, _ in ordered], column_types=types, null_values=[],
+            strings_can_be_null=False, quoted_strings_can_be_null=False, check_utf8=True),
     )
 
 
@@ -278,7 +316,7 @@ def _csv_plan(path: Path, mapping: DossierMapping) -> CsvPlan:
     )
     headers = {field: nfc(header[position]).strip() for field, position in positions.items()}
     ordered = sorted(positions.items(), key=lambda item: item[1])
-    fast = _arrow_arguments(mapping, ordered) if strict else None
+    fast = _arrow_options(mapping, header, ordered) if strict else None
     return CsvPlan(fast, arguments, wanted, headers)
 
 
@@ -455,7 +493,7 @@ class IdColumn:
     texts: np.ndarray
 
     @classmethod
-    def of(cls, header: str, series: pd.Series) -> IdColumn | ArrowIdColumn:
+    def of(cls, header: str, series: pd.Series | pa.ChunkedArray) -> IdColumn | ArrowIdColumn:
         import numpy as np
         import pandas as pd
         if is_arrow(series):
@@ -528,18 +566,15 @@ def classify_rows(path: Path, mapping: DossierMapping, period_start: date, perio
     """Read the export and classify its rows for the period; `aliases` is an alias index (see alias_index)."""
     import numpy as np
     table = read_table(path, mapping)
-    frame = table.frame
-    total = len(frame)
+    total = table.rows
     row_numbers = table.row_numbers()
-    fields = [field for field in frame.columns if field != "dossier_id"]
+    fields = [field for field in table.fields() if field != "dossier_id"]
     with ThreadPoolExecutor(max_workers=2) as pool:  # Arrow and numpy release the GIL: two cores encode at once
-        id_job = pool.submit(IdColumn.of, table.headers["dossier_id"], frame["dossier_id"])
-        encoded = list(pool.map(lambda field: Column.of(table.headers[field], frame[field]), fields))
+        id_job = pool.submit(IdColumn.of, table.headers["dossier_id"], table.column("dossier_id"))
+        encoded = list(pool.map(lambda field: Column.of(table.headers[field], table.column(field)), fields))
         ids = id_job.result()
     columns = dict(zip(fields, encoded))
-    if is_arrow(frame["dossier_id"]):
-        table.frame = frame.iloc[:, :0]  # the cells are coded now; free Arrow's buffers for the rest of the work
-        del frame
+    table.release()
 
     maybe_blank = np.flatnonzero(ids.empty())
     for column in columns.values():
