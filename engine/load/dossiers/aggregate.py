@@ -10,7 +10,15 @@ from engine.core.vnformat import format_date
 from engine.load.dossiers.counts import DossierAggregation, count_metrics
 from engine.load.dossiers.mapping import DossierMapping
 from engine.load.dossiers.problems import report_rows
-from engine.load.dossiers.rows import alias_index, classify_rows
+from engine.load.dossiers.rows import (
+    PERIOD_AFTER,
+    PERIOD_BAD,
+    PERIOD_BEFORE,
+    PERIOD_MISSING,
+    PERIOD_NONE,
+    alias_index,
+    classify_rows,
+)
 
 
 def aggregate_dossiers(
@@ -34,13 +42,15 @@ def aggregate_dossiers(
 
 def _aggregate(path: Path, mapping: DossierMapping, period_start: date, period_end: date,
                unit_aliases: dict[str, str] | None) -> tuple[DossierAggregation, list[Problem]]:
+    import numpy as np
     file = str(path)
     if period_start > period_end:
         message = f"kỳ không hợp lệ: ngày bắt đầu {format_date(period_start)} sau ngày kết thúc {format_date(period_end)}"
         raise InputError([Problem(code="dossier.bad_period", file=file, message=message)])
     rows = classify_rows(path, mapping, period_start, period_end, alias_index(unit_aliases))
     problems = report_rows(rows, mapping, file, period_start, period_end)
-    metrics = count_metrics(rows.unit_ids, rows.unit_idx, rows.status_idx, rows.used, rows.resolved, rows.flags)
+    metrics = count_metrics(rows.unit_ids, rows.unit_idx, rows.status_idx, rows.used, rows.flags)
+    period = np.bincount(rows.period_class, minlength=PERIOD_NONE + 1)
     aggregation = DossierAggregation(
         file=file,
         system=mapping.system,
@@ -49,14 +59,14 @@ def _aggregate(path: Path, mapping: DossierMapping, period_start: date, period_e
         period_date=mapping.period_date,
         metrics=metrics,
         rows_read=rows.rows_read,
-        rows_malformed=int(rows.malformed.sum()) + len(rows.table.skipped),
-        rows_used=int(rows.used.sum()),
-        rows_blank=int(rows.blank.sum()),
-        rows_outside_period=int(rows.before.sum() + rows.after.sum()),
-        rows_duplicate=int(rows.duplicate.sum()),
-        rows_unknown_status=int(rows.unknown_status.sum()),
-        rows_unknown_unit=int(rows.unknown_unit.sum()),
-        rows_unreadable_date=int((rows.period_bad | rows.period_missing).sum()),
-        rows_missing_id=int(rows.missing_id.sum()),
+        rows_malformed=int(np.count_nonzero(rows.malformed)) + len(rows.table.skipped),
+        rows_used=int(np.count_nonzero(rows.used)),
+        rows_blank=int(np.count_nonzero(rows.blank)),
+        rows_outside_period=int(period[PERIOD_BEFORE] + period[PERIOD_AFTER]),
+        rows_duplicate=int(np.count_nonzero(rows.duplicate)),
+        rows_unknown_status=int(np.count_nonzero(rows.unknown_status)),
+        rows_unknown_unit=int(np.count_nonzero(rows.unknown_unit)),
+        rows_unreadable_date=int(period[PERIOD_BAD] + period[PERIOD_MISSING]),
+        rows_missing_id=int(np.count_nonzero(rows.missing_id)),
     )
     return aggregation, problems

@@ -28,7 +28,7 @@ def dictionary_codes(chunks: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
     """Per-row codes (int32) into the distinct values, one code per distinct value across all chunks.
 
     The strict read gives these columns dictionary-encoded chunk by chunk; the chunks' dictionaries
-    are unified (a few hundred values each), so no cell becomes a Python string.
+    are unified (a few hundred values each) as the chunks are joined, so no cell becomes a Python string.
     """
     import numpy as np
     import pyarrow as pa
@@ -37,10 +37,9 @@ def dictionary_codes(chunks: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
         return np.zeros(0, dtype=np.int32), []
     if not pa.types.is_dictionary(chunks.type):
         chunks = pc.dictionary_encode(chunks)
-    encoded = chunks.unify_dictionaries()
-    dictionary = encoded.chunk(0).dictionary
-    codes = np.concatenate([chunk.indices.to_numpy(zero_copy_only=False) for chunk in encoded.chunks])
-    return codes.astype(np.int32, copy=False), dictionary.to_pylist()
+    encoded = chunks.combine_chunks()  # one dictionary for all chunks, indices in one buffer
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    return codes.astype(np.int32, copy=False), encoded.dictionary.to_pylist()
 
 
 _MULTIPLIER = 0x9E3779B97F4A7C15
@@ -113,6 +112,14 @@ def text_hashes(array: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             hashes[rows] = _mix(hashes[rows], word)
     space = np.zeros(256, dtype=bool)
     space[list(_ASCII_SPACE)] = True
+    if count and length.min() == length.max():
+        size = int(length[0])
+        edge = np.zeros(count, dtype=bool)
+        if size:
+            ends = [np.ndarray(shape=(count,), dtype=np.uint8, buffer=data, offset=int(start[0]) + at, strides=(size,))
+                    for at in (0, size - 1)]
+            edge = space[ends[0]] | space[ends[1]]
+        return hashes, length, edge
     filled = np.flatnonzero(length > 0)
     edge = np.zeros(count, dtype=bool)
     edge[filled] = space[data[start[filled]]] | space[data[start[filled] + length[filled] - 1]]
@@ -127,17 +134,26 @@ class ArrowIdColumn:
         import pyarrow as pa
         import pyarrow.compute as pc
         self.header = header
-        parts = [text_hashes(chunk) for chunk in chunks.chunks if len(chunk)]
-        hashes = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=np.uint64)
-        length = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
-        edge = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0, dtype=bool)
-        plain = pc.string_is_ascii(chunks).to_numpy() if len(chunks) else np.zeros(0, dtype=bool)
-        odd = np.flatnonzero(~plain | edge)
         self.array = chunks
+        sizes = np.array([len(chunk) for chunk in chunks.chunks], dtype=np.int64)
+        self.starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        total = int(self.starts[-1])
+        hashes = np.empty(total, dtype=np.uint64)
+        length = np.empty(total, dtype=np.int32)
+        odd_parts = []
+        for chunk, at in zip(chunks.chunks, self.starts.tolist()):
+            if not len(chunk):
+                continue
+            chunk_hashes, chunk_length, edge = text_hashes(chunk)
+            hashes[at:at + len(chunk)] = chunk_hashes
+            length[at:at + len(chunk)] = chunk_length
+            edge |= ~pc.string_is_ascii(chunk).to_numpy(zero_copy_only=False)
+            odd_parts.append(np.flatnonzero(edge) + at)
+        odd = np.concatenate(odd_parts) if odd_parts else np.zeros(0, dtype=np.int64)
         self.fixed: dict[int, str] = {}
         if len(odd):
             normalize = unicodedata.normalize
-            texts = [normalize("NFC", text).strip() for text in chunks.take(pa.array(odd)).to_pylist()]
+            texts = [normalize("NFC", text).strip() for text in self._raw(odd)]
             self.fixed = dict(zip(odd.tolist(), texts))
             fixed_hashes, fixed_length, _ = text_hashes(pa.array(texts, type=pa.large_string()))
             hashes[odd] = fixed_hashes
@@ -148,44 +164,48 @@ class ArrowIdColumn:
     def empty(self) -> np.ndarray:
         return self.length == 0
 
-    def texts_of(self, rows: np.ndarray) -> list[str]:
-        """The normalised texts of the given rows (few), taken chunk by chunk without joining the chunks."""
+    def _raw(self, rows: np.ndarray) -> list[str]:
+        """The cells of the given rows (few) as read, taken chunk by chunk without joining the chunks."""
         import numpy as np
         import pyarrow as pa
-        lengths = np.array([len(chunk) for chunk in self.array.chunks], dtype=np.int64)
-        starts = np.concatenate([[0], np.cumsum(lengths)])
-        which = np.searchsorted(starts, rows, side="right") - 1
+        which = np.searchsorted(self.starts, rows, side="right") - 1
         texts: list[str] = [""] * len(rows)
         for chunk_index in np.unique(which).tolist():
             positions = np.flatnonzero(which == chunk_index)
-            local = pa.array(rows[positions] - starts[chunk_index], type=pa.int64())
+            local = pa.array(rows[positions] - self.starts[chunk_index], type=pa.int64())
             for position, text in zip(positions.tolist(), self.array.chunk(chunk_index).take(local).to_pylist()):
                 texts[position] = text
-        return [self.fixed.get(row, text) for row, text in zip(rows.tolist(), texts)]
+        return texts
+
+    def texts_of(self, rows: np.ndarray) -> list[str]:
+        """The normalised texts of the given rows (few)."""
+        return [self.fixed.get(row, text) for row, text in zip(rows.tolist(), self._raw(rows))]
 
     def text(self, row: int) -> str:
         import numpy as np
         return self.texts_of(np.array([row], dtype=np.int64))[0]
 
-    def duplicates(self, present: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per row: id missing, repeat of an earlier row's id, and a group code per repeated id."""
+    def duplicates(self, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Among the `valid` rows: repeat of an earlier row's id, a group code per repeated id, first row per group.
+
+        Only rows whose hash occurs twice are compared, as text, so a hash collision never makes a repeat.
+        """
         import numpy as np
         total = len(self.length)
-        missing = present & (self.length == 0)
-        valid = present & ~missing
-        rows = None if valid.all() else np.flatnonzero(valid)
         repeat = np.zeros(total, dtype=bool)
-        group = np.full(total, -1, dtype=np.int64)
+        group = np.full(total, -1, dtype=np.int32)
+        rows = None if valid.all() else np.flatnonzero(valid)
         hashes = self.hashes if rows is None else self.hashes[rows]
         ordered = np.sort(hashes)
         twice = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
         del ordered
         if not len(twice):
-            return missing, repeat, group
-        bits = np.uint64((1 << 22) - 1)
+            return repeat, group, np.zeros(0, dtype=np.int64)
+        bits = (1 << 22) - 1
         table = np.zeros(1 << 22, dtype=bool)
-        table[twice & bits] = True
-        likely = np.flatnonzero(table[hashes & bits])
+        table[twice & np.uint64(bits)] = True
+        low = hashes.view(np.uint32)[::2] if np.little_endian else (hashes & np.uint64(bits)).astype(np.uint32)
+        likely = np.flatnonzero(table[low & np.uint32(bits)])
         likely = likely if rows is None else rows[likely]
         candidates = likely[np.isin(self.hashes[likely], twice)]
         first_of: dict[str, int] = {}
@@ -199,4 +219,4 @@ class ArrowIdColumn:
         for row, text in zip(candidates.tolist(), texts):
             if text in seen_twice:
                 group[row] = codes.setdefault(text, len(codes))
-        return missing, repeat, group
+        return repeat, group, np.array([first_of[text] for text in codes], dtype=np.int64)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from engine.core.base import Frozen
-from engine.load.dossiers.mapping import STATUSES
+from engine.load.dossiers.mapping import RESOLVED_STATUSES, STATUSES
 
 if TYPE_CHECKING:
     import numpy as np
@@ -54,26 +54,52 @@ class DossierAggregation(Frozen):
     rows_malformed: int = 0
 
 
+BINCOUNT_BINS = 1 << 22
+"""Up to this many (unit, status, flags) combinations are counted into a table; beyond it, by sorting."""
+
+
 def count_metrics(
     unit_ids: list[str],
     unit_idx: np.ndarray,
     status_idx: np.ndarray,
     used: np.ndarray,
-    resolved: np.ndarray,
     flags: dict[str, tuple[np.ndarray, np.ndarray]],
 ) -> dict[str, dict[str, int]]:
-    """Counts per unit with bincount; only units with at least one counted dossier appear."""
+    """Counts per unit; only units with at least one counted dossier appear.
+
+    Each counted row gets one key (unit, status and the three yes/no flags) and the keys are
+    counted in one pass; every metric is then a sum over the few distinct keys.
+    """
     import numpy as np
-    units = len(unit_ids)
-    k = len(STATUSES)
-    by_status = np.bincount(unit_idx[used] * k + status_idx[used], minlength=units * k).reshape(units, k)
+    units, k = len(unit_ids), len(STATUSES)
+    bins = units * k * 8
+    key = unit_idx.astype(np.int64 if bins >= 2**31 else np.int32)
+    key *= k
+    key += status_idx
+    for field in ("digitized_result", "online_submission", "online_payment"):
+        key <<= 1
+        key |= flags[field][0]
+    key = key[used]
+    if bins <= max(BINCOUNT_BINS, 2 * len(key)):
+        counts = np.bincount(key, minlength=bins)
+        values = np.flatnonzero(counts)
+        counts = counts[values]
+    else:
+        values, counts = np.unique(key, return_counts=True)
+    unit, status = np.divmod(values >> 3, k)
+    digitized, online, payment = (values & 4) > 0, (values & 2) > 0, (values & 1) > 0
+    resolved = np.isin(status, [STATUSES.index(name) for name in RESOLVED_STATUSES])
 
     def per_unit(mask: np.ndarray) -> np.ndarray:
-        return np.bincount(unit_idx[used & mask], minlength=units)
+        totals = np.zeros(units, dtype=np.int64)
+        np.add.at(totals, unit[mask], counts[mask])
+        return totals
 
-    digitized = per_unit(resolved & flags["digitized_result"][0])
-    online = per_unit(flags["online_submission"][0])
-    payments = per_unit(flags["online_payment"][0])
+    by_status = np.zeros((units, k), dtype=np.int64)
+    np.add.at(by_status, (unit, status), counts)
+    digitized_results = per_unit(resolved & digitized)
+    online_dossiers = per_unit(online)
+    payments = per_unit(payment)
     s = {name: by_status[:, i] for i, name in enumerate(STATUSES)}
     result: dict[str, dict[str, int]] = {}
     for i, unit_id in enumerate(unit_ids):
@@ -82,13 +108,13 @@ def count_metrics(
             continue
         on_time = int(s["early"][i] + s["on_time"][i])
         late = int(s["late"][i])
-        values = (
+        values_of_unit = (
             received, on_time + late, on_time, late,
             int(s["in_progress"][i]), int(s["in_progress_overdue"][i]),
             int(s["waiting_supplement"][i]), int(s["withdrawn"][i]),
-            int(digitized[i]), int(online[i]), int(payments[i]),
+            int(digitized_results[i]), int(online_dossiers[i]), int(payments[i]),
         )
-        result[unit_id] = dict(zip(METRIC_NAMES, values))
+        result[unit_id] = dict(zip(METRIC_NAMES, values_of_unit))
     return result
 
 

@@ -12,7 +12,16 @@ from typing import TYPE_CHECKING, Any
 from engine.core.problems import Problem
 from engine.core.vnformat import format_date, format_number
 from engine.load.dossiers.mapping import DossierMapping
-from engine.load.dossiers.rows import FLAG_FIELDS, Column, IdColumn, RowClasses
+from engine.load.dossiers.rows import (
+    FLAG_FIELDS,
+    PERIOD_AFTER,
+    PERIOD_BEFORE,
+    PERIOD_MISSING,
+    Column,
+    IdColumn,
+    RowClasses,
+    RowNumbers,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -37,7 +46,7 @@ def count_text(n: int) -> str:
 class Reporter:
     """Builds grouped problems for one file: at most MAX_LISTED_VALUES values × MAX_LISTED_ROWS rows each."""
 
-    def __init__(self, file: str, sheet: str | None, row_numbers: np.ndarray):
+    def __init__(self, file: str, sheet: str | None, row_numbers: np.ndarray | RowNumbers):
         self.file = file
         self.sheet = sheet
         self.rows = row_numbers
@@ -99,11 +108,10 @@ def report_rows(rows: RowClasses, mapping: DossierMapping, file: str, period_sta
                 period_end: date) -> list[Problem]:
     """The problems of every row that was not counted, or was counted with a value not understood."""
     import numpy as np
-    table, columns, ids, row_numbers, present = rows.table, rows.columns, rows.ids, rows.row_numbers, rows.present
+    table, columns, ids, row_numbers = rows.table, rows.columns, rows.ids, rows.row_numbers
     malformed, missing_id, duplicate, id_group = rows.malformed, rows.missing_id, rows.duplicate, rows.id_group
-    unknown_unit, unknown_status, dates, flags = rows.unknown_unit, rows.unknown_status, rows.dates, rows.flags
-    period_field, fallback, period_missing = rows.period_field, rows.fallback, rows.period_missing
-    before, after, digitized_unresolved = rows.before, rows.after, rows.digitized_unresolved
+    unknown_unit, unknown_status, flags = rows.unknown_unit, rows.unknown_status, rows.flags
+    period_field, fallback, digitized_unresolved = rows.period_field, rows.fallback, rows.digitized_unresolved
     unit_column, status_column = columns["unit"], columns["status"]
     report = Reporter(file, table.sheet, row_numbers)
     period_text = f"{format_date(period_start)}–{format_date(period_end)}"
@@ -114,7 +122,7 @@ def report_rows(rows: RowClasses, mapping: DossierMapping, file: str, period_sta
     report.rows_of(missing_id, "thiếu mã hồ sơ, không được tính", ids.header, code="dossier.missing_id")
 
     def first_of(code: int) -> int:
-        return int(row_numbers[np.flatnonzero(id_group == code)[0]])
+        return int(row_numbers[int(rows.id_group_first[code])])
 
     report.by_value(
         duplicate, ids,
@@ -137,8 +145,7 @@ def report_rows(rows: RowClasses, mapping: DossierMapping, file: str, period_sta
         f"trạng thái không có trong ánh xạ của '{system}'; không tính", code="dossier.unknown_status",
     )
     unreadable: list[tuple[np.ndarray, str, bool]] = []
-    for field, (_, bad) in dates.items():
-        bad = present & bad
+    for field, bad in rows.unreadable.items():
         if field == period_field:
             unreadable.append((bad, field, True))
         elif field == "received_date" and mapping.period_date == "resolved":
@@ -156,6 +163,7 @@ def report_rows(rows: RowClasses, mapping: DossierMapping, file: str, period_sta
             f"ngày không đọc được; {consequence.rstrip(',')}",
             code="dossier.unreadable_date" if excluded else "dossier.unreadable_date_counted",
         )
+    period_missing = rows.period_rows(PERIOD_MISSING)
     if mapping.period_date == "received":
         report.rows_of(period_missing, "thiếu ngày tiếp nhận, không được tính", columns["received_date"].header,
                        code="dossier.missing_date")
@@ -167,15 +175,15 @@ def report_rows(rows: RowClasses, mapping: DossierMapping, file: str, period_sta
                        columns["received_date"].header, code="dossier.missing_date")
     period_column = columns[period_field]
     label = "ngày tiếp nhận" if period_field == "received_date" else "ngày trả kết quả"
-    report.rows_of(before, f"{label} trước kỳ {period_text}, không được tính", period_column.header, period_column,
-                   code="dossier.before_period")
-    report.rows_of(after, f"{label} sau kỳ {period_text}, không được tính", period_column.header, period_column,
-                   code="dossier.after_period")
+    report.rows_of(rows.period_rows(PERIOD_BEFORE), f"{label} trước kỳ {period_text}, không được tính",
+                   period_column.header, period_column, code="dossier.before_period")
+    report.rows_of(rows.period_rows(PERIOD_AFTER), f"{label} sau kỳ {period_text}, không được tính",
+                   period_column.header, period_column, code="dossier.after_period")
     accepted = (f"có: {', '.join(mapping.truthy)}; không: {', '.join(mapping.falsy)}, để trống "
                 f"hoặc số 0 (kiểu số {mapping.number_style})")
     for field in FLAG_FIELDS:
         report.by_value(
-            present & flags[field][1], columns[field],
+            flags[field][1], columns[field],
             lambda text, n, rows, first: (f"giá trị '{text}' không nhận ra ({accepted}); "
                                           f"coi là không ở {count_text(n)} dòng ({rows})"),
             "giá trị không nhận ra; coi là không", code="dossier.unknown_flag",

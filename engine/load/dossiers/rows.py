@@ -58,7 +58,14 @@ class Column:
         """Spread a per-distinct-value array to rows; empty cells get `empty`."""
         import numpy as np
         table = np.append(np.asarray(per_unique), np.asarray([empty], dtype=np.asarray(per_unique).dtype))
-        return table[self.codes]
+        return table.take(self.codes)
+
+    def rows_where(self, per_unique: np.ndarray) -> np.ndarray:
+        """Rows whose value is marked in a per-distinct-value mask (empty cells never are); all-false costs nothing."""
+        import numpy as np
+        if not per_unique.any():
+            return np.zeros(len(self.codes), dtype=bool)
+        return self.per_row(per_unique, False)
 
     def blank(self) -> np.ndarray:
         import numpy as np
@@ -129,14 +136,29 @@ class Table:
         """Drop the cells once they are coded, keeping the row count (the Arrow buffers are the largest part)."""
         self.frame = self.frame.schema.empty_table() if self.arrow() else self.frame.iloc[:0, :0]
 
-    def row_numbers(self) -> np.ndarray:
+    def row_numbers(self) -> np.ndarray | RowNumbers:
         """Row of each frame row as the user sees it; rows the parser skipped are not in the frame."""
         import numpy as np
+        if not self.skipped:
+            return RowNumbers(self.first_row)
         count = self.rows + len(self.skipped)
         numbers = np.arange(self.first_row, self.first_row + count, dtype=np.int64)
         if self.skipped:
             numbers = numbers[~np.isin(numbers, np.array(self.skipped, dtype=np.int64))]
         return numbers
+
+
+class RowNumbers:
+    """Row numbers of consecutive data rows, worked out for the rows asked about instead of held for every row."""
+
+    def __init__(self, first: int):
+        self.first = first
+
+    def __getitem__(self, key: Any) -> Any:
+        import numpy as np
+        if isinstance(key, np.ndarray) and key.dtype == bool:
+            key = np.flatnonzero(key)
+        return key + self.first
 
 
 MAX_EXPORT_BYTES = 1024 * 1024 * 1024
@@ -422,7 +444,7 @@ _TRAILING_TIME = re.compile(r"\s+\d{1,2}:\d{2}(:\d{2})?$")
 
 
 def parse_dates(column: Column, date_format: str) -> tuple[np.ndarray, np.ndarray]:
-    """Days per row (datetime64[D], NaT when empty or unreadable) and the per-row 'unreadable' mask.
+    """Per distinct value: the day (datetime64[D], NaT when empty or unreadable) and whether it is unreadable.
 
     Distinct values go through pandas with the mapping's day-first format first, then through
     vnformat.parse_date (which also reads d/m/yyyy and ISO); month-first is never tried.
@@ -458,11 +480,11 @@ def parse_dates(column: Column, date_format: str) -> tuple[np.ndarray, np.ndarra
             days[i] = np.datetime64(parse_date(_TRAILING_TIME.sub("", text)), "D")
         except FormatError:
             bad[i] = True
-    return column.per_row(days, np.datetime64("NaT")), column.per_row(bad, False)
+    return days, bad
 
 
 def flag_values(column: Column, mapping: DossierMapping) -> tuple[np.ndarray, np.ndarray]:
-    """Per row: flag set, and value not understood (neither a yes nor a no nor a number)."""
+    """Per distinct value: flag set, and value not understood (neither a yes nor a no nor a number)."""
     import numpy as np
     yes = {text_key(v) for v in mapping.truthy}
     no = {text_key(v) for v in mapping.falsy}
@@ -482,7 +504,7 @@ def flag_values(column: Column, mapping: DossierMapping) -> tuple[np.ndarray, np
                 unknown[i] = True
             else:
                 truth[i] = number != 0
-    return column.per_row(truth, False), column.per_row(unknown, False)
+    return truth, unknown
 
 
 @dataclass
@@ -512,132 +534,158 @@ class IdColumn:
     def empty(self) -> np.ndarray:
         return self.texts == ""
 
-    def duplicates(self, present: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per row: id missing, repeat of an earlier row's id, and a group code per repeated id."""
+    def duplicates(self, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Among the `valid` rows: repeat of an earlier row's id, a group code per repeated id, first row per group."""
         import numpy as np
         import pandas as pd
-        missing = present & (self.texts == "")
-        rows = np.flatnonzero(present & ~missing)
+        rows = np.flatnonzero(valid)
         repeat = np.zeros(len(self.texts), dtype=bool)
         ids = pd.Series(self.texts[rows], dtype=object)
         repeat[rows] = ids.duplicated(keep="first").to_numpy()
-        group = np.full(len(self.texts), -1, dtype=np.int64)
+        group = np.full(len(self.texts), -1, dtype=np.int32)
+        first = np.zeros(0, dtype=np.int64)
         if repeat.any():
             involved = rows[ids.isin(set(self.texts[repeat])).to_numpy()]
-            group[involved] = pd.factorize(self.texts[involved])[0]
-        return missing, repeat, group
+            codes = pd.factorize(self.texts[involved])[0]
+            group[involved] = codes
+            first = involved[np.unique(codes, return_index=True)[1]]
+        return repeat, group, first
 
 
 @dataclass
 class RowClasses:
-    """Every row of one export classified; each mask has one entry per data row of the table."""
+    """Every row of one export classified; each mask has one entry per data row of the table.
+
+    The period date of a row read fine falls in one of the PERIOD_* classes; `period_class` holds
+    that class per row for the rows that are present (blank and malformed rows are PERIOD_NONE).
+    """
 
     table: Table
     columns: dict[str, Column]
     ids: IdColumn | ArrowIdColumn
-    row_numbers: np.ndarray
+    row_numbers: np.ndarray | RowNumbers
     blank: np.ndarray
     malformed: np.ndarray
     present: np.ndarray
     missing_id: np.ndarray
     duplicate: np.ndarray
     id_group: np.ndarray
+    id_group_first: np.ndarray
     unit_ids: list[str]
     unit_idx: np.ndarray
     unknown_unit: np.ndarray
     status_idx: np.ndarray
     unknown_status: np.ndarray
     resolved: np.ndarray
-    dates: dict[str, tuple[np.ndarray, np.ndarray]]
+    unreadable: dict[str, np.ndarray]
     period_field: str
     fallback: np.ndarray
-    period_bad: np.ndarray
-    period_missing: np.ndarray
-    before: np.ndarray
-    after: np.ndarray
+    period_class: np.ndarray
     used: np.ndarray
     flags: dict[str, tuple[np.ndarray, np.ndarray]]
     digitized_unresolved: np.ndarray
     rows_read: int
 
+    def period_rows(self, period_class: int) -> np.ndarray:
+        return self.period_class == period_class
+
+
+PERIOD_IN, PERIOD_BAD, PERIOD_MISSING, PERIOD_BEFORE, PERIOD_AFTER, PERIOD_NONE = range(6)
+
+
+def period_classes(column: Column, days: np.ndarray, bad: np.ndarray, start: date, end: date) -> np.ndarray:
+    """Per distinct value of a date column: its PERIOD_* class (empty, unreadable, before, after or in the period)."""
+    import numpy as np
+    classes = np.full(len(days), PERIOD_IN, dtype=np.int8)
+    readable = ~bad & ~np.isnat(days)
+    classes[readable & (days < np.datetime64(start, "D"))] = PERIOD_BEFORE
+    classes[readable & (days > np.datetime64(end, "D"))] = PERIOD_AFTER
+    classes[bad] = PERIOD_BAD
+    classes[np.array([not t for t in column.texts], dtype=bool)] = PERIOD_MISSING
+    return classes
+
 
 def classify_rows(path: Path, mapping: DossierMapping, period_start: date, period_end: date,
                   aliases: dict[str, str] | None) -> RowClasses:
-    """Read the export and classify its rows for the period; `aliases` is an alias index (see alias_index)."""
+    """Read the export and classify its rows for the period; `aliases` is an alias index (see alias_index).
+
+    Every column but the id is worked out per distinct value and spread to the rows by its codes;
+    the id column is hashed, and its repeats found, on a second thread meanwhile (numpy and Arrow
+    release the interpreter lock), so two cores share the work after the read.
+    """
     import numpy as np
     table = read_table(path, mapping)
     total = table.rows
     row_numbers = table.row_numbers()
     fields = [field for field in table.fields() if field != "dossier_id"]
-    with ThreadPoolExecutor(max_workers=2) as pool:  # Arrow and numpy release the GIL: two cores encode at once
+    with ThreadPoolExecutor(max_workers=1) as pool:
         id_job = pool.submit(IdColumn.of, table.headers["dossier_id"], table.column("dossier_id"))
-        encoded = list(pool.map(lambda field: Column.of(table.headers[field], table.column(field)), fields))
+        columns = {field: Column.of(table.headers[field], table.column(field)) for field in fields}
+        table.release()  # the cells are coded now; free Arrow's buffers for the rest of the work
+
+        unit_column = columns["unit"]
+        if aliases is None:
+            unit_of_unique = [" ".join(t.split()) or None for t in unit_column.texts]
+        else:
+            unit_of_unique = [aliases.get(text_key(t)) for t in unit_column.texts]
+        unit_ids = sorted({u for u in unit_of_unique if u is not None})
+        unit_position = {u: i for i, u in enumerate(unit_ids)}
+        unit_table = np.array([unit_position.get(u, -1) if u else -1 for u in unit_of_unique], dtype=np.int32)
+        status_column = columns["status"]
+        labels = mapping.status_index()
+        status_table = np.array([labels.get(text_key(t), -1) for t in status_column.texts], dtype=np.int8)
+        resolved_codes = [STATUSES.index(status) for status in RESOLVED_STATUSES]
+        date_tables = {field: parse_dates(columns[field], mapping.date_format)
+                       for field in ("received_date", "resolved_date", "due_date") if field in columns}
+        flag_tables = {field: flag_values(columns[field], mapping) for field in FLAG_FIELDS}
+
         ids = id_job.result()
-    columns = dict(zip(fields, encoded))
-    table.release()
+        empty_id = ids.empty()
+        maybe_blank = np.flatnonzero(empty_id)
+        for column in columns.values():
+            maybe_blank = maybe_blank[column.blank_at(maybe_blank)]
+        blank = np.zeros(total, dtype=bool)
+        blank[maybe_blank] = True
+        malformed = np.zeros(total, dtype=bool)
+        if table.extra is not None:
+            values = table.extra.to_numpy(dtype=object)
+            spare = values == ""
+            filled = np.flatnonzero(~spare)
+            spare[filled] = [not cell_text(v) for v in values[filled]]
+            malformed = ~blank & ~spare
+            blank &= spare
+        present = ~blank & ~malformed if table.extra is not None else ~blank
+        missing_id = present & empty_id
+        repeats = pool.submit(ids.duplicates, present & ~empty_id)
+        del empty_id
 
-    maybe_blank = np.flatnonzero(ids.empty())
-    for column in columns.values():
-        maybe_blank = maybe_blank[column.blank_at(maybe_blank)]
-    blank = np.zeros(total, dtype=bool)
-    blank[maybe_blank] = True
-    malformed = np.zeros(total, dtype=bool)
-    if table.extra is not None:
-        values = table.extra.to_numpy(dtype=object)
-        spare = values == ""
-        filled = np.flatnonzero(~spare)
-        spare[filled] = [not cell_text(v) for v in values[filled]]
-        malformed = ~blank & ~spare
-        blank &= spare
-    rows_read = int((~blank).sum()) + len(table.skipped)
-    present = ~blank & ~malformed
-    missing_id, duplicate, id_group = ids.duplicates(present)
+        unit_idx = unit_column.per_row(unit_table, -1)
+        unknown_unit = present & (unit_idx < 0)
+        status_idx = status_column.per_row(status_table, -1)
+        unknown_status = present & (status_idx < 0)
+        resolved = status_column.per_row(np.isin(status_table, resolved_codes), False)
 
-    unit_column = columns["unit"]
-    if aliases is None:
-        unit_of_unique = [" ".join(t.split()) or None for t in unit_column.texts]
-    else:
-        unit_of_unique = [aliases.get(text_key(t)) for t in unit_column.texts]
-    unit_ids = sorted({u for u in unit_of_unique if u is not None})
-    unit_position = {u: i for i, u in enumerate(unit_ids)}
-    unit_idx = unit_column.per_row(np.array([unit_position.get(u, -1) if u else -1 for u in unit_of_unique],
-                                            dtype=np.int32), -1)
-    unknown_unit = present & (unit_idx < 0)
+        unreadable = {field: present & columns[field].rows_where(bad) for field, (_, bad) in date_tables.items()}
+        fallback = np.zeros(total, dtype=bool)
+        if mapping.period_date == "received":
+            period_field = "received_date"
+            received = period_classes(columns["received_date"], *date_tables["received_date"], period_start, period_end)
+            period_class = columns["received_date"].per_row(received, PERIOD_MISSING)
+        else:
+            period_field = "resolved_date"
+            resolved_column = columns["resolved_date"]
+            fallback = resolved_column.blank() & ~resolved
+            by_resolved = period_classes(resolved_column, *date_tables["resolved_date"], period_start, period_end)
+            by_received = period_classes(columns["received_date"], *date_tables["received_date"], period_start,
+                                         period_end)
+            period_class = np.where(fallback, columns["received_date"].per_row(by_received, PERIOD_MISSING),
+                                    resolved_column.per_row(by_resolved, PERIOD_MISSING))
+        period_class[~present] = PERIOD_NONE
 
-    status_column = columns["status"]
-    labels = mapping.status_index()
-    status_idx = status_column.per_row(np.array([labels.get(text_key(t), -1) for t in status_column.texts],
-                                                dtype=np.int32), -1)
-    unknown_status = present & (status_idx < 0)
-    resolved = np.isin(status_idx, [STATUSES.index(status) for status in RESOLVED_STATUSES])
-
-    dates: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for field in ("received_date", "resolved_date", "due_date"):
-        if field in columns:
-            dates[field] = parse_dates(columns[field], mapping.date_format)
-    fallback = np.zeros(total, dtype=bool)
-    if mapping.period_date == "received":
-        period_field = "received_date"
-        period_day, period_bad = dates["received_date"]
-        period_missing = present & columns["received_date"].blank()
-    else:
-        period_field = "resolved_date"
-        resolved_day, resolved_bad = dates["resolved_date"]
-        resolved_blank = columns["resolved_date"].blank()
-        fallback = resolved_blank & ~resolved
-        period_day = np.where(fallback, dates["received_date"][0], resolved_day)
-        period_bad = np.where(fallback, dates["received_date"][1], resolved_bad)
-        period_missing = present & np.where(fallback, columns["received_date"].blank(), resolved_blank)
-    period_bad = present & period_bad
-    start, end = np.datetime64(period_start, "D"), np.datetime64(period_end, "D")
-    readable = present & ~period_bad & ~period_missing
-    before = readable & (period_day < start)
-    after = readable & (period_day > end)
-
-    used = present & ~missing_id & ~duplicate & ~unknown_unit & ~unknown_status & ~period_bad & ~period_missing \
-        & ~before & ~after
-
-    flags = {field: flag_values(columns[field], mapping) for field in FLAG_FIELDS}
+        flags = {field: (columns[field].rows_where(truth), present & columns[field].rows_where(unknown))
+                 for field, (truth, unknown) in flag_tables.items()}
+        duplicate, id_group, id_group_first = repeats.result()
+    used = (period_class == PERIOD_IN) & ~missing_id & ~duplicate & ~unknown_unit & ~unknown_status
     digitized_unresolved = used & flags["digitized_result"][0] & ~resolved
     return RowClasses(
         table=table,
@@ -650,21 +698,19 @@ def classify_rows(path: Path, mapping: DossierMapping, period_start: date, perio
         missing_id=missing_id,
         duplicate=duplicate,
         id_group=id_group,
+        id_group_first=id_group_first,
         unit_ids=unit_ids,
         unit_idx=unit_idx,
         unknown_unit=unknown_unit,
         status_idx=status_idx,
         unknown_status=unknown_status,
         resolved=resolved,
-        dates=dates,
+        unreadable=unreadable,
         period_field=period_field,
         fallback=fallback,
-        period_bad=period_bad,
-        period_missing=period_missing,
-        before=before,
-        after=after,
+        period_class=period_class,
         used=used,
         flags=flags,
         digitized_unresolved=digitized_unresolved,
-        rows_read=rows_read,
+        rows_read=total - int(np.count_nonzero(blank)) + len(table.skipped),
     )
