@@ -24,22 +24,53 @@ def is_arrow(column: Any) -> bool:
     return isinstance(column, pa.ChunkedArray)
 
 
-def dictionary_codes(chunks: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
-    """Per-row codes (int32) into the distinct values, one code per distinct value across all chunks.
+BLOCK = 1 << 16
+"""Rows per block when a whole column is worked through in pieces, so temporaries stay small and reused."""
 
-    The strict read gives these columns dictionary-encoded chunk by chunk; the chunks' dictionaries
-    are unified (a few hundred values each) as the chunks are joined, so no cell becomes a Python string.
+
+def code_dtype(distinct: int) -> Any:
+    """The smallest signed integer type that holds a code per distinct value and -1."""
+    import numpy as np
+    return np.int16 if distinct < 2**15 else np.int32
+
+
+def spread(per_unique: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """per_unique[codes] for every row, block by block (a whole-column gather would widen the codes first)."""
+    import numpy as np
+    out = np.empty(len(codes), dtype=per_unique.dtype)
+    for at in range(0, len(codes), BLOCK):
+        np.take(per_unique, codes[at:at + BLOCK], out=out[at:at + BLOCK])
+    return out
+
+
+def dictionary_codes(chunks: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
+    """Per-row codes into the distinct values, one code per distinct value across all chunks.
+
+    The strict read gives these columns dictionary-encoded chunk by chunk. The chunks'
+    dictionaries (a few hundred values each) are matched against the distinct values once, and
+    each chunk's codes are translated into one compact array, so no cell becomes a Python string
+    and no second copy of the whole column is made.
     """
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
-    if chunks.num_chunks == 0:
-        return np.zeros(0, dtype=np.int32), []
     if not pa.types.is_dictionary(chunks.type):
         chunks = pc.dictionary_encode(chunks)
-    encoded = chunks.combine_chunks()  # one dictionary for all chunks, indices in one buffer
-    codes = encoded.indices.to_numpy(zero_copy_only=False)
-    return codes.astype(np.int32, copy=False), encoded.dictionary.to_pylist()
+    parts = [chunk for chunk in chunks.chunks if len(chunk)]
+    if not parts:
+        return np.zeros(0, dtype=np.int16), []
+    dictionaries = pa.concat_arrays([chunk.dictionary for chunk in parts])
+    distinct = pc.unique(dictionaries)
+    dtype = code_dtype(len(distinct))
+    translation = pc.index_in(dictionaries, value_set=distinct).to_numpy(zero_copy_only=False).astype(dtype)
+    codes = np.empty(len(chunks), dtype=dtype)
+    at = used = 0
+    for chunk in parts:
+        size, width = len(chunk), len(chunk.dictionary)
+        indices = chunk.indices.to_numpy(zero_copy_only=False)
+        np.take(translation[used:used + width], indices, out=codes[at:at + size])
+        at, used = at + size, used + width
+    return codes, distinct.to_pylist()
 
 
 _MULTIPLIER = 0x9E3779B97F4A7C15
@@ -87,7 +118,7 @@ def text_hashes(array: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     import numpy as np
     offsets, data = _buffers(array)
     count = len(offsets) - 1
-    start, length = offsets[:-1], np.diff(offsets)
+    start, length = offsets[:-1], offsets[1:] - offsets[:-1]
     hashes = length.astype(np.uint64) * np.uint64(_MULTIPLIER)
     if count and length.min() == length.max() and length[0] >= 8:
         size = int(length[0])
@@ -127,27 +158,34 @@ def text_hashes(array: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 class ArrowIdColumn:
-    """The dossier id column read by Arrow: NFC and trimmed like every cell, without a Python string per row."""
+    """The dossier id column read by Arrow: NFC and trimmed like every cell, without a Python string per row.
+
+    Each row keeps a 32-bit hash of its normalised id and whether it is empty. Repeats are found
+    among equal hashes and confirmed as text; after that only the texts of repeated ids are kept
+    (see `duplicates`), so the Arrow strings can be freed.
+    """
 
     def __init__(self, header: str, chunks: pa.ChunkedArray):
         import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
         self.header = header
-        self.array = chunks
+        self.array: pa.ChunkedArray | None = chunks
         sizes = np.array([len(chunk) for chunk in chunks.chunks], dtype=np.int64)
         self.starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         total = int(self.starts[-1])
-        hashes = np.empty(total, dtype=np.uint64)
-        length = np.empty(total, dtype=np.int32)
+        hashes = np.empty(total, dtype=np.uint32)
+        blank = np.empty(total, dtype=bool)
         odd_parts = []
         for chunk, at in zip(chunks.chunks, self.starts.tolist()):
             if not len(chunk):
                 continue
             chunk_hashes, chunk_length, edge = text_hashes(chunk)
             hashes[at:at + len(chunk)] = chunk_hashes
-            length[at:at + len(chunk)] = chunk_length
-            edge |= ~pc.string_is_ascii(chunk).to_numpy(zero_copy_only=False)
+            np.equal(chunk_length, 0, out=blank[at:at + len(chunk)])
+            offsets, data = _buffers(chunk)
+            if data[offsets[0]:offsets[-1]].max(initial=0) >= 0x80:  # Arrow's per-row check only where needed
+                edge |= ~pc.string_is_ascii(chunk).to_numpy(zero_copy_only=False)
             odd_parts.append(np.flatnonzero(edge) + at)
         odd = np.concatenate(odd_parts) if odd_parts else np.zeros(0, dtype=np.int64)
         self.fixed: dict[int, str] = {}
@@ -157,17 +195,19 @@ class ArrowIdColumn:
             self.fixed = dict(zip(odd.tolist(), texts))
             fixed_hashes, fixed_length, _ = text_hashes(pa.array(texts, type=pa.large_string()))
             hashes[odd] = fixed_hashes
-            length[odd] = fixed_length
+            blank[odd] = fixed_length == 0
         self.hashes = hashes
-        self.length = length
+        self.blank = blank
+        self.kept: dict[int, str] = {}
 
     def empty(self) -> np.ndarray:
-        return self.length == 0
+        return self.blank
 
     def _raw(self, rows: np.ndarray) -> list[str]:
         """The cells of the given rows (few) as read, taken chunk by chunk without joining the chunks."""
         import numpy as np
         import pyarrow as pa
+        assert self.array is not None, "the id texts were freed after the repeats were found"
         which = np.searchsorted(self.starts, rows, side="right") - 1
         texts: list[str] = [""] * len(rows)
         for chunk_index in np.unique(which).tolist():
@@ -183,15 +223,18 @@ class ArrowIdColumn:
 
     def text(self, row: int) -> str:
         import numpy as np
+        if row in self.kept:
+            return self.kept[row]
         return self.texts_of(np.array([row], dtype=np.int64))[0]
 
     def duplicates(self, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Among the `valid` rows: repeat of an earlier row's id, a group code per repeated id, first row per group.
 
-        Only rows whose hash occurs twice are compared, as text, so a hash collision never makes a repeat.
+        Only rows whose hash occurs twice are compared, as text, so a hash collision never makes a
+        repeat. The texts of the repeated ids are kept and the Arrow strings freed.
         """
         import numpy as np
-        total = len(self.length)
+        total = len(self.hashes)
         repeat = np.zeros(total, dtype=bool)
         group = np.full(total, -1, dtype=np.int32)
         rows = None if valid.all() else np.flatnonzero(valid)
@@ -199,24 +242,27 @@ class ArrowIdColumn:
         ordered = np.sort(hashes)
         twice = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
         del ordered
-        if not len(twice):
-            return repeat, group, np.zeros(0, dtype=np.int64)
-        bits = (1 << 22) - 1
-        table = np.zeros(1 << 22, dtype=bool)
-        table[twice & np.uint64(bits)] = True
-        low = hashes.view(np.uint32)[::2] if np.little_endian else (hashes & np.uint64(bits)).astype(np.uint32)
-        likely = np.flatnonzero(table[low & np.uint32(bits)])
-        likely = likely if rows is None else rows[likely]
-        candidates = likely[np.isin(self.hashes[likely], twice)]
-        first_of: dict[str, int] = {}
-        seen_twice: set[str] = set()
-        texts = self.texts_of(candidates)
-        for row, text in zip(candidates.tolist(), texts):
-            if first_of.setdefault(text, row) != row:
-                repeat[row] = True
-                seen_twice.add(text)
-        codes: dict[str, int] = {}
-        for row, text in zip(candidates.tolist(), texts):
-            if text in seen_twice:
-                group[row] = codes.setdefault(text, len(codes))
-        return repeat, group, np.array([first_of[text] for text in codes], dtype=np.int64)
+        first_rows = np.zeros(0, dtype=np.int64)
+        if len(twice):
+            bits = (1 << 22) - 1
+            table = np.zeros(1 << 22, dtype=bool)
+            table[twice & np.uint32(bits)] = True
+            likely = np.concatenate([np.flatnonzero(table[hashes[at:at + BLOCK] & np.uint32(bits)]) + at
+                                     for at in range(0, len(hashes), BLOCK)])
+            likely = likely if rows is None else rows[likely]
+            candidates = likely[np.isin(self.hashes[likely], twice)]
+            first_of: dict[str, int] = {}
+            seen_twice: set[str] = set()
+            texts = self.texts_of(candidates)
+            for row, text in zip(candidates.tolist(), texts):
+                if first_of.setdefault(text, row) != row:
+                    repeat[row] = True
+                    seen_twice.add(text)
+            codes: dict[str, int] = {}
+            for row, text in zip(candidates.tolist(), texts):
+                if text in seen_twice:
+                    group[row] = codes.setdefault(text, len(codes))
+                    self.kept[row] = text
+            first_rows = np.array([first_of[text] for text in codes], dtype=np.int64)
+        self.array = None
+        return repeat, group, first_rows

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from engine.core.base import Frozen
+from engine.load.dossiers.columnar import BLOCK
 from engine.load.dossiers.mapping import RESOLVED_STATUSES, STATUSES
 
 if TYPE_CHECKING:
@@ -54,8 +55,11 @@ class DossierAggregation(Frozen):
     rows_malformed: int = 0
 
 
+BLOCK_BINS = 1 << 16
+"""Up to this many (unit, status, flags) combinations are counted block by block into one small table."""
+
 BINCOUNT_BINS = 1 << 22
-"""Up to this many (unit, status, flags) combinations are counted into a table; beyond it, by sorting."""
+"""Up to this many combinations are counted into a table over all rows at once; beyond it, by sorting."""
 
 
 def count_metrics(
@@ -73,19 +77,30 @@ def count_metrics(
     import numpy as np
     units, k = len(unit_ids), len(STATUSES)
     bins = units * k * 8
-    key = unit_idx.astype(np.int64 if bins >= 2**31 else np.int32)
-    key *= k
-    key += status_idx
-    for field in ("digitized_result", "online_submission", "online_payment"):
-        key <<= 1
-        key |= flags[field][0]
-    key = key[used]
-    if bins <= max(BINCOUNT_BINS, 2 * len(key)):
-        counts = np.bincount(key, minlength=bins)
+    wide = np.int64 if bins >= 2**31 else np.int32
+    truths = [flags[field][0] for field in ("digitized_result", "online_submission", "online_payment")]
+
+    def keys(rows: slice) -> np.ndarray:
+        key = unit_idx[rows].astype(wide)
+        key *= k
+        key += status_idx[rows]
+        for truth in truths:
+            key <<= 1
+            key |= truth[rows]
+        return key[used[rows]]
+
+    if bins <= BLOCK_BINS:
+        counts = np.zeros(bins, dtype=np.int64)
+        for at in range(0, len(used), BLOCK):
+            counts += np.bincount(keys(slice(at, at + BLOCK)), minlength=bins)
+        values = np.flatnonzero(counts)
+        counts = counts[values]
+    elif bins <= max(BINCOUNT_BINS, 2 * len(used)):
+        counts = np.bincount(keys(slice(None)), minlength=bins)
         values = np.flatnonzero(counts)
         counts = counts[values]
     else:
-        values, counts = np.unique(key, return_counts=True)
+        values, counts = np.unique(keys(slice(None)), return_counts=True)
     unit, status = np.divmod(values >> 3, k)
     digitized, online, payment = (values & 4) > 0, (values & 2) > 0, (values & 1) > 0
     resolved = np.isin(status, [STATUSES.index(name) for name in RESOLVED_STATUSES])

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from engine.core.limits import read_limited, xlsx_problem
 from engine.core.problems import InputError, Problem, os_error_code, os_error_vi
 from engine.core.vnformat import FormatError, format_date, nfc, parse_date, parse_number
-from engine.load.dossiers.columnar import ArrowIdColumn, dictionary_codes, is_arrow
+from engine.load.dossiers.columnar import ArrowIdColumn, code_dtype, dictionary_codes, is_arrow, spread
 from engine.load.dossiers.mapping import RESOLVED_STATUSES, STATUSES, STRPTIME, DossierMapping, text_key
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ class Column:
         """Spread a per-distinct-value array to rows; empty cells get `empty`."""
         import numpy as np
         table = np.append(np.asarray(per_unique), np.asarray([empty], dtype=np.asarray(per_unique).dtype))
-        return table.take(self.codes)
+        return spread(table, self.codes)
 
     def rows_where(self, per_unique: np.ndarray) -> np.ndarray:
         """Rows whose value is marked in a per-distinct-value mask (empty cells never are); all-false costs nothing."""
@@ -132,8 +132,16 @@ class Table:
     def fields(self) -> list[str]:
         return list(self.frame.column_names if self.arrow() else self.frame.columns)
 
+    def take(self, field: str) -> pd.Series | pa.ChunkedArray:
+        """One column; an Arrow column leaves the table, so its buffers are freed once it is coded."""
+        if not self.arrow():
+            return self.frame[field]
+        column = self.frame.column(field)
+        self.frame = self.frame.drop_columns([field])
+        return column
+
     def release(self) -> None:
-        """Drop the cells once they are coded, keeping the row count (the Arrow buffers are the largest part)."""
+        """Drop the cells once they are coded, keeping the row count."""
         self.frame = self.frame.schema.empty_table() if self.arrow() else self.frame.iloc[:0, :0]
 
     def row_numbers(self) -> np.ndarray | RowNumbers:
@@ -614,14 +622,17 @@ def classify_rows(path: Path, mapping: DossierMapping, period_start: date, perio
     release the interpreter lock), so two cores share the work after the read.
     """
     import numpy as np
+    import pyarrow as pa
     table = read_table(path, mapping)
     total = table.rows
     row_numbers = table.row_numbers()
     fields = [field for field in table.fields() if field != "dossier_id"]
     with ThreadPoolExecutor(max_workers=1) as pool:
-        id_job = pool.submit(IdColumn.of, table.headers["dossier_id"], table.column("dossier_id"))
-        columns = {field: Column.of(table.headers[field], table.column(field)) for field in fields}
-        table.release()  # the cells are coded now; free Arrow's buffers for the rest of the work
+        id_job = pool.submit(IdColumn.of, table.headers["dossier_id"], table.take("dossier_id"))
+        columns = {field: Column.of(table.headers[field], table.take(field)) for field in fields}
+        table.release()
+        if table.arrow():
+            pa.default_memory_pool().release_unused()  # Arrow's freed columns back to the system for numpy's arrays
 
         unit_column = columns["unit"]
         if aliases is None:
@@ -630,7 +641,8 @@ def classify_rows(path: Path, mapping: DossierMapping, period_start: date, perio
             unit_of_unique = [aliases.get(text_key(t)) for t in unit_column.texts]
         unit_ids = sorted({u for u in unit_of_unique if u is not None})
         unit_position = {u: i for i, u in enumerate(unit_ids)}
-        unit_table = np.array([unit_position.get(u, -1) if u else -1 for u in unit_of_unique], dtype=np.int32)
+        unit_table = np.array([unit_position.get(u, -1) if u else -1 for u in unit_of_unique],
+                              dtype=code_dtype(len(unit_ids)))
         status_column = columns["status"]
         labels = mapping.status_index()
         status_table = np.array([labels.get(text_key(t), -1) for t in status_column.texts], dtype=np.int8)
