@@ -15,9 +15,13 @@ import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+import engine.load.dossiers.columnar as columnar
+import engine.load.dossiers.counts as counts_module
 import engine.load.dossiers.rows as rows_module
-from engine.load.dossiers import aggregate_dossiers, bare_read, load_mapping
-from engine.load.dossiers.columnar import text_hashes
+from engine.load.dossiers import METRIC_NAMES, RESOLVED_STATUSES, aggregate_dossiers, bare_read, load_mapping
+from engine.load.dossiers import STATUSES as STATUS_NAMES
+from engine.load.dossiers.columnar import dictionary_codes, spread, text_hashes
+from engine.load.dossiers.counts import count_metrics
 from tests.test_dossiers import ALIASES, HEADERS, MAPPING_PATH, YEAR
 
 MAPPING = load_mapping(MAPPING_PATH)
@@ -152,3 +156,97 @@ def test_texts_of_one_length_hash_as_among_other_lengths(texts):
     alike, _, _ = text_hashes(pa.array(texts, type=pa.large_string()))
     mixed, _, _ = text_hashes(pa.array(texts + ["x"], type=pa.large_string()))
     assert alike.tolist() == mixed.tolist()[:-1]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 12).flatmap(lambda n: st.lists(st.text(st.sampled_from("ab \t\x1f"), min_size=n, max_size=n),
+                                                     min_size=1, max_size=20)), st.booleans())
+def test_an_edge_space_is_seen_in_texts_of_one_length_and_of_many(texts, mixed):
+    texts = texts + (["odd length  "] if mixed else [])
+    _, _, edge = text_hashes(pa.array(texts, type=pa.large_string()))
+    assert edge.tolist() == [bool(t) and t != t.strip() for t in texts]
+
+
+def chunked_dictionary(chunks: list[list[str]]) -> pa.ChunkedArray:
+    return pa.chunked_array([pa.array(chunk, type=pa.string()).dictionary_encode() for chunk in chunks],
+                            type=pa.dictionary(pa.int32(), pa.string()))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["", "P.3", "Phường 3", "x", "Đúng hạn", " y "]), max_size=12), max_size=6))
+def test_dictionary_chunks_get_one_code_per_value(chunks):
+    codes, values = dictionary_codes(chunked_dictionary(chunks))
+    cells = [cell for chunk in chunks for cell in chunk]
+    assert [values[code] for code in codes.tolist()] == cells
+    assert len(set(values)) == len(values) and codes.dtype == np.int16
+
+
+def test_many_distinct_values_get_wide_codes_and_every_row_is_spread():
+    cells = [f"v{i}" for i in range(40_000)] + ["v7"] * 40_000
+    codes, values = dictionary_codes(chunked_dictionary([cells[:50_000], cells[50_000:]]))
+    assert codes.dtype == np.int32 and [values[c] for c in codes.tolist()] == cells
+    lengths = np.array([len(v) for v in values], dtype=np.int64)
+    assert spread(lengths, codes).tolist() == [len(c) for c in cells]
+
+
+def test_repeated_ids_are_confirmed_as_text_whatever_their_hashes(monkeypatch, tmp_path):
+    """Every hash alike (the worst case of collisions): repeats are still exactly the equal ids."""
+    lines = [",".join(HEADERS)] + [f"{dossier},P.3,05/03/2024,,10/03/2024,Đúng hạn,,,"
+                                   for dossier in ["A1", "B2", "A1", " B2", "C3", "a1", "C3", "C3", "Hồ-1",
+                                                   unicodedata.normalize("NFD", "Hồ-1")]]
+    path = tmp_path / "hoso.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    honest = dump(aggregate_dossiers(path, MAPPING, YEAR[0], YEAR[1], ALIASES))
+    original = columnar.text_hashes
+
+    def colliding(array):
+        hashes, length, edge = original(array)
+        return np.zeros_like(hashes), length, edge
+
+    monkeypatch.setattr(columnar, "text_hashes", colliding)
+    first, second, fast = both_ways(path)
+    assert fast and dump(first) == dump(second) == honest
+    repeats = [p for p in first[1] if p.code == "dossier.duplicate_id"]
+    assert [(p.row, p.value) for p in repeats] == [(4, "A1"), (5, "B2"), (8, "C3"), (11, "Hồ-1")]
+
+
+def naive_counts(unit_ids, unit_idx, status_idx, used, flags):
+    result = {}
+    for row in np.flatnonzero(used).tolist():
+        metrics = result.setdefault(unit_ids[unit_idx[row]], dict.fromkeys(METRIC_NAMES, 0))
+        status = STATUS_NAMES[status_idx[row]]
+        resolved = status in RESOLVED_STATUSES
+        metrics["dossiers_received"] += 1
+        metrics["dossiers_resolved"] += resolved
+        metrics["dossiers_resolved_on_time"] += status in ("early", "on_time")
+        metrics["dossiers_resolved_late"] += status == "late"
+        for name in ("in_progress", "in_progress_overdue", "waiting_supplement", "withdrawn"):
+            metrics[f"dossiers_{name}"] += status == name
+        metrics["results_digitized"] += resolved and bool(flags["digitized_result"][0][row])
+        metrics["dossiers_online"] += bool(flags["online_submission"][0][row])
+        metrics["payments_online"] += bool(flags["online_payment"][0][row])
+    return {unit: result[unit] for unit in unit_ids if unit in result}
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 6).flatmap(lambda units: st.lists(
+           st.tuples(st.integers(-1, units - 1), st.integers(-1, len(STATUS_NAMES) - 1), st.booleans(),
+                     st.booleans(), st.booleans(), st.booleans()), max_size=60).map(lambda rows: (units, rows))),
+       st.sampled_from(["blocks", "table", "sorted"]))
+def test_counts_per_unit_are_the_rows_counted_one_by_one(case, way):
+    units, rows = case
+    unit_ids = [f"u{i}" for i in range(units)]
+    columns = list(zip(*rows)) if rows else [()] * 6
+    unit_idx = np.array(columns[0], dtype=np.int16)
+    status_idx = np.array(columns[1], dtype=np.int8)
+    used = np.array(columns[2], dtype=bool) & (unit_idx >= 0) & (status_idx >= 0)
+    flags = {field: (np.array(columns[3 + i], dtype=bool), np.zeros(len(rows), dtype=bool))
+             for i, field in enumerate(("digitized_result", "online_submission", "online_payment"))}
+    limits = {"blocks": (1 << 16, 1 << 22), "table": (0, 1 << 22), "sorted": (0, 0)}[way]
+    saved = counts_module.BLOCK_BINS, counts_module.BINCOUNT_BINS
+    counts_module.BLOCK_BINS, counts_module.BINCOUNT_BINS = limits
+    try:
+        counted = count_metrics(unit_ids, unit_idx, status_idx, used, flags)
+    finally:
+        counts_module.BLOCK_BINS, counts_module.BINCOUNT_BINS = saved
+    assert counted == naive_counts(unit_ids, unit_idx, status_idx, used, flags)
