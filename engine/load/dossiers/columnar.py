@@ -11,6 +11,7 @@ be normalised the way every other cell is.
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -22,6 +23,20 @@ def is_arrow(column: Any) -> bool:
     """True for a column read by Arrow (the strict read), False for a pandas column of the tolerant read."""
     import pyarrow as pa
     return isinstance(column, pa.ChunkedArray)
+
+
+@dataclass
+class RepeatGroups:
+    """Rows whose id another row shares (ascending), a group code for each, and each group's first row."""
+
+    rows: np.ndarray
+    codes: np.ndarray
+    first: np.ndarray
+
+    def __getitem__(self, index: Any) -> Any:
+        """Group codes of the given rows, each one of `rows`."""
+        import numpy as np
+        return self.codes[np.searchsorted(self.rows, index)]
 
 
 BLOCK = 1 << 16
@@ -227,8 +242,8 @@ class ArrowIdColumn:
             return self.kept[row]
         return self.texts_of(np.array([row], dtype=np.int64))[0]
 
-    def duplicates(self, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Among the `valid` rows: repeat of an earlier row's id, a group code per repeated id, first row per group.
+    def duplicates(self, valid: np.ndarray) -> tuple[np.ndarray, RepeatGroups]:
+        """Among the `valid` rows: repeat of an earlier row's id per row, and the groups of rows sharing an id.
 
         Only rows whose hash occurs twice are compared, as text, so a hash collision never makes a
         repeat. The texts of the repeated ids are kept and the Arrow strings freed.
@@ -236,13 +251,12 @@ class ArrowIdColumn:
         import numpy as np
         total = len(self.hashes)
         repeat = np.zeros(total, dtype=bool)
-        group = np.full(total, -1, dtype=np.int32)
+        groups = RepeatGroups(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int64))
         rows = None if valid.all() else np.flatnonzero(valid)
         hashes = self.hashes if rows is None else self.hashes[rows]
         ordered = np.sort(hashes)
         twice = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
         del ordered
-        first_rows = np.zeros(0, dtype=np.int64)
         if len(twice):
             bits = (1 << 22) - 1
             table = np.zeros(1 << 22, dtype=bool)
@@ -259,10 +273,12 @@ class ArrowIdColumn:
                     repeat[row] = True
                     seen_twice.add(text)
             codes: dict[str, int] = {}
+            grouped: list[int] = []
             for row, text in zip(candidates.tolist(), texts):
                 if text in seen_twice:
-                    group[row] = codes.setdefault(text, len(codes))
+                    grouped.append(codes.setdefault(text, len(codes)))
                     self.kept[row] = text
-            first_rows = np.array([first_of[text] for text in codes], dtype=np.int64)
+            groups = RepeatGroups(np.array(list(self.kept), dtype=np.int64), np.array(grouped, dtype=np.int32),
+                                  np.array([first_of[text] for text in codes], dtype=np.int64))
         self.array = None
-        return repeat, group, first_rows
+        return repeat, groups

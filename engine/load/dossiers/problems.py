@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.core.problems import Problem
 from engine.core.vnformat import format_date, format_number
+from engine.load.dossiers.columnar import RepeatGroups
 from engine.load.dossiers.mapping import DossierMapping
 from engine.load.dossiers.rows import (
     FLAG_FIELDS,
@@ -75,7 +76,7 @@ class Reporter:
                  int(self.rows[first]), column, value, code=code)
 
     def by_value(self, mask: np.ndarray, column: Column | IdColumn, message: Any, rest: str,
-                 group: np.ndarray | None = None, *, code: str) -> None:
+                 group: RepeatGroups | None = None, *, code: str) -> None:
         """One problem per distinct value (first MAX_LISTED_VALUES by first row), then one for the rest.
 
         `message(text, count, rows_text, first_index)` words the problem for one value, `rest` names
@@ -122,7 +123,7 @@ def report_rows(rows: RowClasses, mapping: DossierMapping, file: str, period_sta
     report.rows_of(missing_id, "thiếu mã hồ sơ, không được tính", ids.header, code="dossier.missing_id")
 
     def first_of(code: int) -> int:
-        return int(row_numbers[int(rows.id_group_first[code])])
+        return int(row_numbers[int(id_group.first[code])])
 
     report.by_value(
         duplicate, ids,

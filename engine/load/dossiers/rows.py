@@ -22,7 +22,14 @@ from typing import TYPE_CHECKING, Any
 from engine.core.limits import read_limited, xlsx_problem
 from engine.core.problems import InputError, Problem, os_error_code, os_error_vi
 from engine.core.vnformat import FormatError, format_date, nfc, parse_date, parse_number
-from engine.load.dossiers.columnar import ArrowIdColumn, code_dtype, dictionary_codes, is_arrow, spread
+from engine.load.dossiers.columnar import (
+    ArrowIdColumn,
+    RepeatGroups,
+    code_dtype,
+    dictionary_codes,
+    is_arrow,
+    spread,
+)
 from engine.load.dossiers.mapping import RESOLVED_STATUSES, STATUSES, STRPTIME, DossierMapping, text_key
 
 if TYPE_CHECKING:
@@ -60,12 +67,18 @@ class Column:
         table = np.append(np.asarray(per_unique), np.asarray([empty], dtype=np.asarray(per_unique).dtype))
         return spread(table, self.codes)
 
-    def rows_where(self, per_unique: np.ndarray) -> np.ndarray:
-        """Rows whose value is marked in a per-distinct-value mask (empty cells never are); all-false costs nothing."""
+    def rows_where(self, per_unique: np.ndarray, among: np.ndarray | None = None) -> np.ndarray:
+        """Rows (of `among`, if given) whose value is marked in a per-distinct-value mask; empty cells never are.
+
+        No marked value costs nothing: the zeros are not even written.
+        """
         import numpy as np
         if not per_unique.any():
             return np.zeros(len(self.codes), dtype=bool)
-        return self.per_row(per_unique, False)
+        rows = self.per_row(per_unique, False)
+        if among is not None:
+            rows &= among
+        return rows
 
     def blank(self) -> np.ndarray:
         import numpy as np
@@ -542,22 +555,17 @@ class IdColumn:
     def empty(self) -> np.ndarray:
         return self.texts == ""
 
-    def duplicates(self, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Among the `valid` rows: repeat of an earlier row's id, a group code per repeated id, first row per group."""
+    def duplicates(self, valid: np.ndarray) -> tuple[np.ndarray, RepeatGroups]:
+        """Among the `valid` rows: repeat of an earlier row's id per row, and the groups of rows sharing an id."""
         import numpy as np
         import pandas as pd
         rows = np.flatnonzero(valid)
         repeat = np.zeros(len(self.texts), dtype=bool)
         ids = pd.Series(self.texts[rows], dtype=object)
         repeat[rows] = ids.duplicated(keep="first").to_numpy()
-        group = np.full(len(self.texts), -1, dtype=np.int32)
-        first = np.zeros(0, dtype=np.int64)
-        if repeat.any():
-            involved = rows[ids.isin(set(self.texts[repeat])).to_numpy()]
-            codes = pd.factorize(self.texts[involved])[0]
-            group[involved] = codes
-            first = involved[np.unique(codes, return_index=True)[1]]
-        return repeat, group, first
+        involved = rows[ids.isin(set(self.texts[repeat])).to_numpy()] if repeat.any() else rows[:0]
+        codes = pd.factorize(self.texts[involved])[0].astype(np.int32)
+        return repeat, RepeatGroups(involved, codes, involved[np.unique(codes, return_index=True)[1]])
 
 
 @dataclass
@@ -577,8 +585,7 @@ class RowClasses:
     present: np.ndarray
     missing_id: np.ndarray
     duplicate: np.ndarray
-    id_group: np.ndarray
-    id_group_first: np.ndarray
+    id_group: RepeatGroups
     unit_ids: list[str]
     unit_idx: np.ndarray
     unknown_unit: np.ndarray
@@ -617,9 +624,9 @@ def classify_rows(path: Path, mapping: DossierMapping, period_start: date, perio
                   aliases: dict[str, str] | None) -> RowClasses:
     """Read the export and classify its rows for the period; `aliases` is an alias index (see alias_index).
 
-    Every column but the id is worked out per distinct value and spread to the rows by its codes;
-    the id column is hashed, and its repeats found, on a second thread meanwhile (numpy and Arrow
-    release the interpreter lock), so two cores share the work after the read.
+    Every column but the id is worked out per distinct value and spread to the rows by its codes.
+    The id column is hashed first; its repeats are then sought on a second thread (sorting and
+    comparing whole arrays, which releases the interpreter lock) while the other columns are coded.
     """
     import numpy as np
     import pyarrow as pa
@@ -627,8 +634,11 @@ def classify_rows(path: Path, mapping: DossierMapping, period_start: date, perio
     total = table.rows
     row_numbers = table.row_numbers()
     fields = [field for field in table.fields() if field != "dossier_id"]
+    ids = IdColumn.of(table.headers["dossier_id"], table.take("dossier_id"))
+    empty_id = ids.empty()
     with ThreadPoolExecutor(max_workers=1) as pool:
-        id_job = pool.submit(IdColumn.of, table.headers["dossier_id"], table.take("dossier_id"))
+        # Without a spare column no row is malformed, so every row with an id takes part in the repeats.
+        repeats = pool.submit(ids.duplicates, ~empty_id) if table.extra is None else None
         columns = {field: Column.of(table.headers[field], table.take(field)) for field in fields}
         table.release()
         if table.arrow():
@@ -651,8 +661,6 @@ def classify_rows(path: Path, mapping: DossierMapping, period_start: date, perio
                        for field in ("received_date", "resolved_date", "due_date") if field in columns}
         flag_tables = {field: flag_values(columns[field], mapping) for field in FLAG_FIELDS}
 
-        ids = id_job.result()
-        empty_id = ids.empty()
         maybe_blank = np.flatnonzero(empty_id)
         for column in columns.values():
             maybe_blank = maybe_blank[column.blank_at(maybe_blank)]
@@ -668,7 +676,8 @@ def classify_rows(path: Path, mapping: DossierMapping, period_start: date, perio
             blank &= spare
         present = ~blank & ~malformed if table.extra is not None else ~blank
         missing_id = present & empty_id
-        repeats = pool.submit(ids.duplicates, present & ~empty_id)
+        if repeats is None:
+            repeats = pool.submit(ids.duplicates, present & ~empty_id)
         del empty_id
 
         unit_idx = unit_column.per_row(unit_table, -1)
@@ -677,7 +686,7 @@ def classify_rows(path: Path, mapping: DossierMapping, period_start: date, perio
         unknown_status = present & (status_idx < 0)
         resolved = status_column.per_row(np.isin(status_table, resolved_codes), False)
 
-        unreadable = {field: present & columns[field].rows_where(bad) for field, (_, bad) in date_tables.items()}
+        unreadable = {field: columns[field].rows_where(bad, present) for field, (_, bad) in date_tables.items()}
         fallback = np.zeros(total, dtype=bool)
         if mapping.period_date == "received":
             period_field = "received_date"
@@ -694,9 +703,9 @@ def classify_rows(path: Path, mapping: DossierMapping, period_start: date, perio
                                     resolved_column.per_row(by_resolved, PERIOD_MISSING))
         period_class[~present] = PERIOD_NONE
 
-        flags = {field: (columns[field].rows_where(truth), present & columns[field].rows_where(unknown))
+        flags = {field: (columns[field].rows_where(truth), columns[field].rows_where(unknown, present))
                  for field, (truth, unknown) in flag_tables.items()}
-        duplicate, id_group, id_group_first = repeats.result()
+        duplicate, id_group = repeats.result()
     used = (period_class == PERIOD_IN) & ~missing_id & ~duplicate & ~unknown_unit & ~unknown_status
     digitized_unresolved = used & flags["digitized_result"][0] & ~resolved
     return RowClasses(
@@ -710,7 +719,6 @@ def classify_rows(path: Path, mapping: DossierMapping, period_start: date, perio
         missing_id=missing_id,
         duplicate=duplicate,
         id_group=id_group,
-        id_group_first=id_group_first,
         unit_ids=unit_ids,
         unit_idx=unit_idx,
         unknown_unit=unknown_unit,
