@@ -91,8 +91,8 @@ def count_metrics(
 
     if bins <= BLOCK_BINS:
         counts = np.zeros(bins, dtype=np.int64)
-        for at in range(0, len(used), BLOCK):
-            counts += np.bincount(keys(slice(at, at + BLOCK)), minlength=bins)
+        for at in range(0, len(used), 4 * BLOCK):
+            counts += np.bincount(keys(slice(at, at + 4 * BLOCK)), minlength=bins)
         values = np.flatnonzero(counts)
         counts = counts[values]
     elif bins <= max(BINCOUNT_BINS, 2 * len(used)):
