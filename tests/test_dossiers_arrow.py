@@ -15,11 +15,17 @@ import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-import engine.load.dossiers.columnar as columnar
 import engine.load.dossiers.counts as counts_module
 import engine.load.dossiers.rows as rows_module
-from engine.load.dossiers import METRIC_NAMES, RESOLVED_STATUSES, aggregate_dossiers, bare_read, load_mapping
-from engine.load.dossiers import STATUSES as STATUS_NAMES
+from engine.load.dossiers import (
+    METRIC_NAMES,
+    RESOLVED_STATUSES,
+    STATUSES as STATUS_NAMES,
+    aggregate_dossiers,
+    bare_read,
+    columnar,
+    load_mapping,
+)
 from engine.load.dossiers.columnar import dictionary_codes, spread, text_hashes
 from engine.load.dossiers.counts import count_metrics
 from tests.test_dossiers import ALIASES, HEADERS, MAPPING_PATH, YEAR
