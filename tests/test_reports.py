@@ -726,3 +726,29 @@ def test_plain_words_drop_absolute_and_windows_paths_and_yaml_places():
         text = plain_words(f"Cảnh báo dữ liệu: {path} [metrics[0].value, dòng 56]: số liệu mâu thuẫn")
         assert text == "Cảnh báo dữ liệu: tệp minh chứng [dòng 56]: số liệu mâu thuẫn", text
         assert engine_words(text) == []
+
+
+def test_a_typed_minus_zero_prints_as_written_in_every_document_format(tmp_path):
+    """Documents draw each distinct cell once; -0.0 equals 0.0, so the sign must be part of what is remembered
+    (else whichever zero is drawn first decides the text of the others)."""
+    import io
+    import re as re_module
+    import zipfile
+
+    from conftest import SAMPLE_CRITERIA, SAMPLE_EVIDENCE
+
+    from engine import api
+
+    folder = tmp_path / "ev"
+    folder.mkdir()
+    (folder / "phuong-4.yaml").write_bytes((Path(SAMPLE_EVIDENCE) / "phuong-4.yaml").read_bytes())
+    text = (Path(SAMPLE_EVIDENCE) / "phuong-1.yaml").read_text(encoding="utf-8")
+    text = re_module.sub(r"(- name: (?:dossiers_online|payments_online)\n\s+value: )\S+", r"\g<1>-0.0", text)
+    (folder / "phuong-1.yaml").write_text(text, encoding="utf-8")
+    run = api.score_files(SAMPLE_CRITERIA, [folder])
+    assert any(str(n.points) == "-0.0" for n in run.unit("phuong-1").nodes), "the edit must give a -0 point"
+    assert "| -0 |" in api.report(run, "md", SAMPLE_CRITERIA).decode("utf-8")
+    with zipfile.ZipFile(io.BytesIO(api.report(run, "docx", SAMPLE_CRITERIA))) as docx:
+        assert ">-0<" in docx.read("word/document.xml").decode("utf-8")
+    with zipfile.ZipFile(io.BytesIO(api.report(run, "xlsx", SAMPLE_CRITERIA))) as xlsx:
+        assert any("<v>-0</v>" in xlsx.read(n).decode("utf-8") for n in xlsx.namelist() if n.startswith("xl/worksheets/"))

@@ -220,6 +220,7 @@ def _tidy(value: Any, path: list, found: dict[Loc, str], depth: int, count: list
     if isinstance(value, dict):
         if depth >= MAX_YAML_DEPTH:
             raise _Unusual
+        count[0] += len(value)  # keys are values too, as the careful path counts them
         result: dict[str, Any] = {}
         for key, item in value.items():
             if not isinstance(key, str):

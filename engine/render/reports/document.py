@@ -8,6 +8,7 @@ times. A part carries its frame (letterhead, title, recipients and signature, Ng
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Annotated, Literal, Union
 
@@ -20,6 +21,13 @@ ALL_FORMATS: tuple[Format, ...] = ("xlsx", "docx", "md")
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 """What XML 1.0 cannot hold (and DEL): C0 controls but tab and line ends, lone surrogates, U+FFFE and U+FFFF."""
+
+
+def memo_value(value):
+    """A cell value as part of a memo key: -0.0 equals 0.0 but prints "-0", so a float's sign is part of its key."""
+    if type(value) is float:
+        return value, math.copysign(1.0, value)
+    return value
 
 
 def clean_text(text: str) -> str:

@@ -28,6 +28,7 @@ from engine.render.reports.document import (
     Table,
     Total,
     clean_text,
+    memo_value,
 )
 from engine.render.reports.office import (
     FILLS,
@@ -527,7 +528,8 @@ def _row_xml(table: Table, row: Row, twips: list[int], memo: dict) -> str:
         span = len(columns) - index if index == span_from else 1
         indent = row.indent if index == indent_column else 0
         kind = type(value)
-        key = (index, span, style, indent, kind, (value.value, value.percent) if kind is Total else value)
+        key = (index, span, style, indent, kind,
+               (memo_value(value.value), memo_value(value.percent)) if kind is Total else memo_value(value))
         xml = memo.get(key)
         if xml is None:
             column = columns[index]

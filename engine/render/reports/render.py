@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from engine.render.reports.document import Cell, Column, Heading, Paragraph, Part, Table, Total, clean_text
+from engine.render.reports.document import Cell, Column, Heading, Paragraph, Part, Table, Total, clean_text, memo_value
 from engine.render.reports.docx_writer import to_docx
 from engine.render.reports.office import FIXED_STAMP, cell_text
 from engine.render.reports.xlsx_writer import sheet_name, to_xlsx
@@ -64,7 +64,8 @@ def _md_table(table: Table, memo: dict) -> list[str]:
             value = row.cells[index] if index < len(row.cells) else None
             indent = row.indent if index == table.indent_column else 0
             kind = type(value)
-            key = (column.kind, row.style, indent, kind, (value.value, value.percent) if kind is Total else value)
+            key = (column.kind, row.style, indent, kind,
+                   (memo_value(value.value), memo_value(value.percent)) if kind is Total else memo_value(value))
             text = memo.get(key)
             if text is None:
                 text = memo[key] = _md_cell(value, column, row.style, indent)

@@ -28,6 +28,7 @@ from engine.render.reports.document import (
     Table,
     Total,
     clean_text,
+    memo_value,
 )
 from engine.render.reports.office import (
     FILLS,
@@ -674,7 +675,8 @@ def _row(page: _Sheet, table: Table, row: Row, number: int, top: int, looks: _Lo
         kind = type(value)
         indent = row.indent if index == table.indent_column else 0
         key = (index, column.kind, row.style, indent, widths[index], kind,
-               (value.value, value.percent, value.formula, top) if kind is Total else value)
+               (memo_value(value.value), memo_value(value.percent), value.formula, top) if kind is Total
+               else memo_value(value))
         drawn = memo.get(key)
         if drawn is None:
             drawn = memo[key] = _cell(looks, column, value, bold, fill, indent, index, top, widths[index])
