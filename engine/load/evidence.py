@@ -72,15 +72,17 @@ def read_bundles(paths: list[Path], snapshots: bool = False) -> tuple[list[Loade
     files, problems = find_bundle_files(paths)
     loaded: list[LoadedBundle] = []
     yaml_files = [f for f in files if f.suffix.lower() in BUNDLE_SUFFIXES]
-    parsed = dict(zip(yaml_files, ordered_map(_parse_bundle_yaml, yaml_files, default_workers(len(yaml_files))),
-                      strict=True))
+    parsed = ordered_map(_parse_bundle_yaml, yaml_files, default_workers(len(yaml_files)))  # taken in file order
     for file in files:
         loader = LOADERS.get(file.suffix.lower())
         if loader is None:
             problems.append(Problem(code="evidence.unsupported_format", file=str(file),
                                     message="định dạng minh chứng không được hỗ trợ (dùng .yaml hoặc .xlsx)"))
             continue
-        bundle, file_problems = load_bundle(file, parsed[file]) if file in parsed else loader(file)
+        if file.suffix.lower() in BUNDLE_SUFFIXES:
+            bundle, file_problems = load_bundle(file, next(parsed))
+        else:
+            bundle, file_problems = loader(file)
         problems += [p for p in file_problems if p.severity == "error"]
         if bundle is not None:
             loaded.append(bundle)
