@@ -30,6 +30,24 @@ def memo_value(value):
     return value
 
 
+def xml_text(text: str, carriage_return: str = "\n") -> str:
+    """Text inside an XML element as lxml and openpyxl write it: what XML cannot hold dropped (clean_text), &, < and >
+    escaped, a carriage return written as `carriage_return` (Word's XML reads CR LF and CR as LF; openpyxl keeps
+    a CR as &#13;)."""
+    text = clean_text(text)
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if "\r" in text:
+        if carriage_return == "\n":
+            text = text.replace("\r\n", "\n")
+        text = text.replace("\r", carriage_return)
+    return text
+
+
 def clean_text(text: str) -> str:
     """Drop control characters that XML (hence XLSX and DOCX) cannot hold; keep tabs and newlines."""
     if text.isprintable():  # the usual case, checked without the pattern

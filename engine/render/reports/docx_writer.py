@@ -29,6 +29,7 @@ from engine.render.reports.document import (
     Total,
     clean_text,
     memo_value,
+    xml_text,
 )
 from engine.render.reports.office import (
     FILLS,
@@ -287,18 +288,8 @@ def _page_number_xml() -> str:
 
 
 def _escape(text: str) -> str:
-    """Text as lxml writes it: &, < and > escaped, line ends read as XML reads them (CR and CR LF as LF); what XML
-    cannot hold is dropped (clean_text), whichever way the text came."""
-    text = clean_text(text)
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text
+    """Text as lxml writes it (see xml_text)."""
+    return xml_text(text)
 
 
 def _pieces(lines: list[str]) -> str:

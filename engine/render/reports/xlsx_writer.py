@@ -29,6 +29,7 @@ from engine.render.reports.document import (
     Total,
     clean_text,
     memo_value,
+    xml_text,
 )
 from engine.render.reports.office import (
     FILLS,
@@ -220,17 +221,8 @@ _ERRORS = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!",
 
 
 def _escape(text: str) -> str:
-    """Text as openpyxl writes it; what XML cannot hold is dropped (clean_text), whichever way the text came."""
-    text = clean_text(text)
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    if "\r" in text:
-        text = text.replace("\r", "&#13;")
-    return text
+    """Text as openpyxl writes it (see xml_text)."""
+    return xml_text(text, "&#13;")
 
 
 def _inline(text: str) -> str:
