@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 
@@ -17,7 +17,7 @@ from rich.table import Table
 from engine.authoring.cases import TestReport, format_report, run_tests
 from engine.authoring.diff import diff_criteria, diff_json, diff_text
 from engine.core.limits import MAX_XLSX_BYTES, read_limited
-from engine.core.parallel import limit_workers
+from engine.core.parallel import default_workers, limit_workers
 from engine.core.paths import output_problems
 from engine.core.problems import InputError, Problem, os_error_code, os_error_vi
 from engine.core.vnformat import FormatError, format_date, format_number, nfc, parse_date
@@ -87,6 +87,7 @@ from engine.score.run import (
     run_head,
     score_run,
 )
+from engine.score.stream import TwoStep, reads_other_files, stream_units, streamable
 from engine.score.unit import score_unit
 from engine.score.watch import watch as watch_units
 from engine.score.whatif import what_if
@@ -178,23 +179,61 @@ def score_json_file(criteria: Path, evidence: list[Path], output: Path,
     """`score --format json --output`: the same bytes as as_json(score_files(...)), written unit by unit as each is
     scored, so memory does not grow with the units' results. Returns the exit code (1 when a unit has data problems).
 
-    The output is checked against every input before anything is scored.
+    The output is checked against every input before anything is scored. Clean bundles are read and scored in one
+    step per file (engine.score.stream); anything else goes the two-step way, which reports every problem at once.
     """
+    code = _stream_json_file(criteria, evidence, output, progress, jobs)
+    if code is not None:
+        return code
     loaded, bundles = load_inputs(criteria, evidence)
     inputs = _criteria_files(criteria, loaded) + [str(p) for p in evidence] + [f for b in bundles for f in b.inputs]
     problems = output_problems(output, inputs)
     if problems:
         raise InputError(problems)
     advance = progress(len(bundles)) if progress is not None else None
+    return _write_units(loaded, criteria, output, iter_units(loaded, bundles, advance, jobs, finish=unit_record))
+
+
+def _write_units(loaded: LoadedCriteria, criteria: Path, output: Path, units: Iterable[tuple[UnitKey, bytes]],
+                 start: Callable[[], Callable[[], None]] | None = None) -> int:
+    """Units' (key, JSON) spooled as they come, then the run written in rank order; the exit code.
+
+    `start()` gives the progress callback when the first unit comes, so a run that starts over shows one bar.
+    """
     keys: list[UnitKey] = []
+    step: Callable[[], None] | None = None
     with UnitSpool(output) as spool:
-        for key, fragment in iter_units(loaded, bundles, advance, jobs, finish=unit_record):
+        for key, fragment in units:
             spool.add(fragment)
             keys.append(key)
+            if start is not None:
+                step = step or start()
+                step()
         order = rank_order(keys)
         head = run_head(loaded, criteria, [keys[index] for index, _ in order])
         write_atomic(output, run_json_chunks(head, spool.fragments(order)))
     return 1 if any(key.data_problems for key in keys) else 0
+
+
+def _stream_json_file(criteria: Path, evidence: list[Path], output: Path,
+                      progress: Callable[[int], Callable[[], None]] | None, jobs: int | None) -> int | None:
+    """score_json_file in one step per file; None when the files need the two-step way (nothing written then)."""
+    loaded, criteria_problems = check_criteria_file(criteria)
+    if loaded is None or any(p.severity == "error" for p in criteria_problems):
+        return None
+    files, problems = find_bundle_files(evidence)
+    if problems or not streamable(loaded, files) or reads_other_files(files[0]):
+        return None
+    inputs = _criteria_files(criteria, loaded) + [str(p) for p in evidence] + [str(f) for f in files]
+    if output_problems(output, inputs):
+        return None
+    workers = default_workers(len(files)) if jobs is None else max(1, jobs)
+    start = (lambda: progress(len(files))) if progress is not None else None
+    try:
+        return _write_units(loaded, criteria, output, stream_units(loaded, files, _relative, unit_record, workers),
+                            start)
+    except TwoStep:
+        return None
 
 
 def _criteria_files(path: Path, loaded: LoadedCriteria | None) -> list[str]:

@@ -1,0 +1,173 @@
+"""`score --format json --output` reads, checks and scores clean bundles one file at a time (engine.score.stream);
+anything else starts over the two-step way. Either way the bytes and the problems are those of the two-step run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import ROOT, SAMPLE_CRITERIA, SAMPLE_EVIDENCE
+
+from engine import api
+from engine.core.parallel import POOL_MIN_ITEMS
+from engine.load.criteria import load_criteria
+from engine.score import stream
+
+KHOI = ROOT / "criteria" / "khoi-2024.yaml"
+SAMPLES = sorted(Path(SAMPLE_EVIDENCE).glob("*.yaml"))
+PLAN = "STT,Nhiệm vụ,Sản phẩm,Cơ quan chủ trì,Cơ quan phối hợp,Thời gian thực hiện\n1,Ban hành Kế hoạch CCHC,Kế hoạch,Văn phòng,,Trước ngày 31/12/2023\n"
+
+
+def _province(folder: Path, count: int) -> Path:
+    folder.mkdir()
+    for index in range(count):
+        data = yaml.safe_load(SAMPLES[index % len(SAMPLES)].read_text(encoding="utf-8"))
+        data["unit"] = {**data["unit"], "id": f"{data['unit']['id']}-{index:03d}", "aliases": []}
+        (folder / f"{index:03d}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def two_cores(monkeypatch):
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr("engine.core.parallel._limit", None)  # the portal's app, loaded by pytest-django, caps it
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """How many files went the one-step way (counted in this process: serial runs only)."""
+    seen: list[Path] = []
+    original = stream._one_file
+
+    def one_file(path):
+        seen.append(path)
+        return original(path)
+
+    monkeypatch.setattr(stream, "_one_file", one_file)
+    return seen
+
+
+def _with_plan_table(path: Path) -> None:
+    """The bundle's plan tasks read from a table beside it (a bundle that names another file)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data.pop("plan_tasks", None)
+    data["sources"] = {"plan_table": {"file": "plan.csv", "year": 2024}}
+    (path.parent / "plan.csv").write_text(PLAN, encoding="utf-8")
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
+def _two_step_bytes(criteria: Path, evidence: list[Path]) -> bytes:
+    return api.as_json(api.score_files(criteria, evidence)).encode("utf-8")
+
+
+def test_clean_bundles_go_one_step_and_give_the_two_step_bytes(tmp_path, monkeypatch, counted):
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "run.json"
+    code = api.score_json_file(SAMPLE_CRITERIA, [SAMPLE_EVIDENCE], out, jobs=1)
+    assert len(counted) == len(SAMPLES)
+    run = api.score_files(SAMPLE_CRITERIA, [SAMPLE_EVIDENCE])
+    assert out.read_bytes() == api.as_json(run).encode("utf-8") and code == api.exit_code(run) == 1
+
+
+def test_a_province_in_workers_gives_the_serial_and_two_step_bytes(tmp_path, monkeypatch, two_cores):
+    folder = _province(tmp_path / "tinh", POOL_MIN_ITEMS + 5)
+    api.score_json_file(SAMPLE_CRITERIA, [folder], tmp_path / "pool.json")
+    api.score_json_file(SAMPLE_CRITERIA, [folder], tmp_path / "serial.json", jobs=1)
+    assert (tmp_path / "pool.json").read_bytes() == (tmp_path / "serial.json").read_bytes()
+    assert (tmp_path / "pool.json").read_bytes() == _two_step_bytes(SAMPLE_CRITERIA, [folder])
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_broken_bundle_anywhere_gives_every_problem_of_every_file_as_the_two_step_way(tmp_path, jobs, two_cores):
+    folder = _province(tmp_path / "tinh", POOL_MIN_ITEMS + 5)
+    for name, old, new in (("010.yaml", "unit:", "unit:\n  id: ["),
+                           ("050.yaml", "as_of:", "as_of: 31/02/2024\n_as_of:")):
+        path = folder / name
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(api.InputError) as expected:
+        api.load_inputs(SAMPLE_CRITERIA, [folder])
+    out = tmp_path / "run.json"
+    with pytest.raises(api.InputError) as got:
+        api.score_json_file(SAMPLE_CRITERIA, [folder], out, jobs=jobs)
+    assert got.value.problems == expected.value.problems and len(got.value.problems) >= 3
+    assert {p.file for p in got.value.problems} == {str(folder / "010.yaml"), str(folder / "050.yaml")}
+    assert not out.exists() and list(tmp_path.glob("run*")) == []
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_one_unit_in_two_files_is_reported_naming_both(tmp_path, jobs, two_cores):
+    folder = _province(tmp_path / "tinh", POOL_MIN_ITEMS + 5)
+    (folder / "zzz-copy.yaml").write_bytes((folder / "003.yaml").read_bytes())
+    with pytest.raises(api.InputError) as got:
+        api.score_json_file(SAMPLE_CRITERIA, [folder], tmp_path / "run.json", jobs=jobs)
+    [problem] = got.value.problems
+    assert problem.code == "bundle.duplicate_unit" and problem.file == str(folder / "zzz-copy.yaml")
+    assert str(folder / "003.yaml") in problem.message
+
+
+def test_a_bundle_that_reads_other_files_sends_the_run_the_two_step_way(tmp_path, monkeypatch, counted):
+    folder = _province(tmp_path / "tinh", 6)
+    _with_plan_table(folder / "004.yaml")
+    out = tmp_path / "run.json"
+    api.score_json_file(SAMPLE_CRITERIA, [folder], out, jobs=1)
+    assert [p.name for p in counted] == ["000.yaml", "001.yaml", "002.yaml", "003.yaml", "004.yaml"]  # then started over
+    assert out.read_bytes() == _two_step_bytes(SAMPLE_CRITERIA, [folder])
+    counted.clear()
+    (folder / "000.yaml").write_text((folder / "004.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "004.yaml").unlink()
+    api.score_json_file(SAMPLE_CRITERIA, [folder], out, jobs=1)
+    assert counted == []  # the first file names other files: straight to the two-step way
+    assert out.read_bytes() == _two_step_bytes(SAMPLE_CRITERIA, [folder])
+
+
+def test_a_set_that_compares_the_units_of_a_block_is_never_streamed():
+    assert not stream.streamable(load_criteria(KHOI), SAMPLES)
+    assert stream.streamable(load_criteria(SAMPLE_CRITERIA), SAMPLES)
+    assert not stream.streamable(load_criteria(SAMPLE_CRITERIA), SAMPLES + [ROOT / "x.xlsx"])
+    assert not stream.streamable(load_criteria(SAMPLE_CRITERIA), [])
+
+
+def test_a_block_comparing_set_gives_the_two_step_bytes(tmp_path, monkeypatch, counted):
+    monkeypatch.chdir(ROOT)
+    evidence = [SAMPLE_EVIDENCE, ROOT / "evidence" / "thanh-pho-vung-tau"]
+    out = tmp_path / "run.json"
+    api.score_json_file(KHOI, evidence, out)
+    assert counted == [] and out.read_bytes() == _two_step_bytes(KHOI, evidence)
+
+
+def test_the_progress_bar_starts_again_when_the_run_starts_over(tmp_path):
+    folder = _province(tmp_path / "tinh", 4)
+    _with_plan_table(folder / "002.yaml")
+    calls: list[tuple[str, int]] = []
+
+    def progress(total):
+        calls.append(("start", total))
+        return lambda: calls.append(("step", 1))
+
+    api.score_json_file(SAMPLE_CRITERIA, [folder], tmp_path / "run.json", progress, jobs=1)
+    assert calls == [("start", 4), ("step", 1), ("step", 1), ("start", 4)] + [("step", 1)] * 4
+
+
+def test_the_command_shows_one_bar_that_starts_again(monkeypatch):
+    import rich.progress
+
+    import cli
+
+    bars: list[rich.progress.Progress] = []
+
+    class Recorded(rich.progress.Progress):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            bars.append(self)
+
+    monkeypatch.setattr(rich.progress, "Progress", Recorded)
+    with cli._progress() as progress:
+        first = progress(4)
+        first()
+        first()
+        again = progress(4)
+        again()
+        [bar] = bars
+        [task] = bar.tasks
+        assert (task.total, task.completed) == (4, 1)
