@@ -98,6 +98,6 @@ def test_a_large_file_is_measured_before_any_value_is_built(tmp_path, monkeypatc
     """Past the fast path's size the careful path decides, so a wide file is refused without being loaded first."""
     path = tmp_path / "wide.yaml"
     path.write_text("\n".join("- 1" for _ in range(250_000)), encoding="utf-8")
-    monkeypatch.setattr(yamlsource, "_tidy", lambda *a: (_ for _ in ()).throw(AssertionError("fast path used")))
+    monkeypatch.setattr(yamlsource, "_walk", lambda *a: (_ for _ in ()).throw(AssertionError("fast path used")))
     doc, problems = load_yaml(path)
     assert doc is None and [p.code for p in problems] == ["yaml.too_many_values"]

@@ -6,6 +6,8 @@ May 3rd and "1.952" is never read as 1.952.
 
 from __future__ import annotations
 
+import math
+
 import re
 import unicodedata
 from datetime import date, datetime
@@ -113,7 +115,9 @@ def format_number(value: float, decimals: int = 2) -> str:
     Results repeat the same few numbers thousands of times, so they are remembered; zero is not,
     since 0.0 and -0.0 are one key but print differently.
     """
-    if value == 0 or value != value:
+    if value == 0:
+        return "-0" if math.copysign(1.0, value) < 0 else "0"
+    if value != value:
         return _format_number(value, decimals)
     return _format_number_cached(value, decimals)
 
@@ -130,7 +134,9 @@ def round_half_up(value: float, decimals: int) -> float:
 
     Remembered like format_number, and zero (0.0 or -0.0) is not, for the same reason.
     """
-    if value == 0 or value != value:
+    if value == 0:
+        return float(value)  # keeps the sign of -0.0, as quantize does
+    if value != value:
         return _round_half_up(value, decimals)
     return _round_half_up_cached(value, decimals)
 

@@ -163,21 +163,13 @@ class _Unusual(Exception):
     """The fast path met something only the careful path handles (or reports)."""
 
 
-class _ViNumber(str):
-    """A plain scalar written with dot-grouped thousands (1.952), kept as text and marked for the caller."""
-
-
 _VI_TAG = "tag:parindex,2024:vi-number"
+_STR_TAG, _MAP_TAG, _SEQ_TAG = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 
 
 class _FastLoader(_ScalarLoader):
-    """libyaml straight to Python data; a repeated key (which libyaml would silently overwrite) stops it."""
-
-    def construct_mapping(self, node, deep=False):
-        mapping = super().construct_mapping(node, deep=deep)
-        if len(mapping) != len(node.value):
-            raise _Unusual
-        return mapping
+    """libyaml composes the nodes (plain scalars resolved as the careful path does, plus dot-grouped numbers);
+    _walk builds the data from them in one pass."""
 
 
 _FastLoader.yaml_implicit_resolvers = {
@@ -186,7 +178,6 @@ _FastLoader.yaml_implicit_resolvers = {
 }
 for _first in "-+123456789":
     _FastLoader.yaml_implicit_resolvers.setdefault(_first, [(_VI_TAG, re.compile(_VI_THOUSANDS.pattern + "$"))])
-_FastLoader.add_constructor(_VI_TAG, lambda loader, node: _ViNumber(node.value))
 FAST_PATH_CHARS = 256 * 1024
 """Larger files go the careful way, whose limits are checked on parser events before any value is built: a file this
 small cannot hold MAX_YAML_NODES values (two characters each at least), so both ways accept the same files."""
@@ -198,52 +189,60 @@ def _fast_load(text: str) -> tuple[Any, dict[Loc, str]]:
     """Plain YAML straight to data, with the dot-grouped numbers found; _Unusual when the careful path must decide."""
     if len(text) > FAST_PATH_CHARS or _UNUSUAL_TEXT.search(text):
         raise _Unusual
+    loader = _FastLoader(text)
+    found: dict[Loc, str] = {}
     try:
-        data = yaml.load(text, Loader=_FastLoader)
+        node = loader.get_single_node()
+        return (_walk(node, loader, [], found, 0, [0]) if node is not None else None), found
     except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
         raise _Unusual from exc
-    found: dict[Loc, str] = {}
-    count = [0]
-    return _tidy(data, [], found, 0, count), found
+    finally:
+        loader.dispose()
 
 
-def _tidy(value: Any, path: list, found: dict[Loc, str], depth: int, count: list[int]) -> Any:
-    """NFC text, text keys only, the careful path's depth and size limits; dot-grouped numbers noted by path."""
+def _walk(node: yaml.Node, loader: _FastLoader, path: list, found: dict[Loc, str], depth: int, count: list[int]) -> Any:
+    """The node's data as the careful path builds it: NFC text, text keys only (a repeated key, even after NFC, hands
+    over), its depth and size limits; dot-grouped numbers kept as written and noted by path."""
     count[0] += 1
     if count[0] > MAX_YAML_NODES:
         raise _Unusual
-    if isinstance(value, str):
-        if type(value) is _ViNumber:
-            found[tuple(path)] = str(value)
-            return str(value)
-        return nfc(value)
-    if isinstance(value, dict):
+    tag = node.tag
+    if tag == _STR_TAG:
+        return nfc(node.value)
+    if tag == _MAP_TAG:
         if depth >= MAX_YAML_DEPTH:
             raise _Unusual
-        count[0] += len(value)  # keys are values too, as the careful path counts them
+        count[0] += len(node.value)  # keys are values too, as the careful path counts them
         result: dict[str, Any] = {}
-        for key, item in value.items():
-            if not isinstance(key, str):
+        for key_node, value_node in node.value:
+            if key_node.tag == _STR_TAG:
+                key = nfc(key_node.value)
+            elif key_node.tag == _VI_TAG:
+                key = key_node.value
+            else:
                 raise _Unusual
-            key = nfc(str(key))
+            if key in result:
+                raise _Unusual
             path.append(key)
-            result[key] = _tidy(item, path, found, depth + 1, count)
+            result[key] = _walk(value_node, loader, path, found, depth + 1, count)
             path.pop()
-        if len(result) != len(value):
-            raise _Unusual
         return result
-    if isinstance(value, list):
+    if tag == _SEQ_TAG:
         if depth >= MAX_YAML_DEPTH:
             raise _Unusual
         items = []
-        for index, item in enumerate(value):
+        for index, item in enumerate(node.value):
             path.append(index)
-            items.append(_tidy(item, path, found, depth + 1, count))
+            items.append(_walk(item, loader, path, found, depth + 1, count))
             path.pop()
         return items
-    if isinstance(value, (bool, int, float)) or value is None:
-        return value
-    raise _Unusual
+    if tag == _VI_TAG:
+        found[tuple(path)] = node.value
+        return node.value
+    construct = loader.yaml_constructors.get(tag)
+    if construct is None or not isinstance(node, yaml.ScalarNode):
+        raise _Unusual
+    return construct(loader, node)
 
 
 def load_yaml(path: Path, vi_numbers: bool = False) -> tuple[YamlDoc | None, list[Problem]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from abc import abstractmethod
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, ClassVar, Literal, NamedTuple
 
@@ -206,6 +206,8 @@ class Context:
         self.documents: dict[str, list[Document]] = {}
         for document in bundle.documents:
             self.documents.setdefault(document.kind, []).append(document)
+        self._metric_seen: dict[str, tuple[float, Observation] | DataProblem | MissingEvidence] = {}
+        self._documents_seen: dict[str, tuple[list[Document], list[Observation], str | None]] = {}
         self.not_applicable: dict[str, list[NotApplicable]] = {}
         for declaration in bundle.not_applicable:
             self.not_applicable.setdefault(declaration.criterion, []).append(declaration)
@@ -245,6 +247,20 @@ class Context:
                                   ref=refs or None)
 
     def metric(self, name: str) -> tuple[float, Observation]:
+        """The value of a metric and what was observed; read once per unit, since many rules read the same metrics."""
+        known = self._metric_seen.get(name)
+        if known is None:
+            try:
+                known = self._metric_seen[name] = self._read_metric(name)
+            except (DataProblem, MissingEvidence) as exc:
+                known = self._metric_seen[name] = exc
+        if isinstance(known, DataProblem):
+            raise DataProblem(known.message, list(known.observed))
+        if isinstance(known, MissingEvidence):
+            raise MissingEvidence(list(known.findings))
+        return known
+
+    def _read_metric(self, name: str) -> tuple[float, Observation]:
         found = self.metrics.get(name)
         if not found and name not in self.failed and name in DERIVED_METRICS:
             return self._derived(name)
@@ -270,14 +286,9 @@ class Context:
         the period) belongs to an earlier cycle: last year's plan is not this year's. Those come back as
         `too_early` findings.
         """
-        found = sorted(self.documents.get(kind, []), key=lambda d: (d.issue_date or date.max, d.number or ""))
-        observed = [Observation(name=f"{self.label(kind)}", value=self.cite(d), ref=self.cite(d)) for d in found]
-        for document in found:
-            if document.issue_date is None:
-                raise DataProblem(f"văn bản {self.cite(document)} thiếu ngày ban hành", observed)
-            if document.issue_date > self.as_of:
-                raise DataProblem(
-                    f"văn bản {self.cite(document)} có ngày ban hành sau ngày chốt số liệu {format_date(self.as_of)}", observed)
+        found, observed, problem = self._documents_of(kind)
+        if problem is not None:
+            raise DataProblem(problem, list(observed))
         not_before = (due if due is not None else self.bundle.period.start) - timedelta(days=365)
         current = [d for d in found if d.issue_date > not_before]
         is_current = {id(d) for d in current}
@@ -287,6 +298,24 @@ class Context:
         early = [Finding(what="document", state="too_early", name=kind, label=self.label(kind), expected=not_before,
                          observed=d.issue_date, item=self.cite(d)) for d in found if id(d) not in is_current]
         return (current[0] if current else None), observed, early
+
+    def _documents_of(self, kind: str) -> tuple[list[Document], list[Observation], str | None]:
+        """The documents of a kind, earliest first, as observed, and the first data problem among them (once per kind)."""
+        known = self._documents_seen.get(kind)
+        if known is not None:
+            return known
+        found = sorted(self.documents.get(kind, []), key=lambda d: (d.issue_date or date.max, d.number or ""))
+        observed = [Observation(name=f"{self.label(kind)}", value=self.cite(d), ref=self.cite(d)) for d in found]
+        problem = None
+        for document in found:
+            if document.issue_date is None:
+                problem = f"văn bản {self.cite(document)} thiếu ngày ban hành"
+            elif document.issue_date > self.as_of:
+                problem = f"văn bản {self.cite(document)} có ngày ban hành sau ngày chốt số liệu {format_date(self.as_of)}"
+            if problem is not None:
+                break
+        known = self._documents_seen[kind] = (found, observed, problem)
+        return known
 
     def cite(self, document: Document) -> str:
         return document.cite(self.label(document.kind))
@@ -603,7 +632,8 @@ class RuleKind(Frozen):
             outcome = data_error_outcome([exc.message], exc.observed)
         if words is None:
             words = self.describe(max_points, ctx.labels), self.expected(max_points, ctx.labels, ctx.year)
-        return replace(outcome, rule=words[0], expected=words[1])
+        outcome.rule, outcome.expected = words  # every evaluation builds its own Outcome
+        return outcome
 
     def describe_penalty(self, max_points: float, labels: dict[str, str]) -> str:
         """The rule as a penalty item (points deducted when it gives points)."""

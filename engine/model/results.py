@@ -142,11 +142,14 @@ class RoundPoints(Frozen):
 
 def _points_default(data, pairs: tuple[tuple[str, str], ...]):
     """Results built without an assessment: self, final (and computed) points are the points computed."""
-    if isinstance(data, dict) and any(data.get(name) is None and source in data for name, source in pairs):
-        data = dict(data)
-        for name, source in pairs:
-            if data.get(name) is None and source in data:
-                data[name] = data[source]
+    if not isinstance(data, dict):
+        return data
+    copied = False
+    for name, source in pairs:
+        if data.get(name) is None and source in data:
+            if not copied:
+                data, copied = dict(data), True
+            data[name] = data[source]
     return data
 
 

@@ -70,7 +70,8 @@ def evaluate_leaf(node: Node, ctx: Context, max_points: float,
                                rule=words[0], expected=words[1])
             outcome = data_error_outcome([reason + "; cần bổ sung số liệu hoặc bộ chỉ số phải cho phép không áp dụng"],
                                          exc.observed, refs=[])
-    return replace(outcome, rule=words[0], expected=words[1])
+    outcome.rule, outcome.expected = words  # built above for this leaf alone
+    return outcome
 
 
 def applicability(node: Node, ctx: Context, max_points: float) -> Outcome | None:
