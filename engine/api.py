@@ -195,10 +195,11 @@ def score_json_file(criteria: Path, evidence: list[Path], output: Path,
 
 
 def _write_units(loaded: LoadedCriteria, criteria: Path, output: Path, units: Iterable[tuple[UnitKey, bytes]],
-                 start: Callable[[], Callable[[], None]] | None = None) -> int:
+                 start: Callable[[], Callable[[], None]] | None = None, inputs: list[str] | None = None) -> int:
     """Units' (key, JSON) spooled as they come, then the run written in rank order; the exit code.
 
     `start()` gives the progress callback when the first unit comes, so a run that starts over shows one bar.
+    `inputs`, when given, are checked against the output once every unit has come (they grow as units are read).
     """
     keys: list[UnitKey] = []
     step: Callable[[], None] | None = None
@@ -209,6 +210,9 @@ def _write_units(loaded: LoadedCriteria, criteria: Path, output: Path, units: It
             if start is not None:
                 step = step or start()
                 step()
+        problems = output_problems(output, inputs) if inputs is not None else []
+        if problems:
+            raise InputError(problems)
         order = rank_order(keys)
         head = run_head(loaded, criteria, [keys[index] for index, _ in order])
         write_atomic(output, run_json_chunks(head, spool.fragments(order)))
@@ -224,14 +228,14 @@ def _stream_json_file(criteria: Path, evidence: list[Path], output: Path,
     files, problems = find_bundle_files(evidence)
     if problems or not streamable(loaded, files) or reads_other_files(files[0]):
         return None
-    inputs = _criteria_files(criteria, loaded) + [str(p) for p in evidence] + [str(f) for f in files]
-    if output_problems(output, inputs):
-        return None
+    inputs = _criteria_files(criteria, loaded) + [str(p) for p in evidence]
+    if output_problems(output, inputs + [str(f) for f in files]):
+        return None  # the two-step way says so before reading anything
     workers = default_workers(len(files)) if jobs is None else max(1, jobs)
     start = (lambda: progress(len(files))) if progress is not None else None
     try:
-        return _write_units(loaded, criteria, output, stream_units(loaded, files, _relative, unit_record, workers),
-                            start)
+        return _write_units(loaded, criteria, output,
+                            stream_units(loaded, files, _relative, unit_record, workers, inputs), start, inputs)
     except TwoStep:
         return None
 

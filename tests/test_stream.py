@@ -171,3 +171,26 @@ def test_the_command_shows_one_bar_that_starts_again(monkeypatch):
         [bar] = bars
         [task] = bar.tasks
         assert (task.total, task.completed) == (4, 1)
+
+
+def test_an_output_onto_a_table_a_bundle_reads_is_refused_as_the_two_step_way_does(tmp_path, monkeypatch, counted):
+    folder = _province(tmp_path / "tinh", 3)
+    data = yaml.safe_load((folder / "001.yaml").read_text(encoding="utf-8"))
+    data.pop("plan_tasks", None)
+    data["tables"] = {"plan_tasks": "nhiem-vu.csv"}
+    (folder / "nhiem-vu.csv").write_text("id,title,deadline,status\nT1,Kế hoạch,31/12/2024,hoàn thành\n",
+                                         encoding="utf-8")
+    (folder / "001.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    table = folder / "nhiem-vu.csv"
+    before = table.read_bytes()
+    files = sorted(folder.glob("*.yaml"))  # named one by one: an output inside a folder given is refused earlier
+    with pytest.raises(api.InputError) as got:
+        api.score_json_file(SAMPLE_CRITERIA, files, table, jobs=1)
+    assert len(counted) == 3  # the table was read one step per file
+    monkeypatch.setattr(api, "streamable", lambda loaded, files: False)
+    with pytest.raises(api.InputError) as two_step:
+        api.score_json_file(SAMPLE_CRITERIA, files, table, jobs=1)
+    assert len(counted) == 3
+    assert [p.code for p in got.value.problems] == ["output.overwrites_input"]
+    assert got.value.problems == two_step.value.problems
+    assert table.read_bytes() == before

@@ -7,7 +7,7 @@ two-step way; the caller then starts over the two-step way, which reports every 
 file exactly as it always does (a clean run never pays for that):
 
 - a file with a problem (the two-step way lists every problem of every file in one pass);
-- a bundle that reads other files (`sources`: a shared export is read once there, not once per worker);
+- a bundle with `sources` (a shared export is read once there, not once per worker);
 - a set with rules that compare the units of a block (they need every unit's values first);
 - two files of one unit (the two-step way names both).
 """
@@ -43,7 +43,7 @@ def streamable(loaded: LoadedCriteria, files: list[Path]) -> bool:
 
 
 def reads_other_files(path: Path) -> bool:
-    """Whether a bundle names files of its own to read (a peek at the first file of a folder decides cheaply)."""
+    """Whether a bundle reads `sources` (a peek at the first file of a folder decides cheaply)."""
     doc, _ = load_yaml(path, vi_numbers=True)
     return doc is not None and isinstance(doc.data, dict) and bool(doc.data.get("sources"))
 
@@ -56,8 +56,8 @@ def _init(loaded: LoadedCriteria, prepare: Callable[[LoadedBundle], Any], finish
     _STATE = (loaded, prepare, finish)
 
 
-def _one_file(path: Path) -> tuple[str, Any] | None:
-    """A file from YAML to (unit id, finish(unit)); None when the file needs the two-step way."""
+def _one_file(path: Path) -> tuple[str, list[str], Any] | None:
+    """A file from YAML to (unit id, files read, finish(unit)); None when the file needs the two-step way."""
     assert _STATE is not None
     loaded, prepare, finish = _STATE
     doc, problems = load_yaml(path, vi_numbers=True)
@@ -69,25 +69,27 @@ def _one_file(path: Path) -> tuple[str, Any] | None:
     if level_problems(loaded, [bundle]) or evidence_problems(loaded.criteria, [bundle]):
         return None
     prepare(bundle)
-    return bundle.bundle.unit.id, finish(score_unit(loaded, bundle, {}))
+    return bundle.bundle.unit.id, bundle.inputs, finish(score_unit(loaded, bundle, {}))
 
 
 def stream_units(loaded: LoadedCriteria, files: list[Path], prepare: Callable[[LoadedBundle], Any],
-                 finish: Callable[[UnitResult], Any], workers: int) -> Iterator[Any]:
+                 finish: Callable[[UnitResult], Any], workers: int, inputs: list[str]) -> Iterator[Any]:
     """finish(unit) for each file, in file order (`finish` and `prepare` module-level, so workers can run them);
     raises TwoStep as soon as a file needs the two-step way, and when two files hold one unit.
 
-    `prepare` adjusts a loaded bundle before it is scored (say, its path as results show it).
+    `prepare` adjusts a loaded bundle before it is scored (say, its path as results show it). Every file each
+    bundle read (itself and its CSV tables) is added to `inputs`, in file order, to keep outputs off them.
     """
     seen: set[str] = set()
 
-    def taken(item: tuple[str, Any] | None) -> Any:
+    def taken(item: tuple[str, list[str], Any] | None) -> Any:
         if item is None:
             raise TwoStep
-        unit_id, result = item
+        unit_id, read, result = item
         if unit_id in seen:
             raise TwoStep
         seen.add(unit_id)
+        inputs.extend(read)
         return result
 
     if workers <= 1 or len(files) < 2:
