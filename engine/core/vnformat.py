@@ -45,6 +45,12 @@ def parse_date(value: object) -> date:
         return value
     if not isinstance(value, str):
         raise FormatError(f"không phải ngày tháng: {value!r}", code="format.bad_date")
+    return _parse_date_text(value)
+
+
+@lru_cache(maxsize=4096)
+def _parse_date_text(value: str) -> date:
+    """parse_date of a text, remembered: a province's bundles repeat the same few hundred dates."""
     text = nfc(value).strip()
     match = _DMY.match(text)
     if match:
@@ -104,8 +110,9 @@ _COMMA_THOUSANDS = re.compile(r"[-+]?[1-9]\d{0,2}(,\d{3})+")
 """'1,900': a count written the English way, or 1,9 with a trailing zero; never guessed, in any reader."""
 
 
+@lru_cache(maxsize=4096, typed=True)
 def format_date(value: date) -> str:
-    """Render a date the Vietnamese way, dd/mm/yyyy."""
+    """Render a date the Vietnamese way, dd/mm/yyyy (remembered: results repeat the same deadlines per unit)."""
     return value.strftime("%d/%m/%Y")
 
 

@@ -68,6 +68,7 @@ def to_json(run: RunResult) -> str:
 
 
 _UNIT_INDENT = "    "
+_UNIT_INDENT_BYTES = _UNIT_INDENT.encode()
 _UNITS_EMPTY = '"units": []'
 
 
@@ -76,7 +77,8 @@ def unit_json(unit: UnitResult) -> bytes:
 
     JSON text never holds a raw line break, so indenting every line is safe.
     """
-    return (_UNIT_INDENT + unit.model_dump_json(indent=2).replace("\n", "\n" + _UNIT_INDENT)).encode("utf-8")
+    data = UnitResult.__pydantic_serializer__.to_json(unit, indent=2)  # model_dump_json's bytes, not yet decoded
+    return _UNIT_INDENT_BYTES + data.replace(b"\n", b"\n" + _UNIT_INDENT_BYTES)
 
 
 def unit_record(unit: UnitResult) -> tuple[UnitKey, bytes]:
