@@ -189,16 +189,10 @@ def _progress():
 
     bar = Progress(console=_rich(err_console), transient=True)
 
-    tasks = []
-
     def progress(total: int):
-        """A second call (a run that starts over the two-step way) starts the same bar again."""
-        if tasks:
-            bar.reset(tasks[0], total=total, visible=total > 1)
-        else:
-            bar.start()
-            tasks.append(bar.add_task("Đang chấm điểm", total=total, visible=total > 1))
-        return lambda: bar.advance(tasks[0])
+        bar.start()
+        task = bar.add_task("Đang chấm điểm", total=total, visible=total > 1)
+        return lambda: bar.advance(task)
     try:
         yield progress
     finally:

@@ -87,7 +87,7 @@ from engine.score.run import (
     run_head,
     score_run,
 )
-from engine.score.stream import TwoStep, reads_other_files, stream_units, streamable
+from engine.score.stream import TwoStep, stream_units, streamable, warm_up
 from engine.score.unit import score_unit
 from engine.score.watch import watch as watch_units
 from engine.score.whatif import what_if
@@ -226,12 +226,14 @@ def _stream_json_file(criteria: Path, evidence: list[Path], output: Path,
     if loaded is None or any(p.severity == "error" for p in criteria_problems):
         return None
     files, problems = find_bundle_files(evidence)
-    if problems or not streamable(loaded, files) or reads_other_files(files[0]):
+    if problems or not streamable(loaded, files):
         return None
     inputs = _criteria_files(criteria, loaded) + [str(p) for p in evidence]
     if output_problems(output, inputs + [str(f) for f in files]):
         return None  # the two-step way says so before reading anything
     workers = default_workers(len(files)) if jobs is None else max(1, jobs)
+    if workers > 1:
+        warm_up(files[0])
     start = (lambda: progress(len(files))) if progress is not None else None
     try:
         return _write_units(loaded, criteria, output,

@@ -3,6 +3,7 @@ anything else starts over the two-step way. Either way the bytes and the problem
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,14 @@ from conftest import ROOT, SAMPLE_CRITERIA, SAMPLE_EVIDENCE
 from engine import api
 from engine.core.parallel import POOL_MIN_ITEMS
 from engine.load.criteria import load_criteria
+from engine.model.names import BUILTIN_METRICS
 from engine.score import stream
 
+ONE_FILE = stream._one_file
 KHOI = ROOT / "criteria" / "khoi-2024.yaml"
 SAMPLES = sorted(Path(SAMPLE_EVIDENCE).glob("*.yaml"))
-PLAN = "STT,Nhiệm vụ,Sản phẩm,Cơ quan chủ trì,Cơ quan phối hợp,Thời gian thực hiện\n1,Ban hành Kế hoạch CCHC,Kế hoạch,Văn phòng,,Trước ngày 31/12/2023\n"
+EXPORT_HEADER = ("Mã hồ sơ,Đơn vị,Ngày tiếp nhận,Ngày hẹn trả,Ngày trả kết quả,Trạng thái,Số hóa kết quả,"
+                 "Nộp trực tuyến,Thanh toán trực tuyến\n")
 
 
 def _province(folder: Path, count: int) -> Path:
@@ -46,15 +50,6 @@ def counted(monkeypatch):
 
     monkeypatch.setattr(stream, "_one_file", one_file)
     return seen
-
-
-def _with_plan_table(path: Path) -> None:
-    """The bundle's plan tasks read from a table beside it (a bundle that names another file)."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    data.pop("plan_tasks", None)
-    data["sources"] = {"plan_table": {"file": "plan.csv", "year": 2024}}
-    (path.parent / "plan.csv").write_text(PLAN, encoding="utf-8")
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
 
 
 def _two_step_bytes(criteria: Path, evidence: list[Path]) -> bytes:
@@ -106,19 +101,51 @@ def test_one_unit_in_two_files_is_reported_naming_both(tmp_path, jobs, two_cores
     assert str(folder / "003.yaml") in problem.message
 
 
-def test_a_bundle_that_reads_other_files_sends_the_run_the_two_step_way(tmp_path, monkeypatch, counted):
-    folder = _province(tmp_path / "tinh", 6)
-    _with_plan_table(folder / "004.yaml")
+def _shared_export_province(folder: Path, count: int) -> Path:
+    """Bundles of wards named in one export they all point to (as a province's one-stop export is shared)."""
+    folder.mkdir()
+    rows = []
+    for ward in range(1, count + 1):
+        for i in range(6):
+            status = "Đúng hạn" if i < 4 else "Quá hạn"
+            rows.append(f"HS{ward:02d}{i:03d},UBND phường {ward},0{1 + i}/02/2024,15/02/2024,1{i}/02/2024,{status},"
+                        f"{'Có' if i < 5 else 'Không'},{'Có' if i < 2 else 'Không'},Không")
+    (folder / "motcua.csv").write_text(EXPORT_HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    for ward in range(1, count + 1):
+        data = yaml.safe_load(SAMPLES[ward % len(SAMPLES)].read_text(encoding="utf-8"))
+        data["unit"] = {"id": f"phuong-{ward}", "name": f"Phường {ward}", "level": "xa"}
+        data["metrics"] = [m for m in data.get("metrics", []) if m["name"] not in BUILTIN_METRICS]
+        data["sources"] = {"dossier_exports": [{"file": "motcua.csv", "mapping": "motcua_tinh"}]}
+        (folder / f"phuong-{ward:02d}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return folder
+
+
+def test_bundles_sharing_an_export_go_one_step_and_read_it_once(tmp_path, monkeypatch, counted):
+    import engine.load.sources as sources
+
+    folder = _shared_export_province(tmp_path / "tinh", 6)
+    log = tmp_path / "reads.log"  # appended to by whichever process reads the export
+    aggregate = sources.aggregate_dossiers
+
+    def logged(path, *rest):
+        with open(log, "a", encoding="utf-8") as handle:
+            handle.write(f"{os.getpid()} {path.name}\n")
+        return aggregate(path, *rest)
+
+    monkeypatch.setattr(sources, "aggregate_dossiers", logged)
+    sources._aggregate.cache_clear()
     out = tmp_path / "run.json"
     api.score_json_file(SAMPLE_CRITERIA, [folder], out, jobs=1)
-    assert [p.name for p in counted] == ["000.yaml", "001.yaml", "002.yaml", "003.yaml", "004.yaml"]  # then started over
-    assert out.read_bytes() == _two_step_bytes(SAMPLE_CRITERIA, [folder])
-    counted.clear()
-    (folder / "000.yaml").write_text((folder / "004.yaml").read_text(encoding="utf-8"), encoding="utf-8")
-    (folder / "004.yaml").unlink()
-    api.score_json_file(SAMPLE_CRITERIA, [folder], out, jobs=1)
-    assert counted == []  # the first file names other files: straight to the two-step way
-    assert out.read_bytes() == _two_step_bytes(SAMPLE_CRITERIA, [folder])
+    assert len(counted) == 6 and log.read_text(encoding="utf-8") == f"{os.getpid()} motcua.csv\n"
+    expected = _two_step_bytes(SAMPLE_CRITERIA, [folder])
+    assert out.read_bytes() == expected and b"motcua.csv" in expected
+    monkeypatch.setattr(stream, "_one_file", ONE_FILE)  # workers are sent the function itself
+    for jobs in (2, 3):
+        log.unlink()
+        sources._aggregate.cache_clear()
+        api.score_json_file(SAMPLE_CRITERIA, [folder], out, jobs=jobs)
+        assert out.read_bytes() == expected
+        assert log.read_text(encoding="utf-8") == f"{os.getpid()} motcua.csv\n"  # once, before the workers start
 
 
 def test_a_set_that_compares_the_units_of_a_block_is_never_streamed():
@@ -136,9 +163,8 @@ def test_a_block_comparing_set_gives_the_two_step_bytes(tmp_path, monkeypatch, c
     assert counted == [] and out.read_bytes() == _two_step_bytes(KHOI, evidence)
 
 
-def test_the_progress_bar_starts_again_when_the_run_starts_over(tmp_path):
+def test_the_progress_bar_counts_the_files_and_starts_with_the_first_unit(tmp_path):
     folder = _province(tmp_path / "tinh", 4)
-    _with_plan_table(folder / "002.yaml")
     calls: list[tuple[str, int]] = []
 
     def progress(total):
@@ -146,31 +172,7 @@ def test_the_progress_bar_starts_again_when_the_run_starts_over(tmp_path):
         return lambda: calls.append(("step", 1))
 
     api.score_json_file(SAMPLE_CRITERIA, [folder], tmp_path / "run.json", progress, jobs=1)
-    assert calls == [("start", 4), ("step", 1), ("step", 1), ("start", 4)] + [("step", 1)] * 4
-
-
-def test_the_command_shows_one_bar_that_starts_again(monkeypatch):
-    import rich.progress
-
-    import cli
-
-    bars: list[rich.progress.Progress] = []
-
-    class Recorded(rich.progress.Progress):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            bars.append(self)
-
-    monkeypatch.setattr(rich.progress, "Progress", Recorded)
-    with cli._progress() as progress:
-        first = progress(4)
-        first()
-        first()
-        again = progress(4)
-        again()
-        [bar] = bars
-        [task] = bar.tasks
-        assert (task.total, task.completed) == (4, 1)
+    assert calls == [("start", 4)] + [("step", 1)] * 4
 
 
 def test_an_output_onto_a_table_a_bundle_reads_is_refused_as_the_two_step_way_does(tmp_path, monkeypatch, counted):

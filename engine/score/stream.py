@@ -7,9 +7,12 @@ two-step way; the caller then starts over the two-step way, which reports every 
 file exactly as it always does (a clean run never pays for that):
 
 - a file with a problem (the two-step way lists every problem of every file in one pass);
-- a bundle with `sources` (a shared export is read once there, not once per worker);
 - a set with rules that compare the units of a block (they need every unit's values first);
 - two files of one unit (the two-step way names both).
+
+A province's bundles usually share one export: the first bundle is loaded in the main process before
+the workers start (`warm_up`), so the export is read, hashed and aggregated once and every worker
+inherits it.
 """
 
 from __future__ import annotations
@@ -42,10 +45,12 @@ def streamable(loaded: LoadedCriteria, files: list[Path]) -> bool:
     return not any(node.rule.needs_block for level in set_levels(criteria) for node in level_leaves(criteria.items, level))
 
 
-def reads_other_files(path: Path) -> bool:
-    """Whether a bundle reads `sources` (a peek at the first file of a folder decides cheaply)."""
-    doc, _ = load_yaml(path, vi_numbers=True)
-    return doc is not None and isinstance(doc.data, dict) and bool(doc.data.get("sources"))
+def warm_up(path: Path) -> None:
+    """Load a bundle that reads `sources` here, so what it reads is cached before workers fork (see the module)."""
+    parsed = load_yaml(path, vi_numbers=True)
+    doc = parsed[0]
+    if doc is not None and isinstance(doc.data, dict) and doc.data.get("sources"):
+        load_bundle(path, parsed)
 
 
 _STATE: tuple[LoadedCriteria, Callable[[LoadedBundle], Any], Callable[[UnitResult], Any]] | None = None
@@ -61,7 +66,7 @@ def _one_file(path: Path) -> tuple[str, list[str], Any] | None:
     assert _STATE is not None
     loaded, prepare, finish = _STATE
     doc, problems = load_yaml(path, vi_numbers=True)
-    if doc is None or not isinstance(doc.data, dict) or doc.data.get("sources"):
+    if doc is None:
         return None
     bundle, file_problems = load_bundle(path, (doc, problems))
     if bundle is None or any(p.severity == "error" for p in file_problems):
