@@ -179,12 +179,18 @@ def chunked_dictionary(chunks: list[list[str]]) -> pa.ChunkedArray:
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.lists(st.sampled_from(["", "P.3", "Phường 3", "x", "Đúng hạn", " y "]), max_size=12), max_size=6))
-def test_dictionary_chunks_get_one_code_per_value(chunks):
+@given(st.lists(st.lists(st.sampled_from(["", "P.3", "Phường 3", "x", "Đúng hạn", " y "]), max_size=12), max_size=6),
+       st.randoms(use_true_random=False))
+def test_dictionary_chunks_get_one_code_per_value(chunks, random):
     codes, values = dictionary_codes(chunked_dictionary(chunks))
     cells = [cell for chunk in chunks for cell in chunk]
     assert [values[code] for code in codes.tolist()] == cells
-    assert len(set(values)) == len(values) and codes.dtype == np.int16
+    assert len(set(values)) == len(values) and codes.dtype == np.int16 and len(codes) == len(cells)
+    rows = [random.randrange(len(cells)) for _ in range(len(cells))]  # any rows, in any order, repeated
+    assert [values[code] for code in codes[np.array(rows, dtype=np.int64)].tolist()] == [cells[r] for r in rows]
+    assert [values[codes[row]] for row in range(len(cells))] == cells
+    lengths = np.array([len(v) for v in values], dtype=np.int64)
+    assert codes.spread(lengths).tolist() == [len(c) for c in cells]
 
 
 def test_many_distinct_values_get_wide_codes_and_every_row_is_spread():
@@ -192,7 +198,8 @@ def test_many_distinct_values_get_wide_codes_and_every_row_is_spread():
     codes, values = dictionary_codes(chunked_dictionary([cells[:50_000], cells[50_000:]]))
     assert codes.dtype == np.int32 and [values[c] for c in codes.tolist()] == cells
     lengths = np.array([len(v) for v in values], dtype=np.int64)
-    assert spread(lengths, codes).tolist() == [len(c) for c in cells]
+    assert codes.spread(lengths).tolist() == [len(c) for c in cells]
+    assert spread(lengths, np.array(codes.tolist(), dtype=np.int32)).tolist() == [len(c) for c in cells]
 
 
 def test_repeated_ids_are_confirmed_as_text_whatever_their_hashes(monkeypatch, tmp_path):

@@ -58,13 +58,65 @@ def spread(per_unique: np.ndarray, codes: np.ndarray) -> np.ndarray:
     return out
 
 
-def dictionary_codes(chunks: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
+class ChunkCodes:
+    """Per-row codes of a dictionary column as Arrow read it: each chunk's indices into its own dictionary.
+
+    Each chunk's dictionary (a few hundred values) is translated once into the column's distinct
+    values; the rows themselves are never rewritten. A per-distinct-value table reaches the rows
+    through a per-chunk table of a few hundred entries, one gather per chunk, so spreading a
+    table costs one pass over the rows and coding the column costs none. Arrow's index buffers are
+    used in place: no second copy of the column is made.
+    """
+
+    def __init__(self, indices: list[np.ndarray], translations: list[np.ndarray], dtype: Any):
+        import numpy as np
+        self.indices = indices
+        self.translations = translations
+        self.dtype = np.dtype(dtype)
+        self.starts = np.concatenate([[0], np.cumsum([len(part) for part in indices], dtype=np.int64)]).astype(np.int64)
+
+    def __len__(self) -> int:
+        return int(self.starts[-1])
+
+    def spread(self, per_unique: np.ndarray) -> np.ndarray:
+        """per_unique[code] for every row."""
+        import numpy as np
+        out = np.empty(len(self), dtype=per_unique.dtype)
+        for at, indices, translation in zip(self.starts.tolist(), self.indices, self.translations):
+            np.take(per_unique[translation], indices, out=out[at:at + len(indices)], mode="clip")
+        return out
+
+    def __getitem__(self, index: Any) -> Any:
+        """The codes of the given rows: one row (an int) or an array of rows."""
+        import numpy as np
+        rows = np.asarray(index, dtype=np.int64)
+        if rows.ndim == 0:
+            chunk = int(np.searchsorted(self.starts, rows, side="right")) - 1
+            return self.translations[chunk][self.indices[chunk][int(rows) - int(self.starts[chunk])]]
+        order = None if len(rows) < 2 or bool((rows[1:] >= rows[:-1]).all()) else np.argsort(rows, kind="stable")
+        ordered = rows if order is None else rows[order]
+        bounds = np.searchsorted(ordered, self.starts).tolist()
+        codes = np.empty(len(rows), dtype=self.dtype)
+        for chunk in range(len(self.indices)):
+            low, high = bounds[chunk], bounds[chunk + 1]
+            if low < high:
+                local = ordered[low:high] - self.starts[chunk]
+                codes[low:high] = self.translations[chunk][self.indices[chunk][local]]
+        if order is not None:
+            codes[order] = codes.copy()
+        return codes
+
+    def tolist(self) -> list[int]:
+        import numpy as np
+        return self[np.arange(len(self))].tolist()
+
+
+def dictionary_codes(chunks: pa.ChunkedArray) -> tuple[ChunkCodes, list[str]]:
     """Per-row codes into the distinct values, one code per distinct value across all chunks.
 
     The strict read gives these columns dictionary-encoded chunk by chunk. The chunks'
-    dictionaries (a few hundred values each) are matched against the distinct values once, and
-    each chunk's codes are translated into one compact array, so no cell becomes a Python string
-    and no second copy of the whole column is made.
+    dictionaries are matched against the distinct values once (see ChunkCodes); no cell becomes
+    a Python string and no row is rewritten.
     """
     import numpy as np
     import pyarrow as pa
@@ -73,19 +125,15 @@ def dictionary_codes(chunks: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
         chunks = pc.dictionary_encode(chunks)
     parts = [chunk for chunk in chunks.chunks if len(chunk)]
     if not parts:
-        return np.zeros(0, dtype=np.int16), []
+        return ChunkCodes([], [], np.int16), []
     dictionaries = pa.concat_arrays([chunk.dictionary for chunk in parts])
     distinct = pc.unique(dictionaries)
     dtype = code_dtype(len(distinct))
     translation = pc.index_in(dictionaries, value_set=distinct).to_numpy(zero_copy_only=False).astype(dtype)
-    codes = np.empty(len(chunks), dtype=dtype)
-    at = used = 0
-    for chunk in parts:
-        size, width = len(chunk), len(chunk.dictionary)
-        indices = chunk.indices.to_numpy(zero_copy_only=False)
-        np.take(translation[used:used + width], indices, out=codes[at:at + size])
-        at, used = at + size, used + width
-    return codes, distinct.to_pylist()
+    widths = np.cumsum([0] + [len(chunk.dictionary) for chunk in parts]).tolist()
+    indices = [chunk.indices.to_numpy(zero_copy_only=False) for chunk in parts]
+    translations = [translation[widths[i]:widths[i + 1]] for i in range(len(parts))]
+    return ChunkCodes(indices, translations, dtype), distinct.to_pylist()
 
 
 _MULTIPLIER = 0x9E3779B97F4A7C15
@@ -177,7 +225,7 @@ class ArrowIdColumn:
 
     Each row keeps a 32-bit hash of its normalised id and whether it is empty. Repeats are found
     among equal hashes and confirmed as text; after that only the texts of repeated ids are kept
-    (see `duplicates`), so the Arrow strings can be freed.
+    (see `duplicates`), so the Arrow strings, the hashes and the empty mask can be freed.
     """
 
     def __init__(self, header: str, chunks: pa.ChunkedArray):
@@ -249,11 +297,11 @@ class ArrowIdColumn:
         repeat. The texts of the repeated ids are kept and the Arrow strings freed.
         """
         import numpy as np
-        total = len(self.hashes)
-        repeat = np.zeros(total, dtype=bool)
+        hashes = self.hashes
+        repeat = np.zeros(len(hashes), dtype=bool)
         groups = RepeatGroups(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int64))
-        rows = None if valid.all() else np.flatnonzero(valid)
-        hashes = self.hashes if rows is None else self.hashes[rows]
+        # Hashes are sorted over every row (no compacted copy of the valid ones): a hash shared with a row
+        # that is not valid only makes a candidate more, which the text comparison settles.
         ordered = np.sort(hashes)
         twice = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
         del ordered
@@ -263,8 +311,8 @@ class ArrowIdColumn:
             table[twice & np.uint32(bits)] = True
             likely = np.concatenate([np.flatnonzero(table[hashes[at:at + BLOCK] & np.uint32(bits)]) + at
                                      for at in range(0, len(hashes), BLOCK)])
-            likely = likely if rows is None else rows[likely]
-            candidates = likely[np.isin(self.hashes[likely], twice)]
+            likely = likely[valid[likely]]
+            candidates = likely[np.isin(hashes[likely], twice)]
             first_of: dict[str, int] = {}
             seen_twice: set[str] = set()
             texts = self.texts_of(candidates)
@@ -280,5 +328,5 @@ class ArrowIdColumn:
                     self.kept[row] = text
             groups = RepeatGroups(np.array(list(self.kept), dtype=np.int64), np.array(grouped, dtype=np.int32),
                                   np.array([first_of[text] for text in codes], dtype=np.int64))
-        self.array = None
+        self.array = self.hashes = self.blank = None
         return repeat, groups

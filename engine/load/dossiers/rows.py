@@ -24,6 +24,7 @@ from engine.core.problems import InputError, Problem, os_error_code, os_error_vi
 from engine.core.vnformat import FormatError, format_date, nfc, parse_date, parse_number
 from engine.load.dossiers.columnar import (
     ArrowIdColumn,
+    ChunkCodes,
     RepeatGroups,
     code_dtype,
     dictionary_codes,
@@ -46,7 +47,7 @@ class Column:
     """One column factorised: per-row codes into its distinct values (-1 = empty cell)."""
 
     header: str
-    codes: np.ndarray
+    codes: np.ndarray | ChunkCodes
     uniques: list[Any]
     texts: list[str]
 
@@ -65,7 +66,7 @@ class Column:
         """Spread a per-distinct-value array to rows; empty cells get `empty`."""
         import numpy as np
         table = np.append(np.asarray(per_unique), np.asarray([empty], dtype=np.asarray(per_unique).dtype))
-        return spread(table, self.codes)
+        return self.codes.spread(table) if isinstance(self.codes, ChunkCodes) else spread(table, self.codes)
 
     def rows_where(self, per_unique: np.ndarray, among: np.ndarray | None = None) -> np.ndarray:
         """Rows (of `among`, if given) whose value is marked in a per-distinct-value mask; empty cells never are.
@@ -620,13 +621,25 @@ def period_classes(column: Column, days: np.ndarray, bad: np.ndarray, start: dat
     return classes
 
 
+def _arrow_ids(header: str, chunks: pa.ChunkedArray) -> tuple[ArrowIdColumn, np.ndarray, tuple[np.ndarray, RepeatGroups]]:
+    """The id column of a strict read hashed, its empty cells, and its repeats among the rows with an id.
+
+    A strict read has no malformed rows and a blank row has no id, so the rows that take part in
+    the repeats are known from this column alone: the whole job runs on a second thread (hashing
+    and sorting whole arrays release the interpreter lock) while the other columns are coded.
+    """
+    ids = ArrowIdColumn(header, chunks)
+    empty_id = ids.empty()
+    return ids, empty_id, ids.duplicates(~empty_id)
+
+
 def classify_rows(path: Path, mapping: DossierMapping, period_start: date, period_end: date,
                   aliases: dict[str, str] | None) -> RowClasses:
     """Read the export and classify its rows for the period; `aliases` is an alias index (see alias_index).
 
     Every column but the id is worked out per distinct value and spread to the rows by its codes.
-    The id column is hashed first; its repeats are then sought on a second thread (sorting and
-    comparing whole arrays, which releases the interpreter lock) while the other columns are coded.
+    The id column is hashed and its repeats sought on a second thread (see _arrow_ids) while the
+    other columns are coded and spread.
     """
     import numpy as np
     import pyarrow as pa
@@ -634,15 +647,16 @@ def classify_rows(path: Path, mapping: DossierMapping, period_start: date, perio
     total = table.rows
     row_numbers = table.row_numbers()
     fields = [field for field in table.fields() if field != "dossier_id"]
-    ids = IdColumn.of(table.headers["dossier_id"], table.take("dossier_id"))
-    empty_id = ids.empty()
     with ThreadPoolExecutor(max_workers=1) as pool:
-        # Without a spare column no row is malformed, so every row with an id takes part in the repeats.
-        repeats = pool.submit(ids.duplicates, ~empty_id) if table.extra is None else None
+        id_job = None
+        if table.extra is None and table.arrow():
+            id_job = pool.submit(_arrow_ids, table.headers["dossier_id"], table.take("dossier_id"))
+        else:
+            ids = IdColumn.of(table.headers["dossier_id"], table.take("dossier_id"))
         columns = {field: Column.of(table.headers[field], table.take(field)) for field in fields}
         table.release()
         if table.arrow():
-            pa.default_memory_pool().release_unused()  # Arrow's freed columns back to the system for numpy's arrays
+            pa.default_memory_pool().release_unused()  # the parser's freed buffers back to the system for numpy
 
         unit_column = columns["unit"]
         if aliases is None:
@@ -661,6 +675,29 @@ def classify_rows(path: Path, mapping: DossierMapping, period_start: date, perio
                        for field in ("received_date", "resolved_date", "due_date") if field in columns}
         flag_tables = {field: flag_values(columns[field], mapping) for field in FLAG_FIELDS}
 
+        unit_idx = unit_column.per_row(unit_table, -1)
+        status_idx = status_column.per_row(status_table, -1)
+        resolved = status_column.per_row(np.isin(status_table, resolved_codes), False)
+        fallback = np.zeros(total, dtype=bool)
+        if mapping.period_date == "received":
+            period_field = "received_date"
+            received = period_classes(columns["received_date"], *date_tables["received_date"], period_start, period_end)
+            period_class = columns["received_date"].per_row(received, PERIOD_MISSING)
+        else:
+            period_field = "resolved_date"
+            resolved_column = columns["resolved_date"]
+            fallback = resolved_column.blank() & ~resolved
+            by_resolved = period_classes(resolved_column, *date_tables["resolved_date"], period_start, period_end)
+            by_received = period_classes(columns["received_date"], *date_tables["received_date"], period_start,
+                                         period_end)
+            period_class = np.where(fallback, columns["received_date"].per_row(by_received, PERIOD_MISSING),
+                                    resolved_column.per_row(by_resolved, PERIOD_MISSING))
+        truths = {field: columns[field].rows_where(truth) for field, (truth, _) in flag_tables.items()}
+
+        if id_job is not None:
+            ids, empty_id, repeats = id_job.result()
+        else:
+            empty_id = ids.empty()
         maybe_blank = np.flatnonzero(empty_id)
         for column in columns.values():
             maybe_blank = maybe_blank[column.blank_at(maybe_blank)]
@@ -676,37 +713,25 @@ def classify_rows(path: Path, mapping: DossierMapping, period_start: date, perio
             blank &= spare
         present = ~blank & ~malformed if table.extra is not None else ~blank
         missing_id = present & empty_id
-        if repeats is None:
+        if id_job is None:
             repeats = pool.submit(ids.duplicates, present & ~empty_id)
         del empty_id
 
-        unit_idx = unit_column.per_row(unit_table, -1)
-        unknown_unit = present & (unit_idx < 0)
-        status_idx = status_column.per_row(status_table, -1)
-        unknown_status = present & (status_idx < 0)
-        resolved = status_column.per_row(np.isin(status_table, resolved_codes), False)
-
+        absent = np.flatnonzero(~present) if table.extra is not None else maybe_blank
+        unknown_unit = unit_idx < 0
+        unknown_unit[absent] = False
+        unknown_status = status_idx < 0
+        unknown_status[absent] = False
+        period_class[absent] = PERIOD_NONE
         unreadable = {field: columns[field].rows_where(bad, present) for field, (_, bad) in date_tables.items()}
-        fallback = np.zeros(total, dtype=bool)
-        if mapping.period_date == "received":
-            period_field = "received_date"
-            received = period_classes(columns["received_date"], *date_tables["received_date"], period_start, period_end)
-            period_class = columns["received_date"].per_row(received, PERIOD_MISSING)
-        else:
-            period_field = "resolved_date"
-            resolved_column = columns["resolved_date"]
-            fallback = resolved_column.blank() & ~resolved
-            by_resolved = period_classes(resolved_column, *date_tables["resolved_date"], period_start, period_end)
-            by_received = period_classes(columns["received_date"], *date_tables["received_date"], period_start,
-                                         period_end)
-            period_class = np.where(fallback, columns["received_date"].per_row(by_received, PERIOD_MISSING),
-                                    resolved_column.per_row(by_resolved, PERIOD_MISSING))
-        period_class[~present] = PERIOD_NONE
-
-        flags = {field: (columns[field].rows_where(truth), columns[field].rows_where(unknown, present))
-                 for field, (truth, unknown) in flag_tables.items()}
-        duplicate, id_group = repeats.result()
-    used = (period_class == PERIOD_IN) & ~missing_id & ~duplicate & ~unknown_unit & ~unknown_status
+        flags = {field: (truths[field], columns[field].rows_where(unknown, present))
+                 for field, (_, unknown) in flag_tables.items()}
+        duplicate, id_group = repeats.result() if id_job is None else repeats
+    used = period_class == PERIOD_IN
+    used &= ~missing_id
+    used &= ~duplicate
+    used &= ~unknown_unit
+    used &= ~unknown_status
     digitized_unresolved = used & flags["digitized_result"][0] & ~resolved
     return RowClasses(
         table=table,
