@@ -161,12 +161,26 @@ def _words(data: np.ndarray) -> np.ndarray:
     return np.ndarray(shape=(max(len(data) - 7, 0),), dtype="<u8", buffer=data, strides=(1,))
 
 
-def _mix(hashes: np.ndarray, word: np.ndarray) -> np.ndarray:
+def _mix(hashes: np.ndarray, word: np.ndarray, spare: np.ndarray | None = None) -> np.ndarray:
+    """One word mixed into the hashes in place (`spare`: a scratch array of the same size, if at hand)."""
     import numpy as np
     hashes ^= word
     hashes *= np.uint64(_MULTIPLIER)
-    hashes ^= hashes >> np.uint64(29)
+    hashes ^= np.right_shift(hashes, np.uint64(29), out=spare)
     return hashes
+
+
+def _edge_spaces(first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Whether the first or last byte of each text is an ASCII space; every such byte is at most 0x20."""
+    import numpy as np
+    low = first <= 0x20
+    low |= last <= 0x20
+    rows = np.flatnonzero(low)
+    if len(rows):
+        space = np.zeros(256, dtype=bool)
+        space[list(_ASCII_SPACE)] = True
+        low[rows] = space[first[rows]] | space[last[rows]]
+    return low
 
 
 def text_hashes(array: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -182,12 +196,16 @@ def text_hashes(array: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     offsets, data = _buffers(array)
     count = len(offsets) - 1
     start, length = offsets[:-1], offsets[1:] - offsets[:-1]
-    hashes = length.astype(np.uint64) * np.uint64(_MULTIPLIER)
-    if count and length.min() == length.max() and length[0] >= 8:
-        size = int(length[0])
+    size = int(length[0]) if count and length.min() == length.max() else -1
+    if size >= 0:
+        hashes = np.full(count, size * _MULTIPLIER % 2**64, dtype=np.uint64)
+    else:
+        hashes = length.astype(np.uint64) * np.uint64(_MULTIPLIER)
+    if size >= 8:
+        spare = np.empty(count, dtype=np.uint64)
         for at in [*range(0, size - 8, 8), size - 8]:
             view = np.ndarray(shape=(count,), dtype="<u8", buffer=data, offset=int(start[0]) + at, strides=(size,))
-            _mix(hashes, view)
+            _mix(hashes, view, spare)
     else:
         words = _words(data)
         for step in range(int(-(-length.max() // 8)) if count else 0):
@@ -204,19 +222,16 @@ def text_hashes(array: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             if short.any():
                 word[short] &= (np.uint64(1) << (length[rows][short] * 8).astype(np.uint64)) - np.uint64(1)
             hashes[rows] = _mix(hashes[rows], word)
-    space = np.zeros(256, dtype=bool)
-    space[list(_ASCII_SPACE)] = True
-    if count and length.min() == length.max():
-        size = int(length[0])
+    if size >= 0:
         edge = np.zeros(count, dtype=bool)
         if size:
-            ends = [np.ndarray(shape=(count,), dtype=np.uint8, buffer=data, offset=int(start[0]) + at, strides=(size,))
-                    for at in (0, size - 1)]
-            edge = space[ends[0]] | space[ends[1]]
+            first, last = (np.ndarray(shape=(count,), dtype=np.uint8, buffer=data, offset=int(start[0]) + at,
+                                      strides=(size,)) for at in (0, size - 1))
+            edge = _edge_spaces(first, last)
         return hashes, length, edge
     filled = np.flatnonzero(length > 0)
     edge = np.zeros(count, dtype=bool)
-    edge[filled] = space[data[start[filled]]] | space[data[start[filled] + length[filled] - 1]]
+    edge[filled] = _edge_spaces(data[start[filled]], data[start[filled] + length[filled] - 1])
     return hashes, length, edge
 
 
