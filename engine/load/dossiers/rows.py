@@ -677,7 +677,12 @@ def classify_rows(path: Path, mapping: DossierMapping, period_start: date, perio
 
         unit_idx = unit_column.per_row(unit_table, -1)
         status_idx = status_column.per_row(status_table, -1)
-        resolved = status_column.per_row(np.isin(status_table, resolved_codes), False)
+        low, high = min(resolved_codes), max(resolved_codes)
+        if high - low + 1 == len(resolved_codes):  # the resolved statuses are consecutive codes: two comparisons
+            resolved = status_idx >= low
+            resolved &= status_idx <= high
+        else:
+            resolved = status_column.per_row(np.isin(status_table, resolved_codes), False)
         fallback = np.zeros(total, dtype=bool)
         if mapping.period_date == "received":
             period_field = "received_date"
@@ -728,10 +733,8 @@ def classify_rows(path: Path, mapping: DossierMapping, period_start: date, perio
                  for field, (_, unknown) in flag_tables.items()}
         duplicate, id_group = repeats.result() if id_job is None else repeats
     used = period_class == PERIOD_IN
-    used &= ~missing_id
-    used &= ~duplicate
-    used &= ~unknown_unit
-    used &= ~unknown_status
+    for excluded in (missing_id, duplicate, unknown_unit, unknown_status):
+        np.greater(used, excluded, out=used)  # used and not excluded, in place
     digitized_unresolved = used & flags["digitized_result"][0] & ~resolved
     return RowClasses(
         table=table,
