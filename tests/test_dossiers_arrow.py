@@ -105,6 +105,37 @@ def test_a_clean_export_is_read_by_arrow_and_dirty_rows_are_reported_alike(tmp_p
             "dossier.before_period", "dossier.after_period", "dossier.unreadable_date"} <= codes
 
 
+@pytest.mark.parametrize("period_date", ["received", "resolved"])
+def test_an_export_arrow_reads_in_many_chunks_gives_the_tolerant_results(monkeypatch, tmp_path, period_date):
+    """Each chunk has its own dictionary: codes, spreads and reported values must not depend on the chunking."""
+    lines = [",".join(HEADERS)]
+    for i in range(400):
+        dossier = IDS[i % len(IDS)] if i % 7 == 0 else f"000.{i % 5:03d}.H56-24{i % 150:07d}"
+        cells = [dossier, UNITS[(i * 5) % len(UNITS)], DATES[i % len(DATES)], DATES[(i * 7) % len(DATES)],
+                 DATES[(i * 3) % len(DATES)] if i % 4 else "", STATUSES[(i * 11) % len(STATUSES)],
+                 FLAGS[i % len(FLAGS)], FLAGS[(i + 1) % len(FLAGS)], FLAGS[(i * 2) % len(FLAGS)]]
+        lines.append(",".join(cell(c) for c in cells))
+    path = tmp_path / "hoso.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    mapping = MAPPING.model_copy(update={"period_date": period_date})
+    original = rows_module._arrow_options
+
+    def small_blocks(*args):
+        options = original(*args)
+        options["read_options"].block_size = 1024
+        return options
+
+    monkeypatch.setattr(rows_module, "_arrow_options", small_blocks)
+    table = rows_module.strict_read(path, rows_module._csv_plan(path, mapping))
+    assert table is not None and table.column("unit").num_chunks > 10
+    chunked = aggregate_dossiers(path, mapping, YEAR[0], YEAR[1], ALIASES)
+    monkeypatch.setattr(rows_module, "strict_read", lambda *args: None)
+    tolerant = aggregate_dossiers(path, mapping, YEAR[0], YEAR[1], ALIASES)
+    assert dump(chunked) == dump(tolerant)
+    assert {"dossier.duplicate_id", "dossier.unknown_unit", "dossier.unknown_status",
+            "dossier.unknown_flag"} <= {p.code for p in chunked[1]}
+
+
 def test_a_row_with_cells_beyond_the_header_sends_the_file_to_the_tolerant_read(tmp_path):
     path = tmp_path / "hoso.csv"
     path.write_text(",".join(HEADERS) + "\nH1,P.3,05/03/2024,,10/03/2024,Đúng hạn,,,,thừa\n", encoding="utf-8")
