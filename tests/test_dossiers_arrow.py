@@ -28,6 +28,7 @@ from engine.load.dossiers import (
 )
 from engine.load.dossiers.columnar import dictionary_codes, spread, text_hashes
 from engine.load.dossiers.counts import count_metrics
+from engine.load.dossiers.rows import FLAG_BITS
 from tests.test_dossiers import ALIASES, HEADERS, MAPPING_PATH, YEAR
 
 MAPPING = load_mapping(MAPPING_PATH)
@@ -266,9 +267,9 @@ def naive_counts(unit_ids, unit_idx, status_idx, used, flags):
         metrics["dossiers_resolved_late"] += status == "late"
         for name in ("in_progress", "in_progress_overdue", "waiting_supplement", "withdrawn"):
             metrics[f"dossiers_{name}"] += status == name
-        metrics["results_digitized"] += resolved and bool(flags["digitized_result"][0][row])
-        metrics["dossiers_online"] += bool(flags["online_submission"][0][row])
-        metrics["payments_online"] += bool(flags["online_payment"][0][row])
+        metrics["results_digitized"] += resolved and bool(flags["digitized_result"][row])
+        metrics["dossiers_online"] += bool(flags["online_submission"][row])
+        metrics["payments_online"] += bool(flags["online_payment"][row])
     return {unit: result[unit] for unit in unit_ids if unit in result}
 
 
@@ -284,13 +285,14 @@ def test_counts_per_unit_are_the_rows_counted_one_by_one(case, way):
     unit_idx = np.array(columns[0], dtype=np.int16)
     status_idx = np.array(columns[1], dtype=np.int8)
     used = np.array(columns[2], dtype=bool) & (unit_idx >= 0) & (status_idx >= 0)
-    flags = {field: (np.array(columns[3 + i], dtype=bool), np.zeros(len(rows), dtype=bool))
+    flags = {field: np.array(columns[3 + i], dtype=bool)
              for i, field in enumerate(("digitized_result", "online_submission", "online_payment"))}
+    flag_bits = sum(flags[field].astype(np.uint8) * np.uint8(bit) for field, bit in FLAG_BITS.items())
     limits = {"blocks": (1 << 16, 1 << 22), "table": (0, 1 << 22), "sorted": (0, 0)}[way]
     saved = counts_module.BLOCK_BINS, counts_module.BINCOUNT_BINS
     counts_module.BLOCK_BINS, counts_module.BINCOUNT_BINS = limits
     try:
-        counted = count_metrics(unit_ids, unit_idx, status_idx, used, flags)
+        counted = count_metrics(unit_ids, unit_idx, status_idx, used, np.asarray(flag_bits, dtype=np.uint8))
     finally:
         counts_module.BLOCK_BINS, counts_module.BINCOUNT_BINS = saved
     assert counted == naive_counts(unit_ids, unit_idx, status_idx, used, flags)

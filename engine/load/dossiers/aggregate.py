@@ -48,7 +48,7 @@ def _aggregate(path: Path, mapping: DossierMapping, period_start: date, period_e
         raise InputError([Problem(code="dossier.bad_period", file=file, message=message)])
     rows = classify_rows(path, mapping, period_start, period_end, alias_index(unit_aliases))
     problems = report_rows(rows, mapping, file, period_start, period_end)
-    metrics = count_metrics(rows.unit_ids, rows.unit_idx, rows.status_idx, rows.used, rows.flags)
+    metrics = count_metrics(rows.unit_ids, rows.unit_idx, rows.status_idx, rows.used, rows.flag_bits)
     period = {kind: int(np.count_nonzero(rows.period_class == kind))
               for kind in (PERIOD_BEFORE, PERIOD_AFTER, PERIOD_BAD, PERIOD_MISSING)}
     aggregation = DossierAggregation(

@@ -78,13 +78,20 @@ class ChunkCodes:
     def __len__(self) -> int:
         return int(self.starts[-1])
 
-    def spread(self, per_unique: np.ndarray) -> np.ndarray:
-        """per_unique[code] for every row."""
+    def spread(self, per_unique: np.ndarray, into: np.ndarray | None = None) -> np.ndarray:
+        """per_unique[code] for every row; with `into`, OR-ed into it in place (bits of several columns, one array)."""
         import numpy as np
-        out = np.empty(len(self), dtype=per_unique.dtype)
+        if into is None:
+            out = np.empty(len(self), dtype=per_unique.dtype)
+            for at, indices, translation in zip(self.starts.tolist(), self.indices, self.translations):
+                np.take(per_unique[translation], indices, out=out[at:at + len(indices)], mode="clip")
+            return out
+        scratch = np.empty(max((len(part) for part in self.indices), default=0), dtype=into.dtype)
         for at, indices, translation in zip(self.starts.tolist(), self.indices, self.translations):
-            np.take(per_unique[translation], indices, out=out[at:at + len(indices)], mode="clip")
-        return out
+            size = len(indices)
+            np.take(per_unique[translation].astype(into.dtype, copy=False), indices, out=scratch[:size], mode="clip")
+            np.bitwise_or(into[at:at + size], scratch[:size], out=into[at:at + size])
+        return into
 
     def __getitem__(self, index: Any) -> Any:
         """The codes of the given rows: one row (an int) or an array of rows."""
@@ -238,9 +245,9 @@ def text_hashes(array: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 class ArrowIdColumn:
     """The dossier id column read by Arrow: NFC and trimmed like every cell, without a Python string per row.
 
-    Each row keeps a 32-bit hash of its normalised id and whether it is empty. Repeats are found
+    Each row keeps a 32-bit hash of its normalised id; the rows whose id is empty are kept as row numbers. Repeats are found
     among equal hashes and confirmed as text; after that only the texts of repeated ids are kept
-    (see `duplicates`), so the Arrow strings, the hashes and the empty mask can be freed.
+    (see `duplicates`), so the Arrow strings and the hashes can be freed.
     """
 
     def __init__(self, header: str, chunks: pa.ChunkedArray):
@@ -253,14 +260,15 @@ class ArrowIdColumn:
         self.starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         total = int(self.starts[-1])
         hashes = np.empty(total, dtype=np.uint32)
-        blank = np.empty(total, dtype=bool)
+        empty_parts = []
         odd_parts = []
         for chunk, at in zip(chunks.chunks, self.starts.tolist()):
             if not len(chunk):
                 continue
             chunk_hashes, chunk_length, edge = text_hashes(chunk)
             hashes[at:at + len(chunk)] = chunk_hashes
-            np.equal(chunk_length, 0, out=blank[at:at + len(chunk)])
+            if not chunk_length.all():
+                empty_parts.append(np.flatnonzero(chunk_length == 0) + at)
             offsets, data = _buffers(chunk)
             if data[offsets[0]:offsets[-1]].max(initial=0) >= 0x80:  # Arrow's per-row check only where needed
                 edge |= ~pc.string_is_ascii(chunk).to_numpy(zero_copy_only=False)
@@ -273,13 +281,14 @@ class ArrowIdColumn:
             self.fixed = dict(zip(odd.tolist(), texts))
             fixed_hashes, fixed_length, _ = text_hashes(pa.array(texts, type=pa.large_string()))
             hashes[odd] = fixed_hashes
-            blank[odd] = fixed_length == 0
+            empty_parts.append(odd[fixed_length == 0])
         self.hashes = hashes
-        self.blank = blank
+        self.empty = np.unique(np.concatenate(empty_parts)) if empty_parts else np.zeros(0, dtype=np.int64)
         self.kept: dict[int, str] = {}
 
-    def empty(self) -> np.ndarray:
-        return self.blank
+    def empty_rows(self) -> np.ndarray:
+        """Rows whose id is empty once trimmed, ascending (few: kept as rows, not as a mask over every row)."""
+        return self.empty
 
     def _raw(self, rows: np.ndarray) -> list[str]:
         """The cells of the given rows (few) as read, taken chunk by chunk without joining the chunks."""
@@ -305,8 +314,9 @@ class ArrowIdColumn:
             return self.kept[row]
         return self.texts_of(np.array([row], dtype=np.int64))[0]
 
-    def duplicates(self, valid: np.ndarray) -> tuple[np.ndarray, RepeatGroups]:
-        """Among the `valid` rows: repeat of an earlier row's id per row, and the groups of rows sharing an id.
+    def duplicates(self, valid: np.ndarray | None = None) -> tuple[np.ndarray, RepeatGroups]:
+        """Among the `valid` rows (None: every row with an id): repeat of an earlier row's id per row, and the
+        groups of rows sharing an id.
 
         Only rows whose hash occurs twice are compared, as text, so a hash collision never makes a
         repeat. The texts of the repeated ids are kept and the Arrow strings freed.
@@ -316,9 +326,15 @@ class ArrowIdColumn:
         repeat = np.zeros(len(hashes), dtype=bool)
         groups = RepeatGroups(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int64))
         # Hashes are sorted over every row (no compacted copy of the valid ones): a hash shared with a row
-        # that is not valid only makes a candidate more, which the text comparison settles.
+        # that is not valid only makes a candidate more, which the text comparison settles. Neighbours are
+        # compared block by block so that no mask over every row is made.
         ordered = np.sort(hashes)
-        twice = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+        last = len(ordered) - 1
+        twice = np.unique(np.concatenate(
+            [np.zeros(0, dtype=ordered.dtype)]
+            + [ordered[at + 1:min(at + BLOCK, last) + 1][ordered[at + 1:min(at + BLOCK, last) + 1]
+                                                          == ordered[at:min(at + BLOCK, last)]]
+               for at in range(0, max(last, 0), BLOCK)]))
         del ordered
         if len(twice):
             bits = (1 << 22) - 1
@@ -326,7 +342,7 @@ class ArrowIdColumn:
             table[twice & np.uint32(bits)] = True
             likely = np.concatenate([np.flatnonzero(table[hashes[at:at + BLOCK] & np.uint32(bits)]) + at
                                      for at in range(0, len(hashes), BLOCK)])
-            likely = likely[valid[likely]]
+            likely = likely[valid[likely]] if valid is not None else likely[~np.isin(likely, self.empty)]
             candidates = likely[np.isin(hashes[likely], twice)]
             first_of: dict[str, int] = {}
             seen_twice: set[str] = set()
@@ -343,5 +359,5 @@ class ArrowIdColumn:
                     self.kept[row] = text
             groups = RepeatGroups(np.array(list(self.kept), dtype=np.int64), np.array(grouped, dtype=np.int32),
                                   np.array([first_of[text] for text in codes], dtype=np.int64))
-        self.array = self.hashes = self.blank = None
+        self.array = self.hashes = None
         return repeat, groups

@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 
 FLAG_FIELDS = ("digitized_result", "online_submission", "online_payment")
 
+FLAG_BITS = {"digitized_result": 4, "online_submission": 2, "online_payment": 1}
+"""The bit of each yes/no column in a row's flag bits (one byte per row for the three columns)."""
+
 
 @dataclass
 class Column:
@@ -62,14 +65,19 @@ class Column:
         values = list(uniques)
         return cls(header, codes.astype(np.int32, copy=False), values, [cell_text(v) for v in values])
 
-    def per_row(self, per_unique: np.ndarray | list[Any], empty: Any) -> np.ndarray:
-        """Spread a per-distinct-value array to rows; empty cells get `empty`."""
+    def per_row(self, per_unique: np.ndarray | list[Any], empty: Any, into: np.ndarray | None = None) -> np.ndarray:
+        """Spread a per-distinct-value array to rows; empty cells get `empty`. With `into`, OR-ed into it."""
         import numpy as np
         table = np.append(np.asarray(per_unique), np.asarray([empty], dtype=np.asarray(per_unique).dtype))
-        return self.codes.spread(table) if isinstance(self.codes, ChunkCodes) else spread(table, self.codes)
+        if isinstance(self.codes, ChunkCodes):
+            return self.codes.spread(table, into)
+        if into is None:
+            return spread(table, self.codes)
+        into |= spread(table, self.codes).astype(into.dtype, copy=False)
+        return into
 
-    def rows_where(self, per_unique: np.ndarray, among: np.ndarray | None = None) -> np.ndarray:
-        """Rows (of `among`, if given) whose value is marked in a per-distinct-value mask; empty cells never are.
+    def rows_where(self, per_unique: np.ndarray, absent: np.ndarray | None = None) -> np.ndarray:
+        """Rows whose value is marked in a per-distinct-value mask, but for the `absent` rows; empty cells never are.
 
         No marked value costs nothing: the zeros are not even written.
         """
@@ -77,8 +85,8 @@ class Column:
         if not per_unique.any():
             return np.zeros(len(self.codes), dtype=bool)
         rows = self.per_row(per_unique, False)
-        if among is not None:
-            rows &= among
+        if absent is not None:
+            rows[absent] = False
         return rows
 
     def blank(self) -> np.ndarray:
@@ -553,8 +561,9 @@ class IdColumn:
     def text(self, row: int) -> str:
         return self.texts[row]
 
-    def empty(self) -> np.ndarray:
-        return self.texts == ""
+    def empty_rows(self) -> np.ndarray:
+        import numpy as np
+        return np.flatnonzero(self.texts == "")
 
     def duplicates(self, valid: np.ndarray) -> tuple[np.ndarray, RepeatGroups]:
         """Among the `valid` rows: repeat of an earlier row's id per row, and the groups of rows sharing an id."""
@@ -575,6 +584,8 @@ class RowClasses:
 
     The period date of a row read fine falls in one of the PERIOD_* classes; `period_class` holds
     that class per row for the rows that are present (blank and malformed rows are PERIOD_NONE).
+    `flag_bits` holds the three yes/no columns of a row as bits (FLAG_BITS); `flag_unknown` the rows
+    whose yes/no value was not understood, per column.
     """
 
     table: Table
@@ -583,7 +594,6 @@ class RowClasses:
     row_numbers: np.ndarray | RowNumbers
     blank: np.ndarray
     malformed: np.ndarray
-    present: np.ndarray
     missing_id: np.ndarray
     duplicate: np.ndarray
     id_group: RepeatGroups
@@ -592,13 +602,13 @@ class RowClasses:
     unknown_unit: np.ndarray
     status_idx: np.ndarray
     unknown_status: np.ndarray
-    resolved: np.ndarray
     unreadable: dict[str, np.ndarray]
     period_field: str
     fallback: np.ndarray
     period_class: np.ndarray
     used: np.ndarray
-    flags: dict[str, tuple[np.ndarray, np.ndarray]]
+    flag_bits: np.ndarray
+    flag_unknown: dict[str, np.ndarray]
     digitized_unresolved: np.ndarray
     rows_read: int
 
@@ -621,16 +631,15 @@ def period_classes(column: Column, days: np.ndarray, bad: np.ndarray, start: dat
     return classes
 
 
-def _arrow_ids(header: str, chunks: pa.ChunkedArray) -> tuple[ArrowIdColumn, np.ndarray, tuple[np.ndarray, RepeatGroups]]:
-    """The id column of a strict read hashed, its empty cells, and its repeats among the rows with an id.
+def _arrow_ids(header: str, chunks: pa.ChunkedArray) -> tuple[ArrowIdColumn, tuple[np.ndarray, RepeatGroups]]:
+    """The id column of a strict read hashed, and its repeats among the rows with an id.
 
     A strict read has no malformed rows and a blank row has no id, so the rows that take part in
     the repeats are known from this column alone: the whole job runs on a second thread (hashing
     and sorting whole arrays release the interpreter lock) while the other columns are coded.
     """
     ids = ArrowIdColumn(header, chunks)
-    empty_id = ids.empty()
-    return ids, empty_id, ids.duplicates(~empty_id)
+    return ids, ids.duplicates()
 
 
 def classify_rows(path: Path, mapping: DossierMapping, period_start: date, period_end: date,
@@ -639,7 +648,8 @@ def classify_rows(path: Path, mapping: DossierMapping, period_start: date, perio
 
     Every column but the id is worked out per distinct value and spread to the rows by its codes.
     The id column is hashed and its repeats sought on a second thread (see _arrow_ids) while the
-    other columns are coded and spread.
+    other columns are coded and spread. Rows that are few (blank, without an id) are kept as row
+    numbers rather than as masks over every row: each fresh array costs the system its pages.
     """
     import numpy as np
     import pyarrow as pa
@@ -697,13 +707,15 @@ def classify_rows(path: Path, mapping: DossierMapping, period_start: date, perio
                                          period_end)
             period_class = np.where(fallback, columns["received_date"].per_row(by_received, PERIOD_MISSING),
                                     resolved_column.per_row(by_resolved, PERIOD_MISSING))
-        truths = {field: columns[field].rows_where(truth) for field, (truth, _) in flag_tables.items()}
+        flag_bits = np.zeros(total, dtype=np.uint8)
+        for field, (truth, _) in flag_tables.items():
+            if truth.any():
+                columns[field].per_row(truth.astype(np.uint8) * np.uint8(FLAG_BITS[field]), 0, into=flag_bits)
 
         if id_job is not None:
-            ids, empty_id, repeats = id_job.result()
-        else:
-            empty_id = ids.empty()
-        maybe_blank = np.flatnonzero(empty_id)
+            ids, repeats = id_job.result()
+        empty_id = ids.empty_rows()
+        maybe_blank = empty_id
         for column in columns.values():
             maybe_blank = maybe_blank[column.blank_at(maybe_blank)]
         blank = np.zeros(total, dtype=bool)
@@ -716,26 +728,33 @@ def classify_rows(path: Path, mapping: DossierMapping, period_start: date, perio
             spare[filled] = [not cell_text(v) for v in values[filled]]
             malformed = ~blank & ~spare
             blank &= spare
-        present = ~blank & ~malformed if table.extra is not None else ~blank
-        missing_id = present & empty_id
+            absent = np.flatnonzero(blank | malformed)
+        else:
+            absent = maybe_blank
+        missing_id = np.zeros(total, dtype=bool)
+        missing_id[empty_id[~blank[empty_id] & ~malformed[empty_id]]] = True
         if id_job is None:
-            repeats = pool.submit(ids.duplicates, present & ~empty_id)
+            valid = ~missing_id
+            valid[absent] = False
+            repeats = pool.submit(ids.duplicates, valid)
+            del valid
         del empty_id
 
-        absent = np.flatnonzero(~present) if table.extra is not None else maybe_blank
         unknown_unit = unit_idx < 0
         unknown_unit[absent] = False
         unknown_status = status_idx < 0
         unknown_status[absent] = False
         period_class[absent] = PERIOD_NONE
-        unreadable = {field: columns[field].rows_where(bad, present) for field, (_, bad) in date_tables.items()}
-        flags = {field: (truths[field], columns[field].rows_where(unknown, present))
-                 for field, (_, unknown) in flag_tables.items()}
+        unreadable = {field: columns[field].rows_where(bad, absent) for field, (_, bad) in date_tables.items()}
+        flag_unknown = {field: columns[field].rows_where(unknown, absent) for field, (_, unknown) in flag_tables.items()}
         duplicate, id_group = repeats.result() if id_job is None else repeats
     used = period_class == PERIOD_IN
     for excluded in (missing_id, duplicate, unknown_unit, unknown_status):
         np.greater(used, excluded, out=used)  # used and not excluded, in place
-    digitized_unresolved = used & flags["digitized_result"][0] & ~resolved
+    digitized_unresolved = (flag_bits & np.uint8(FLAG_BITS["digitized_result"])).astype(bool)
+    digitized_unresolved &= used
+    np.greater(digitized_unresolved, resolved, out=digitized_unresolved)  # and not resolved
+    del resolved
     return RowClasses(
         table=table,
         columns=columns,
@@ -743,7 +762,6 @@ def classify_rows(path: Path, mapping: DossierMapping, period_start: date, perio
         row_numbers=row_numbers,
         blank=blank,
         malformed=malformed,
-        present=present,
         missing_id=missing_id,
         duplicate=duplicate,
         id_group=id_group,
@@ -752,13 +770,13 @@ def classify_rows(path: Path, mapping: DossierMapping, period_start: date, perio
         unknown_unit=unknown_unit,
         status_idx=status_idx,
         unknown_status=unknown_status,
-        resolved=resolved,
         unreadable=unreadable,
         period_field=period_field,
         fallback=fallback,
         period_class=period_class,
         used=used,
-        flags=flags,
+        flag_bits=flag_bits,
+        flag_unknown=flag_unknown,
         digitized_unresolved=digitized_unresolved,
         rows_read=total - int(np.count_nonzero(blank)) + len(table.skipped),
     )
