@@ -295,14 +295,21 @@ class ArrowIdColumn:
         import numpy as np
         import pyarrow as pa
         assert self.array is not None, "the id texts were freed after the repeats were found"
-        which = np.searchsorted(self.starts, rows, side="right") - 1
-        texts: list[str] = [""] * len(rows)
-        for chunk_index in np.unique(which).tolist():
-            positions = np.flatnonzero(which == chunk_index)
-            local = pa.array(rows[positions] - self.starts[chunk_index], type=pa.int64())
-            for position, text in zip(positions.tolist(), self.array.chunk(chunk_index).take(local).to_pylist()):
-                texts[position] = text
-        return texts
+        order = None if len(rows) < 2 or bool((rows[1:] >= rows[:-1]).all()) else np.argsort(rows, kind="stable")
+        ordered = rows if order is None else rows[order]
+        bounds = np.searchsorted(ordered, self.starts).tolist()
+        texts: list[str] = []
+        for chunk_index in range(len(self.starts) - 1):
+            low, high = bounds[chunk_index], bounds[chunk_index + 1]
+            if low < high:
+                local = pa.array(ordered[low:high] - self.starts[chunk_index], type=pa.int64())
+                texts += self.array.chunk(chunk_index).take(local).to_pylist()
+        if order is None:
+            return texts
+        unsorted: list[str] = [""] * len(rows)
+        for position, text in zip(order.tolist(), texts):
+            unsorted[position] = text
+        return unsorted
 
     def texts_of(self, rows: np.ndarray) -> list[str]:
         """The normalised texts of the given rows (few)."""
@@ -322,6 +329,8 @@ class ArrowIdColumn:
         repeat. The texts of the repeated ids are kept and the Arrow strings freed.
         """
         import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
         hashes = self.hashes
         repeat = np.zeros(len(hashes), dtype=bool)
         groups = RepeatGroups(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int64))
@@ -344,20 +353,17 @@ class ArrowIdColumn:
                                      for at in range(0, len(hashes), BLOCK)])
             likely = likely[valid[likely]] if valid is not None else likely[~np.isin(likely, self.empty)]
             candidates = likely[np.isin(hashes[likely], twice)]
-            first_of: dict[str, int] = {}
-            seen_twice: set[str] = set()
+            # Equal texts get one code, in the order they first appear (Arrow's hashing of the candidates'
+            # texts, not a Python loop): a row repeats when its text appeared before it.
             texts = self.texts_of(candidates)
-            for row, text in zip(candidates.tolist(), texts):
-                if first_of.setdefault(text, row) != row:
-                    repeat[row] = True
-                    seen_twice.add(text)
-            codes: dict[str, int] = {}
-            grouped: list[int] = []
-            for row, text in zip(candidates.tolist(), texts):
-                if text in seen_twice:
-                    grouped.append(codes.setdefault(text, len(codes)))
-                    self.kept[row] = text
-            groups = RepeatGroups(np.array(list(self.kept), dtype=np.int64), np.array(grouped, dtype=np.int32),
-                                  np.array([first_of[text] for text in codes], dtype=np.int64))
+            code = pc.dictionary_encode(pa.array(texts, type=pa.large_string())).indices.to_numpy(zero_copy_only=False)
+            _, first_index, counts = np.unique(code, return_index=True, return_counts=True)
+            repeat[candidates[first_index[code] != np.arange(len(code))]] = True
+            shared_code = counts >= 2
+            shared = shared_code[code]
+            kept_rows = candidates[shared]
+            self.kept = dict(zip(kept_rows.tolist(), [text for text, keep in zip(texts, shared.tolist()) if keep]))
+            groups = RepeatGroups(kept_rows, (np.cumsum(shared_code) - 1)[code[shared]].astype(np.int32),
+                                  candidates[first_index[shared_code]])
         self.array = self.hashes = None
         return repeat, groups

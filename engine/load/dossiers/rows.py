@@ -631,23 +631,14 @@ def period_classes(column: Column, days: np.ndarray, bad: np.ndarray, start: dat
     return classes
 
 
-def _arrow_ids(header: str, chunks: pa.ChunkedArray) -> tuple[ArrowIdColumn, tuple[np.ndarray, RepeatGroups]]:
-    """The id column of a strict read hashed, and its repeats among the rows with an id.
-
-    A strict read has no malformed rows and a blank row has no id, so the rows that take part in
-    the repeats are known from this column alone: the whole job runs on a second thread (hashing
-    and sorting whole arrays release the interpreter lock) while the other columns are coded.
-    """
-    ids = ArrowIdColumn(header, chunks)
-    return ids, ids.duplicates()
-
-
 def classify_rows(path: Path, mapping: DossierMapping, period_start: date, period_end: date,
                   aliases: dict[str, str] | None) -> RowClasses:
     """Read the export and classify its rows for the period; `aliases` is an alias index (see alias_index).
 
     Every column but the id is worked out per distinct value and spread to the rows by its codes.
-    The id column is hashed and its repeats sought on a second thread (see _arrow_ids) while the
+    A strict read has no malformed rows and a blank row has no id, so the rows that take part in
+    the id repeats are known from the id column alone: it is hashed, and its repeats sought, on a
+    second thread (hashing and sorting whole arrays run outside the interpreter lock) while the
     other columns are coded and spread. Rows that are few (blank, without an id) are kept as row
     numbers rather than as masks over every row: each fresh array costs the system its pages.
     """
@@ -660,7 +651,8 @@ def classify_rows(path: Path, mapping: DossierMapping, period_start: date, perio
     with ThreadPoolExecutor(max_workers=1) as pool:
         id_job = None
         if table.extra is None and table.arrow():
-            id_job = pool.submit(_arrow_ids, table.headers["dossier_id"], table.take("dossier_id"))
+            id_job = pool.submit(ArrowIdColumn, table.headers["dossier_id"], table.take("dossier_id"))
+            repeats = pool.submit(lambda: id_job.result().duplicates())
         else:
             ids = IdColumn.of(table.headers["dossier_id"], table.take("dossier_id"))
         columns = {field: Column.of(table.headers[field], table.take(field)) for field in fields}
@@ -713,7 +705,7 @@ def classify_rows(path: Path, mapping: DossierMapping, period_start: date, perio
                 columns[field].per_row(truth.astype(np.uint8) * np.uint8(FLAG_BITS[field]), 0, into=flag_bits)
 
         if id_job is not None:
-            ids, repeats = id_job.result()
+            ids = id_job.result()
         empty_id = ids.empty_rows()
         maybe_blank = empty_id
         for column in columns.values():
@@ -747,7 +739,7 @@ def classify_rows(path: Path, mapping: DossierMapping, period_start: date, perio
         period_class[absent] = PERIOD_NONE
         unreadable = {field: columns[field].rows_where(bad, absent) for field, (_, bad) in date_tables.items()}
         flag_unknown = {field: columns[field].rows_where(unknown, absent) for field, (_, unknown) in flag_tables.items()}
-        duplicate, id_group = repeats.result() if id_job is None else repeats
+        duplicate, id_group = repeats.result()
     used = period_class == PERIOD_IN
     for excluded in (missing_id, duplicate, unknown_unit, unknown_status):
         np.greater(used, excluded, out=used)  # used and not excluded, in place
