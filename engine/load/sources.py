@@ -18,11 +18,9 @@ sources disagree beyond the declared tolerance.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
-from engine.core.files import file_sha256
 from engine.core.problems import InputError, Problem, os_error_code, os_error_vi
 from engine.core.vnformat import format_number
 from engine.load.dossiers import METRIC_NAMES, DossierMapping, aggregate_dossiers, text_key
@@ -89,17 +87,7 @@ def _aggregate(path: str, mapping: str, start, end, stamp: float, mapping_stamp:
     Beside the aggregation and its problems: the unit names as written, by their compared form,
     so that each of a province's bundles finds its rows without comparing every name again.
     """
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        # The bundle's digest takes the export's content hash next (file_sha256 keeps it): computed
-        # here on a second thread while the export is parsed, both outside the interpreter lock.
-        # Only a regular file: opening a pipe would wait for a writer (the aggregation refuses it).
-        hashed = pool.submit(file_sha256, Path(path)) if Path(path).is_file() else None
-        aggregation, problems = aggregate_dossiers(Path(path), _load_mapping(mapping, mapping_stamp), start, end)
-        try:
-            if hashed is not None:
-                hashed.result()
-        except OSError:
-            pass  # an unreadable export is reported by the aggregation; the digest skips it too
+    aggregation, problems = aggregate_dossiers(Path(path), _load_mapping(mapping, mapping_stamp), start, end)
     written: dict[str, list[str]] = {}
     for key in (aggregation.metrics if aggregation is not None else {}):
         written.setdefault(text_key(key), []).append(key)
