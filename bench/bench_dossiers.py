@@ -1,4 +1,4 @@
-"""Time dossier ingestion against reading the same file bare with pandas, and measure peak memory.
+"""Time dossier ingestion against the same bare read of the file, and measure peak memory.
 
 Each measurement runs in its own process so that peak RSS (resource.getrusage) belongs to that
 step alone; the figure reported is the peak minus the RSS after imports. Wall and CPU times
@@ -7,7 +7,7 @@ steadier figure. Three steps:
 
 - bare: exactly the read ingestion starts a clean export with (engine.load.dossiers.bare_read: pyarrow.csv,
   only the mapped columns, the id as text and the other columns dictionary-encoded, no null parsing)
-  — the floor ingestion is compared with (target: ingestion ≤ 2× bare);
+  — the floor ingestion is compared with (target: ingestion ≤ 1.5× bare, issue 9);
 - bare_str: the plain read of the whole file as text (dtype=str), for scale;
 - ingest: engine.load.dossiers.aggregate_dossiers end to end (read, checks, problems, metrics).
 
@@ -29,6 +29,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 MAPPING = ROOT / "engine" / "load" / "mappings" / "motcua_tinh.yaml"
 STEPS = ("bare", "bare_str", "ingest")
+TARGET = 1.5
 
 
 def _rss_mib() -> float:
@@ -106,8 +107,8 @@ def main() -> None:
     ratio_time = ingest["seconds"] / bare["seconds"]
     ratio_cpu = ingest["cpu_seconds"] / bare["cpu_seconds"]
     ratio_mem = ingest["peak_mib"] / max(bare["peak_mib"], 1)
-    verdict = "met" if ratio_time <= 2 else "NOT met"
-    print(f"ingest / bare: wall {ratio_time:.2f}× (target ≤ 2×: {verdict}), cpu {ratio_cpu:.2f}×, "
+    verdict = "met" if ratio_time <= TARGET else "NOT met"
+    print(f"ingest / bare: wall {ratio_time:.2f}× (target ≤ {TARGET}×: {verdict}), cpu {ratio_cpu:.2f}×, "
           f"peak memory {ratio_mem:.2f}×")
 
 

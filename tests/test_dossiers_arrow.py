@@ -28,6 +28,7 @@ from engine.load.dossiers import (
 )
 from engine.load.dossiers.columnar import dictionary_codes, spread, text_hashes
 from engine.load.dossiers.counts import count_metrics
+from engine.load.dossiers.rows import FLAG_BITS
 from tests.test_dossiers import ALIASES, HEADERS, MAPPING_PATH, YEAR
 
 MAPPING = load_mapping(MAPPING_PATH)
@@ -105,6 +106,37 @@ def test_a_clean_export_is_read_by_arrow_and_dirty_rows_are_reported_alike(tmp_p
             "dossier.before_period", "dossier.after_period", "dossier.unreadable_date"} <= codes
 
 
+@pytest.mark.parametrize("period_date", ["received", "resolved"])
+def test_an_export_arrow_reads_in_many_chunks_gives_the_tolerant_results(monkeypatch, tmp_path, period_date):
+    """Each chunk has its own dictionary: codes, spreads and reported values must not depend on the chunking."""
+    lines = [",".join(HEADERS)]
+    for i in range(400):
+        dossier = IDS[i % len(IDS)] if i % 7 == 0 else f"000.{i % 5:03d}.H56-24{i % 150:07d}"
+        cells = [dossier, UNITS[(i * 5) % len(UNITS)], DATES[i % len(DATES)], DATES[(i * 7) % len(DATES)],
+                 DATES[(i * 3) % len(DATES)] if i % 4 else "", STATUSES[(i * 11) % len(STATUSES)],
+                 FLAGS[i % len(FLAGS)], FLAGS[(i + 1) % len(FLAGS)], FLAGS[(i * 2) % len(FLAGS)]]
+        lines.append(",".join(cell(c) for c in cells))
+    path = tmp_path / "hoso.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    mapping = MAPPING.model_copy(update={"period_date": period_date})
+    original = rows_module._arrow_options
+
+    def small_blocks(*args):
+        options = original(*args)
+        options["read_options"].block_size = 1024
+        return options
+
+    monkeypatch.setattr(rows_module, "_arrow_options", small_blocks)
+    table = rows_module.strict_read(path, rows_module._csv_plan(path, mapping))
+    assert table is not None and table.column("unit").num_chunks > 10
+    chunked = aggregate_dossiers(path, mapping, YEAR[0], YEAR[1], ALIASES)
+    monkeypatch.setattr(rows_module, "strict_read", lambda *args: None)
+    tolerant = aggregate_dossiers(path, mapping, YEAR[0], YEAR[1], ALIASES)
+    assert dump(chunked) == dump(tolerant)
+    assert {"dossier.duplicate_id", "dossier.unknown_unit", "dossier.unknown_status",
+            "dossier.unknown_flag"} <= {p.code for p in chunked[1]}
+
+
 def test_a_row_with_cells_beyond_the_header_sends_the_file_to_the_tolerant_read(tmp_path):
     path = tmp_path / "hoso.csv"
     path.write_text(",".join(HEADERS) + "\nH1,P.3,05/03/2024,,10/03/2024,Đúng hạn,,,,thừa\n", encoding="utf-8")
@@ -179,12 +211,18 @@ def chunked_dictionary(chunks: list[list[str]]) -> pa.ChunkedArray:
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.lists(st.sampled_from(["", "P.3", "Phường 3", "x", "Đúng hạn", " y "]), max_size=12), max_size=6))
-def test_dictionary_chunks_get_one_code_per_value(chunks):
+@given(st.lists(st.lists(st.sampled_from(["", "P.3", "Phường 3", "x", "Đúng hạn", " y "]), max_size=12), max_size=6),
+       st.randoms(use_true_random=False))
+def test_dictionary_chunks_get_one_code_per_value(chunks, random):
     codes, values = dictionary_codes(chunked_dictionary(chunks))
     cells = [cell for chunk in chunks for cell in chunk]
     assert [values[code] for code in codes.tolist()] == cells
-    assert len(set(values)) == len(values) and codes.dtype == np.int16
+    assert len(set(values)) == len(values) and codes.dtype == np.int16 and len(codes) == len(cells)
+    rows = [random.randrange(len(cells)) for _ in range(len(cells))]  # any rows, in any order, repeated
+    assert [values[code] for code in codes[np.array(rows, dtype=np.int64)].tolist()] == [cells[r] for r in rows]
+    assert [values[codes[row]] for row in range(len(cells))] == cells
+    lengths = np.array([len(v) for v in values], dtype=np.int64)
+    assert codes.spread(lengths).tolist() == [len(c) for c in cells]
 
 
 def test_many_distinct_values_get_wide_codes_and_every_row_is_spread():
@@ -192,7 +230,8 @@ def test_many_distinct_values_get_wide_codes_and_every_row_is_spread():
     codes, values = dictionary_codes(chunked_dictionary([cells[:50_000], cells[50_000:]]))
     assert codes.dtype == np.int32 and [values[c] for c in codes.tolist()] == cells
     lengths = np.array([len(v) for v in values], dtype=np.int64)
-    assert spread(lengths, codes).tolist() == [len(c) for c in cells]
+    assert codes.spread(lengths).tolist() == [len(c) for c in cells]
+    assert spread(lengths, np.array(codes.tolist(), dtype=np.int32)).tolist() == [len(c) for c in cells]
 
 
 def test_repeated_ids_are_confirmed_as_text_whatever_their_hashes(monkeypatch, tmp_path):
@@ -228,9 +267,9 @@ def naive_counts(unit_ids, unit_idx, status_idx, used, flags):
         metrics["dossiers_resolved_late"] += status == "late"
         for name in ("in_progress", "in_progress_overdue", "waiting_supplement", "withdrawn"):
             metrics[f"dossiers_{name}"] += status == name
-        metrics["results_digitized"] += resolved and bool(flags["digitized_result"][0][row])
-        metrics["dossiers_online"] += bool(flags["online_submission"][0][row])
-        metrics["payments_online"] += bool(flags["online_payment"][0][row])
+        metrics["results_digitized"] += resolved and bool(flags["digitized_result"][row])
+        metrics["dossiers_online"] += bool(flags["online_submission"][row])
+        metrics["payments_online"] += bool(flags["online_payment"][row])
     return {unit: result[unit] for unit in unit_ids if unit in result}
 
 
@@ -246,13 +285,14 @@ def test_counts_per_unit_are_the_rows_counted_one_by_one(case, way):
     unit_idx = np.array(columns[0], dtype=np.int16)
     status_idx = np.array(columns[1], dtype=np.int8)
     used = np.array(columns[2], dtype=bool) & (unit_idx >= 0) & (status_idx >= 0)
-    flags = {field: (np.array(columns[3 + i], dtype=bool), np.zeros(len(rows), dtype=bool))
+    flags = {field: np.array(columns[3 + i], dtype=bool)
              for i, field in enumerate(("digitized_result", "online_submission", "online_payment"))}
+    flag_bits = sum(flags[field].astype(np.uint8) * np.uint8(bit) for field, bit in FLAG_BITS.items())
     limits = {"blocks": (1 << 16, 1 << 22), "table": (0, 1 << 22), "sorted": (0, 0)}[way]
     saved = counts_module.BLOCK_BINS, counts_module.BINCOUNT_BINS
     counts_module.BLOCK_BINS, counts_module.BINCOUNT_BINS = limits
     try:
-        counted = count_metrics(unit_ids, unit_idx, status_idx, used, flags)
+        counted = count_metrics(unit_ids, unit_idx, status_idx, used, np.asarray(flag_bits, dtype=np.uint8))
     finally:
         counts_module.BLOCK_BINS, counts_module.BINCOUNT_BINS = saved
     assert counted == naive_counts(unit_ids, unit_idx, status_idx, used, flags)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -15,7 +16,6 @@ from engine.load.dossiers.rows import (
     PERIOD_BAD,
     PERIOD_BEFORE,
     PERIOD_MISSING,
-    PERIOD_NONE,
     alias_index,
     classify_rows,
 )
@@ -48,9 +48,12 @@ def _aggregate(path: Path, mapping: DossierMapping, period_start: date, period_e
         message = f"kỳ không hợp lệ: ngày bắt đầu {format_date(period_start)} sau ngày kết thúc {format_date(period_end)}"
         raise InputError([Problem(code="dossier.bad_period", file=file, message=message)])
     rows = classify_rows(path, mapping, period_start, period_end, alias_index(unit_aliases))
-    problems = report_rows(rows, mapping, file, period_start, period_end)
-    metrics = count_metrics(rows.unit_ids, rows.unit_idx, rows.status_idx, rows.used, rows.flags)
-    period = np.bincount(rows.period_class, minlength=PERIOD_NONE + 1)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # counting (whole arrays, outside the GIL) beside the wording
+        counted = pool.submit(count_metrics, rows.unit_ids, rows.unit_idx, rows.status_idx, rows.used, rows.flag_bits)
+        problems = report_rows(rows, mapping, file, period_start, period_end)
+        metrics = counted.result()
+    period = {kind: int(np.count_nonzero(rows.period_class == kind))
+              for kind in (PERIOD_BEFORE, PERIOD_AFTER, PERIOD_BAD, PERIOD_MISSING)}
     aggregation = DossierAggregation(
         file=file,
         system=mapping.system,
@@ -62,11 +65,11 @@ def _aggregate(path: Path, mapping: DossierMapping, period_start: date, period_e
         rows_malformed=int(np.count_nonzero(rows.malformed)) + len(rows.table.skipped),
         rows_used=int(np.count_nonzero(rows.used)),
         rows_blank=int(np.count_nonzero(rows.blank)),
-        rows_outside_period=int(period[PERIOD_BEFORE] + period[PERIOD_AFTER]),
+        rows_outside_period=period[PERIOD_BEFORE] + period[PERIOD_AFTER],
         rows_duplicate=int(np.count_nonzero(rows.duplicate)),
         rows_unknown_status=int(np.count_nonzero(rows.unknown_status)),
         rows_unknown_unit=int(np.count_nonzero(rows.unknown_unit)),
-        rows_unreadable_date=int(period[PERIOD_BAD] + period[PERIOD_MISSING]),
+        rows_unreadable_date=period[PERIOD_BAD] + period[PERIOD_MISSING],
         rows_missing_id=int(np.count_nonzero(rows.missing_id)),
     )
     return aggregation, problems

@@ -67,26 +67,25 @@ def count_metrics(
     unit_idx: np.ndarray,
     status_idx: np.ndarray,
     used: np.ndarray,
-    flags: dict[str, tuple[np.ndarray, np.ndarray]],
+    flag_bits: np.ndarray,
 ) -> dict[str, dict[str, int]]:
     """Counts per unit; only units with at least one counted dossier appear.
 
-    Each counted row gets one key (unit, status and the three yes/no flags) and the keys are
-    counted in one pass; every metric is then a sum over the few distinct keys.
+    Each counted row gets one key (unit, status and its three yes/no flags, `flag_bits`: 4 digitized
+    result, 2 submitted online, 1 paid online) and the keys are counted in one pass; every metric
+    is then a sum over the few distinct keys.
     """
     import numpy as np
     units, k = len(unit_ids), len(STATUSES)
     bins = units * k * 8
     wide = np.int64 if bins >= 2**31 else np.int32
-    truths = [flags[field][0] for field in ("digitized_result", "online_submission", "online_payment")]
 
     def keys(rows: slice) -> np.ndarray:
         key = unit_idx[rows].astype(wide)
         key *= k
         key += status_idx[rows]
-        for truth in truths:
-            key <<= 1
-            key |= truth[rows]
+        key <<= 3
+        key |= flag_bits[rows]
         return key[used[rows]]
 
     if bins <= BLOCK_BINS:

@@ -111,7 +111,7 @@ def report_rows(rows: RowClasses, mapping: DossierMapping, file: str, period_sta
     import numpy as np
     table, columns, ids, row_numbers = rows.table, rows.columns, rows.ids, rows.row_numbers
     malformed, missing_id, duplicate, id_group = rows.malformed, rows.missing_id, rows.duplicate, rows.id_group
-    unknown_unit, unknown_status, flags = rows.unknown_unit, rows.unknown_status, rows.flags
+    unknown_unit, unknown_status, flag_unknown = rows.unknown_unit, rows.unknown_status, rows.flag_unknown
     period_field, fallback, digitized_unresolved = rows.period_field, rows.fallback, rows.digitized_unresolved
     unit_column, status_column = columns["unit"], columns["status"]
     report = Reporter(file, table.sheet, row_numbers)
@@ -184,7 +184,7 @@ def report_rows(rows: RowClasses, mapping: DossierMapping, file: str, period_sta
                 f"hoặc số 0 (kiểu số {mapping.number_style})")
     for field in FLAG_FIELDS:
         report.by_value(
-            flags[field][1], columns[field],
+            flag_unknown[field], columns[field],
             lambda text, n, rows, first: (f"giá trị '{text}' không nhận ra ({accepted}); "
                                           f"coi là không ở {count_text(n)} dòng ({rows})"),
             "giá trị không nhận ra; coi là không", code="dossier.unknown_flag",

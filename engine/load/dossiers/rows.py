@@ -24,6 +24,7 @@ from engine.core.problems import InputError, Problem, os_error_code, os_error_vi
 from engine.core.vnformat import FormatError, format_date, nfc, parse_date, parse_number
 from engine.load.dossiers.columnar import (
     ArrowIdColumn,
+    ChunkCodes,
     RepeatGroups,
     code_dtype,
     dictionary_codes,
@@ -40,13 +41,16 @@ if TYPE_CHECKING:
 
 FLAG_FIELDS = ("digitized_result", "online_submission", "online_payment")
 
+FLAG_BITS = {"digitized_result": 4, "online_submission": 2, "online_payment": 1}
+"""The bit of each yes/no column in a row's flag bits (one byte per row for the three columns)."""
+
 
 @dataclass
 class Column:
     """One column factorised: per-row codes into its distinct values (-1 = empty cell)."""
 
     header: str
-    codes: np.ndarray
+    codes: np.ndarray | ChunkCodes
     uniques: list[Any]
     texts: list[str]
 
@@ -61,14 +65,19 @@ class Column:
         values = list(uniques)
         return cls(header, codes.astype(np.int32, copy=False), values, [cell_text(v) for v in values])
 
-    def per_row(self, per_unique: np.ndarray | list[Any], empty: Any) -> np.ndarray:
-        """Spread a per-distinct-value array to rows; empty cells get `empty`."""
+    def per_row(self, per_unique: np.ndarray | list[Any], empty: Any, into: np.ndarray | None = None) -> np.ndarray:
+        """Spread a per-distinct-value array to rows; empty cells get `empty`. With `into`, OR-ed into it."""
         import numpy as np
         table = np.append(np.asarray(per_unique), np.asarray([empty], dtype=np.asarray(per_unique).dtype))
-        return spread(table, self.codes)
+        if isinstance(self.codes, ChunkCodes):
+            return self.codes.spread(table, into)
+        if into is None:
+            return spread(table, self.codes)
+        into |= spread(table, self.codes).astype(into.dtype, copy=False)
+        return into
 
-    def rows_where(self, per_unique: np.ndarray, among: np.ndarray | None = None) -> np.ndarray:
-        """Rows (of `among`, if given) whose value is marked in a per-distinct-value mask; empty cells never are.
+    def rows_where(self, per_unique: np.ndarray, absent: np.ndarray | None = None) -> np.ndarray:
+        """Rows whose value is marked in a per-distinct-value mask, but for the `absent` rows; empty cells never are.
 
         No marked value costs nothing: the zeros are not even written.
         """
@@ -76,8 +85,8 @@ class Column:
         if not per_unique.any():
             return np.zeros(len(self.codes), dtype=bool)
         rows = self.per_row(per_unique, False)
-        if among is not None:
-            rows &= among
+        if absent is not None:
+            rows[absent] = False
         return rows
 
     def blank(self) -> np.ndarray:
@@ -552,8 +561,9 @@ class IdColumn:
     def text(self, row: int) -> str:
         return self.texts[row]
 
-    def empty(self) -> np.ndarray:
-        return self.texts == ""
+    def empty_rows(self) -> np.ndarray:
+        import numpy as np
+        return np.flatnonzero(self.texts == "")
 
     def duplicates(self, valid: np.ndarray) -> tuple[np.ndarray, RepeatGroups]:
         """Among the `valid` rows: repeat of an earlier row's id per row, and the groups of rows sharing an id."""
@@ -574,6 +584,8 @@ class RowClasses:
 
     The period date of a row read fine falls in one of the PERIOD_* classes; `period_class` holds
     that class per row for the rows that are present (blank and malformed rows are PERIOD_NONE).
+    `flag_bits` holds the three yes/no columns of a row as bits (FLAG_BITS); `flag_unknown` the rows
+    whose yes/no value was not understood, per column.
     """
 
     table: Table
@@ -582,7 +594,6 @@ class RowClasses:
     row_numbers: np.ndarray | RowNumbers
     blank: np.ndarray
     malformed: np.ndarray
-    present: np.ndarray
     missing_id: np.ndarray
     duplicate: np.ndarray
     id_group: RepeatGroups
@@ -591,13 +602,13 @@ class RowClasses:
     unknown_unit: np.ndarray
     status_idx: np.ndarray
     unknown_status: np.ndarray
-    resolved: np.ndarray
     unreadable: dict[str, np.ndarray]
     period_field: str
     fallback: np.ndarray
     period_class: np.ndarray
     used: np.ndarray
-    flags: dict[str, tuple[np.ndarray, np.ndarray]]
+    flag_bits: np.ndarray
+    flag_unknown: dict[str, np.ndarray]
     digitized_unresolved: np.ndarray
     rows_read: int
 
@@ -625,8 +636,11 @@ def classify_rows(path: Path, mapping: DossierMapping, period_start: date, perio
     """Read the export and classify its rows for the period; `aliases` is an alias index (see alias_index).
 
     Every column but the id is worked out per distinct value and spread to the rows by its codes.
-    The id column is hashed first; its repeats are then sought on a second thread (sorting and
-    comparing whole arrays, which releases the interpreter lock) while the other columns are coded.
+    A strict read has no malformed rows and a blank row has no id, so the rows that take part in
+    the id repeats are known from the id column alone: it is hashed, and its repeats sought, on a
+    second thread (hashing and sorting whole arrays run outside the interpreter lock) while the
+    other columns are coded and spread. Rows that are few (blank, without an id) are kept as row
+    numbers rather than as masks over every row: each fresh array costs the system its pages.
     """
     import numpy as np
     import pyarrow as pa
@@ -634,15 +648,17 @@ def classify_rows(path: Path, mapping: DossierMapping, period_start: date, perio
     total = table.rows
     row_numbers = table.row_numbers()
     fields = [field for field in table.fields() if field != "dossier_id"]
-    ids = IdColumn.of(table.headers["dossier_id"], table.take("dossier_id"))
-    empty_id = ids.empty()
     with ThreadPoolExecutor(max_workers=1) as pool:
-        # Without a spare column no row is malformed, so every row with an id takes part in the repeats.
-        repeats = pool.submit(ids.duplicates, ~empty_id) if table.extra is None else None
+        id_job = None
+        if table.extra is None and table.arrow():
+            id_job = pool.submit(ArrowIdColumn, table.headers["dossier_id"], table.take("dossier_id"))
+            repeats = pool.submit(lambda: id_job.result().duplicates())
+        else:
+            ids = IdColumn.of(table.headers["dossier_id"], table.take("dossier_id"))
         columns = {field: Column.of(table.headers[field], table.take(field)) for field in fields}
         table.release()
         if table.arrow():
-            pa.default_memory_pool().release_unused()  # Arrow's freed columns back to the system for numpy's arrays
+            pa.default_memory_pool().release_unused()  # the parser's freed buffers back to the system for numpy
 
         unit_column = columns["unit"]
         if aliases is None:
@@ -661,32 +677,14 @@ def classify_rows(path: Path, mapping: DossierMapping, period_start: date, perio
                        for field in ("received_date", "resolved_date", "due_date") if field in columns}
         flag_tables = {field: flag_values(columns[field], mapping) for field in FLAG_FIELDS}
 
-        maybe_blank = np.flatnonzero(empty_id)
-        for column in columns.values():
-            maybe_blank = maybe_blank[column.blank_at(maybe_blank)]
-        blank = np.zeros(total, dtype=bool)
-        blank[maybe_blank] = True
-        malformed = np.zeros(total, dtype=bool)
-        if table.extra is not None:
-            values = table.extra.to_numpy(dtype=object)
-            spare = values == ""
-            filled = np.flatnonzero(~spare)
-            spare[filled] = [not cell_text(v) for v in values[filled]]
-            malformed = ~blank & ~spare
-            blank &= spare
-        present = ~blank & ~malformed if table.extra is not None else ~blank
-        missing_id = present & empty_id
-        if repeats is None:
-            repeats = pool.submit(ids.duplicates, present & ~empty_id)
-        del empty_id
-
         unit_idx = unit_column.per_row(unit_table, -1)
-        unknown_unit = present & (unit_idx < 0)
         status_idx = status_column.per_row(status_table, -1)
-        unknown_status = present & (status_idx < 0)
-        resolved = status_column.per_row(np.isin(status_table, resolved_codes), False)
-
-        unreadable = {field: columns[field].rows_where(bad, present) for field, (_, bad) in date_tables.items()}
+        low, high = min(resolved_codes), max(resolved_codes)
+        if high - low + 1 == len(resolved_codes):  # the resolved statuses are consecutive codes: two comparisons
+            resolved = status_idx >= low
+            resolved &= status_idx <= high
+        else:
+            resolved = status_column.per_row(np.isin(status_table, resolved_codes), False)
         fallback = np.zeros(total, dtype=bool)
         if mapping.period_date == "received":
             period_field = "received_date"
@@ -701,13 +699,54 @@ def classify_rows(path: Path, mapping: DossierMapping, period_start: date, perio
                                          period_end)
             period_class = np.where(fallback, columns["received_date"].per_row(by_received, PERIOD_MISSING),
                                     resolved_column.per_row(by_resolved, PERIOD_MISSING))
-        period_class[~present] = PERIOD_NONE
+        flag_bits = np.zeros(total, dtype=np.uint8)
+        for field, (truth, _) in flag_tables.items():
+            if truth.any():
+                columns[field].per_row(truth.astype(np.uint8) * np.uint8(FLAG_BITS[field]), 0, into=flag_bits)
 
-        flags = {field: (columns[field].rows_where(truth), columns[field].rows_where(unknown, present))
-                 for field, (truth, unknown) in flag_tables.items()}
+        if id_job is not None:
+            ids = id_job.result()
+        empty_id = ids.empty_rows()
+        maybe_blank = empty_id
+        for column in columns.values():
+            maybe_blank = maybe_blank[column.blank_at(maybe_blank)]
+        blank = np.zeros(total, dtype=bool)
+        blank[maybe_blank] = True
+        malformed = np.zeros(total, dtype=bool)
+        if table.extra is not None:
+            values = table.extra.to_numpy(dtype=object)
+            spare = values == ""
+            filled = np.flatnonzero(~spare)
+            spare[filled] = [not cell_text(v) for v in values[filled]]
+            malformed = ~blank & ~spare
+            blank &= spare
+            absent = np.flatnonzero(blank | malformed)
+        else:
+            absent = maybe_blank
+        missing_id = np.zeros(total, dtype=bool)
+        missing_id[empty_id[~blank[empty_id] & ~malformed[empty_id]]] = True
+        if id_job is None:
+            valid = ~missing_id
+            valid[absent] = False
+            repeats = pool.submit(ids.duplicates, valid)
+            del valid
+        del empty_id
+
+        unknown_unit = unit_idx < 0
+        unknown_unit[absent] = False
+        unknown_status = status_idx < 0
+        unknown_status[absent] = False
+        period_class[absent] = PERIOD_NONE
+        unreadable = {field: columns[field].rows_where(bad, absent) for field, (_, bad) in date_tables.items()}
+        flag_unknown = {field: columns[field].rows_where(unknown, absent) for field, (_, unknown) in flag_tables.items()}
         duplicate, id_group = repeats.result()
-    used = (period_class == PERIOD_IN) & ~missing_id & ~duplicate & ~unknown_unit & ~unknown_status
-    digitized_unresolved = used & flags["digitized_result"][0] & ~resolved
+    used = period_class == PERIOD_IN
+    for excluded in (missing_id, duplicate, unknown_unit, unknown_status):
+        np.greater(used, excluded, out=used)  # used and not excluded, in place
+    digitized_unresolved = (flag_bits & np.uint8(FLAG_BITS["digitized_result"])).astype(bool)
+    digitized_unresolved &= used
+    np.greater(digitized_unresolved, resolved, out=digitized_unresolved)  # and not resolved
+    del resolved
     return RowClasses(
         table=table,
         columns=columns,
@@ -715,7 +754,6 @@ def classify_rows(path: Path, mapping: DossierMapping, period_start: date, perio
         row_numbers=row_numbers,
         blank=blank,
         malformed=malformed,
-        present=present,
         missing_id=missing_id,
         duplicate=duplicate,
         id_group=id_group,
@@ -724,13 +762,13 @@ def classify_rows(path: Path, mapping: DossierMapping, period_start: date, perio
         unknown_unit=unknown_unit,
         status_idx=status_idx,
         unknown_status=unknown_status,
-        resolved=resolved,
         unreadable=unreadable,
         period_field=period_field,
         fallback=fallback,
         period_class=period_class,
         used=used,
-        flags=flags,
+        flag_bits=flag_bits,
+        flag_unknown=flag_unknown,
         digitized_unresolved=digitized_unresolved,
         rows_read=total - int(np.count_nonzero(blank)) + len(table.skipped),
     )
