@@ -21,9 +21,8 @@ from engine.core.parallel import default_workers, limit_workers
 from engine.core.paths import output_problems
 from engine.core.problems import InputError, Problem, os_error_code, os_error_vi
 from engine.core.vnformat import FormatError, format_date, format_number, nfc, parse_date
-from engine.core.vnformat import FormatError, format_date, format_number, parse_date
 from engine.kinds.base import Peer
-from engine.kinds.tree import CriteriaSet, LoadedCriteria, criteria_json_schema
+from engine.kinds.tree import CriteriaSet, LoadedCriteria, criteria_json_schema, iter_nodes
 from engine.load.agreement import evidence_problems
 from engine.load.appraisal import FilledWorkbook, read_round_workbook
 from engine.load.assessment import (
@@ -144,10 +143,11 @@ def score_files(criteria: Path, evidence: list[Path], progress: Callable[[int], 
 
     Problems name files as the user gave them; bundle paths become relative only for the results.
     `progress(total)` returns the callback advanced once per unit scored; `jobs` worker processes
-    (None: chosen from the units and cores). `only` scores just that unit (every bundle is still read
-    and checked, and gives its values to rules that compare the units of a block): explain and gaps
-    show one unit and need neither the others' scores nor a rank. `previous` is an earlier run's
-    JSON: each unit then carries its change of rank and index since that run.
+    (None: chosen from the units and cores). `only` scores just that unit: explain and gaps show one
+    unit and need neither the others' scores nor a rank. Only the files that may hold it are then read
+    and checked (see load_inputs), unless the set has a rule that compares the units of a block, which
+    needs every bundle's value. `previous` is an earlier run's JSON: each unit then carries its change
+    of rank and index since that run.
     """
     earlier, extra = None, []
     if previous is not None:
@@ -155,11 +155,12 @@ def score_files(criteria: Path, evidence: list[Path], progress: Callable[[int], 
             earlier = load_previous(previous)
         except InputError as exc:
             extra = exc.problems
-    loaded, bundles = load_inputs(criteria, evidence, extra)
+    if only is not None:
+        only = nfc(only).strip()
+    loaded, bundles = load_inputs(criteria, evidence, extra, unit=only)
     inputs = _criteria_files(criteria, loaded) + [str(p) for p in evidence] + [f for b in bundles for f in b.inputs]
     everyone = bundles
     if only is not None:
-        only = nfc(only).strip()
         chosen = [b for b in bundles if b.bundle.unit.id == only]
         if not chosen:
             raise InputError([Problem(code="args.unknown_unit", file="(tham số)", value=only,
@@ -266,14 +267,27 @@ def assessment_files(path: Path) -> list[str]:
     return _assessment_files(load_assessment(path))
 
 
-def load_inputs(criteria: Path, evidence: list[Path], extra: list[Problem] | None = None
+def _compares_units(criteria: CriteriaSet) -> bool:
+    """Whether a rule of the set gives points by comparing the units of a block (then scoring one unit needs all)."""
+    return any(node.rule is not None and node.rule.needs_block for node, _, _ in iter_nodes(criteria.items))
+
+
+def load_inputs(criteria: Path, evidence: list[Path], extra: list[Problem] | None = None, unit: str | None = None
                 ) -> tuple[LoadedCriteria, list[LoadedBundle]]:
-    """The set and every bundle, or InputError with the problems of all of them (and `extra` ones) at once."""
+    """The set and every bundle, or InputError with the problems of all of them (and `extra` ones) at once.
+
+    With `unit` (an NFC id) and a valid set that compares no units, only the files that may hold that unit are read:
+    the problems are those of the set and of its files, so another unit's broken bundle does not stop it. When none of
+    them holds the unit, every file is read, so an unknown unit is told as before, after the problems of every file.
+    """
     loaded, criteria_problems = check_criteria_file(criteria)
     problems = [p for p in criteria_problems if p.severity == "error"]
     if loaded is None and not problems:
         problems = criteria_problems
-    bundles, bundle_problems = read_bundles(evidence)
+    narrow = unit is not None and loaded is not None and not problems and not _compares_units(loaded.criteria)
+    bundles, bundle_problems = read_bundles(evidence, unit=unit) if narrow else read_bundles(evidence)
+    if narrow and not any(b.bundle.unit.id == unit for b in bundles):
+        bundles, bundle_problems = read_bundles(evidence)
     problems += bundle_problems
     if loaded is not None:
         problems += level_problems(loaded, bundles)

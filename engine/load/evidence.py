@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
+from yaml.reader import Reader
+
+from engine.core.limits import MAX_YAML_BYTES, read_limited
 from engine.core.parallel import default_workers, ordered_map
 from engine.core.problems import InputError, Problem
 from engine.core.yamlsource import YamlDoc, load_yaml
@@ -64,12 +69,51 @@ def load_bundles(paths: list[Path]) -> list[LoadedBundle]:
     return loaded
 
 
-def read_bundles(paths: list[Path], snapshots: bool = False) -> tuple[list[LoadedBundle], list[Problem]]:
+_SCALAR_BEFORE = r"(?<![^\s\"'\[{,:?|>!&*-])"
+_SCALAR_AFTER = r"(?![^\s\"'\]},:#])"
+"""What may stand right before and after a whole YAML scalar (space, line break, quote, flow or block indicator): a
+longer name that merely contains the id (phuong-1 in phuong-10) is no match. Generous on purpose: a file wrongly kept
+is only read."""
+
+
+def unit_pattern(unit: str) -> re.Pattern[str] | None:
+    """How a YAML file names `unit` (NFC) as a whole scalar; None when the id could be written without its characters
+    appearing together (whitespace folds across lines, a quote doubles inside single quotes), so every file is read."""
+    if not unit or "'" in unit or any(ch.isspace() for ch in unit) or unit != unicodedata.normalize("NFC", unit):
+        return None
+    return re.compile(_SCALAR_BEFORE + re.escape(unit) + _SCALAR_AFTER)
+
+
+def may_hold_unit(path: Path, pattern: re.Pattern[str]) -> bool:
+    """False only when the YAML file surely does not name the unit: read as bytes, decoded and searched in NFC (ids
+    typed composed, decomposed or in a mix match alike). A file that could hide the id (a backslash escape, text that is
+    not UTF-8, characters the YAML reader refuses, a file too large or unreadable) is kept, to be read and checked."""
+    raw, _ = read_limited(path, MAX_YAML_BYTES)
+    if raw is None or b"\\" in raw:
+        return True
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return True
+    if Reader.NON_PRINTABLE.search(text):
+        return True
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return pattern.search(text) is not None
+
+
+def read_bundles(paths: list[Path], snapshots: bool = False, unit: str | None = None
+                 ) -> tuple[list[LoadedBundle], list[Problem]]:
     """The bundles that load and the errors of all files, so a caller can check the valid ones in the same pass.
 
     With `snapshots`, a unit may have several bundles at different as-of dates (the in-year watch reads a trend from them).
+    With `unit` (an NFC id), only the files that may hold that unit are read (see may_hold_unit; workbooks always are):
+    its bundles, duplicates of its id and the problems of those files, not of the other units' files.
     """
     files, problems = find_bundle_files(paths)
+    pattern = unit_pattern(unit) if unit is not None else None
+    if pattern is not None:
+        files = [f for f in files if f.suffix.lower() not in BUNDLE_SUFFIXES or may_hold_unit(f, pattern)]
     loaded: list[LoadedBundle] = []
     yaml_files = [f for f in files if f.suffix.lower() in BUNDLE_SUFFIXES]
     parsed = ordered_map(_parse_bundle_yaml, yaml_files, default_workers(len(yaml_files)))  # taken in file order
