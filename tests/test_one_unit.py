@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 import cli
 from engine import api
-from engine.load.evidence import may_hold_unit, read_bundles, unit_pattern
+from engine.load.evidence import read_bundles, unit_scan
 
 KHOI = ROOT / "criteria" / "khoi-2024.yaml"
 CITY = ROOT / "evidence" / "thanh-pho-vung-tau"
@@ -171,8 +171,8 @@ def test_a_set_that_compares_the_units_of_a_block_still_reads_every_bundle(tmp_p
 
 
 def test_a_file_that_could_hide_the_id_is_read(tmp_path):
-    pattern = unit_pattern("phuong-8")
-    assert pattern is not None
+    scan = unit_scan("phuong-8")
+    assert scan is not None
     cases = {
         "utf16.yaml": "unit: {id: khac}\n".encode("utf-16"),
         "nul.yaml": "unit: {id: khac}\n".encode("utf-16-le"),  # no BOM: decodes as UTF-8 with NUL bytes
@@ -184,11 +184,11 @@ def test_a_file_that_could_hide_the_id_is_read(tmp_path):
     kept = set()
     for name, data in cases.items():
         (tmp_path / name).write_bytes(data)
-        if may_hold_unit(tmp_path / name, pattern):
+        if scan.may_hold(tmp_path / name):
             kept.add(name)
     assert kept == {"utf16.yaml", "nul.yaml", "latin.yaml", "escape.yaml", "named.yaml"}
     # an id that YAML could fold over lines or write with a doubled quote: every file is read
-    assert unit_pattern("phường 8") is None and unit_pattern("ph'8") is None and unit_pattern("") is None
+    assert unit_scan("phường 8") is None and unit_scan("ph'8") is None and unit_scan("") is None
     bundles, problems = read_bundles([tmp_path], unit="phuong-8")
     assert {Path(p.file).name for p in problems} == {"utf16.yaml", "nul.yaml", "latin.yaml", "escape.yaml", "named.yaml"}
 
@@ -205,8 +205,8 @@ def test_a_file_whose_unit_yaml_reads_as_the_id_is_never_skipped(tmp_path, unit_
     """Whatever way YAML writes the id (plain, quoted, escaped, folded, block, any normalisation), if reading the file
     gives the unit id typed, the pre-scan keeps the file."""
     typed = unicodedata.normalize("NFC", unit_id).strip()
-    pattern = unit_pattern(typed)
-    if pattern is None:
+    scan = unit_scan(typed)
+    if scan is None:
         return  # every file is read for such an id
     data = {"unit": {"id": unit_id, "name": "Phường", "level": "xa"}, "period": {"year": 2024}}
     text = yaml.safe_dump(data, default_style=style, allow_unicode=unicode, width=width, default_flow_style=flow)
@@ -216,4 +216,4 @@ def test_a_file_whose_unit_yaml_reads_as_the_id_is_never_skipped(tmp_path, unit_
     path.write_text(text, encoding="utf-8")
     read = yaml.safe_load(text)["unit"]["id"]
     if isinstance(read, str) and unicodedata.normalize("NFC", read) == typed:
-        assert may_hold_unit(path, pattern), text
+        assert scan.may_hold(path), text
