@@ -99,7 +99,7 @@ __all__ = [
     "assessment_progress", "progress_view", "assessment_view", "explain_history", "round_name", "compare_rounds_of",
     "compare_run_files", "compare_run_rounds", "comparison_output", "parse_moment", "round_workbook", "round_workbooks", "workbook_entries",
     "check_workbook_entries", "workbook_columns", "record_workbooks", "filled_targets",
-    "FrameSettings", "frame_settings", "score_files", "score_json_file", "limit_workers", "explain", "gaps", "report", "plan", "template", "validate",
+    "FrameSettings", "frame_settings", "score_files", "score_json_file", "limit_workers", "explain", "gaps", "gaps_files", "report", "plan", "template", "validate",
     "schema", "criteria_outline",
     "criteria_diff", "run_cases", "cases_text", "as_json", "as_csv", "ranking", "statistics", "write_output", "write_outputs",
     "exit_code",
@@ -149,6 +149,13 @@ def score_files(criteria: Path, evidence: list[Path], progress: Callable[[int], 
     needs every bundle's value. `previous` is an earlier run's JSON: each unit then carries its change
     of rank and index since that run.
     """
+    return _score_files(criteria, evidence, progress, jobs, only, previous)[1]
+
+
+def _score_files(criteria: Path, evidence: list[Path], progress: Callable[[int], Callable[[], None]] | None = None,
+                 jobs: int | None = None, only: str | None = None, previous: Path | None = None
+                 ) -> tuple[LoadedCriteria, RunResult]:
+    """score_files, with the set it loaded (for a caller that needs the set's labels as well)."""
     earlier, extra = None, []
     if previous is not None:
         try:
@@ -172,7 +179,7 @@ def score_files(criteria: Path, evidence: list[Path], progress: Callable[[int], 
     if earlier is not None:
         run = compare_previous(loaded, run, earlier, display_path(previous))
         inputs.append(str(previous))
-    return run.model_copy(update={"inputs": tuple(dict.fromkeys(inputs))})
+    return loaded, run.model_copy(update={"inputs": tuple(dict.fromkeys(inputs))})
 
 
 def score_json_file(criteria: Path, evidence: list[Path], output: Path,
@@ -316,7 +323,7 @@ def explain(run: RunResult, unit: str, criterion: str) -> str:
     return text
 
 
-def gaps(run: RunResult, unit: str | None = None, criteria: Path | None = None
+def gaps(run: RunResult, unit: str | None = None, criteria: Path | LoadedCriteria | None = None
          ) -> list[tuple[UnitResult, Table | None, Table | None]]:
     """Each unit with its table of lost points and, apart, its table of criteria not yet due (None when empty).
 
@@ -335,6 +342,14 @@ def gaps(run: RunResult, unit: str | None = None, criteria: Path | None = None
 
     return [(u, gaps_table(u, words) if lost_points(u) else None, not_due_table(u, words) if not_due_points(u) else None)
             for u in units]
+
+
+def gaps_files(criteria: Path, evidence: list[Path], unit: str | None = None
+               ) -> tuple[RunResult, list[tuple[UnitResult, Table | None, Table | None]]]:
+    """`gaps`: the run (one unit, as score_files with `only`, or every unit) and gaps(run, unit, criteria), with the set
+    read once for both."""
+    loaded, run = _score_files(criteria, evidence, only=unit)
+    return run, gaps(run, unit, loaded)
 
 
 def _set_of(run: RunResult, criteria: Path | LoadedCriteria | None) -> CriteriaSet | None:
