@@ -22,7 +22,7 @@ from engine.core.paths import output_problems
 from engine.core.problems import InputError, Problem, os_error_code, os_error_vi
 from engine.core.vnformat import FormatError, format_date, format_number, nfc, parse_date
 from engine.kinds.base import Peer
-from engine.kinds.tree import CriteriaSet, LoadedCriteria, criteria_json_schema, iter_nodes
+from engine.kinds.tree import CriteriaSet, LoadedCriteria, criteria_json_schema, level_leaves
 from engine.load.agreement import evidence_problems
 from engine.load.appraisal import FilledWorkbook, read_round_workbook
 from engine.load.assessment import (
@@ -145,8 +145,8 @@ def score_files(criteria: Path, evidence: list[Path], progress: Callable[[int], 
     `progress(total)` returns the callback advanced once per unit scored; `jobs` worker processes
     (None: chosen from the units and cores). `only` scores just that unit: explain and gaps show one
     unit and need neither the others' scores nor a rank. Only the files that may hold it are then read
-    and checked (see load_inputs), unless the set has a rule that compares the units of a block, which
-    needs every bundle's value. `previous` is an earlier run's JSON: each unit then carries its change
+    and checked (see load_inputs), unless a rule compares the units of its block, which needs every
+    bundle's value. `previous` is an earlier run's JSON: each unit then carries its change
     of rank and index since that run.
     """
     return _score_files(criteria, evidence, progress, jobs, only, previous)[1]
@@ -274,26 +274,31 @@ def assessment_files(path: Path) -> list[str]:
     return _assessment_files(load_assessment(path))
 
 
-def _compares_units(criteria: CriteriaSet) -> bool:
-    """Whether a rule of the set gives points by comparing the units of a block (then scoring one unit needs all)."""
-    return any(node.rule is not None and node.rule.needs_block for node, _, _ in iter_nodes(criteria.items))
+def _compares_units(criteria: CriteriaSet, level: str) -> bool:
+    """Whether a rule gives units of `level` points by comparing the units of their block (then scoring one unit
+    needs every bundle's value)."""
+    return any(node.rule.needs_block for node in level_leaves(criteria.items, level))
 
 
 def load_inputs(criteria: Path, evidence: list[Path], extra: list[Problem] | None = None, unit: str | None = None
                 ) -> tuple[LoadedCriteria, list[LoadedBundle]]:
     """The set and every bundle, or InputError with the problems of all of them (and `extra` ones) at once.
 
-    With `unit` (an NFC id) and a valid set that compares no units, only the files that may hold that unit are read:
-    the problems are those of the set and of its files, so another unit's broken bundle does not stop it. When none of
-    them holds the unit, every file is read, so an unknown unit is told as before, after the problems of every file.
+    With `unit` (an NFC id) and a valid set, only the files that may hold that unit are read: the problems are those of
+    the set and of those files, so another unit's broken bundle does not stop it. Every file is read, as without `unit`,
+    when none of them holds the unit (an unknown unit is then told after the problems of every file) or when a rule
+    compares the units of its block.
     """
     loaded, criteria_problems = check_criteria_file(criteria)
     problems = [p for p in criteria_problems if p.severity == "error"]
     if loaded is None and not problems:
         problems = criteria_problems
-    narrow = unit is not None and loaded is not None and not problems and not _compares_units(loaded.criteria)
-    bundles, bundle_problems = read_bundles(evidence, unit=unit) if narrow else read_bundles(evidence)
-    if narrow and not any(b.bundle.unit.id == unit for b in bundles):
+    if unit is not None and loaded is not None and not problems:
+        bundles, bundle_problems = read_bundles(evidence, unit=unit)
+        shown = [b for b in bundles if b.bundle.unit.id == unit]
+        if not shown or any(_compares_units(loaded.criteria, b.bundle.unit.level) for b in shown):
+            bundles, bundle_problems = read_bundles(evidence)
+    else:
         bundles, bundle_problems = read_bundles(evidence)
     problems += bundle_problems
     if loaded is not None:

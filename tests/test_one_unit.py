@@ -1,8 +1,8 @@
 """explain and gaps of one unit read only the evidence files that may hold it, and show what a full read shows.
 
 Another unit's broken bundle no longer stops them (`score` still reports it); the shown unit's own problems, a
-duplicate of its id and an unknown unit are reported as before; a set that compares the units of a block still reads
-and checks every bundle.
+duplicate of its id and an unknown unit are reported as before; a unit whose block is compared (a relative rule at its
+level) still reads and checks every bundle.
 """
 
 from __future__ import annotations
@@ -156,18 +156,22 @@ def test_an_unknown_unit_is_told_as_before(tmp_path):
     assert _problems(SAMPLE_CRITERIA, [folder], "phuong-99") == _problems(SAMPLE_CRITERIA, [folder])
 
 
-def test_a_set_that_compares_the_units_of_a_block_still_reads_every_bundle(tmp_path, monkeypatch):
+def test_a_unit_whose_block_is_compared_still_reads_every_bundle(tmp_path, monkeypatch):
+    """khoi-2024 compares the districts (huyen) of its block in 9.1; its communes (xa) are scored alone."""
     monkeypatch.chdir(ROOT)
     folder = _copy_sample(tmp_path)
     whole = api.score_files(KHOI, [CITY, folder])
-    alone = api.score_files(KHOI, [CITY, folder], only="tp-vung-tau")
-    assert alone.unit("tp-vung-tau").model_copy(update={"rank": 1}) == whole.unit("tp-vung-tau").model_copy(
-        update={"rank": 1})
+    for unit in ("tp-vung-tau", "phuong-8"):
+        alone = api.score_files(KHOI, [CITY, folder], only=unit)
+        assert alone.units[0].model_copy(update={"rank": 1}) == whole.unit(unit).model_copy(update={"rank": 1})
     _broken(folder)
     assert _problems(KHOI, [CITY, folder], "tp-vung-tau") == _problems(KHOI, [CITY, folder])
     result = _invoke("explain", "tp-vung-tau", "9.1", "--criteria", str(KHOI), "--evidence", str(CITY),
                      "--evidence", str(folder))
     assert result.exit_code == 2 and "phuong-99.yaml" in result.output
+    assert _problems(KHOI, [CITY, folder], "phuong-8") == []
+    result = _invoke("explain", "phuong-8", "3", "--criteria", str(KHOI), "--evidence", str(CITY), "--evidence", str(folder))
+    assert result.exit_code == 0, result.output
 
 
 def test_a_file_that_could_hide_the_id_is_read(tmp_path):
