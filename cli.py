@@ -348,9 +348,8 @@ def gaps(
     """Liệt kê điểm bị mất (lớn nhất trước), lý do, minh chứng còn thiếu và nhiệm vụ khắc phục."""
     from rich.markup import escape
 
-    run = _run(criteria, evidence or [DEFAULT_EVIDENCE], only=unit)
     try:
-        shown = api.gaps(run, unit, criteria)
+        run, shown = api.gaps_files(criteria, evidence or [DEFAULT_EVIDENCE], unit)
     except api.InputError as exc:
         _fail(exc.problems)
         raise

@@ -21,9 +21,8 @@ from engine.core.parallel import default_workers, limit_workers
 from engine.core.paths import output_problems
 from engine.core.problems import InputError, Problem, os_error_code, os_error_vi
 from engine.core.vnformat import FormatError, format_date, format_number, nfc, parse_date
-from engine.core.vnformat import FormatError, format_date, format_number, parse_date
 from engine.kinds.base import Peer
-from engine.kinds.tree import CriteriaSet, LoadedCriteria, criteria_json_schema
+from engine.kinds.tree import CriteriaSet, LoadedCriteria, criteria_json_schema, level_leaves
 from engine.load.agreement import evidence_problems
 from engine.load.appraisal import FilledWorkbook, read_round_workbook
 from engine.load.assessment import (
@@ -100,7 +99,7 @@ __all__ = [
     "assessment_progress", "progress_view", "assessment_view", "explain_history", "round_name", "compare_rounds_of",
     "compare_run_files", "compare_run_rounds", "comparison_output", "parse_moment", "round_workbook", "round_workbooks", "workbook_entries",
     "check_workbook_entries", "workbook_columns", "record_workbooks", "filled_targets",
-    "FrameSettings", "frame_settings", "score_files", "score_json_file", "limit_workers", "explain", "gaps", "report", "plan", "template", "validate",
+    "FrameSettings", "frame_settings", "score_files", "score_json_file", "limit_workers", "explain", "gaps", "gaps_files", "report", "plan", "template", "validate",
     "schema", "criteria_outline",
     "criteria_diff", "run_cases", "cases_text", "as_json", "as_csv", "ranking", "statistics", "write_output", "write_outputs",
     "exit_code",
@@ -144,22 +143,31 @@ def score_files(criteria: Path, evidence: list[Path], progress: Callable[[int], 
 
     Problems name files as the user gave them; bundle paths become relative only for the results.
     `progress(total)` returns the callback advanced once per unit scored; `jobs` worker processes
-    (None: chosen from the units and cores). `only` scores just that unit (every bundle is still read
-    and checked, and gives its values to rules that compare the units of a block): explain and gaps
-    show one unit and need neither the others' scores nor a rank. `previous` is an earlier run's
-    JSON: each unit then carries its change of rank and index since that run.
+    (None: chosen from the units and cores). `only` scores just that unit: explain and gaps show one
+    unit and need neither the others' scores nor a rank. Only the files that may hold it are then read
+    and checked (see load_inputs), unless a rule compares the units of its block, which needs every
+    bundle's value. `previous` is an earlier run's JSON: each unit then carries its change
+    of rank and index since that run.
     """
+    return _score_files(criteria, evidence, progress, jobs, only, previous)[1]
+
+
+def _score_files(criteria: Path, evidence: list[Path], progress: Callable[[int], Callable[[], None]] | None = None,
+                 jobs: int | None = None, only: str | None = None, previous: Path | None = None
+                 ) -> tuple[LoadedCriteria, RunResult]:
+    """score_files, with the set it loaded (for a caller that needs the set's labels as well)."""
     earlier, extra = None, []
     if previous is not None:
         try:
             earlier = load_previous(previous)
         except InputError as exc:
             extra = exc.problems
-    loaded, bundles = load_inputs(criteria, evidence, extra)
+    if only is not None:
+        only = nfc(only).strip()
+    loaded, bundles = load_inputs(criteria, evidence, extra, unit=only)
     inputs = _criteria_files(criteria, loaded) + [str(p) for p in evidence] + [f for b in bundles for f in b.inputs]
     everyone = bundles
     if only is not None:
-        only = nfc(only).strip()
         chosen = [b for b in bundles if b.bundle.unit.id == only]
         if not chosen:
             raise InputError([Problem(code="args.unknown_unit", file="(tham số)", value=only,
@@ -171,7 +179,7 @@ def score_files(criteria: Path, evidence: list[Path], progress: Callable[[int], 
     if earlier is not None:
         run = compare_previous(loaded, run, earlier, display_path(previous))
         inputs.append(str(previous))
-    return run.model_copy(update={"inputs": tuple(dict.fromkeys(inputs))})
+    return loaded, run.model_copy(update={"inputs": tuple(dict.fromkeys(inputs))})
 
 
 def score_json_file(criteria: Path, evidence: list[Path], output: Path,
@@ -268,14 +276,32 @@ def assessment_files(path: Path) -> list[str]:
     return _assessment_files(load_assessment(path))
 
 
-def load_inputs(criteria: Path, evidence: list[Path], extra: list[Problem] | None = None
+def _compares_units(criteria: CriteriaSet, level: str) -> bool:
+    """Whether a rule gives units of `level` points by comparing the units of their block (then scoring one unit
+    needs every bundle's value)."""
+    return any(node.rule.needs_block for node in level_leaves(criteria.items, level))
+
+
+def load_inputs(criteria: Path, evidence: list[Path], extra: list[Problem] | None = None, unit: str | None = None
                 ) -> tuple[LoadedCriteria, list[LoadedBundle]]:
-    """The set and every bundle, or InputError with the problems of all of them (and `extra` ones) at once."""
+    """The set and every bundle, or InputError with the problems of all of them (and `extra` ones) at once.
+
+    With `unit` (an NFC id) and a valid set, only the files that may hold that unit are read: the problems are those of
+    the set and of those files, so another unit's broken bundle does not stop it. Every file is read, as without `unit`,
+    when none of them holds the unit (an unknown unit is then told after the problems of every file) or when a rule
+    compares the units of its block.
+    """
     loaded, criteria_problems = check_criteria_file(criteria)
     problems = [p for p in criteria_problems if p.severity == "error"]
     if loaded is None and not problems:
         problems = criteria_problems
-    bundles, bundle_problems = read_bundles(evidence)
+    if unit is not None and loaded is not None and not problems:
+        bundles, bundle_problems = read_bundles(evidence, unit=unit)
+        shown = [b for b in bundles if b.bundle.unit.id == unit]
+        if not shown or any(_compares_units(loaded.criteria, b.bundle.unit.level) for b in shown):
+            bundles, bundle_problems = read_bundles(evidence)
+    else:
+        bundles, bundle_problems = read_bundles(evidence)
     problems += bundle_problems
     if loaded is not None:
         problems += level_problems(loaded, bundles)
@@ -304,7 +330,7 @@ def explain(run: RunResult, unit: str, criterion: str) -> str:
     return text
 
 
-def gaps(run: RunResult, unit: str | None = None, criteria: Path | None = None
+def gaps(run: RunResult, unit: str | None = None, criteria: Path | LoadedCriteria | None = None
          ) -> list[tuple[UnitResult, Table | None, Table | None]]:
     """Each unit with its table of lost points and, apart, its table of criteria not yet due (None when empty).
 
@@ -323,6 +349,14 @@ def gaps(run: RunResult, unit: str | None = None, criteria: Path | None = None
 
     return [(u, gaps_table(u, words) if lost_points(u) else None, not_due_table(u, words) if not_due_points(u) else None)
             for u in units]
+
+
+def gaps_files(criteria: Path, evidence: list[Path], unit: str | None = None
+               ) -> tuple[RunResult, list[tuple[UnitResult, Table | None, Table | None]]]:
+    """`gaps`: the run (one unit, as score_files with `only`, or every unit) and gaps(run, unit, criteria), with the set
+    read once for both."""
+    loaded, run = _score_files(criteria, evidence, only=unit)
+    return run, gaps(run, unit, loaded)
 
 
 def _set_of(run: RunResult, criteria: Path | LoadedCriteria | None) -> CriteriaSet | None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+from engine.core.limits import MAX_YAML_BYTES, read_limited
 from engine.core.parallel import default_workers, ordered_map
 from engine.core.problems import InputError, Problem
 from engine.core.yamlsource import YamlDoc, load_yaml
@@ -64,12 +67,55 @@ def load_bundles(paths: list[Path]) -> list[LoadedBundle]:
     return loaded
 
 
-def read_bundles(paths: list[Path], snapshots: bool = False) -> tuple[list[LoadedBundle], list[Problem]]:
+_SCALAR_BEFORE = r"(?<![^\s\"'\[{,:?|>!&*-])"
+_SCALAR_AFTER = r"(?![^\s\"'\]},:#])"
+"""What may stand right before and after a whole YAML scalar (space, line break, quote, flow or block indicator): a
+longer name that merely contains the id (phuong-1 in phuong-10) is no match. Generous on purpose: a file wrongly kept
+is only read."""
+
+
+class UnitScan(NamedTuple):
+    """A cheap look at a YAML file's text for one unit id, before reading it as a bundle."""
+
+    unit: str
+    pattern: re.Pattern[str]
+
+    def may_hold(self, path: Path) -> bool:
+        """False only when the file surely does not name the unit: its text is searched in NFC, so ids written composed,
+        decomposed or in a mix match alike. A file that could hide the id (a backslash escape, NUL bytes of UTF-16 or
+        UTF-32 text, text that is not UTF-8, a file too large or unreadable) is kept, to be read and checked."""
+        raw, _ = read_limited(path, MAX_YAML_BYTES)
+        if raw is None or b"\\" in raw or b"\0" in raw:
+            return True
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return True
+        if not unicodedata.is_normalized("NFC", text):
+            text = unicodedata.normalize("NFC", text)
+        return self.unit in text and self.pattern.search(text) is not None  # the plain search first: it is fast
+
+
+def unit_scan(unit: str) -> UnitScan | None:
+    """The scan for `unit` (NFC, as typed ids are compared); None when the id could be written without its characters
+    appearing together (whitespace folds across lines, a quote doubles inside single quotes): then every file is read."""
+    if not unit or "'" in unit or any(ch.isspace() for ch in unit) or not unicodedata.is_normalized("NFC", unit):
+        return None
+    return UnitScan(unit, re.compile(_SCALAR_BEFORE + re.escape(unit) + _SCALAR_AFTER))
+
+
+def read_bundles(paths: list[Path], snapshots: bool = False, unit: str | None = None
+                 ) -> tuple[list[LoadedBundle], list[Problem]]:
     """The bundles that load and the errors of all files, so a caller can check the valid ones in the same pass.
 
     With `snapshots`, a unit may have several bundles at different as-of dates (the in-year watch reads a trend from them).
+    With `unit` (an NFC id), only the files that may hold that unit are read (see UnitScan; workbooks always are):
+    its bundles, duplicates of its id and the problems of those files, not of the other units' files.
     """
     files, problems = find_bundle_files(paths)
+    scan = unit_scan(unit) if unit is not None else None
+    if scan is not None:
+        files = [f for f in files if f.suffix.lower() not in BUNDLE_SUFFIXES or scan.may_hold(f)]
     loaded: list[LoadedBundle] = []
     yaml_files = [f for f in files if f.suffix.lower() in BUNDLE_SUFFIXES]
     parsed = ordered_map(_parse_bundle_yaml, yaml_files, default_workers(len(yaml_files)))  # taken in file order
