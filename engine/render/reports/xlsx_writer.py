@@ -225,12 +225,18 @@ def _escape(text: str) -> str:
     return xml_text(text, "&#13;")
 
 
+def _ascii(xml: str) -> str:
+    """XML as openpyxl writes it into a sheet: every character beyond ASCII as a character reference. Done once per
+    distinct cell (the cells are memoised), so a sheet is then encoded without the encoder's slow error path."""
+    return xml if xml.isascii() else xml.encode("ascii", "xmlcharrefreplace").decode("ascii")
+
+
 def _inline(text: str) -> str:
     """An inline string as openpyxl writes it (at most 32767 characters, spaces kept at either end)."""
     text = text[:32767]
     if text != text.strip():
-        return f'<is><t xml:space="preserve">{_escape(text)}</t></is>'
-    return f"<is><t>{_escape(text)}</t></is>"
+        return _ascii(f'<is><t xml:space="preserve">{_escape(text)}</t></is>')
+    return _ascii(f"<is><t>{_escape(text)}</t></is>")
 
 
 class _Grid:
@@ -277,7 +283,7 @@ class _Grid:
     def rich(self, row: int, column: int, value: CellRichText, style: str) -> None:
         from lxml import etree
         self.cells[(row, column)] = [self.styles.arrays[style], _STRING,
-                                     etree.tostring(value.to_tree(), encoding="unicode")]
+                                     _ascii(etree.tostring(value.to_tree(), encoding="unicode"))]
 
     def total(self, row: int, column: int, formula: str, value: float, style: str) -> None:
         """A formula with the value readers show before they recalculate."""
@@ -647,42 +653,54 @@ def _formula(total: Total, column: int, top: int) -> str:
 
 
 def _row(page: _Sheet, table: Table, row: Row, number: int, top: int, looks: _Looks) -> None:
-    grid, styles = page.grid, page.styles
+    grid = page.grid
     columns = table.columns
-    bold = row.style != "normal"
-    fill = FILLS.get(row.style)
+    style = row.style
+    bold = style != "normal"
+    fill = FILLS.get(style)
     cells = row.cells
-    last_filled = max((i for i, v in enumerate(cells) if v is not None and v != "" and v != ()), default=0)
+    last_filled = 0
+    for position, value in enumerate(cells):
+        if value is not None and value != "" and value != ():
+            last_filled = position
+    count = len(columns)
+    narrow = count < page.count  # a narrower table: its last column runs to the sheet's last column
+    spanned = row.span and last_filled < count - 1
     widths = [c.width for c in columns]
-    narrow = len(columns) < page.count  # a narrower table: its last column runs to the sheet's last column
     if narrow:
-        widths[-1] = sum(page.widths[len(columns) - 1:])
-    spanned = row.span and last_filled < len(columns) - 1
+        widths[-1] = sum(page.widths[count - 1:])
     if spanned:
         widths[last_filled] = sum(page.widths[last_filled:])
     lines = 1
     store, memo = grid.cells, looks.cells
+    indent_column, row_indent = table.indent_column, row.indent
+    filled = len(cells)
     for index, column in enumerate(columns):
-        value: Cell = cells[index] if index < len(cells) else None
+        value: Cell = cells[index] if index < filled else None
         kind = type(value)
-        indent = row.indent if index == table.indent_column else 0
-        key = (index, column.kind, row.style, indent, widths[index], kind,
-               (memo_value(value.value), memo_value(value.percent), value.formula, top) if kind is Total
-               else memo_value(value))
+        indent = row_indent if index == indent_column else 0
+        if kind is Total:
+            identity = (memo_value(value.value), memo_value(value.percent), value.formula, top)
+        elif kind is float:
+            identity = (value, math.copysign(1.0, value))  # memo_value: -0.0 prints differently from 0.0
+        else:
+            identity = value
+        key = (index, column.kind, style, indent, widths[index], kind, identity)
         drawn = memo.get(key)
         if drawn is None:
             drawn = memo[key] = _cell(looks, column, value, bold, fill, indent, index, top, widths[index])
-        array, kind_attribute, content, needed = drawn
-        store[(number, index + 1)] = [array, kind_attribute, content]
-        if needed and (not spanned or index <= last_filled):
-            lines = max(lines, needed)
+        store[(number, index + 1)] = [drawn[0], drawn[1], drawn[2]]
+        needed = drawn[3]
+        if needed > lines and (not spanned or index <= last_filled):
+            lines = needed
     if narrow or spanned:
-        for extra in range(len(columns) + 1, page.count + 1):
+        styles = page.styles
+        for extra in range(count + 1, page.count + 1):
             grid.restyle(number, extra, styles(bold=bold, fill=fill))
-        start = last_filled + 1 if spanned else len(columns)
+        start = last_filled + 1 if spanned else count
         if start < page.count:
             grid.merge(number, start, number, page.count)
-    grid.set_height(number, LINE_PT * lines + 2)
+    grid.heights[number] = float(LINE_PT * lines + 2)
 
 
 def _cell(looks: _Looks, column: Column, value: Cell, bold: bool, fill: str | None, indent: int, index: int,
