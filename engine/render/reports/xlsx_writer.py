@@ -14,6 +14,7 @@ import io
 import math
 import re
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from engine.render.data import safe_cell
@@ -280,10 +281,9 @@ class _Grid:
         """Text always stored as a string, whatever it starts with."""
         self.cells[(row, column)] = [self.styles.arrays[style], _STRING, _inline(value) if value else ""]
 
-    def rich(self, row: int, column: int, value: CellRichText, style: str) -> None:
-        from lxml import etree
-        self.cells[(row, column)] = [self.styles.arrays[style], _STRING,
-                                     _ascii(etree.tostring(value.to_tree(), encoding="unicode"))]
+    def rich(self, row: int, column: int, xml: str, style: str) -> None:
+        """Rich text, as _rich_recipients writes it."""
+        self.cells[(row, column)] = [self.styles.arrays[style], _STRING, xml]
 
     def total(self, row: int, column: int, formula: str, value: float, style: str) -> None:
         """A formula with the value readers show before they recalculate."""
@@ -554,15 +554,24 @@ def _letterhead(page: _Sheet, head: Letterhead) -> None:
     page.row += 1
 
 
-def _closing(page: _Sheet, closing: Closing) -> None:
-    """Recipients in one cell ('Nơi nhận:' in bold italics, one line each), the signature block beside it."""
+@lru_cache(maxsize=64)
+def _rich_recipients(lines: tuple[str, ...]) -> str:
+    """'Nơi nhận:' in bold italics and one recipient a line, as openpyxl writes this rich text (the same lines on
+    every unit's sheet: written once)."""
+    from lxml import etree
     from openpyxl.cell.rich_text import CellRichText, TextBlock
     from openpyxl.cell.text import InlineFont
-    styles, split, count = page.styles, page.split, page.count
-    lines = recipient_lines(closing.recipients)
     recipients = CellRichText(TextBlock(InlineFont(rFont=FONT, sz=FRAME_PT, b=True, i=True), RECIPIENTS_LABEL),
                               TextBlock(InlineFont(rFont=FONT, sz=FRAME_PT - 1), "".join("\n" + clean_text(line)
                                                                                         for line in lines)))
+    return _ascii(etree.tostring(recipients.to_tree(), encoding="unicode"))
+
+
+def _closing(page: _Sheet, closing: Closing) -> None:
+    """Recipients in one cell ('Nơi nhận:' in bold italics, one line each), the signature block beside it."""
+    styles, split, count = page.styles, page.split, page.count
+    lines = recipient_lines(closing.recipients)
+    recipients = _rich_recipients(tuple(lines))
     signer_style = styles(size=FRAME_PT + 1, bold=True, horizontal="center", border="none")
     right = [line.upper() for line in closing.signer] + [""] * 4 + [closing.name or ""]
     page.row += 1
