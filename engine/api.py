@@ -414,8 +414,14 @@ def all_outputs(run: RunResult, criteria: Path | LoadedCriteria | None = None,
     the HTML report, the units' corrective plans and the provincial plan)."""
     set_id = run.criteria_set.id
     names = {"report": "bang-diem", "plan": "ke-hoach-khac-phuc", "province": "ke-hoach-khac-phuc-tinh"}
-    files: dict[str, bytes] = {f"{set_id}.json": to_json(run).encode("utf-8"), f"{set_id}.csv": to_csv(run).encode("utf-8")}
-    for (kind, fmt), data in all_documents(run, criteria=_set_of(run, criteria), frame=frame).items():
+    files: dict[str, bytes] = {}
+
+    def ranking_files() -> None:  # written by the main process while workers draw the documents
+        files[f"{set_id}.json"] = to_json(run).encode("utf-8")
+        files[f"{set_id}.csv"] = to_csv(run).encode("utf-8")
+
+    for (kind, fmt), data in all_documents(run, criteria=_set_of(run, criteria), frame=frame,
+                                           meanwhile=ranking_files).items():
         files[f"{set_id}-bao-cao.html" if fmt == "html" else f"{set_id}-{names[kind]}.{fmt}"] = data
     return dict(sorted(files.items()))
 

@@ -752,3 +752,15 @@ def test_a_typed_minus_zero_prints_as_written_in_every_document_format(tmp_path)
         assert ">-0<" in docx.read("word/document.xml").decode("utf-8")
     with zipfile.ZipFile(io.BytesIO(api.report(run, "xlsx", SAMPLE_CRITERIA))) as xlsx:
         assert any("<v>-0</v>" in xlsx.read(n).decode("utf-8") for n in xlsx.namelist() if n.startswith("xl/worksheets/"))
+
+
+def test_svg_charts_escape_every_text_and_attribute():
+    from engine.render.reports.html import charts, svg_chart
+
+    hostile = '"><script>x</script>\' onload=\'y'
+    drawn = charts([hostile], [(hostile, "#fff\"/><g", [50.0])])
+    for chart in (drawn["wide"], drawn["narrow"]):
+        svg = str(svg_chart(chart, hostile, "chart-wide"))
+        assert "<script" not in svg and "onload='" not in svg and '"><' not in svg.replace('"><title>', "")
+        assert "&#34;&gt;&lt;script&gt;x&lt;/script&gt;&#39; onload=&#39;y" in svg
+        assert svg.count("<svg") == 1 and svg.endswith("</svg>\n")

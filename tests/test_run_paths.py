@@ -37,16 +37,37 @@ def test_report_all_writes_every_output_byte_identical_to_the_single_commands(tm
         assert (tmp_path / "tat-ca" / name).read_bytes() == (GOLDEN / golden).read_bytes(), name
 
 
-def test_documents_drawn_in_worker_processes_are_the_bytes_of_the_serial_drawing(sample_run):
+def test_documents_drawn_in_worker_processes_are_the_bytes_of_the_serial_drawing(sample_run, monkeypatch):
+    import os
+
     from engine.load.frames import load_frame
-    from engine.render.reports import all_documents
+    from engine.render import reports
 
     frame, _ = load_frame(ROOT / "frames" / "vung-tau-2024.yaml")
-    serial = all_documents(sample_run, frame=frame, workers=1)
-    pooled = all_documents(sample_run, frame=frame, workers=2)
-    assert len(serial) == 10 and list(pooled) == list(serial)
-    for document, data in serial.items():
-        assert pooled[document] == data, document
+    calls = []
+    serial = reports.all_documents(sample_run, frame=frame, workers=1, meanwhile=lambda: calls.append(os.getpid()))
+    assert calls == [os.getpid()] and len(serial) == 10
+    render_parts, html_report = reports.render_parts, reports.html_report
+
+    def mark(data) -> bytes:  # which process drew what: forked workers inherit these wrappers
+        return (data if isinstance(data, bytes) else data.encode("utf-8")) + b"\0" + str(os.getpid()).encode()
+
+    monkeypatch.setattr(reports, "render_parts", lambda *args, **kwargs: mark(render_parts(*args, **kwargs)))
+    monkeypatch.setattr(reports, "html_report", lambda ctx: mark(html_report(ctx)).decode("utf-8"))
+    for workers in (2, 3):
+        calls.clear()
+        marked = reports.all_documents(sample_run, frame=frame, workers=workers,
+                                       meanwhile=lambda: calls.append(os.getpid()))
+        assert calls == [os.getpid()]  # run once, by the main process
+        assert list(marked) == list(serial)
+        drawn_by = {}
+        for document, data in marked.items():
+            data, _, pid = data.rpartition(b"\0")
+            drawn_by[document] = int(pid)
+            assert data == serial[document], document
+        assert drawn_by[("report", "html")] != os.getpid()  # drawn by a worker while the parts were built
+        assert drawn_by[("province", "xlsx")] == os.getpid()
+        assert len(set(drawn_by.values()) - {os.getpid(), drawn_by[("report", "html")]}) >= 1
 
 
 def test_documents_are_drawn_in_workers_only_for_enough_units_and_cores(monkeypatch):

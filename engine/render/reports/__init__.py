@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Literal
 
@@ -23,7 +25,7 @@ from engine.render.reports.assessment import is_assessment, overclaim_rows, unit
 from engine.render.reports.common import run_stamp
 from engine.render.reports.context import ReportContext, report_context
 from engine.render.reports.document import Part
-from engine.render.reports.html import html_report
+from engine.render.reports.html import html_report, load_template
 from engine.render.reports.plan import Plan, PlanSection, PlanTask, plan_part, plan_rows, unit_plan, unit_plan_parts
 from engine.render.reports.province import ProvinceView, criterion_losses, province_parts, province_plan, province_view
 from engine.render.reports.render import to_docx, to_markdown, to_xlsx
@@ -106,6 +108,11 @@ DRAWING_ORDER: tuple[Document, ...] = (
     ("report", "xlsx"), ("report", "docx"), ("report", "html"), ("plan", "xlsx"), ("plan", "docx"), ("report", "md"),
     ("province", "docx"), ("province", "xlsx"), ("plan", "md"), ("province", "md"))
 """Every document of a run, the longest to draw first (measured on 200 units), so that workers finish together."""
+IN_MAIN: frozenset[Document] = frozenset({("province", "xlsx"), ("province", "docx"), ("province", "md"),
+                                          ("report", "md"), ("plan", "md")})
+"""With workers, what the main process draws itself: the province's small documents before the workers start (the
+office libraries and the HTML template are then loaded once, inherited by every worker, instead of once per worker),
+the Markdown files while they draw."""
 
 _drawing: tuple[ReportContext, dict[DocumentKind, list[Part]], dict[DocumentKind, str]] | None = None
 
@@ -134,28 +141,82 @@ def _draw(document: Document) -> bytes:
 
 
 def all_documents(run: RunResult, bands: Sequence[Band] | None = None, criteria: CriteriaSet | None = None,
-                  frame: FrameSettings | None = None, workers: int | None = None) -> dict[Document, bytes]:
+                  frame: FrameSettings | None = None, workers: int | None = None,
+                  meanwhile: Callable[[], None] | None = None) -> dict[Document, bytes]:
     """The scoring sheet (and the HTML report), the units' plans and the provincial plan in every format.
 
     The same bytes as report_document and plan_document give one by one, from one context, each
     document's parts built once and drawn in the three office formats. With workers > 1 (None:
-    default_workers) the documents are drawn in forked processes, giving the same bytes.
+    default_workers) documents are drawn in forked processes, giving the same bytes: one worker
+    draws the HTML report (which needs no parts) while the main process builds the parts, then the
+    main process and workers - 1 others share the rest, the longest first, the main process also
+    running `meanwhile` (other outputs of the same run). Without workers `meanwhile` runs first.
     """
     global _drawing
     ctx = report_context(run, bands, criteria, frame)
     workers = default_workers(len(run.units)) if workers is None else max(1, workers)
-    with collector_paused():
-        parts: dict[DocumentKind, list[Part]] = {"report": scoring_parts(ctx), "plan": unit_plan_parts(ctx),
-                                                 "province": province_parts(ctx)}
-        titles: dict[DocumentKind, str] = {"report": _sheet_title(run), "plan": _plan_title(run),
-                                           "province": _plan_title(run)}
-        if workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
-            _start_drawing(ctx, parts, titles)
-            try:
-                drawn = [_draw(document) for document in DRAWING_ORDER]
-            finally:
-                _drawing = None
-        else:
-            with parallel.pool(workers, initializer=_start_drawing, initargs=(ctx, parts, titles)) as executor:
-                drawn = list(executor.map(_draw, DRAWING_ORDER))
-    return dict(zip(DRAWING_ORDER, drawn))
+    titles: dict[DocumentKind, str] = {"report": _sheet_title(run), "plan": _plan_title(run),
+                                       "province": _plan_title(run)}
+    try:
+        with collector_paused():
+            if workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
+                _start_drawing(ctx, _parts(ctx), titles)
+                if meanwhile is not None:
+                    meanwhile()
+                return {document: _draw(document) for document in DRAWING_ORDER}
+            load_template()
+            _start_drawing(ctx, {}, titles)
+            with parallel.pool(1) as first:
+                html = first.submit(_draw, HTML)  # forked now, with the context only
+                _start_drawing(ctx, _parts(ctx), titles)
+                drawn = _share(workers - 1, meanwhile)
+                drawn[HTML] = html.result()
+            return {document: drawn[document] for document in DRAWING_ORDER}
+    finally:
+        _drawing = None
+
+
+HTML: Document = ("report", "html")
+
+
+def _parts(ctx: ReportContext) -> dict[DocumentKind, list[Part]]:
+    return {"report": scoring_parts(ctx), "plan": unit_plan_parts(ctx), "province": province_parts(ctx)}
+
+
+def _share(helpers: int, meanwhile: Callable[[], None] | None) -> dict[Document, bytes]:
+    """Every document but the HTML report, drawn by the main process and `helpers` workers forked now.
+
+    The main process first draws the province's small documents (loading the office libraries once,
+    inherited by the workers), then runs `meanwhile` and draws the Markdown files while the workers
+    start; then each process takes the longest document left until none is left.
+    """
+    drawn = {document: _draw(document) for document in DRAWING_ORDER if document in IN_MAIN and document[0] == "province"}
+    queue = [document for document in DRAWING_ORDER if document not in IN_MAIN and document != HTML]
+    lock = threading.Lock()
+
+    def take() -> Document | None:
+        with lock:
+            return queue.pop(0) if queue else None
+
+    def feed(executor: Executor, document: Document, future: Future) -> None:
+        """Hand a worker the longest document left, one at a time, until none is left."""
+        while True:
+            drawn[document] = future.result()
+            if (document := take()) is None:  # type: ignore[assignment]
+                return
+            future = executor.submit(_draw, document)
+
+    helpers = max(1, min(helpers, len(queue)))
+    with parallel.pool(helpers) as executor, ThreadPoolExecutor(helpers) as feeders:
+        # the first documents are submitted here, so that the workers are forked by the main thread
+        started = [(document, executor.submit(_draw, document)) for document in queue[:helpers]]
+        del queue[:helpers]
+        fed = [feeders.submit(feed, executor, document, future) for document, future in started]
+        if meanwhile is not None:
+            meanwhile()
+        drawn |= {document: _draw(document) for document in DRAWING_ORDER if document in IN_MAIN and document not in drawn}
+        while (document := take()) is not None:
+            drawn[document] = _draw(document)
+        for feeder in fed:
+            feeder.result()
+    return drawn

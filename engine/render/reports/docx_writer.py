@@ -93,36 +93,37 @@ def to_docx(parts: list[Part], stamp: datetime = FIXED_STAMP, title: str = "") -
     for child in list(body):
         body.remove(child)
     stories = _Stories(document)
-    chunks: list[str] = []
+    chunks: list[bytes] = [b"<w:body>"]  # UTF-8 as drawn: the tables' cells are encoded once each (memoised)
     memos: dict = {}
     previous = ""
     for number, part in enumerate(parts):
         if number:
-            chunks.append(f"<w:p><w:pPr>{previous}</w:pPr></w:p>")
+            chunks.append(f"<w:p><w:pPr>{previous}</w:pPr></w:p>".encode())
         references = stories.add(part)
         opening, rest = _section_xml(part.orientation)
         previous = "<w:sectPr>" + references + rest
         last = opening + references + rest
         width = text_width(part.orientation)
         if part.letterhead is not None:
-            chunks.append(_letterhead(part.letterhead, width))
+            chunks.append(_letterhead(part.letterhead, width).encode())
         blocks = [b for b in part.blocks if "docx" in b.formats]
         closing_inside = part.closing is not None and bool(blocks) and isinstance(blocks[-1], Table)
         for index, block in enumerate(blocks):
             keep = closing_inside and index == len(blocks) - 1
             if isinstance(block, Heading):
-                chunks.append(_paragraph_xml(block.text, size=BODY_PT, bold=True, keep_next=True, space_before=6))
+                chunks.append(_paragraph_xml(block.text, size=BODY_PT, bold=True, keep_next=True,
+                                             space_before=6).encode())
             elif isinstance(block, Paragraph):
                 chunks.append(_paragraph_xml(block.text, size=BODY_PT, italic=block.italic,
                                              align="center" if block.center else "both",
-                                             keep_next=index + 1 == len(blocks)))
+                                             keep_next=index + 1 == len(blocks)).encode())
             elif isinstance(block, Table):
                 chunks.append(_table_xml(block, width, memos, closing=part.closing if keep else None))
-                chunks.append(_paragraph_xml("", size=6))
+                chunks.append(_paragraph_xml("", size=6).encode())
         if part.closing is not None and not closing_inside:
-            chunks.append(_closing_xml(part.closing, width))
-    chunks.append(last)
-    content = ("<w:body>" + "".join(chunks) + "</w:body>").encode("utf-8")
+            chunks.append(_closing_xml(part.closing, width).encode())
+    chunks += [last.encode(), b"</w:body>"]
+    content = b"".join(chunks)
     return stable_archive(_package_entries(document), stamp,
                           {"word/document.xml": lambda payload: payload.replace(b"<w:body/>", content, 1)})
 
@@ -477,7 +478,7 @@ def _table_properties(twips: list[int], top: bool = True) -> str:
             "<w:tblGrid>" + "".join(f'<w:gridCol w:w="{w}"/>' for w in twips) + "</w:tblGrid>")
 
 
-def _table_xml(table: Table, width_cm: float, memos: dict, closing: Closing | None = None) -> str:
+def _table_xml(table: Table, width_cm: float, memos: dict, closing: Closing | None = None) -> bytes:
     """The table; with a closing, its last rows and the signature block form one final row that never splits.
 
     `memos` keeps, per kind of table, each distinct cell's XML: the tables of the units repeat most
@@ -490,23 +491,23 @@ def _table_xml(table: Table, width_cm: float, memos: dict, closing: Closing | No
     columns = table.columns
     total = sum(c.width for c in columns)
     twips = [int(width_cm * _TWIPS_PER_CM * c.width / total) for c in columns]
-    xml = "<w:tbl>" + _table_properties(twips) + "".join(_header_rows(columns, twips))
+    xml = ("<w:tbl>" + _table_properties(twips) + "".join(_header_rows(columns, twips))).encode()
     keep_from = max(0, len(table.rows) - KEEP_ROWS) if closing is not None else len(table.rows)
     memo = memos.setdefault((columns, tuple(twips), table.indent_column), {})
-    xml += "".join(_row_xml(table, row, twips, memo) for row in table.rows[:keep_from])
+    xml += b"".join([_row_xml(table, row, twips, memo) for row in table.rows[:keep_from]])
     if closing is not None:
-        inner = ("<w:tbl>" + _table_properties(twips, top=keep_from == 0)
-                 + "".join(_row_xml(table, row, twips, memo) for row in table.rows[keep_from:]) + "</w:tbl>")
+        inner = (b"<w:tbl>" + _table_properties(twips, top=keep_from == 0).encode()
+                 + b"".join([_row_xml(table, row, twips, memo) for row in table.rows[keep_from:]]) + b"</w:tbl>")
         cell = (f'<w:tcPr><w:tcW w:w="{sum(twips)}" w:type="dxa"/><w:gridSpan w:val="{len(twips)}"/>'
                 '<w:tcBorders><w:left w:val="nil"/><w:bottom w:val="nil"/><w:right w:val="nil"/></w:tcBorders>'
                 '<w:tcMar><w:left w:w="0" w:type="dxa"/><w:right w:w="0" w:type="dxa"/></w:tcMar></w:tcPr>')
         spacer = f"<w:p>{_ppr_xml(exact_pt=4)}</w:p>"
-        xml += (f"<w:tr><w:trPr><w:cantSplit/></w:trPr><w:tc>{cell}{inner}{spacer}"
-                f"{_closing_xml(closing, width_cm)}{spacer}</w:tc></w:tr>")
-    return xml + "</w:tbl>"
+        xml += (f"<w:tr><w:trPr><w:cantSplit/></w:trPr><w:tc>{cell}".encode() + inner
+                + f"{spacer}{_closing_xml(closing, width_cm)}{spacer}</w:tc></w:tr>".encode())
+    return xml + b"</w:tbl>"
 
 
-def _row_xml(table: Table, row: Row, twips: list[int], memo: dict) -> str:
+def _row_xml(table: Table, row: Row, twips: list[int], memo: dict) -> bytes:
     columns = table.columns
     values = list(row.cells) + [None] * (len(columns) - len(row.cells))
     last_filled = max((i for i, v in enumerate(values) if v is not None and v != "" and v != ()), default=0)
@@ -528,6 +529,6 @@ def _row_xml(table: Table, row: Row, twips: list[int], memo: dict) -> str:
             align = "right" if numeric else ("center" if column.kind != "text" else None)
             xml = memo[key] = _cell_xml(cell_text(value, column), sum(twips[index:index + span]),
                                         bold=style != "normal", align=align, fill=FILLS.get(style), span=span,
-                                        nowrap=numeric, indent=indent)
+                                        nowrap=numeric, indent=indent).encode()
         cells.append(xml)
-    return "<w:tr><w:trPr><w:cantSplit/></w:trPr>" + "".join(cells) + "</w:tr>"
+    return b"<w:tr><w:trPr><w:cantSplit/></w:trPr>" + b"".join(cells) + b"</w:tr>"

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from engine.core.vnformat import format_date
 from engine.model.results import NodeResult, UnitResult
@@ -55,6 +55,7 @@ def _environment() -> Environment:
     env.filters["gaps"] = gap_text
     env.filters["names"] = names_text
     env.filters["css"] = css_string
+    env.globals["svg_chart"] = svg_chart
     return env
 
 
@@ -116,6 +117,37 @@ def bar_chart(labels: Sequence[str], series: Sequence[tuple[str, str, Sequence[f
             "narrow": narrow, "rows": rows, "grid": grid, "legend": legend}
 
 
+def svg_chart(chart: dict, title: str, css: str) -> Markup:
+    """One chart (from bar_chart) as inline SVG, every text escaped; written here rather than in the template
+    because a province's report draws two per unit and the template's loops cost several times more."""
+    top, bottom = chart["top"], chart["bottom"]
+    label = escape(title)
+    out = [f'<svg class="chart {escape(css)}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {chart["width"]} '
+           f'{chart["height"]}" width="{chart["width"]}" role="img" aria-label="{label}">\n  <title>{label}</title>\n']
+    for line in chart["grid"]:
+        out.append(f'  <line x1="{line["x"]}" y1="{top - 6}" x2="{line["x"]}" y2="{bottom}" stroke="#e5e7eb" '
+                   f'stroke-width="1"/>\n  <text x="{line["x"]}" y="{top - 10}" text-anchor="middle" font-size="11" '
+                   f'fill="#6b7280">{escape(line["label"])}</text>\n')
+    x, anchor = (chart["x0"], "start") if chart["narrow"] else (chart["label_x"], "end")
+    for row in chart["rows"]:
+        out.append(f'  <g>\n    <title>{escape(row["label"])}</title>\n')
+        for line in row["lines"]:
+            out.append(f'    <text x="{x}" y="{line["y"]}" text-anchor="{anchor}" font-size="12" fill="#1f2937">'
+                       f'{escape(line["text"])}</text>\n')
+        for bar in row["bars"]:
+            text = escape(bar["text"])
+            out.append(f'    <rect x="{bar["x"]}" y="{bar["y"]}" width="{bar["w"]}" height="{bar["h"]}" '
+                       f'fill="{escape(bar["color"])}" rx="2"><title>{escape(bar["name"])}: {text}</title></rect>\n'
+                       f'    <text x="{bar["text_x"]}" y="{bar["text_y"]}" font-size="11" fill="#374151">{text}</text>\n')
+        out.append("  </g>\n")
+    for item in chart["legend"]:
+        out.append(f'  <rect x="{item["x"]}" y="{item["y"]}" width="14" height="14" fill="{escape(item["color"])}" '
+                   f'rx="2"/>\n  <text x="{item["x"] + 20}" y="{item["y"] + 12}" font-size="12" fill="#1f2937">'
+                   f'{escape(item["name"])}</text>\n')
+    out.append("</svg>\n")
+    return Markup("".join(out))
+
+
 def charts(labels: Sequence[str], series: Sequence[tuple[str, str, Sequence[float | None]]]) -> dict:
     return {"wide": bar_chart(labels, series, WIDE), "narrow": bar_chart(labels, series, NARROW)}
 
@@ -152,6 +184,12 @@ def _unit_context(ctx: ReportContext, unit: UnitResult, number: int, labels: lis
     return {"unit": unit, "number": number, "chart": charts(labels, series), "lost": lost, "not_due": due,
             "survey_pending": survey, "warnings": [ctx.words(w) for w in unit.warnings],
             "lost_total": round(sum(i["points"] for i in lost), 6), "due_total": round(sum(i["points"] for i in due), 6)}
+
+
+def load_template() -> None:
+    """Compile the report's templates now (before forking workers that draw it: they inherit them compiled)."""
+    _environment().get_template("report.html.j2")
+    _environment().get_template("chart.svg.j2")
 
 
 def html_report(ctx: ReportContext) -> str:

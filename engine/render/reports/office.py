@@ -17,6 +17,9 @@ FONT = "Times New Roman"
 NATIONAL_NAME = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
 RECIPIENTS_LABEL = "Nơi nhận:"
+COMPRESS_LEVEL = 1
+"""zlib level of the report archives: about twice as fast as the default 6 over the tens of megabytes of XML a
+province's documents hold, for archives about a third larger; the documents inside are the same."""
 
 
 def cell_text(value: Cell, column: Column, joiner: str = "\n") -> str:
@@ -94,5 +97,5 @@ def stable_archive(entries: list[tuple[str, bytes]], stamp: datetime,
             entry = zipfile.ZipInfo(name, date_time=(max(stamp.year, 1980), stamp.month, stamp.day, 0, 0, 0))
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16
-            target.writestr(entry, payload)
+            target.writestr(entry, payload, compresslevel=COMPRESS_LEVEL)
     return out.getvalue()

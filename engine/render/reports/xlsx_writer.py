@@ -14,6 +14,7 @@ import io
 import math
 import re
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from engine.render.data import safe_cell
@@ -225,12 +226,18 @@ def _escape(text: str) -> str:
     return xml_text(text, "&#13;")
 
 
+def _ascii(xml: str) -> str:
+    """XML as openpyxl writes it into a sheet: every character beyond ASCII as a character reference. Done once per
+    distinct cell (the cells are memoised), so a sheet is then encoded without the encoder's slow error path."""
+    return xml if xml.isascii() else xml.encode("ascii", "xmlcharrefreplace").decode("ascii")
+
+
 def _inline(text: str) -> str:
     """An inline string as openpyxl writes it (at most 32767 characters, spaces kept at either end)."""
     text = text[:32767]
     if text != text.strip():
-        return f'<is><t xml:space="preserve">{_escape(text)}</t></is>'
-    return f"<is><t>{_escape(text)}</t></is>"
+        return _ascii(f'<is><t xml:space="preserve">{_escape(text)}</t></is>')
+    return _ascii(f"<is><t>{_escape(text)}</t></is>")
 
 
 class _Grid:
@@ -274,10 +281,9 @@ class _Grid:
         """Text always stored as a string, whatever it starts with."""
         self.cells[(row, column)] = [self.styles.arrays[style], _STRING, _inline(value) if value else ""]
 
-    def rich(self, row: int, column: int, value: CellRichText, style: str) -> None:
-        from lxml import etree
-        self.cells[(row, column)] = [self.styles.arrays[style], _STRING,
-                                     etree.tostring(value.to_tree(), encoding="unicode")]
+    def rich(self, row: int, column: int, xml: str, style: str) -> None:
+        """Rich text, as _rich_recipients writes it."""
+        self.cells[(row, column)] = [self.styles.arrays[style], _STRING, xml]
 
     def total(self, row: int, column: int, formula: str, value: float, style: str) -> None:
         """A formula with the value readers show before they recalculate."""
@@ -548,15 +554,24 @@ def _letterhead(page: _Sheet, head: Letterhead) -> None:
     page.row += 1
 
 
-def _closing(page: _Sheet, closing: Closing) -> None:
-    """Recipients in one cell ('Nơi nhận:' in bold italics, one line each), the signature block beside it."""
+@lru_cache(maxsize=64)
+def _rich_recipients(lines: tuple[str, ...]) -> str:
+    """'Nơi nhận:' in bold italics and one recipient a line, as openpyxl writes this rich text (the same lines on
+    every unit's sheet: written once)."""
+    from lxml import etree
     from openpyxl.cell.rich_text import CellRichText, TextBlock
     from openpyxl.cell.text import InlineFont
-    styles, split, count = page.styles, page.split, page.count
-    lines = recipient_lines(closing.recipients)
     recipients = CellRichText(TextBlock(InlineFont(rFont=FONT, sz=FRAME_PT, b=True, i=True), RECIPIENTS_LABEL),
                               TextBlock(InlineFont(rFont=FONT, sz=FRAME_PT - 1), "".join("\n" + clean_text(line)
                                                                                         for line in lines)))
+    return _ascii(etree.tostring(recipients.to_tree(), encoding="unicode"))
+
+
+def _closing(page: _Sheet, closing: Closing) -> None:
+    """Recipients in one cell ('Nơi nhận:' in bold italics, one line each), the signature block beside it."""
+    styles, split, count = page.styles, page.split, page.count
+    lines = recipient_lines(closing.recipients)
+    recipients = _rich_recipients(tuple(lines))
     signer_style = styles(size=FRAME_PT + 1, bold=True, horizontal="center", border="none")
     right = [line.upper() for line in closing.signer] + [""] * 4 + [closing.name or ""]
     page.row += 1
@@ -647,42 +662,54 @@ def _formula(total: Total, column: int, top: int) -> str:
 
 
 def _row(page: _Sheet, table: Table, row: Row, number: int, top: int, looks: _Looks) -> None:
-    grid, styles = page.grid, page.styles
+    grid = page.grid
     columns = table.columns
-    bold = row.style != "normal"
-    fill = FILLS.get(row.style)
+    style = row.style
+    bold = style != "normal"
+    fill = FILLS.get(style)
     cells = row.cells
-    last_filled = max((i for i, v in enumerate(cells) if v is not None and v != "" and v != ()), default=0)
+    last_filled = 0
+    for position, value in enumerate(cells):
+        if value is not None and value != "" and value != ():
+            last_filled = position
+    count = len(columns)
+    narrow = count < page.count  # a narrower table: its last column runs to the sheet's last column
+    spanned = row.span and last_filled < count - 1
     widths = [c.width for c in columns]
-    narrow = len(columns) < page.count  # a narrower table: its last column runs to the sheet's last column
     if narrow:
-        widths[-1] = sum(page.widths[len(columns) - 1:])
-    spanned = row.span and last_filled < len(columns) - 1
+        widths[-1] = sum(page.widths[count - 1:])
     if spanned:
         widths[last_filled] = sum(page.widths[last_filled:])
     lines = 1
     store, memo = grid.cells, looks.cells
+    indent_column, row_indent = table.indent_column, row.indent
+    filled = len(cells)
     for index, column in enumerate(columns):
-        value: Cell = cells[index] if index < len(cells) else None
+        value: Cell = cells[index] if index < filled else None
         kind = type(value)
-        indent = row.indent if index == table.indent_column else 0
-        key = (index, column.kind, row.style, indent, widths[index], kind,
-               (memo_value(value.value), memo_value(value.percent), value.formula, top) if kind is Total
-               else memo_value(value))
+        indent = row_indent if index == indent_column else 0
+        if kind is Total:
+            identity = (memo_value(value.value), memo_value(value.percent), value.formula, top)
+        elif kind is float:
+            identity = (value, math.copysign(1.0, value))  # memo_value: -0.0 prints differently from 0.0
+        else:
+            identity = value
+        key = (index, column.kind, style, indent, widths[index], kind, identity)
         drawn = memo.get(key)
         if drawn is None:
             drawn = memo[key] = _cell(looks, column, value, bold, fill, indent, index, top, widths[index])
-        array, kind_attribute, content, needed = drawn
-        store[(number, index + 1)] = [array, kind_attribute, content]
-        if needed and (not spanned or index <= last_filled):
-            lines = max(lines, needed)
+        store[(number, index + 1)] = [drawn[0], drawn[1], drawn[2]]
+        needed = drawn[3]
+        if needed > lines and (not spanned or index <= last_filled):
+            lines = needed
     if narrow or spanned:
-        for extra in range(len(columns) + 1, page.count + 1):
+        styles = page.styles
+        for extra in range(count + 1, page.count + 1):
             grid.restyle(number, extra, styles(bold=bold, fill=fill))
-        start = last_filled + 1 if spanned else len(columns)
+        start = last_filled + 1 if spanned else count
         if start < page.count:
             grid.merge(number, start, number, page.count)
-    grid.set_height(number, LINE_PT * lines + 2)
+    grid.heights[number] = float(LINE_PT * lines + 2)
 
 
 def _cell(looks: _Looks, column: Column, value: Cell, bold: bool, fill: str | None, indent: int, index: int,
