@@ -206,7 +206,7 @@ class Context:
         self.documents: dict[str, list[Document]] = {}
         for document in bundle.documents:
             self.documents.setdefault(document.kind, []).append(document)
-        self._metric_seen: dict[str, tuple[float, Observation] | DataProblem | MissingEvidence] = {}
+        self._metric_seen: dict[str, tuple] = {}
         self._documents_seen: dict[str, tuple[list[Document], list[Observation], str | None]] = {}
         self.not_applicable: dict[str, list[NotApplicable]] = {}
         for declaration in bundle.not_applicable:
@@ -252,12 +252,14 @@ class Context:
         if known is None:
             try:
                 known = self._metric_seen[name] = self._read_metric(name)
-            except (DataProblem, MissingEvidence) as exc:
-                known = self._metric_seen[name] = exc
-        if isinstance(known, DataProblem):
-            raise DataProblem(known.message, list(known.observed))
-        if isinstance(known, MissingEvidence):
-            raise MissingEvidence(list(known.findings))
+            except DataProblem as exc:  # kept as data: a kept exception would hold its frames, and they this Context
+                known = self._metric_seen[name] = (DataProblem, exc.message, exc.observed)
+            except MissingEvidence as exc:
+                known = self._metric_seen[name] = (MissingEvidence, exc.findings)
+        if known[0] is DataProblem:
+            raise DataProblem(known[1], list(known[2]))
+        if known[0] is MissingEvidence:
+            raise MissingEvidence(list(known[1]))
         return known
 
     def _read_metric(self, name: str) -> tuple[float, Observation]:
@@ -380,18 +382,18 @@ def _metric_pair(ctx: Context, first: str, second: str) -> tuple[tuple[float, fl
     """Both values of a ratio; a data problem in one still shows the other number."""
     values: list[float] = []
     observed: list[Observation] = []
-    problem: DataProblem | None = None
+    problem: str | None = None  # the message, not the exception, whose frames would hold this one in a cycle
     for name in (first, second):
         try:
             value, observation = ctx.metric(name)
         except DataProblem as exc:
-            problem = problem or exc
+            problem = problem or exc.message
             observed += exc.observed
             continue
         values.append(value)
         observed.append(observation)
     if problem is not None:
-        raise DataProblem(problem.message, observed)
+        raise DataProblem(problem, observed)
     return (values[0], values[1]), observed
 
 

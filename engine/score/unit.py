@@ -73,34 +73,29 @@ def _layout(loaded: LoadedCriteria, level: str, year: int) -> _Layout:
     return layout
 
 
-def score_unit(loaded: LoadedCriteria, evidence: LoadedBundle, peers: dict[str, list[Peer]] | None = None) -> UnitResult:
-    """Score one unit against one set; a pure function of the two (and, for rules that compare the units of a block,
-    of the block's values in `peers`, see engine.score.run.block_peers)."""
-    criteria = loaded.criteria
-    bundle = evidence.bundle
-    level = bundle.unit.level
-    layout = _layout(loaded, level, bundle.period.year)
-    ctx = Context(bundle, layout.labels, evidence.failed, criteria.when_survey_missing, peers)
-    rnd = layout.rnd
-    scorers = layout.scorers
-    results: list[NodeResult] = []
-    areas: list[AreaResult] = []
-    warnings = [p.render() for p in evidence.warnings]
+class _Walk:
+    """One unit's walk down the tree (a method, not a closure that refers to itself: that would make every unit's
+    results a reference cycle, which only the garbage collector frees)."""
 
-    def visit(node: Node, depth: int, parent: str | None, area: Node) -> tuple[float, float, bool, list[str]]:
+    def __init__(self, layout: _Layout, ctx: Context, bundle):
+        self.layout, self.ctx, self.bundle = layout, ctx, bundle
+        self.rnd, self.scorers = layout.rnd, layout.scorers
+        self.results: list[NodeResult | None] = []
+
+    def visit(self, node: Node, depth: int, parent: str | None, area: Node) -> tuple[float, float, bool, list[str]]:
         """Returns (points, applicable max, applicable, child statuses) and appends results in pre-order."""
-        position = len(results)
+        position = len(self.results)
         if node.is_leaf:
-            max_points = layout.leaf_max[node.id]
-            outcome = evaluate_leaf(node, ctx, max_points, scorers[node.id], layout.words[node.id])
-            points = rnd.leaf(min(max(outcome.points, 0.0), max_points))
+            max_points = self.layout.leaf_max[node.id]
+            outcome = evaluate_leaf(node, self.ctx, max_points, self.scorers[node.id], self.layout.words[node.id])
+            points = self.rnd.leaf(min(max(outcome.points, 0.0), max_points))
             applicable_max = max_points if outcome.applicable else 0.0
-            lost = rnd.leaf(applicable_max - points)
+            lost = self.rnd.leaf(applicable_max - points)
             remediation = None
             if lost > EPS and outcome.status != "not_applicable":
                 remediation = RemediationTask(**build_task(node.id, node.title, area.id, node.remediation, outcome, lost,
-                                                           bundle.unit.name, ctx.year, bundle.as_of))
-            results.append(NodeResult(
+                                                           self.bundle.unit.name, self.ctx.year, self.bundle.as_of))
+            self.results.append(NodeResult(
                 id=node.id, title=node.title, depth=depth, parent=parent, is_leaf=True, rule_kind=node.rule.kind,
                 points=points,
                 max_points=max_points, applicable=outcome.applicable, status=outcome.status,
@@ -111,20 +106,20 @@ def score_unit(loaded: LoadedCriteria, evidence: LoadedBundle, peers: dict[str, 
                 evidence_refs=sorted(set(outcome.refs)), missing=outcome.missing, findings=outcome.findings,
                 remediation=remediation, computed_points=points, self_points=points, final_points=points))
             return points, applicable_max, outcome.applicable, [outcome.status]
-        results.append(None)  # placeholder, filled once the children are known
+        self.results.append(None)  # placeholder, filled once the children are known
         points = applicable_max = 0.0
         statuses: list[str] = []
         applicable = False
-        for child in layout.children[node.id]:
-            p, m, a, s = visit(child, depth + 1, node.id, area)
+        for child in self.layout.children[node.id]:
+            p, m, a, s = self.visit(child, depth + 1, node.id, area)
             points += p
             applicable_max += m
             applicable = applicable or a
             statuses += s
-        points, applicable_max = rnd.total(points), rnd.total(applicable_max)
-        full_max = layout.full_max[node.id]
+        points, applicable_max = self.rnd.total(points), self.rnd.total(applicable_max)
+        full_max = self.layout.full_max[node.id]
         status = _parent_status(points, applicable_max, statuses)
-        results[position] = NodeResult(
+        self.results[position] = NodeResult(
             id=node.id, title=node.title, depth=depth, parent=parent, is_leaf=False, points=points,
             max_points=full_max, applicable=applicable, status=status, status_label=STATUS_LABELS[status],
             explanation=Explanation(rule="Tổng điểm các tiêu chí thành phần", expected=f"{format_number(applicable_max)} điểm",
@@ -132,9 +127,25 @@ def score_unit(loaded: LoadedCriteria, evidence: LoadedBundle, peers: dict[str, 
             computed_points=points, self_points=points, final_points=points)
         return points, applicable_max, applicable, statuses
 
+
+def score_unit(loaded: LoadedCriteria, evidence: LoadedBundle, peers: dict[str, list[Peer]] | None = None) -> UnitResult:
+    """Score one unit against one set; a pure function of the two (and, for rules that compare the units of a block,
+    of the block's values in `peers`, see engine.score.run.block_peers)."""
+    criteria = loaded.criteria
+    bundle = evidence.bundle
+    level = bundle.unit.level
+    layout = _layout(loaded, level, bundle.period.year)
+    ctx = Context(bundle, layout.labels, evidence.failed, criteria.when_survey_missing, peers)
+    rnd = layout.rnd
+    scorers = layout.scorers
+    areas: list[AreaResult] = []
+    warnings = [p.render() for p in evidence.warnings]
+    walk = _Walk(layout, ctx, bundle)
+    results = walk.results
+
     total = applicable_total = 0.0
     for item in layout.top:
-        p, m, _, _ = visit(item, 0, None, item)
+        p, m, _, _ = walk.visit(item, 0, None, item)
         total += p
         applicable_total += m
         area_index = rnd.index(p / m * 100) if m > EPS else None
