@@ -196,3 +196,23 @@ def test_an_output_onto_a_table_a_bundle_reads_is_refused_as_the_two_step_way_do
     assert [p.code for p in got.value.problems] == ["output.overwrites_input"]
     assert got.value.problems == two_step.value.problems
     assert table.read_bytes() == before
+
+
+def test_scoring_leaves_no_reference_cycles_for_the_garbage_collector(monkeypatch):
+    """A unit's results, frames and kept problems are freed as soon as they are dropped (a cycle would make the
+    collector walk every unit of a province again and again)."""
+    import gc
+
+    from engine.render.data import unit_record
+
+    stream._init(load_criteria(SAMPLE_CRITERIA), api._relative, unit_record)
+    for path in SAMPLES:  # models build their validators on first use, which leaves some one-off garbage
+        stream._one_file(path)
+    gc.collect()
+    gc.disable()
+    try:
+        for path in SAMPLES:
+            assert stream._one_file(path) is not None
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
