@@ -171,6 +171,24 @@ class _FastLoader(_ScalarLoader):
     """libyaml composes the nodes (plain scalars resolved as the careful path does, plus dot-grouped numbers);
     _walk builds the data from them in one pass."""
 
+    def resolve(self, kind, value, implicit):
+        """A plain scalar's tag depends on its text alone, and a province's bundles repeat the same texts: remembered.
+        Quoted scalars are text; lists and mappings have their default tags (no path resolvers are used)."""
+        if kind is yaml.ScalarNode:
+            if not implicit[0]:
+                return _STR_TAG
+            tag = _PLAIN_TAGS.get(value)
+            if tag is None:
+                if len(_PLAIN_TAGS) >= _PLAIN_TAGS_MAX:
+                    _PLAIN_TAGS.clear()
+                tag = _PLAIN_TAGS[value] = super().resolve(kind, value, implicit)
+            return tag
+        return _SEQ_TAG if kind is yaml.SequenceNode else _MAP_TAG
+
+
+_PLAIN_TAGS: dict[str, str] = {}
+_PLAIN_TAGS_MAX = 65536
+
 
 _FastLoader.yaml_implicit_resolvers = {
     key: ([(_VI_TAG, re.compile(_VI_THOUSANDS.pattern + "$"))] if key in "-+123456789" else []) + list(resolvers)
