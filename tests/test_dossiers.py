@@ -520,3 +520,22 @@ def test_an_export_that_is_a_pipe_is_refused_not_waited_on(tmp_path):
                           capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parents[1])
     assert done.returncode == 2
     assert "không phải tệp thông thường" in done.stderr
+
+
+def test_a_bundle_whose_export_is_a_pipe_is_scored_without_waiting_on_it(tmp_path):
+    """The bundle's hash leaves the pipe out and the export's metrics fail with the reader's problem."""
+    import os
+    import subprocess
+    import sys
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[1]
+    data = yaml.safe_load((root / "evidence" / "vung-tau-2024" / "phuong-1.yaml").read_text(encoding="utf-8"))
+    data["sources"] = {"dossier_exports": [{"file": "motcua.csv", "mapping": "motcua_tinh"}]}
+    (tmp_path / "phuong-1.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    os.mkfifo(tmp_path / "motcua.csv")
+    done = subprocess.run([sys.executable, "-c", "import cli; cli.app()", "score", str(tmp_path / "phuong-1.yaml"),
+                           "-f", "json"], capture_output=True, text=True, timeout=60, cwd=root)
+    assert done.returncode in (1, 2), done.stderr
+    assert "không phải tệp thông thường" in done.stdout + done.stderr
