@@ -21,6 +21,7 @@ from engine.render.data import safe_cell
 from engine.render.reports.document import (
     Cell,
     Closing,
+    Column,
     Heading,
     Letterhead,
     Paragraph,
@@ -39,9 +40,8 @@ from engine.render.reports.office import (
     MOTTO,
     NATIONAL_NAME,
     RECIPIENTS_LABEL,
-    is_number,
-    recipient_lines,
     Entries,
+    recipient_lines,
     stable_archive,
 )
 from engine.render.xlsx_styles import styles
