@@ -11,8 +11,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
-
-from rich.table import Table
+from typing import TYPE_CHECKING
 
 from engine.authoring.cases import TestReport, format_report, run_tests
 from engine.authoring.diff import diff_criteria, diff_json, diff_text
@@ -90,6 +89,9 @@ from engine.score.stream import TwoStep, stream_units, streamable, warm_up
 from engine.score.unit import score_unit
 from engine.score.watch import watch as watch_units
 from engine.score.whatif import what_if
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 __all__ = [
     "InputError", "Problem", "RunResult", "UnitResult", "TestReport", "Entry", "EvidenceRef", "LoadedAssessment", "Place",

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from engine.core.vnformat import format_number
 from engine.model.assessment import ROLE_LABELS, ROUND_LABELS
 from engine.model.results import Comparison, NodeResult, RoundEntry, RunResult, UnitProgress, UnitResult
+from engine.render.terminal import rich_table, rich_text
 from engine.render.text import explain_text
 from engine.score.rounds import when
+
+if TYPE_CHECKING:
+    from rich.table import Table
+    from rich.text import Text
 
 CHANGE_LABELS = {"lost": "Mới mất điểm", "recovered": "Gỡ lại điểm", "changed": "Thay đổi điểm"}
 
@@ -20,17 +24,17 @@ def _num(value: float | None) -> str:
 
 def assessment_table(run: RunResult, title: str) -> Table:
     """Each unit's points computed, self-scored, appraised and final, with the final index, band and state."""
-    table = Table(title=Text(f"{title} — {len(run.units)} đơn vị"), title_justify="left")
+    table = rich_table(title=rich_text(f"{title} — {len(run.units)} đơn vị"), title_justify="left")
     for header, justify in (("Hạng", "right"), ("Đơn vị", "left"), ("Theo minh chứng", "right"), ("Tự chấm", "right"),
                             ("Thẩm định", "right"), ("Cuối cùng", "right"), ("Tối đa", "right"), ("Chỉ số", "right"),
                             ("Xếp loại", "left"), ("Trạng thái", "left"), ("Lỗi dữ liệu", "right")):
         table.add_column(header, justify=justify)
     for unit in run.units:
-        problems = Text(str(unit.data_problems), style="bold red") if unit.data_problems else Text("0")
-        table.add_row(str(unit.rank or "-"), Text(unit.name), _num(unit.points), _num(unit.self_points),
+        problems = rich_text(str(unit.data_problems), style="bold red") if unit.data_problems else rich_text("0")
+        table.add_row(str(unit.rank or "-"), rich_text(unit.name), _num(unit.points), _num(unit.self_points),
                       _num(unit.appraised_points), _num(unit.final_points), _num(unit.max_points),
                       "-" if unit.final_index_pct is None else format_number(unit.final_index_pct) + "%",
-                      Text(unit.band or "-"), Text(unit.assessment_state_label or "-"), problems)
+                      rich_text(unit.band or "-"), rich_text(unit.assessment_state_label or "-"), problems)
     return table
 
 
@@ -88,7 +92,7 @@ def history_text(unit: UnitResult, node_id: str) -> str | None:
 
 
 def progress_table(rows: list[UnitProgress], title: str) -> Table:
-    table = Table(title=Text(f"{title} — tiến độ"), title_justify="left", show_lines=False)
+    table = rich_table(title=rich_text(f"{title} — tiến độ"), title_justify="left", show_lines=False)
     for header in ("Đơn vị", "Tự chấm", "Thẩm định vòng 1", "Giải trình", "Thẩm định vòng 2", "Trạng thái",
                    "Chờ giải trình"):
         table.add_column(header, overflow="fold")
@@ -96,8 +100,8 @@ def progress_table(rows: list[UnitProgress], title: str) -> Table:
         cells = []
         for step in row.rounds:
             style = {"late": "bold red", "done_late": "yellow", "reopened": "yellow"}.get(step.status)
-            cells.append(Text(step.status_label, style=style or ""))
-        table.add_row(Text(row.name), *cells, Text(row.state_label), str(row.open_requests or "-"))
+            cells.append(rich_text(step.status_label, style=style or ""))
+        table.add_row(rich_text(row.name), *cells, rich_text(row.state_label), str(row.open_requests or "-"))
     return table
 
 

@@ -7,14 +7,17 @@ Every text from the file goes into rich Text objects, never markup, so a unit na
 from __future__ import annotations
 
 import json
-
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from engine.core.problems import Problem
 from engine.core.vnformat import format_date, format_number
 from engine.load.export_inspection import ExportInspection
 from engine.model.names import BUILTIN_METRICS
+from engine.render.terminal import rich_table, rich_text
+
+if TYPE_CHECKING:
+    from rich.table import Table
+    from rich.text import Text
 
 LAYOUT_WORDS = {"rows": "mỗi dòng một hồ sơ", "units": "mỗi dòng một đơn vị", "fields": "mỗi dòng một lĩnh vực"}
 
@@ -43,8 +46,8 @@ def inspection_table(inspection: ExportInspection) -> Table:
     period = ""
     if inspection.period_start and inspection.period_end:
         period = f", kỳ {format_date(inspection.period_start)}–{format_date(inspection.period_end)}"
-    title = Text(f"{inspection.file} — {inspection.system} ({LAYOUT_WORDS[inspection.layout]}{period})")
-    table = Table(title=title, title_justify="left", show_lines=False)
+    title = rich_text(f"{inspection.file} — {inspection.system} ({LAYOUT_WORDS[inspection.layout]}{period})")
+    table = rich_table(title=title, title_justify="left", show_lines=False)
     for header, justify in (("Đơn vị", "left"), ("Dòng", "right"), ("Chỉ số", "left"), ("Giá trị", "right"),
                             ("Lỗi dữ liệu", "left")):
         table.add_column(header, justify=justify, overflow="fold")
@@ -54,8 +57,8 @@ def inspection_table(inspection: ExportInspection) -> Table:
         for index, name in enumerate(names):
             value = format_number(unit.metrics[name], 0) if name in unit.metrics else "-"
             why = unit.data_problems.get(name, "")
-            table.add_row(Text(unit.unit if index == 0 else ""), Text(str(unit.row or "") if index == 0 else ""),
-                          Text(_label(name)), Text(value), Text(why, style="red" if why else ""))
+            table.add_row(rich_text(unit.unit if index == 0 else ""), rich_text(str(unit.row or "") if index == 0 else ""),
+                          rich_text(_label(name)), rich_text(value), rich_text(why, style="red" if why else ""))
     return table
 
 

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Any
-
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from engine.core.problems import Problem
 from engine.core.vnformat import format_date
 from engine.load.deadlines import Deadline, vietnamese_label
 from engine.load.plan_tables import PlanImport
+from engine.render.terminal import rich_table, rich_text
+
+if TYPE_CHECKING:
+    from rich.table import Table
+    from rich.text import Text
 
 KINDS: dict[str, str] = {
     "date": "due_date", "period_end": "due_date", "window": "window", "after": "after", "recurring": "recurring",
@@ -116,7 +118,7 @@ def _last_day(deadline: Deadline) -> str:
 
 def deadline_table(deadline: Deadline, year: int) -> Table:
     """The reading of one phrase; every cell is Text, so the phrase prints as typed."""
-    table = Table(title=Text(f"Cách đọc thời hạn (năm kế hoạch {year})"), title_justify="left", show_header=False)
+    table = rich_table(title=rich_text(f"Cách đọc thời hạn (năm kế hoạch {year})"), title_justify="left", show_header=False)
     table.add_column("Mục")
     table.add_column("Giá trị", overflow="fold")
     record = deadline_record(deadline)
@@ -126,19 +128,19 @@ def deadline_table(deadline: Deadline, year: int) -> Table:
             ("Đến ngày", format_date(date.fromisoformat(record["end"])) if record["end"] else "-"),
             ("Dự kiến", "có" if deadline.tentative else "không"), ("Cách hiểu", record["label"])]
     for name, value in rows:
-        table.add_row(Text(name), Text(value))
+        table.add_row(rich_text(name), rich_text(value))
     return table
 
 
 def plan_table(imported: PlanImport) -> Table:
     """One row per task: number, task, the deadline as written, its kind, the last on-time day and the reading."""
-    table = Table(title=Text(f"{imported.file}: {len(imported.rows)} nhiệm vụ, năm kế hoạch {imported.plan_year}"),
+    table = rich_table(title=rich_text(f"{imported.file}: {len(imported.rows)} nhiệm vụ, năm kế hoạch {imported.plan_year}"),
                   title_justify="left", show_lines=False)
     for header in ("STT", "Nhiệm vụ", "Thời hạn ghi trong bảng", "Loại", "Hạn cuối", "Cách hiểu"):
         table.add_column(header, overflow="fold")
     for row in imported.rows:
         task = row.task if len(row.task) <= 60 else row.task[:59] + "…"
         kind = KINDS[row.deadline.kind]
-        table.add_row(*(Text(cell) for cell in (row.number, task, row.deadline.text or "-", KIND_LABELS[kind],
+        table.add_row(*(rich_text(cell) for cell in (row.number, task, row.deadline.text or "-", KIND_LABELS[kind],
                                                 _last_day(row.deadline), vietnamese_label(row.deadline))))
     return table

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from rich.markup import escape
-from rich.table import Table
+from typing import TYPE_CHECKING
 
 from engine.core.ids import natural_key
 from engine.core.vnformat import format_date, format_number
 from engine.model.planning import BudgetPlan, EarlyWarning, WatchResult, WhatIf
 from engine.model.results import STATUS_LABELS
+from engine.render.terminal import escape, rich_table
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 
 def _index(value: float | None) -> str:
@@ -82,7 +85,7 @@ _STATE_WORDS = {"new": "mới", "open": "đang theo dõi", "worse": "nặng hơn
 
 
 def watch_table(result: WatchResult) -> Table:
-    table = Table(title=f"Cảnh báo sớm ngày {format_date(result.as_of)} (đến hạn trong {result.within_days} ngày)",
+    table = rich_table(title=f"Cảnh báo sớm ngày {format_date(result.as_of)} (đến hạn trong {result.within_days} ngày)",
                   title_justify="left", show_lines=True)
     for header in ("Đơn vị", "Tiêu chí", "Tình trạng", "Hạn", "Nội dung"):
         table.add_column(header, overflow="fold")

@@ -6,19 +6,22 @@ The engine builds text and rich renderables; only the CLI prints them.
 from __future__ import annotations
 
 from collections.abc import Callable
-
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from engine.core.ids import natural_key
 from engine.core.vnformat import format_date, format_number
 from engine.model.criteria import UNCLASSIFIED
 from engine.model.results import Explanation, NodeResult, RunResult, UnitResult
+from engine.render.terminal import rich_table, rich_text
+
+if TYPE_CHECKING:
+    from rich.table import Table
+    from rich.text import Text
 
 
 def ranking_table(run: RunResult) -> Table:
     """Every cell and the title are Text, so '[...]' or ':name:' in a name prints as typed, never as markup or emoji."""
-    table = Table(title=Text(f"{run.criteria_set.title} — xếp hạng {len(run.units)} đơn vị"), title_justify="left")
+    table = rich_table(title=rich_text(f"{run.criteria_set.title} — xếp hạng {len(run.units)} đơn vị"), title_justify="left")
     blocks = any(u.block for u in run.units)
     columns = [("Hạng", "right")] + ([("Khối", "left")] if blocks else []) + [
         ("Đơn vị", "left"), ("Điểm", "right"), ("Tối đa", "right"), ("Chỉ số", "right"), ("Xếp loại", "left"),
@@ -28,10 +31,10 @@ def ranking_table(run: RunResult) -> Table:
     for header, justify in columns:
         table.add_column(header, justify=justify)
     for unit in run.units:
-        problems = Text(str(unit.data_problems), style="bold red") if unit.data_problems else Text("0")
-        row = [Text(str(unit.rank or "-"))] + ([Text(unit.block or "-")] if blocks else []) + [
-            Text(unit.name), Text(format_number(unit.points)), Text(format_number(unit.max_points)),
-            Text("-" if unit.index_pct is None else format_number(unit.index_pct) + "%"), Text(band_text(unit, bool(run.bands))), problems]
+        problems = rich_text(str(unit.data_problems), style="bold red") if unit.data_problems else rich_text("0")
+        row = [rich_text(str(unit.rank or "-"))] + ([rich_text(unit.block or "-")] if blocks else []) + [
+            rich_text(unit.name), rich_text(format_number(unit.points)), rich_text(format_number(unit.max_points)),
+            rich_text("-" if unit.index_pct is None else format_number(unit.index_pct) + "%"), rich_text(band_text(unit, bool(run.bands))), problems]
         if run.previous is not None:
             row += _change_cells(unit)
         table.add_row(*row)
@@ -51,10 +54,10 @@ def _signed(value: float) -> str:
 
 def _change_cells(unit: UnitResult) -> list[Text]:
     if unit.previous_rank is None and unit.previous_index_pct is None:
-        return [Text("mới"), Text("-"), Text("-")]
+        return [rich_text("mới"), rich_text("-"), rich_text("-")]
     rank = "-" if unit.rank_change is None else _signed(unit.rank_change)
     index = "-" if unit.index_change is None else _signed(unit.index_change) + "%"
-    return [Text(str(unit.previous_rank or "-")), Text(rank), Text(index)]
+    return [rich_text(str(unit.previous_rank or "-")), rich_text(rank), rich_text(index)]
 
 
 def statistics_text(run: RunResult) -> str:
@@ -138,25 +141,25 @@ def not_due_points(unit: UnitResult) -> list[NodeResult]:
 def gaps_table(unit: UnitResult, words: Callable[[str], str] = str) -> Table:
     """Lost points with their reasons and tasks; `words` turns engine wording into plain words."""
     lost = sum(n.remediation.recoverable_points for n in lost_points(unit))
-    table = Table(title=Text(f"{unit.name}: điểm bị mất ({format_number(lost)} điểm)"), title_justify="left",
+    table = rich_table(title=rich_text(f"{unit.name}: điểm bị mất ({format_number(lost)} điểm)"), title_justify="left",
                   show_lines=True)
     for header in ("Tiêu chí", "Mất", "Tình trạng", "Lý do", "Minh chứng còn thiếu", "Nhiệm vụ khắc phục"):
         table.add_column(header, overflow="fold")
     for node in lost_points(unit):
-        table.add_row(*(Text(cell) for cell in _gap_cells(node, words)))
+        table.add_row(*(rich_text(cell) for cell in _gap_cells(node, words)))
     return table
 
 
 def not_due_table(unit: UnitResult, words: Callable[[str], str] = str) -> Table:
     """Criteria not yet due: shown apart from the lost points, with what must be done in time."""
     pending = sum(n.remediation.recoverable_points for n in not_due_points(unit))
-    table = Table(title=f"{unit.name}: chưa đến hạn tại ngày chốt số liệu {format_date(unit.as_of)} "
+    table = rich_table(title=f"{unit.name}: chưa đến hạn tại ngày chốt số liệu {format_date(unit.as_of)} "
                         f"({format_number(pending)} điểm chưa chấm, không phải điểm bị mất)",
                   title_justify="left", show_lines=True)
     for header in ("Tiêu chí", "Điểm", "Tình trạng", "Lý do", "Văn bản đến hạn", "Việc cần làm đúng hạn"):
         table.add_column(header, overflow="fold")
     for node in not_due_points(unit):
-        table.add_row(*(Text(cell) for cell in _gap_cells(node, words)))
+        table.add_row(*(rich_text(cell) for cell in _gap_cells(node, words)))
     return table
 
 
