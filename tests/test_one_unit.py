@@ -221,3 +221,17 @@ def test_a_file_whose_unit_yaml_reads_as_the_id_is_never_skipped(tmp_path, unit_
     read = yaml.safe_load(text)["unit"]["id"]
     if isinstance(read, str) and unicodedata.normalize("NFC", read) == typed:
         assert scan.may_hold(path), text
+
+
+def test_an_id_behind_a_yaml_tag_is_found_and_its_duplicate_reported(tmp_path):
+    """!!binary decodes to the id without its text appearing in the file."""
+    import base64
+
+    folder = _copy_sample(tmp_path)
+    copy = yaml.safe_load((folder / "phuong-1.yaml").read_text(encoding="utf-8"))
+    copy["unit"]["id"] = "PLACEHOLDER"
+    encoded = base64.b64encode(b"phuong-1").decode()
+    text = yaml.safe_dump(copy, allow_unicode=True).replace("PLACEHOLDER", f"!!binary {encoded}")
+    (folder / "zz-copy.yaml").write_text(text, encoding="utf-8")
+    assert "phuong-1" not in text
+    assert [p.code for p in _problems(SAMPLE_CRITERIA, [folder], "phuong-1")] == ["bundle.duplicate_unit"]

@@ -82,10 +82,11 @@ class UnitScan(NamedTuple):
 
     def may_hold(self, path: Path) -> bool:
         """False only when the file surely does not name the unit: its text is searched in NFC, so ids written composed,
-        decomposed or in a mix match alike. A file that could hide the id (a backslash escape, NUL bytes of UTF-16 or
-        UTF-32 text, text that is not UTF-8, a file too large or unreadable) is kept, to be read and checked."""
+        decomposed or in a mix match alike. A file that could hide the id (a backslash escape, a tag such as !!binary,
+        NUL bytes of UTF-16 or UTF-32 text, text that is not UTF-8, a file too large or unreadable) is kept, to be read
+        and checked."""
         raw, _ = read_limited(path, MAX_YAML_BYTES)
-        if raw is None or b"\\" in raw or b"\0" in raw:
+        if raw is None or b"\\" in raw or b"\0" in raw or b"!" in raw:
             return True
         try:
             text = raw.decode("utf-8-sig")
