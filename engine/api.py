@@ -236,8 +236,8 @@ def _stream_json_file(criteria: Path, evidence: list[Path], output: Path,
     if loaded is None or any(p.severity == "error" for p in criteria_problems):
         return None
     files, problems = find_bundle_files(evidence)
-    if problems or not streamable(loaded, files):
-        return None
+    if problems or not streamable(loaded, files) or not Path(output).parent.is_dir():
+        return None  # the spool needs the output's folder, which only the two-step way creates, once inputs are clean
     inputs = _criteria_files(criteria, loaded) + [str(p) for p in evidence]
     if output_problems(output, inputs + [str(f) for f in files]):
         return None  # the two-step way says so before reading anything

@@ -216,3 +216,18 @@ def test_scoring_leaves_no_reference_cycles_for_the_garbage_collector(monkeypatc
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_refused_run_creates_no_folder_and_reports_the_inputs_problems_first(tmp_path, jobs, two_cores):
+    folder = _province(tmp_path / "tinh", 6)
+    path = folder / "003.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("unit:", "unit:\n  id: [", 1), encoding="utf-8")
+    with pytest.raises(api.InputError) as got:
+        api.score_json_file(SAMPLE_CRITERIA, [folder], tmp_path / "moi" / "a" / "run.json", jobs=jobs)
+    assert {p.file for p in got.value.problems} == {str(path)}
+    assert not (tmp_path / "moi").exists()
+    (tmp_path / "tep").write_text("x", encoding="utf-8")
+    with pytest.raises(api.InputError) as under_a_file:
+        api.score_json_file(SAMPLE_CRITERIA, [folder], tmp_path / "tep" / "run.json", jobs=jobs)
+    assert under_a_file.value.problems == got.value.problems
