@@ -150,7 +150,8 @@ class _Console:
         return Console(**self._options)
 
     def print(self, *objects, **options) -> None:
-        self.rich.print(*objects, **options)
+        """Texts lose the control characters a terminal would act on (a unit name could carry an escape sequence)."""
+        self.rich.print(*(api.terminal_safe(o) if isinstance(o, str) else o for o in objects), **options)
 
 
 def _rich(console):

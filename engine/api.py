@@ -35,8 +35,8 @@ from engine.load.assessment import (
 )
 from engine.load.changes import option_changes, read_changes_file
 from engine.load.criteria import check_criteria_file, load_criteria
-from engine.load.dossiers import DossierAggregation, aggregate_dossiers, bare_read, load_mapping
 from engine.load.deadlines import Deadline, parse_deadline
+from engine.load.dossiers import DossierAggregation, aggregate_dossiers, bare_read, load_mapping
 from engine.load.evidence import find_bundle_files, read_bundles
 from engine.load.export_inspection import ExportInspection, inspect_export
 from engine.load.frames import load_frame, unknown_units
@@ -58,7 +58,8 @@ from engine.render.data import UnitSpool, run_json_chunks, to_csv, to_json, unit
 from engine.render.exports import inspection_json, inspection_problem_lines, inspection_summary, inspection_table
 from engine.render.inspect import deadline_json, deadline_problems, deadline_table, plan_json, plan_table
 from engine.render.planning import plan_text, watch_table, whatif_text, with_notices
-from engine.render.reports import all_documents, plan_document, plain_words, report_context, report_document
+from engine.render.reports import all_documents, plain_words, plan_document, report_context, report_document
+from engine.render.terminal import terminal_safe
 from engine.render.text import (
     explain_text,
     gaps_table,
@@ -101,7 +102,7 @@ __all__ = [
     "assessment_progress", "progress_view", "assessment_view", "explain_history", "round_name", "compare_rounds_of",
     "compare_run_files", "compare_run_rounds", "comparison_output", "parse_moment", "round_workbook", "round_workbooks", "workbook_entries",
     "check_workbook_entries", "workbook_columns", "record_workbooks", "filled_targets",
-    "FrameSettings", "frame_settings", "score_files", "score_json_file", "limit_workers", "explain", "gaps", "gaps_files", "report", "plan", "template", "validate",
+    "FrameSettings", "frame_settings", "terminal_safe", "score_files", "score_json_file", "limit_workers", "explain", "gaps", "gaps_files", "report", "plan", "template", "validate",
     "schema", "criteria_outline",
     "criteria_diff", "run_cases", "cases_text", "as_json", "as_csv", "ranking", "statistics", "write_output", "write_outputs",
     "exit_code",
