@@ -323,12 +323,15 @@ def main() -> None:
     unknown = [t for t in chosen if t not in targets]
     if unknown:
         parser.error(f"unknown target(s) {', '.join(unknown)}; targets: {', '.join(targets)}")
-    print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}; {pairs} pairs per figure, medians")
+    print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}; {pairs} pairs per figure; times are "
+          "medians, and a ratio is the median of each pair's ratio (not always the two medians divided)")
     for name in chosen:
         for line in targets[name]():
             print(line, flush=True)
     print("\n| figure | measured | target | verdict |\n|---|---|---|---|")
     for figure, measured, target, result in TABLE:
+        if args.quick and result != "shown":
+            result += " (quick sizes: a smoke run, not the target)"
         print(f"| {figure} | {measured} | {target} | {result} |")
 
 
