@@ -226,7 +226,15 @@ def _score_json_file(criteria: Path, evidence: list[Path], output: Path, jobs: i
         _fail(exc.problems, True)
         raise
     err_console.print(f"Đã ghi {output}", markup=False, highlight=False)
+    _data_problems_note(code)
     return code
+
+
+def _data_problems_note(code: int) -> None:
+    """Exit 1 said in words where no table shows the problems (the results were written to a file)."""
+    if code == 1:
+        err_console.print("Một số đơn vị có lỗi dữ liệu: tiêu chí có lỗi được 0 điểm cho đến khi sửa số liệu; "
+                          "xem 'parindex gaps' để biết chi tiết.", markup=False, highlight=False)
 
 
 def _write(path: Path, data: bytes | str, inputs=(), as_json: bool = False) -> None:
@@ -313,6 +321,7 @@ def score(
     if output:
         _write(output, text, run.inputs, format == Format.json)
         err_console.print(f"Đã ghi {output}", markup=False, highlight=False)
+        _data_problems_note(api.exit_code(run))
     else:
         sys.stdout.write(text)
     raise typer.Exit(api.exit_code(run))
@@ -489,6 +498,7 @@ def report(
             raise
         console.print(f"Đã ghi {len(files)} tệp kết quả của {len(run.units)} đơn vị vào {all_outputs}",
                       markup=False, highlight=False)
+        _data_problems_note(api.exit_code(run))
         raise typer.Exit(api.exit_code(run))
     path = output or DEFAULT_OUT / f"{run.criteria_set.id}-bang-diem.{format.value}"
     try:

@@ -27,3 +27,11 @@ def test_score_gaps_and_explain_print_no_escape_sequence_from_a_unit_name(tmp_pa
         assert result.exit_code in (0, 1), result.output
         assert "\x1b" not in result.output and "\x07" not in result.output
         assert "\ufffd" in result.output, args
+
+
+def test_a_run_written_to_files_says_why_it_exits_1(tmp_path):
+    for args in (["score", "-f", "json", "-o", str(tmp_path / "a.json")], ["score", "-f", "csv", "-o", str(tmp_path / "a.csv")],
+                 ["report", "--all", str(tmp_path / "tat-ca")]):
+        result = runner.invoke(cli.app, args)
+        assert result.exit_code == 1, result.output
+        assert "Một số đơn vị có lỗi dữ liệu" in result.output and "parindex gaps" in result.output
