@@ -16,7 +16,6 @@ from engine.load.criteria import load_criteria
 from engine.model.names import BUILTIN_METRICS
 from engine.score import stream
 
-ONE_FILE = stream._one_file
 KHOI = ROOT / "criteria" / "khoi-2024.yaml"
 SAMPLES = sorted(Path(SAMPLE_EVIDENCE).glob("*.yaml"))
 EXPORT_HEADER = ("Mã hồ sơ,Đơn vị,Ngày tiếp nhận,Ngày hẹn trả,Ngày trả kết quả,Trạng thái,Số hóa kết quả,"
@@ -42,13 +41,13 @@ def two_cores(monkeypatch):
 def counted(monkeypatch):
     """How many files went the one-step way (counted in this process: serial runs only)."""
     seen: list[Path] = []
-    original = stream._one_file
+    original = stream._score_file
 
-    def one_file(path):
+    def score_file(path, *state):
         seen.append(path)
-        return original(path)
+        return original(path, *state)
 
-    monkeypatch.setattr(stream, "_one_file", one_file)
+    monkeypatch.setattr(stream, "_score_file", score_file)
     return seen
 
 
@@ -139,7 +138,6 @@ def test_bundles_sharing_an_export_go_one_step_and_read_it_once(tmp_path, monkey
     assert len(counted) == 6 and log.read_text(encoding="utf-8") == f"{os.getpid()} motcua.csv\n"
     expected = _two_step_bytes(SAMPLE_CRITERIA, [folder])
     assert out.read_bytes() == expected and b"motcua.csv" in expected
-    monkeypatch.setattr(stream, "_one_file", ONE_FILE)  # workers are sent the function itself
     for jobs in (2, 3):
         log.unlink()
         sources._aggregate.cache_clear()

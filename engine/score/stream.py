@@ -62,9 +62,14 @@ def _init(loaded: LoadedCriteria, prepare: Callable[[LoadedBundle], Any], finish
 
 
 def _one_file(path: Path) -> tuple[str, list[str], Any] | None:
-    """A file from YAML to (unit id, files read, finish(unit)); None when the file needs the two-step way."""
+    """_score_file in a worker, with what _init gave it."""
     assert _STATE is not None
-    loaded, prepare, finish = _STATE
+    return _score_file(path, *_STATE)
+
+
+def _score_file(path: Path, loaded: LoadedCriteria, prepare: Callable[[LoadedBundle], Any],
+                finish: Callable[[UnitResult], Any]) -> tuple[str, list[str], Any] | None:
+    """A file from YAML to (unit id, files read, finish(unit)); None when the file needs the two-step way."""
     doc, problems = load_yaml(path, vi_numbers=True)
     if doc is None:
         return None
@@ -98,9 +103,8 @@ def stream_units(loaded: LoadedCriteria, files: list[Path], prepare: Callable[[L
         return result
 
     if workers <= 1 or len(files) < 2:
-        _init(loaded, prepare, finish)
-        for path in files:
-            yield taken(_one_file(path))
+        for path in files:  # in this process: no module state, so threads may stream side by side
+            yield taken(_score_file(path, loaded, prepare, finish))
         return
     with pool(workers, _init, (loaded, prepare, finish)) as executor:
         try:
