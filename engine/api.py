@@ -21,7 +21,7 @@ from engine.core.paths import output_problems
 from engine.core.problems import InputError, Problem, os_error_code, os_error_vi
 from engine.core.vnformat import FormatError, format_date, format_number, nfc, parse_date
 from engine.kinds.base import Peer
-from engine.kinds.tree import CriteriaSet, LoadedCriteria, criteria_json_schema, level_leaves
+from engine.kinds.tree import CriteriaSet, LoadedCriteria, compares_units, criteria_json_schema
 from engine.load.agreement import evidence_problems
 from engine.load.appraisal import FilledWorkbook, read_round_workbook
 from engine.load.assessment import (
@@ -209,7 +209,7 @@ def _write_units(loaded: LoadedCriteria, criteria: Path, output: Path, units: It
                  start: Callable[[], Callable[[], None]] | None = None, inputs: list[str] | None = None) -> int:
     """Units' (key, JSON) spooled as they come, then the run written in rank order; the exit code.
 
-    `start()` gives the progress callback when the first unit comes, so a run that starts over shows one bar.
+    `start()` gives the progress callback when the first unit comes (a run sent the two-step way before it shows no bar).
     `inputs`, when given, are checked against the output once every unit has come (they grow as units are read).
     """
     keys: list[UnitKey] = []
@@ -279,12 +279,6 @@ def assessment_files(path: Path) -> list[str]:
     return _assessment_files(load_assessment(path))
 
 
-def _compares_units(criteria: CriteriaSet, level: str) -> bool:
-    """Whether a rule gives units of `level` points by comparing the units of their block (then scoring one unit
-    needs every bundle's value)."""
-    return any(node.rule.needs_block for node in level_leaves(criteria.items, level))
-
-
 def load_inputs(criteria: Path, evidence: list[Path], extra: list[Problem] | None = None, unit: str | None = None
                 ) -> tuple[LoadedCriteria, list[LoadedBundle]]:
     """The set and every bundle, or InputError with the problems of all of them (and `extra` ones) at once.
@@ -301,7 +295,7 @@ def load_inputs(criteria: Path, evidence: list[Path], extra: list[Problem] | Non
     if unit is not None and loaded is not None and not problems:
         bundles, bundle_problems = read_bundles(evidence, unit=unit)
         shown = [b for b in bundles if b.bundle.unit.id == unit]
-        if not shown or any(_compares_units(loaded.criteria, b.bundle.unit.level) for b in shown):
+        if not shown or any(compares_units(loaded.criteria, b.bundle.unit.level) for b in shown):
             bundles, bundle_problems = read_bundles(evidence)
     else:
         bundles, bundle_problems = read_bundles(evidence)

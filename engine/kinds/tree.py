@@ -173,6 +173,12 @@ def level_leaves(nodes: list[Node], level: str):
             yield from level_leaves(node.children, level)
 
 
+def compares_units(criteria: CriteriaSet, level: str) -> bool:
+    """Whether a rule gives units of `level` points by comparing the units of their block: scoring one of them
+    then needs every bundle's value first."""
+    return any(node.rule.needs_block for node in level_leaves(criteria.items, level))
+
+
 def rounder(criteria: CriteriaSet) -> Rounder:
     return Rounder(criteria.rounding, criteria.rounding_method)
 

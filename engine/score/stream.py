@@ -23,7 +23,7 @@ from typing import Any
 
 from engine.core.parallel import chunk_size, pool
 from engine.core.yamlsource import load_yaml
-from engine.kinds.tree import LoadedCriteria, level_leaves, set_levels
+from engine.kinds.tree import LoadedCriteria, compares_units, set_levels
 from engine.load.agreement import evidence_problems
 from engine.load.bundles import load_bundle
 from engine.load.evidence import BUNDLE_SUFFIXES
@@ -42,7 +42,7 @@ def streamable(loaded: LoadedCriteria, files: list[Path]) -> bool:
     if not files or any(f.suffix.lower() not in BUNDLE_SUFFIXES for f in files):
         return False
     criteria = loaded.criteria
-    return not any(node.rule.needs_block for level in set_levels(criteria) for node in level_leaves(criteria.items, level))
+    return not any(compares_units(criteria, level) for level in set_levels(criteria))
 
 
 def warm_up(path: Path) -> None:
