@@ -37,7 +37,7 @@ PlanFormat = Literal["xlsx", "docx", "md"]
 
 __all__ = [
     "Plan", "PlanSection", "PlanTask", "ProvinceView", "ReportContext", "criterion_losses", "engine_words",
-    "all_documents", "html_report", "is_assessment", "overclaim_rows", "plain_words", "plan_document", "plan_part", "plan_rows",
+    "all_documents", "collector_paused", "html_report", "is_assessment", "overclaim_rows", "plain_words", "plan_document", "plan_part", "plan_rows",
     "province_parts", "province_plan", "province_view", "render_parts", "report_context", "report_document",
     "scoring_parts", "unit_gap_rows", "unit_plan", "unit_plan_parts", "unit_rows",
 ]
