@@ -54,7 +54,7 @@ from engine.model.planning import BudgetPlan, WatchResult, WatchState, WhatIf
 from engine.model.results import Comparison, CriteriaRef, RunResult, UnitProgress, UnitResult
 from engine.render.appraisal import build_round_workbook
 from engine.render.assessment import assessment_table, comparison_text, history_text, progress_table
-from engine.render.data import UnitSpool, run_json_chunks, to_csv, to_json, unit_record, write_atomic
+from engine.render.data import UnitSpool, run_json_chunks, to_csv, to_json, unit_record, write_atomic, write_atomic_set
 from engine.render.exports import inspection_json, inspection_problem_lines, inspection_summary, inspection_table
 from engine.render.inspect import deadline_json, deadline_problems, deadline_table, plan_json, plan_table
 from engine.render.planning import plan_text, watch_table, whatif_text, with_notices
@@ -522,12 +522,12 @@ def statistics(run: RunResult) -> str:
 
 
 def write_outputs(folder: Path, files: dict[str, bytes], inputs: Sequence[str | Path] = ()) -> None:
-    """Write several files into a folder, every path checked against the inputs before the first is written."""
+    """Write several files into a folder as one set (all or none: see write_atomic_set), every path checked against
+    the inputs first."""
     problems = [p for name in files for p in output_problems(folder / name, inputs, "--all")]
     if problems:
         raise InputError(problems[:1])
-    for name, data in files.items():
-        write_atomic(folder / name, data)
+    write_atomic_set({folder / name: data for name, data in files.items()})
 
 
 def write_output(path: Path, data: bytes | str, inputs: Sequence[str | Path] = ()) -> None:
