@@ -48,6 +48,26 @@ def xml_text(text: str, carriage_return: str = "\n") -> str:
     return text
 
 
+_setattr = object.__setattr__
+
+
+def trusted(cls, values: dict):
+    """An instance of a render model from values the engine built with the right types, every field given in
+    declaration order: no validation, and none of model_construct's per-field work.
+
+    The engine builds tens of thousands of cells and rows per run (a Total per parent criterion and column, a Row per
+    criterion and unit); validating what it built itself cost as much as drawing a document. The instance is what
+    validation would give (same class, same attributes, equal, hashable, picklable); only its fields set lists
+    every field.
+    """
+    instance = object.__new__(cls)
+    _setattr(instance, "__dict__", values)
+    _setattr(instance, "__pydantic_fields_set__", set(values))
+    _setattr(instance, "__pydantic_extra__", None)
+    _setattr(instance, "__pydantic_private__", None)
+    return instance
+
+
 def clean_text(text: str) -> str:
     """Drop control characters that XML (hence XLSX and DOCX) cannot hold; keep tabs and newlines."""
     if text.isprintable():  # the usual case, checked without the pattern
@@ -65,6 +85,13 @@ class Total(Frozen):
     value: float
     formula: str
     percent: bool = Field(False, description="A percentage (value in %, e.g. 79.44) in a column of points")
+
+    @classmethod
+    def of(cls, value: float, formula: str, percent: bool = False) -> Total:
+        """A total the engine computed (a float) over its own formula, made without validation."""
+        if type(value) is not float:
+            value = float(value)  # as validation would turn an int sum (0 over no items) into a float
+        return trusted(cls, {"value": value, "formula": formula, "percent": percent})
 
 
 Cell = Union[Total, str, float, int, None, tuple[str, ...]]
@@ -88,12 +115,12 @@ class Row(Frozen):
     span: bool = False
 
     @classmethod
-    def built(cls, cells: tuple[Cell, ...], style: Literal["normal", "area", "section", "total"],
-              indent: int) -> Row:
+    def built(cls, cells: tuple[Cell, ...], style: Literal["normal", "area", "section", "total"] = "normal",
+              indent: int = 0, span: bool = False) -> Row:
         """A row of cells the engine built with the right types, made without validation (one per criterion
-        and unit)."""
+        and unit, one per task)."""
         assert type(cells) is tuple
-        return cls.model_construct(cells=cells, style=style, indent=indent, span=False)
+        return trusted(cls, {"cells": cells, "style": style, "indent": indent, "span": span})
 
 
 class Heading(Frozen):

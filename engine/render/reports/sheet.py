@@ -11,6 +11,7 @@ that turns a UnitResult into the sheet's rows; XLSX, DOCX and Markdown all draw 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from engine.core.vnformat import format_date, format_number
 from engine.model.results import AdjustmentResult, NodeResult, RunResult, UnitResult
@@ -85,6 +86,8 @@ class Scores:
 
 def node_scores(item: NodeResult | AdjustmentResult, unit: UnitResult) -> Scores:
     """Self, appraised (rounds 1 and 2, when held) and final points of a criterion, and the record's notes."""
+    if not item.rounds and not item.by_round:  # no record: what follows gives no rounds and no notes
+        return Scores(item.self_points, item.final_points)
     return Scores(self_points=item.self_points, final=item.final_points,
                   round_1=round_points(item, unit, "appraisal_1"), round_2=round_points(item, unit, "appraisal_2"),
                   unit_note=tuple(round_line(e) for e in item.rounds if e.role == "unit"),
@@ -136,8 +139,14 @@ def _leaf_cells(ctx: ReportContext, node: NodeResult, scores: Scores) -> list[Ce
     return [scores.self_points, None, scores.round_1, scores.round_2, scores.final]
 
 
-def _sum(rows: list[int], value: float) -> Total:
-    return Total(value=value, formula="ROUND(SUM(" + ",".join(f"{{{r}}}" for r in rows) + "),2)")
+@lru_cache(maxsize=4096)
+def _sum_formula(rows: tuple[int, ...]) -> str:
+    """The formula summing these rows; units of a level share their rows' positions, so each is written once."""
+    return "ROUND(SUM(" + ",".join(f"{{{r}}}" for r in rows) + "),2)"
+
+
+def _sum(rows: tuple[int, ...], value: float) -> Total:
+    return Total.of(value, _sum_formula(rows))
 
 
 def unit_rows(ctx: ReportContext, unit: UnitResult, peers: int | None = None) -> list[Row]:
@@ -160,7 +169,7 @@ def unit_rows(ctx: ReportContext, unit: UnitResult, peers: int | None = None) ->
         node = unit.nodes[index]
         if node.is_leaf:
             continue
-        kids = children.get(node.id, [])
+        kids = tuple(children.get(node.id, ()))
         cells[index][MAX] = _sum(kids, node.max_points)
         for column in columns:
             if all(cells[k][column] is None for k in kids):
@@ -173,7 +182,7 @@ def unit_rows(ctx: ReportContext, unit: UnitResult, peers: int | None = None) ->
         notes = node_note(ctx, node, area_index.get(node.id)) + scores[index].unit_note
         rows.append(Row.built(tuple(cells[index]) + (refs, notes, scores[index].appraiser_note),
                               "area" if node.depth == 0 else "normal", node.depth))
-    areas = [position[a.id] for a in unit.areas]
+    areas = tuple(position[a.id] for a in unit.areas)
     return rows + _total_rows(ctx, unit, areas, cells, columns, peers, len(rows))
 
 
@@ -186,10 +195,10 @@ def _numeric(value: Cell) -> float:
 def _points_row(label: str, maximum: float | None, values: dict[int, Cell], notes: tuple[str, ...] = (),
                 style: str = "total", number: str = "", refs: tuple[str, ...] = (), indent: int = 0) -> Row:
     cells = [number, label, maximum] + [values.get(c) for c in range(SELF, FINAL + 1)]
-    return Row(cells=tuple(cells) + (refs, notes, ()), style=style, indent=indent)
+    return Row.built(tuple(cells) + (refs, notes, ()), style, indent)
 
 
-def _total_rows(ctx: ReportContext, unit: UnitResult, areas: list[int], cells: list[list[Cell]], columns: list[int],
+def _total_rows(ctx: ReportContext, unit: UnitResult, areas: tuple[int, ...], cells: list[list[Cell]], columns: list[int],
                 peers: int | None, start: int) -> list[Row]:
     """Sum of the areas, bonus and penalty items and their capped totals, TỔNG ĐIỂM, index, band, rank."""
     area_points = round(sum(a.final_points for a in unit.areas), 6)
@@ -224,11 +233,11 @@ def _total_rows(ctx: ReportContext, unit: UnitResult, areas: list[int], cells: l
         added = f"+{{{bonus_row}}}+{{{penalty_row}}}"
     formula = f"ROUND(MAX(0,{{{start}}}{added}),2)"
     total_row = start + len(rows)
-    totals = {SELF: Total(value=self_total, formula=formula), FINAL: Total(value=final_total, formula=formula)}
+    totals = {SELF: Total.of(self_total, formula), FINAL: Total.of(final_total, formula)}
     rows.append(_points_row(TOTAL_LABEL, unit.max_points, totals))
     index: Cell = "-"
     if unit.final_index_pct is not None:
-        index = Total(value=unit.final_index_pct, formula=_index_formula(unit, total_row), percent=True)
+        index = Total.of(unit.final_index_pct, _index_formula(unit, total_row), percent=True)
     rank = str(unit.rank) if unit.rank is not None else "chưa xếp hạng"
     rows += [
         _points_row(INDEX_LABEL, None, {FINAL: index}),
