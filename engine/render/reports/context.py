@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from engine.kinds.tree import CriteriaSet, catalog_labels, iter_nodes
 from engine.model.criteria import Band
@@ -30,9 +31,10 @@ class ReportContext:
     funding: Mapping[str, str] = field(default_factory=dict)
     _plain: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
-    @property
+    @cached_property
     def year(self) -> int:
-        """The year the documents are signed in, when the frame does not give a date: that of the latest as-of date."""
+        """The year the documents are signed in, when the frame does not give a date: that of the latest as-of date
+        (worked out once: every part's letterhead asks, and each time it reads every unit)."""
         return run_stamp(self.run).year
 
     def words(self, text: str) -> str:

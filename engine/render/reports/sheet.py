@@ -10,6 +10,7 @@ that turns a UnitResult into the sheet's rows; XLSX, DOCX and Markdown all draw 
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -281,9 +282,11 @@ def _index_formula(unit: UnitResult, total_row: int) -> str:
     return f"ROUND({{{total_row}:{FINAL}}}/{denominator},4)"
 
 
-def unit_part(ctx: ReportContext, unit: UnitResult) -> Part:
+def unit_part(ctx: ReportContext, unit: UnitResult, peers: int | None = None) -> Part:
+    """The unit's sheet; `peers` (the units of its level, counted here when not given) for its rank's note."""
     run = ctx.run
-    peers = sum(1 for u in run.units if u.level == unit.level)
+    if peers is None:
+        peers = sum(1 for u in run.units if u.level == unit.level)
     ref = run.criteria_set
     issuer = unit_issuer(ctx.frame, unit)
     title = ASSESSED_TITLE if unit.assessment is not None else SHEET_TITLE
@@ -404,4 +407,5 @@ def scoring_parts(ctx: ReportContext) -> list[Part]:
     extra = [overclaim_part(ctx)] if is_assessment(ctx.run) else []
     compared = previous_part(ctx)
     extra += [compared] if compared else []
-    return [summary_part(ctx)] + extra + [unit_part(ctx, unit) for unit in ctx.run.units]
+    levels = Counter(u.level for u in ctx.run.units)
+    return [summary_part(ctx)] + extra + [unit_part(ctx, unit, levels[unit.level]) for unit in ctx.run.units]
