@@ -171,12 +171,17 @@ def unit_rows(ctx: ReportContext, unit: UnitResult, peers: int | None = None) ->
         if node.is_leaf:
             continue
         kids = tuple(children.get(node.id, ()))
-        cells[index][MAX] = _sum(kids, node.max_points)
+        formula = _sum_formula(kids)
+        row = cells[index]
+        row[MAX] = Total.of(node.max_points, formula)
+        below = [cells[k] for k in kids]
         for column in columns:
-            if all(cells[k][column] is None for k in kids):
+            values = [cells_below[column] for cells_below in below]
+            if not any(value is not None for value in values):
                 continue  # nothing of this kind below (no survey criterion, nothing self-scored): left blank
-            total = sum(_numeric(cells[k][column]) for k in kids)
-            cells[index][column] = _sum(kids, scores[index].final if column == FINAL else round(total, 6))
+            # the final points are the engine's (the record may change a parent's); the others sum the cells below
+            row[column] = Total.of(scores[index].final if column == FINAL
+                                   else round(sum([_numeric(value) for value in values]), 6), formula)
     rows = []
     for index, node in enumerate(unit.nodes):
         refs = tuple(ctx.words(r) for r in node.evidence_refs) if node.is_leaf else ()
@@ -188,8 +193,13 @@ def unit_rows(ctx: ReportContext, unit: UnitResult, peers: int | None = None) ->
 
 
 def _numeric(value: Cell) -> float:
-    if isinstance(value, Total):
-        return value.value
+    kind = type(value)  # the usual cells first, by their exact type
+    if kind is float:
+        return value  # type: ignore[return-value]
+    if kind is Total:
+        return value.value  # type: ignore[union-attr]
+    if value is None or kind is str or kind is tuple:
+        return 0.0
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
 
 
