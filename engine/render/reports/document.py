@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from typing import Annotated, Literal, Union
 
 from pydantic import Field
@@ -48,26 +49,6 @@ def xml_text(text: str, carriage_return: str = "\n") -> str:
     return text
 
 
-_setattr = object.__setattr__
-
-
-def trusted(cls, values: dict):
-    """An instance of a render model from values the engine built with the right types, every field given in
-    declaration order: no validation, and none of model_construct's per-field work.
-
-    The engine builds tens of thousands of cells and rows per run (a Total per parent criterion and column, a Row per
-    criterion and unit); validating what it built itself cost as much as drawing a document. The instance is what
-    validation would give (same class, same attributes, equal, hashable, picklable); only its fields set lists
-    every field.
-    """
-    instance = object.__new__(cls)
-    _setattr(instance, "__dict__", values)
-    _setattr(instance, "__pydantic_fields_set__", set(values))
-    _setattr(instance, "__pydantic_extra__", None)
-    _setattr(instance, "__pydantic_private__", None)
-    return instance
-
-
 def clean_text(text: str) -> str:
     """Drop control characters that XML (hence XLSX and DOCX) cannot hold; keep tabs and newlines."""
     if text.isprintable():  # the usual case, checked without the pattern
@@ -75,23 +56,25 @@ def clean_text(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
-class Total(Frozen):
+@dataclass(frozen=True, slots=True)
+class Total:
     """A computed cell: XLSX writes `formula` over other cells of the same table, the other writers the value.
 
     In the formula `{n}` is this column at table row n (0-based, header excluded) and `{n:c}` is
-    row n, column c; the value is the engine's own total, so the two must agree.
+    row n, column c; the value is the engine's own total, so the two must agree. `percent`: a
+    percentage (value in %, e.g. 79.44) in a column of points.
+
+    A frozen dataclass, not a model: only the engine makes totals (tens of thousands per run, one per parent
+    criterion, column and unit), and validating what it computed itself cost as much as drawing a document.
     """
 
     value: float
     formula: str
-    percent: bool = Field(False, description="A percentage (value in %, e.g. 79.44) in a column of points")
+    percent: bool = False
 
-    @classmethod
-    def of(cls, value: float, formula: str, percent: bool = False) -> Total:
-        """A total the engine computed (a float) over its own formula, made without validation."""
-        if type(value) is not float:
-            value = float(value)  # as validation would turn an int sum (0 over no items) into a float
-        return trusted(cls, {"value": value, "formula": formula, "percent": percent})
+    def __post_init__(self) -> None:
+        if type(self.value) is not float:  # an int sum (0 over no items) is written as the float it stands for
+            object.__setattr__(self, "value", float(self.value))
 
 
 Cell = Union[Total, str, float, int, None, tuple[str, ...]]
@@ -106,21 +89,25 @@ class Column(Frozen):
     group: str | None = Field(None, description="A header spanning the adjacent columns of the same group")
 
 
-class Row(Frozen):
-    """A table row. `style` says how it stands out; `span` lets the last filled cell run to the row's end."""
+RowStyle = Literal["normal", "area", "section", "total"]
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """A table row. `style` says how it stands out; `span` lets the last filled cell run to the row's end.
+
+    A frozen dataclass, not a model: the engine makes every row (one per criterion and unit, one per task) from cells
+    of the Cell types, and validating them cost more than drawing them; the writers only read the attributes.
+    """
 
     cells: tuple[Cell, ...]
-    style: Literal["normal", "area", "section", "total"] = "normal"
+    style: RowStyle = "normal"
     indent: int = 0
     span: bool = False
 
-    @classmethod
-    def built(cls, cells: tuple[Cell, ...], style: Literal["normal", "area", "section", "total"] = "normal",
-              indent: int = 0, span: bool = False) -> Row:
-        """A row of cells the engine built with the right types, made without validation (one per criterion
-        and unit, one per task)."""
-        assert type(cells) is tuple
-        return trusted(cls, {"cells": cells, "style": style, "indent": indent, "span": span})
+    def __post_init__(self) -> None:
+        if type(self.cells) is not tuple:
+            object.__setattr__(self, "cells", tuple(self.cells))
 
 
 class Heading(Frozen):

@@ -137,7 +137,7 @@ def specific_task(task: PlanTask) -> tuple[str, ...]:
 
 
 def _task_row(number: int, task: PlanTask) -> Row:
-    return Row.built((str(number), general_task(task), specific_task(task), task.product or "", task.lead or "",
+    return Row((str(number), general_task(task), specific_task(task), task.product or "", task.lead or "",
                       "; ".join(task.cooperating), task.deadline or "", task.funding or ""))
 
 
@@ -146,12 +146,12 @@ def plan_rows(plan: Plan) -> list[Row]:
     rows: list[Row] = []
     number = 0
     for index, section in enumerate(plan.sections, start=1):
-        rows.append(Row.built((f"{roman(index)}. {section.area_title}",), "section", span=True))
+        rows.append(Row((f"{roman(index)}. {section.area_title}",), "section", span=True))
         for task in section.tasks:
             number += 1
             rows.append(_task_row(number, task))
     if plan.upcoming:
-        rows.append(Row.built((UPCOMING,), "section", span=True))
+        rows.append(Row((UPCOMING,), "section", span=True))
         for task in plan.upcoming:
             number += 1
             rows.append(_task_row(number, task))

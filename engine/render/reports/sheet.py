@@ -147,7 +147,7 @@ def _sum_formula(rows: tuple[int, ...]) -> str:
 
 
 def _sum(rows: tuple[int, ...], value: float) -> Total:
-    return Total.of(value, _sum_formula(rows))
+    return Total(value, _sum_formula(rows))
 
 
 def unit_rows(ctx: ReportContext, unit: UnitResult, peers: int | None = None) -> list[Row]:
@@ -173,20 +173,20 @@ def unit_rows(ctx: ReportContext, unit: UnitResult, peers: int | None = None) ->
         kids = tuple(children.get(node.id, ()))
         formula = _sum_formula(kids)
         row = cells[index]
-        row[MAX] = Total.of(node.max_points, formula)
+        row[MAX] = Total(node.max_points, formula)
         below = [cells[k] for k in kids]
         for column in columns:
             values = [cells_below[column] for cells_below in below]
             if not any(value is not None for value in values):
                 continue  # nothing of this kind below (no survey criterion, nothing self-scored): left blank
             # the final points are the engine's (the record may change a parent's); the others sum the cells below
-            row[column] = Total.of(scores[index].final if column == FINAL
+            row[column] = Total(scores[index].final if column == FINAL
                                    else round(sum([_numeric(value) for value in values]), 6), formula)
     rows = []
     for index, node in enumerate(unit.nodes):
         refs = tuple(ctx.words(r) for r in node.evidence_refs) if node.is_leaf else ()
         notes = node_note(ctx, node, area_index.get(node.id)) + scores[index].unit_note
-        rows.append(Row.built(tuple(cells[index]) + (refs, notes, scores[index].appraiser_note),
+        rows.append(Row(tuple(cells[index]) + (refs, notes, scores[index].appraiser_note),
                               "area" if node.depth == 0 else "normal", node.depth))
     areas = tuple(position[a.id] for a in unit.areas)
     return rows + _total_rows(ctx, unit, areas, cells, columns, peers, len(rows))
@@ -206,7 +206,7 @@ def _numeric(value: Cell) -> float:
 def _points_row(label: str, maximum: float | None, values: dict[int, Cell], notes: tuple[str, ...] = (),
                 style: str = "total", number: str = "", refs: tuple[str, ...] = (), indent: int = 0) -> Row:
     cells = [number, label, maximum] + [values.get(c) for c in range(SELF, FINAL + 1)]
-    return Row.built(tuple(cells) + (refs, notes, ()), style, indent)
+    return Row(tuple(cells) + (refs, notes, ()), style, indent)
 
 
 def _total_rows(ctx: ReportContext, unit: UnitResult, areas: tuple[int, ...], cells: list[list[Cell]], columns: list[int],
@@ -244,11 +244,11 @@ def _total_rows(ctx: ReportContext, unit: UnitResult, areas: tuple[int, ...], ce
         added = f"+{{{bonus_row}}}+{{{penalty_row}}}"
     formula = f"ROUND(MAX(0,{{{start}}}{added}),2)"
     total_row = start + len(rows)
-    totals = {SELF: Total.of(self_total, formula), FINAL: Total.of(final_total, formula)}
+    totals = {SELF: Total(self_total, formula), FINAL: Total(final_total, formula)}
     rows.append(_points_row(TOTAL_LABEL, unit.max_points, totals))
     index: Cell = "-"
     if unit.final_index_pct is not None:
-        index = Total.of(unit.final_index_pct, _index_formula(unit, total_row), percent=True)
+        index = Total(unit.final_index_pct, _index_formula(unit, total_row), percent=True)
     rank = str(unit.rank) if unit.rank is not None else "chưa xếp hạng"
     rows += [
         _points_row(INDEX_LABEL, None, {FINAL: index}),
