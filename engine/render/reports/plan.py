@@ -99,8 +99,8 @@ def build_sections(tasks: Iterable[PlanTask], areas: Sequence[tuple[str, str]]) 
 
 
 def funding_of(ctx: ReportContext, task: RemediationTask) -> str | None:
-    """The Kinh phí text: the task's own when the results carry it, else the criterion's template."""
-    return getattr(task, "funding", None) or ctx.funding.get(task.criterion)
+    """The Kinh phí text: the task's own when it is a planned task that has one, else the criterion's template."""
+    return (task.funding if isinstance(task, PlanTask) else None) or ctx.funding.get(task.criterion)
 
 
 def unit_plan(ctx: ReportContext, unit: UnitResult) -> Plan:
