@@ -21,7 +21,6 @@ from engine.render.reports.common import area_titles, roman
 from engine.render.reports.context import ReportContext
 from engine.render.reports.document import Column, Frozen, Paragraph, Part, Row, Table
 from engine.render.reports.frame import BLANK, Issuer, closing, letterhead, unit_check_code, unit_issuer
-from engine.render.text import lost_points, not_due_points
 
 PLAN_TITLE = "KẾ HOẠCH KHẮC PHỤC CÁC TIÊU CHÍ CHƯA ĐẠT ĐIỂM TỐI ĐA"
 APPENDIX = "PHỤ LỤC"
@@ -106,7 +105,8 @@ def funding_of(ctx: ReportContext, task: RemediationTask) -> str | None:
 def unit_plan(ctx: ReportContext, unit: UnitResult) -> Plan:
     """The unit's plan: one task per leaf that lost points (or is not yet due), from its remediation."""
     tasks = []
-    for node in lost_points(unit) + not_due_points(unit):
+    lost, upcoming = ctx.gaps(unit)
+    for node in lost + upcoming:
         rem = node.remediation
         tasks.append(PlanTask(criterion=node.id, criterion_title=node.title, area=rem.area, task=ctx.words(rem.task),
                               product=rem.product, lead=rem.lead, cooperating=list(rem.cooperating),
