@@ -183,14 +183,18 @@ def unit_rows(ctx: ReportContext, unit: UnitResult, peers: int | None = None) ->
             else:
                 continue  # nothing of this kind below (no survey criterion, nothing self-scored): left blank
             # the final points are the engine's (the record may change a parent's); the others sum the cells below
-            row[column] = Total(scores[index].final if column == FINAL
-                                   else round(sum([_numeric(value) for value in values]), 6), formula)
+            row[column] = Total(scores[index].final if column == FINAL else round(
+                sum([value if type(value) is float else _numeric(value) for value in values]), 6), formula)
     rows = []
+    words = ctx.words
     for index, node in enumerate(unit.nodes):
-        refs = tuple(ctx.words(r) for r in node.evidence_refs) if node.is_leaf else ()
-        notes = node_note(ctx, node, area_index.get(node.id)) + scores[index].unit_note
-        rows.append(Row(tuple(cells[index]) + (refs, notes, scores[index].appraiser_note),
-                              "area" if node.depth == 0 else "normal", node.depth))
+        score = scores[index]
+        refs = tuple([words(r) for r in node.evidence_refs]) if node.is_leaf and node.evidence_refs else ()
+        notes = node_note(ctx, node, area_index.get(node.id))
+        if score.unit_note:
+            notes += score.unit_note
+        rows.append(Row(tuple(cells[index]) + (refs, notes, score.appraiser_note),
+                        "area" if node.depth == 0 else "normal", node.depth))
     areas = tuple(position[a.id] for a in unit.areas)
     return rows + _total_rows(ctx, unit, areas, cells, columns, peers, len(rows))
 
