@@ -138,7 +138,7 @@ def specific_task(task: PlanTask) -> tuple[str, ...]:
 
 def _task_row(number: int, task: PlanTask) -> Row:
     return Row((str(number), general_task(task), specific_task(task), task.product or "", task.lead or "",
-                      "; ".join(task.cooperating), task.deadline or "", task.funding or ""))
+                "; ".join(task.cooperating), task.deadline or "", task.funding or ""))
 
 
 def plan_rows(plan: Plan) -> list[Row]:

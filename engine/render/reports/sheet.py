@@ -216,8 +216,8 @@ def _points_row(label: str, maximum: float | None, values: dict[int, Cell], note
     return Row(tuple(cells) + (refs, notes, ()), style, indent)
 
 
-def _total_rows(ctx: ReportContext, unit: UnitResult, areas: tuple[int, ...], cells: list[list[Cell]], columns: list[int],
-                peers: int | None, start: int) -> list[Row]:
+def _total_rows(ctx: ReportContext, unit: UnitResult, areas: tuple[int, ...], cells: list[list[Cell]],
+                columns: list[int], peers: int | None, start: int) -> list[Row]:
     """Sum of the areas, bonus and penalty items and their capped totals, TỔNG ĐIỂM, index, band, rank."""
     area_points = round(sum(a.final_points for a in unit.areas), 6)
     excluded = round(unit.total_max_points - unit.max_points, 6)
