@@ -761,45 +761,43 @@ def _formula(total: Total, column: int, top: int) -> str:
     return "=" + _TOKEN.sub(ref, total.formula)
 
 
+def _entries(cells: tuple, top: int) -> tuple:
+    """A row's cells as part of a memo key. A float zero keeps its sign (-0.0 equals 0.0 but prints "-0"), a total its
+    numbers as memo_value keeps them and the table's first row (its formula refers to it); other cells are their own
+    key (an int equal to a float prints the same)."""
+    return tuple([(memo_value(v.value), memo_value(v.percent), v.formula, top) if type(v) is Total
+                  else (v, math.copysign(1.0, v)) if type(v) is float and not v else v for v in cells])
+
+
+def _last_filled(cells: tuple) -> int:
+    for position in range(len(cells) - 1, 0, -1):
+        value = cells[position]
+        if value is not None and value != "" and value != ():
+            return position
+    return 0
+
+
 def _row(page: _Sheet, table: Table, row: Row, number: int, top: int, looks: _Looks, shape: int,
          narrow: bool) -> None:
     """One table row: written at once from memory when the same row (same cells, look, columns and place) was written
     before, else drawn cell by cell; a row with merged cells goes through the grid."""
     grid = page.grid
     cells = row.cells
-    style, row_indent = row.style, row.indent
-    # what the row's XML depends on, and the last filled cell; a float's sign and a total's numbers as memo_value
-    # keeps them (-0.0 equals 0.0 but prints "-0")
-    identity: list = [shape, number, top, style, row_indent]
-    last_filled = 0
-    for position, value in enumerate(cells):
-        kind = type(value)
-        if kind is str:
-            if value:
-                last_filled = position
-            identity.append(value)
-        elif value is None:
-            identity.append(None)
-        elif kind is Total:
-            last_filled = position
-            identity.append((memo_value(value.value), memo_value(value.percent), value.formula, top))
-        elif kind is float:
-            last_filled = position
-            identity.append((value, math.copysign(1.0, value)))
-        else:
-            if value != ():
-                last_filled = position
-            identity.append((kind, value))
+    if type(cells) is not tuple:
+        cells = tuple(cells)
     count = len(table.columns)
-    spanned = row.span and last_filled < count - 1
-    if narrow or spanned:
-        _merged_row(page, table, row, number, top, looks, identity, last_filled, narrow, spanned)
+    if narrow or (row.span and _last_filled(cells) < count - 1):
+        _merged_row(page, table, row, cells, number, top, looks, narrow)
         grid.flush(number + 1)
         return
-    key = tuple(identity)
+    types = set(map(type, cells))
+    if Total in types or (float in types and 0.0 in cells):
+        key: tuple = (shape, number, top, row.style, row.indent, None, _entries(cells, top))
+    else:
+        key = (shape, number, top, row.style, row.indent, cells)
     drawn = looks.rows.get(key)
     if drawn is None:
-        drawn = looks.rows[key] = _written_row(table, row, number, top, looks, identity)
+        drawn = looks.rows[key] = _written_row(table, row, cells, number, top, looks)
     grid.rows.append(drawn[0])
     grid.heights[number] = drawn[1]
     grid.written = number
@@ -809,12 +807,13 @@ def _row(page: _Sheet, table: Table, row: Row, number: int, top: int, looks: _Lo
     if number > bounds[2]:
         bounds[2] = number
     if count:
-        bounds[1] = 1 if bounds[1] > 1 else bounds[1]
+        if bounds[1] > 1:
+            bounds[1] = 1
         if count > bounds[3]:
             bounds[3] = count
 
 
-def _written_row(table: Table, row: Row, number: int, top: int, looks: _Looks, identity: list) -> tuple[str, float]:
+def _written_row(table: Table, row: Row, cells: tuple, number: int, top: int, looks: _Looks) -> tuple[str, float]:
     """The XML and height of a table row without merged cells, its styles numbered now (in writing order)."""
     style = row.style
     bold = style != "normal"
@@ -822,17 +821,18 @@ def _written_row(table: Table, row: Row, number: int, top: int, looks: _Looks, i
     memo, styles = looks.cells, looks.styles
     index_of, attributes = styles.index, styles.attributes
     indent_column, row_indent = table.indent_column, row.indent
-    filled = len(row.cells)
+    entries = _entries(cells, top)
+    filled = len(cells)
     out = [""]
     lines = 1
     for index, column in enumerate(table.columns):
         indent = row_indent if index == indent_column else 0
-        entry = identity[5 + index] if index < filled else None
+        entry = entries[index] if index < filled else None
         width = column.width
         key = (index, column.kind, style, indent, width, entry)
         drawn = memo.get(key)
         if drawn is None:
-            value = row.cells[index] if index < filled else None
+            value = cells[index] if index < filled else None
             drawn = memo[key] = [*_cell(looks, column, value, bold, fill, indent, index, top, width), None]
         written = drawn[4]
         if written is None:
@@ -851,8 +851,8 @@ def _written_row(table: Table, row: Row, number: int, top: int, looks: _Looks, i
     return "".join(out), height
 
 
-def _merged_row(page: _Sheet, table: Table, row: Row, number: int, top: int, looks: _Looks, identity: list,
-                last_filled: int, narrow: bool, spanned: bool) -> None:
+def _merged_row(page: _Sheet, table: Table, row: Row, cells: tuple, number: int, top: int, looks: _Looks,
+                narrow: bool) -> None:
     """A table row whose last cells are merged (a narrower table, or a row spanning the empty cells after its
     text), drawn into the grid: the merge changes the cells' borders."""
     grid = page.grid
@@ -861,6 +861,8 @@ def _merged_row(page: _Sheet, table: Table, row: Row, number: int, top: int, loo
     bold = style != "normal"
     fill = FILLS.get(style)
     count = len(columns)
+    last_filled = _last_filled(cells)
+    spanned = row.span and last_filled < count - 1
     widths = [c.width for c in columns]
     if narrow:
         widths[-1] = sum(page.widths[count - 1:])
@@ -869,11 +871,11 @@ def _merged_row(page: _Sheet, table: Table, row: Row, number: int, top: int, loo
     lines = 1
     store, memo = grid.cells, looks.cells
     indent_column, row_indent = table.indent_column, row.indent
-    cells = row.cells
+    entries = _entries(cells, top)
     filled = len(cells)
     for index, column in enumerate(columns):
         indent = row_indent if index == indent_column else 0
-        entry = identity[5 + index] if index < filled else None
+        entry = entries[index] if index < filled else None
         key = (index, column.kind, style, indent, widths[index], entry)
         drawn = memo.get(key)
         if drawn is None:
