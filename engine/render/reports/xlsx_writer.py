@@ -30,7 +30,6 @@ from engine.render.reports.document import (
     Table,
     Total,
     clean_text,
-    memo_value,
     xml_text,
 )
 from engine.render.reports.office import (
@@ -312,6 +311,8 @@ class _Grid:
         """Cells not written yet."""
         self.heights: dict[int, float | None] = {}
         self.ranges: set[tuple[int, int, int, int]] = set()
+        self.covering: dict[int, list[tuple[int, int, int, int]]] = {}
+        """The merged ranges over each row."""
         self.rows: list[str] = []
         """The XML of the rows written."""
         self.written = 0
@@ -370,11 +371,20 @@ class _Grid:
     def set_height(self, row: int, height: float) -> None:
         self.heights[row] = float(height)
 
+    def add_range(self, first_row: int, first_column: int, last_row: int, last_column: int) -> None:
+        """A merged range, unless a range already there holds it (as openpyxl keeps them)."""
+        covering = self.covering.get(first_row)
+        if covering is not None and any(r[1] <= first_column and last_row <= r[2] and last_column <= r[3]
+                                        for r in covering):
+            return
+        # openpyxl keeps merged ranges in a set of objects hashed as these tuples: the same order when written
+        merged = (first_row, first_column, last_row, last_column)
+        self.ranges.add(merged)
+        for row in range(first_row, last_row + 1):
+            self.covering.setdefault(row, []).append(merged)
+
     def merge(self, first_row: int, first_column: int, last_row: int, last_column: int) -> None:
-        if not any(r[0] <= first_row and r[1] <= first_column and last_row <= r[2] and last_column <= r[3]
-                   for r in self.ranges):
-            # openpyxl keeps merged ranges in a set of objects hashed as these tuples: the same order when written
-            self.ranges.add((first_row, first_column, last_row, last_column))
+        self.add_range(first_row, first_column, last_row, last_column)
         styles, cells = self.styles, self.cells
         start = self.cell(first_row, first_column)
         end = cells.get((last_row, last_column))
@@ -451,6 +461,22 @@ class _Grid:
                                f'{content}</c>')
             out.append("</row>")
         self.written = upto - 1
+
+    def write_row(self, number: int, xml: str, height: float, first_column: int, last_column: int) -> None:
+        """A table row written before, written again (the rows above it are written)."""
+        self.rows.append(xml)
+        self.heights[number] = height
+        self.written = number
+        bounds = self.bounds
+        if number < bounds[0]:
+            bounds[0] = number
+        if number > bounds[2]:
+            bounds[2] = number
+        if last_column:
+            if first_column < bounds[1]:
+                bounds[1] = first_column
+            if last_column > bounds[3]:
+                bounds[3] = last_column
 
     def xml(self, part: Part) -> bytes:
         """The worksheet: openpyxl's frame for the sheet's page setup around the rows and merged ranges."""
@@ -591,16 +617,20 @@ def _keep_closing_with_table(page: _Sheet, table_end: int, titles: tuple[int, in
     scale = min(1.0, printable_width / sum(_column_points(w) for w in page.widths))
     capacity = printable_height / scale
 
+    heights = page.grid.heights
+    heights.setdefault(page.row - 1, None)  # every row exists (_Grid.every_row), up to the last one
+
     def height(row: int) -> float:
-        return page.grid.height(row) or 15.0
+        return heights.get(row) or 15.0
 
     title_height = sum(height(r) for r in range(titles[0], titles[1] + 1)) if titles else 0.0
     keep_from = max(table_end - KEEP_ROWS + 1, (titles[1] + 1) if titles else 1)
     used, page_of = 0.0, {}
     for row in range(1, page.row):
-        if used + height(row) > capacity and used > 0:
+        current = heights.get(row) or 15.0
+        if used + current > capacity and used > 0:
             used = title_height if titles and row > titles[1] else 0.0
-        used += height(row)
+        used += current
         page_of[row] = used
     # Rows are on one page when the running height never restarted between them.
     last_closing = page.row - 1
@@ -737,8 +767,10 @@ class _Looks:
         self.cells: dict[tuple, list] = {}
         """Each distinct table cell: style array, type, content, lines its text needs, and (once written in a row
         of its own) its XML after the cell reference."""
-        self.rows: dict[tuple, tuple[str, float]] = {}
-        """Each distinct table row written without merged cells: its XML and height."""
+        self.rows: dict[tuple, tuple[str, float, int, int]] = {}
+        """Each distinct table row written without merged cells: its XML, height, first and last column."""
+        self.merged_rows: dict[tuple, tuple[str, float, int, int, tuple[int, int, int, int] | None]] = {}
+        """Each distinct table row with merged cells: the same and its merged range."""
         self.shapes: dict[tuple, int] = {}
         """Tables' columns, indented column and sheet widths, numbered: part of a row's key."""
 
@@ -765,7 +797,8 @@ def _entries(cells: tuple, top: int) -> tuple:
     """A row's cells as part of a memo key. A float zero keeps its sign (-0.0 equals 0.0 but prints "-0"), a total its
     numbers as memo_value keeps them and the table's first row (its formula refers to it); other cells are their own
     key (an int equal to a float prints the same)."""
-    return tuple([(memo_value(v.value), memo_value(v.percent), v.formula, top) if type(v) is Total
+    return tuple([(v.value if v.value else (v.value, math.copysign(1.0, v.value)), v.percent, v.formula, top)
+                  if type(v) is Total
                   else (v, math.copysign(1.0, v)) if type(v) is float and not v else v for v in cells])
 
 
@@ -787,33 +820,28 @@ def _row(page: _Sheet, table: Table, row: Row, number: int, top: int, looks: _Lo
         cells = tuple(cells)
     count = len(table.columns)
     if narrow or (row.span and _last_filled(cells) < count - 1):
-        _merged_row(page, table, row, cells, number, top, looks, narrow)
-        grid.flush(number + 1)
+        key: tuple = (shape, number, top, row.style, row.indent, row.span, _entries(cells, top))
+        drawn = looks.merged_rows.get(key)
+        if drawn is None:
+            drawn = looks.merged_rows[key] = _merged_row(page, table, row, cells, number, top, looks, narrow)
+        else:
+            grid.write_row(number, *drawn[:4])
+        if drawn[4] is not None:
+            grid.add_range(*drawn[4])
         return
     types = set(map(type, cells))
     if Total in types or (float in types and 0.0 in cells):
-        key: tuple = (shape, number, top, row.style, row.indent, None, _entries(cells, top))
+        key = (shape, number, top, row.style, row.indent, None, _entries(cells, top))
     else:
         key = (shape, number, top, row.style, row.indent, cells)
     drawn = looks.rows.get(key)
     if drawn is None:
-        drawn = looks.rows[key] = _written_row(table, row, cells, number, top, looks)
-    grid.rows.append(drawn[0])
-    grid.heights[number] = drawn[1]
-    grid.written = number
-    bounds = grid.bounds
-    if number < bounds[0]:
-        bounds[0] = number
-    if number > bounds[2]:
-        bounds[2] = number
-    if count:
-        if bounds[1] > 1:
-            bounds[1] = 1
-        if count > bounds[3]:
-            bounds[3] = count
+        drawn = looks.rows[key] = _written_row(table, row, cells, number, top, looks, count)
+    grid.write_row(number, *drawn)
 
 
-def _written_row(table: Table, row: Row, cells: tuple, number: int, top: int, looks: _Looks) -> tuple[str, float]:
+def _written_row(table: Table, row: Row, cells: tuple, number: int, top: int, looks: _Looks,
+                 count: int) -> tuple[str, float, int, int]:
     """The XML and height of a table row without merged cells, its styles numbered now (in writing order)."""
     style = row.style
     bold = style != "normal"
@@ -848,13 +876,14 @@ def _written_row(table: Table, row: Row, cells: tuple, number: int, top: int, lo
     height = float(LINE_PT * lines + 2)
     out[0] = f'<row r="{number}" ht="{height:.16g}" customHeight="1">'
     out.append("</row>")
-    return "".join(out), height
+    return "".join(out), height, min(count, 1), count
 
 
 def _merged_row(page: _Sheet, table: Table, row: Row, cells: tuple, number: int, top: int, looks: _Looks,
-                narrow: bool) -> None:
+                narrow: bool) -> tuple[str, float, int, int, tuple[int, int, int, int] | None]:
     """A table row whose last cells are merged (a narrower table, or a row spanning the empty cells after its
-    text), drawn into the grid: the merge changes the cells' borders."""
+    text), drawn into the grid (the merge changes the cells' borders) and written; returns what writes it again: its
+    XML, height, first and last column, and merged range."""
     grid = page.grid
     columns = table.columns
     style = row.style
@@ -889,9 +918,14 @@ def _merged_row(page: _Sheet, table: Table, row: Row, cells: tuple, number: int,
     for extra in range(count + 1, page.count + 1):
         grid.restyle(number, extra, styles(bold=bold, fill=fill))
     start = last_filled + 1 if spanned else count
-    if start < page.count:
-        grid.merge(number, start, number, page.count)
-    grid.heights[number] = float(LINE_PT * lines + 2)
+    merged = (number, start, number, page.count) if start < page.count else None
+    if merged is not None:
+        grid.merge(*merged)
+    height = grid.heights[number] = float(LINE_PT * lines + 2)
+    written = sorted(column for row_number, column in grid.cells if row_number == number)
+    before = len(grid.rows)
+    grid.flush(number + 1)
+    return "".join(grid.rows[before:]), height, written[0], written[-1], merged
 
 
 def _cell(looks: _Looks, column: Column, value: Cell, bold: bool, fill: str | None, indent: int, index: int,
