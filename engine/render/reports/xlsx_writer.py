@@ -499,7 +499,7 @@ class _Grid:
         out.append(before)
         if part.check_code:
             out += [_ascii(_escape(part.check_code)), after]
-        return "".join(out).encode("ascii")
+        return "".join(out).encode("ascii", "xmlcharrefreplace")
 
 
 def _letter(column: int) -> str:
