@@ -5,7 +5,8 @@ Every string that reaches a cell goes through data.safe_cell, so evidence text s
 with the engine's value cached so that readers which do not calculate see the same number.
 Numbers are stored as numbers with Vietnamese formats (0,00 and 0,00%), percentages as
 fractions. Print setup: A4 in the part's orientation, fit to the page width, the table's header
-rows repeated, the decree's margins, page numbers and the check code in the footer.
+rows repeated, the decree's margins, page numbers and the check code in the footer. Cell texts
+are kept once per workbook in its shared strings (the units' sheets repeat their criteria).
 """
 
 from __future__ import annotations
@@ -64,8 +65,9 @@ def to_xlsx(parts: list[Part], stamp: datetime = FIXED_STAMP) -> bytes:
 
     openpyxl writes the workbook around the sheets (styles, names, properties) and, once per
     page setup, the worksheet XML around a sheet's data; the sheets' rows are written here as
-    SpreadsheetML, the way openpyxl would write them, because its worksheet and cell objects cost
-    far more than the text they carry.
+    SpreadsheetML, the way openpyxl would write them but for texts (in the shared strings, which
+    openpyxl does not write), because its worksheet and cell objects cost far more than the text
+    they carry.
     """
     from openpyxl import Workbook
     workbook = Workbook()
@@ -84,7 +86,7 @@ def to_xlsx(parts: list[Part], stamp: datetime = FIXED_STAMP) -> bytes:
     workbook.properties.language = "vi-VN"
     workbook.properties.created = workbook.properties.modified = stamp
     workbook.calculation.fullCalcOnLoad = True
-    return stable_archive(_save(workbook, sheets), stamp)
+    return stable_archive(_save(workbook, sheets, styles.shared), stamp)
 
 
 @lru_cache(maxsize=1)
@@ -116,8 +118,17 @@ def _sheet_entry() -> type:
     return SheetEntry
 
 
-def _save(workbook: Workbook, sheets: list[bytes]) -> list[tuple[str, bytes]]:
-    """openpyxl's writer with the worksheets written here; the archive's entries in openpyxl's order."""
+_SHARED_STRINGS = "xl/sharedStrings.xml"
+_SHARED_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+_SHARED_RELATION = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def _save(workbook: Workbook, sheets: list[bytes], shared: list[str]) -> list[tuple[str, bytes]]:
+    """openpyxl's writer with the worksheets and the shared strings (which openpyxl does not write) written here; the
+    archive's entries in openpyxl's order, the shared strings after the worksheets."""
+    from types import SimpleNamespace
+
     from openpyxl.writer.excel import ExcelWriter
 
     class Writer(ExcelWriter):
@@ -125,10 +136,20 @@ def _save(workbook: Workbook, sheets: list[bytes]) -> list[tuple[str, bytes]]:
             for entry, payload in zip(self.workbook._sheets, sheets):
                 self._archive.writestr(entry.path[1:], payload)
                 self.manifest.append(entry)
+            self._archive.writestr(_SHARED_STRINGS, f'<sst xmlns="{_MAIN}" uniqueCount="{len(shared)}">'
+                                                    f'{"".join(shared)}</sst>')
+            self.manifest.append(SimpleNamespace(path="/" + _SHARED_STRINGS, mime_type=_SHARED_TYPE))
 
     archive = Entries()
     Writer(workbook, archive).save()
-    return archive.items
+    entries = []
+    for name, payload in archive.items:
+        if name == "xl/_rels/workbook.xml.rels":
+            number = max(int(n) for n in re.findall(rb'Id="rId(\d+)"', payload)) + 1
+            relation = f'<Relationship Type="{_SHARED_RELATION}" Target="sharedStrings.xml" Id="rId{number}"/>'
+            payload = payload.replace(b"</Relationships>", relation.encode() + b"</Relationships>", 1)
+        entries.append((name, payload))
+    return entries
 
 
 _CHECK_MARK = "QQPARINDEXCHECKCODEQQ"
@@ -140,11 +161,11 @@ def _sheet_frame(widths: tuple[float, ...], freeze: int | None, orientation: str
     """The worksheet XML around a sheet's data as openpyxl writes it for one page setup, cut where the dimension, the
     rows (and merged ranges) and the check code go. Made once per page setup with openpyxl's own writer, so the
     frame stays what openpyxl writes."""
+    from openpyxl import Workbook
     from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet._writer import WorksheetWriter
     from openpyxl.worksheet.pagebreak import Break
-    from openpyxl import Workbook
     sheet = Workbook().active
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
@@ -209,6 +230,21 @@ class _CellStyles:
         self.borders: dict[tuple, int] = {}
         self.merges: dict[tuple, tuple] = {}
         self.looks = _Looks(self)
+        self.strings: dict[str, str] = {}
+        """Each distinct text of the workbook's cells: what a cell holds (its number in the shared strings)."""
+        self.shared: list[str] = []
+        """The shared strings' XML, in the order they were numbered."""
+
+    def string(self, text: str) -> str:
+        """A cell's text as its number in the workbook's shared strings, the text added on first use: the units'
+        sheets repeat their criteria and notes, each then escaped and stored once."""
+        content = self.strings.get(text)
+        if content is None:
+            content = self.strings[text] = f"<v>{len(self.shared)}</v>"
+            clipped = text[:32767]
+            space = ' xml:space="preserve"' if clipped != clipped.strip() else ""
+            self.shared.append(f"<si><t{space}>{_escape(clipped)}</t></si>")
+        return content
 
     def __call__(self, *, bold: bool = False, italic: bool = False, size: float = TABLE_PT, fill: str | None = None,
                  wrap: bool = True, horizontal: str = "left", vertical: str = "top", indent: int = 0,
@@ -269,6 +305,8 @@ _INFINITE = 1 << 30
 _SKIP = object()
 _EMPTY = ' t="n"'
 _STRING = ' t="inlineStr"'
+"""An empty text, and the recipients' rich text, are written in the cell (as openpyxl writes them)."""
+_SHARED = ' t="s"'
 _ERRORS = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
 
 
@@ -283,16 +321,9 @@ def _ascii(xml: str) -> str:
     return xml if xml.isascii() else xml.encode("ascii", "xmlcharrefreplace").decode("ascii")
 
 
-def _inline(text: str) -> str:
-    """An inline string as openpyxl writes it (at most 32767 characters, spaces kept at either end)."""
-    text = text[:32767]
-    if text != text.strip():
-        return _ascii(f'<is><t xml:space="preserve">{_escape(text)}</t></is>')
-    return _ascii(f"<is><t>{_escape(text)}</t></is>")
-
-
 class _Grid:
-    """The cells of one worksheet, kept as openpyxl keeps them (style array, type, content) and written as XML.
+    """The cells of one worksheet, kept as openpyxl keeps them (style array, type, content) and written as XML (texts
+    as their number in the shared strings).
 
     Merged ranges follow openpyxl: every cell but the top-left one is emptied, and the cells on the
     range's edges take the matching side of the top-left cell's border; rows exist where a cell or a
@@ -340,7 +371,8 @@ class _Grid:
             elif value in _ERRORS:
                 content = [self.styles.arrays[style], ' t="e"', f"<v>{value}</v>"]
             else:
-                content = [self.styles.arrays[style], _STRING, _inline(value) if value else ""]
+                content = ([self.styles.arrays[style], _SHARED, self.styles.string(value)] if value
+                           else [self.styles.arrays[style], _STRING, ""])
         elif value is None:
             self.cell(row, column)[0] = self.styles.arrays[style]
             return
@@ -350,7 +382,8 @@ class _Grid:
 
     def text(self, row: int, column: int, value: str, style: str) -> None:
         """Text always stored as a string, whatever it starts with."""
-        self.cells[(row, column)] = [self.styles.arrays[style], _STRING, _inline(value) if value else ""]
+        self.cells[(row, column)] = ([self.styles.arrays[style], _SHARED, self.styles.string(value)] if value
+                                     else [self.styles.arrays[style], _STRING, ""])
 
     def rich(self, row: int, column: int, xml: str, style: str) -> None:
         """Rich text, as _rich_recipients writes it."""
@@ -950,7 +983,9 @@ def _cell(looks: _Looks, column: Column, value: Cell, bold: bool, fill: str | No
     needed = _lines_needed(text, width - indent * 1.5)
     if text in _ERRORS:
         return arrays[look], ' t="e"', f"<v>{text}</v>", needed
-    return arrays[look], _STRING, _inline(text) if text else "", needed
+    if not text:
+        return arrays[look], _STRING, "", needed
+    return arrays[look], _SHARED, looks.styles.string(text), needed
 
 
 def _print_setup(sheet, orientation: str, check_code: str | None) -> None:
