@@ -153,14 +153,16 @@ def _save(workbook: Workbook, sheets: list[bytes], shared: list[str]) -> list[tu
 
 
 _CHECK_MARK = "QQPARINDEXCHECKCODEQQ"
+_PLAIN = re.compile(r"[0-9A-Za-z-]+")
+"""A check code written in place of _CHECK_MARK as it is (others make a frame of their own)."""
 
 
 @lru_cache(maxsize=256)
-def _sheet_frame(widths: tuple[float, ...], freeze: int | None, orientation: str, check: bool,
+def _sheet_frame(widths: tuple[float, ...], freeze: int | None, orientation: str, check_code: str | None,
                  row_break: int | None) -> tuple[str, str, str, str]:
     """The worksheet XML around a sheet's data as openpyxl writes it for one page setup, cut where the dimension, the
-    rows (and merged ranges) and the check code go. Made once per page setup with openpyxl's own writer, so the
-    frame stays what openpyxl writes."""
+    rows (and merged ranges) and the check code (when given as _CHECK_MARK) go. Made once per page setup with
+    openpyxl's own writer, so the frame stays what openpyxl writes."""
     from openpyxl import Workbook
     from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
     from openpyxl.utils import get_column_letter
@@ -171,7 +173,7 @@ def _sheet_frame(widths: tuple[float, ...], freeze: int | None, orientation: str
         sheet.column_dimensions[get_column_letter(index)].width = width
     if freeze is not None:
         sheet.freeze_panes = f"A{freeze}"
-    _print_setup(sheet, orientation, _CHECK_MARK if check else None)
+    _print_setup(sheet, orientation, check_code)
     if row_break is not None:
         sheet.row_breaks.append(Break(id=row_break))
     sheet._drawing = SpreadsheetDrawing()
@@ -520,8 +522,10 @@ class _Grid:
             dimension = "A1:A1"
         else:
             dimension = f"{_letter(first_column)}{first_row}:{_letter(last_column)}{last_row}"
+        code = part.check_code
+        plain = code is not None and _PLAIN.fullmatch(code) is not None
         head, middle, before, after = _sheet_frame(self.widths, self.freeze, part.orientation,
-                                                   bool(part.check_code), self.row_break)
+                                                   _CHECK_MARK if plain else code, self.row_break)
         out = [head, f'<dimension ref="{dimension}"/>', middle, "<sheetData>", *self.rows, "</sheetData>"]
         if self.ranges:
             out.append(f'<mergeCells count="{len(self.ranges)}">')
@@ -530,8 +534,8 @@ class _Grid:
                 out.append(f'<mergeCell ref="{first if first == last else first + ":" + last}"/>')
             out.append("</mergeCells>")
         out.append(before)
-        if part.check_code:
-            out += [_ascii(_escape(part.check_code)), after]
+        if plain:
+            out += [code, after]
         return "".join(out).encode("ascii", "xmlcharrefreplace")
 
 
