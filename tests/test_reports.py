@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -813,3 +814,35 @@ def test_criteria_trails_written_in_python_are_the_templates_text_every_text_esc
 
     expected = html._environment().from_string(_LOST_TEMPLATE).render(lost=lost)
     assert "".join(html._lost_html(i) for i in lost) + "".join(html._due_html(i) for i in lost) == expected
+
+def test_xlsx_texts_numbers_and_footer_read_back_as_drawn():
+    """Texts go through the shared strings (each distinct text once), numbers keep a zero's sign, a repeated row is
+    written again the same, and an unusual check code reaches the footer as openpyxl writes it."""
+    from engine.render.reports.document import Column, Part, Row, Table, Total
+    from engine.render.reports.render import to_xlsx
+
+    texts = (" lead", "trail ", "a & b <c> \"d\"", "dòng 1\ndòng 2", "=SUM(A1)", "Tiêu chí lặp lại")
+    columns = (Column(header="Nội dung", width=30), Column(header="Điểm", width=8, kind="number"),
+               Column(header="Tổng", width=8, kind="number"))
+    rows = tuple(Row(cells=(text, value, Total(value=value, formula="ROUND(SUM({0:1}),2)")))
+                 for text, value in zip(texts, (1.0, -0.0, 0.0, 2, 2.0, 0.0)))
+    table = Table(columns=columns, rows=rows + rows[-1:], freeze=True)
+    parts = [Part(name=name, blocks=(table,), check_code=code)
+             for name, code in (("Một", "72B0-085F"), ("Hai", "A&[Page]<x>"))]
+    data = to_xlsx(parts)
+    assert to_xlsx(parts) == data
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    for sheet, code in zip(book.worksheets, ("72B0-085F", "A&[Page]<x>")):
+        values = [[c.value for c in r] for r in sheet.iter_rows(min_row=2, max_row=8)]
+        assert [v[0] for v in values] == [*texts[:4], "'=SUM(A1)", texts[5], texts[5]]
+        assert [v[1] for v in values] == [1, 0, 0, 2, 2, 0, 0]
+        assert all(v[2] == "=ROUND(SUM(B2),2)" for v in values)
+        assert sheet.freeze_panes == "A2" and sheet.print_title_rows == "$1:$1"
+        assert sheet.oddFooter.right.text.endswith(code.replace("&[Page]", "&P"))
+    cached = openpyxl.load_workbook(io.BytesIO(data), data_only=True).worksheets[0]
+    assert [cached.cell(row, 3).value for row in range(2, 9)] == [1, 0, 0, 2, 2, 0, 0]
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode("ascii")
+        shared = archive.read("xl/sharedStrings.xml").decode("utf-8")
+    assert shared.count("Tiêu chí lặp lại") == 1 and '<t xml:space="preserve"> lead</t>' in shared
+    assert '<c r="B3" s="' in sheet and "<v>-0</v>" in sheet and "<v>-0.0</v>" in sheet
