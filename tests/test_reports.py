@@ -815,6 +815,7 @@ def test_criteria_trails_written_in_python_are_the_templates_text_every_text_esc
     expected = html._environment().from_string(_LOST_TEMPLATE).render(lost=lost)
     assert "".join(html._lost_html(i) for i in lost) + "".join(html._due_html(i) for i in lost) == expected
 
+
 def test_xlsx_texts_numbers_and_footer_read_back_as_drawn():
     """Texts go through the shared strings (each distinct text once), numbers keep a zero's sign, a repeated row is
     written again the same, and an unusual check code reaches the footer as openpyxl writes it."""
