@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import datetime
 import multiprocessing
 import os
 import shutil
@@ -93,16 +94,36 @@ def sample_bundles() -> list[dict]:
     return [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(SAMPLE.glob("*.yaml"))]
 
 
+def _day(text: str) -> datetime.date:
+    return datetime.datetime.strptime(text, "%d/%m/%Y").date()
+
+
+def vary(data: dict, index: int) -> dict:
+    """A sample ward made into a unit of its own, as a province's units differ: every count multiplied by 1 to 4 (sums
+    and orderings between counts still hold) and every document dated 0 to 14 days later, never after the as-of date
+    (some become late). Without this the units repeat 17 wards, and whatever is drawn once per distinct row or value
+    would look cheaper than it is."""
+    factor = 1 + index % 4
+    shift = datetime.timedelta(days=(index * 11) % 15)
+    as_of = _day(data["as_of"])
+    data = dict(data)
+    data["metrics"] = [dict(m, value=m["value"] * factor) if type(m["value"]) is int else m
+                       for m in data.get("metrics", [])]
+    data["documents"] = [dict(d, issue_date=min(_day(d["issue_date"]) + shift, as_of).strftime("%d/%m/%Y"))
+                         if d.get("issue_date") else d for d in data.get("documents", [])]
+    return data
+
+
 def make_units(count: int) -> Path:
-    """`count` bundles: copies of the 17 sample wards under new ids, as YAML files."""
-    folder = DATA / f"units-{count}"
+    """`count` bundles: the 17 sample wards under new ids, each copy varied (see vary), as YAML files."""
+    folder = DATA / f"varied-{count}"
     if folder.is_dir() and len(list(folder.glob("*.yaml"))) == count:
         return folder
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     samples = sample_bundles()
     for index in range(count):
-        data = dict(samples[index % len(samples)])
+        data = vary(samples[index % len(samples)], index)
         unit = dict(data["unit"])
         unit["id"] = f"{unit['id']}-{index:05d}"
         unit["name"] = f"{unit['name']} ({index})"
@@ -115,7 +136,7 @@ def make_units(count: int) -> Path:
 
 def make_province(count: int, rows: int) -> Path:
     """`count` bundles named like the units of one generated export of `rows` rows, which they all point to."""
-    folder = DATA / f"province-{count}x{rows}"
+    folder = DATA / f"province-varied-{count}x{rows}"
     export = folder / "motcua.csv"
     if export.exists() and len(list(folder.glob("*.yaml"))) == count:
         return folder
@@ -124,7 +145,7 @@ def make_province(count: int, rows: int) -> Path:
     _write_export_in_child(export, rows, count)
     samples = sample_bundles()
     for index, name in enumerate(unit_names(count)):
-        data = dict(samples[index % len(samples)])
+        data = vary(samples[index % len(samples)], index)
         data["unit"] = {"id": slug(name), "name": name, "level": "xa",
                         "aliases": sorted({s for s in spellings(name) if s != name})}
         data["metrics"] = [m for m in data.get("metrics", []) if m.get("name") not in EXPORT_METRICS]
