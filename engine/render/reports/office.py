@@ -77,11 +77,12 @@ class Entries:
 
 
 def stable_archive(entries: list[tuple[str, bytes]], stamp: datetime,
-                   rewrite: Mapping[str, Callable[[bytes], bytes]] | None = None) -> bytes:
+                   rewrite: Mapping[str, Callable[[bytes], bytes]] | None = None, store_below: int = 0) -> bytes:
     """An Office archive of these entries with fixed entry times and document dates: same input, same bytes.
 
     `rewrite` gives, per entry, a function that completes its content (the DOCX writer puts the
-    body it wrote itself into python-docx's document part).
+    body it wrote itself into python-docx's document part). Entries shorter than `store_below`
+    bytes are stored uncompressed.
     """
     iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
     out = io.BytesIO()
@@ -95,7 +96,7 @@ def stable_archive(entries: list[tuple[str, bytes]], stamp: datetime,
             if rewrite and name in rewrite:
                 payload = rewrite[name](payload)
             entry = zipfile.ZipInfo(name, date_time=(max(stamp.year, 1980), stamp.month, stamp.day, 0, 0, 0))
-            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.compress_type = zipfile.ZIP_DEFLATED if len(payload) >= store_below else zipfile.ZIP_STORED
             entry.external_attr = 0o644 << 16
             target.writestr(entry, payload, compresslevel=COMPRESS_LEVEL)
     return out.getvalue()
