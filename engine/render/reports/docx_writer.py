@@ -21,6 +21,7 @@ each section has its own footers, the check code of its part.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import datetime
 from functools import cache
 
@@ -104,8 +105,10 @@ def to_docx(parts: list[Part], stamp: datetime = FIXED_STAMP, title: str = "") -
     chunks: list[bytes] = []  # UTF-8 as drawn: the tables' cells are encoded once each (memoised)
     memos: dict = {}
     previous = ""
+    ends: list[int] = []  # where the body's parts (sections) end in chunks
     for number, part in enumerate(parts):
         if number:
+            ends.append(len(chunks))
             chunks.append(f"<w:p><w:pPr>{previous}</w:pPr></w:p>".encode())
         references = stories.add(part)
         opening, rest = _section_xml(part.orientation)
@@ -131,12 +134,19 @@ def to_docx(parts: list[Part], stamp: datetime = FIXED_STAMP, title: str = "") -
         if part.closing is not None and not closing_inside:
             chunks.append(_closing_xml(part.closing, width).encode())
     chunks.append(last.encode())
+    ends.append(len(chunks))
     styles.add_to(document)
 
-    def with_body(payload: bytes) -> bytes:
-        """python-docx's document part with the body drawn here, joined in one copy."""
+    def with_body(payload: bytes) -> Iterator[bytes]:
+        """python-docx's document part with the body drawn here, a part of the body at a time (tens of megabytes
+        are never joined: each part is compressed while it is in the processor's cache)."""
         head, tail = payload.split(b"<w:body/>", 1)
-        return b"".join([head, b"<w:body>", *chunks, b"</w:body>", tail])
+        yield head + b"<w:body>"
+        start = 0
+        for end in ends:
+            yield b"".join(chunks[start:end])
+            start = end
+        yield b"</w:body>" + tail
 
     return stable_archive(_package_entries(document) + stories.entries, stamp,
                           {"word/document.xml": with_body, **stories.rewrite}, store_below=STORE_BELOW)
