@@ -20,10 +20,9 @@ each section has its own footers, the check code of its part.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 
 from engine.render.reports.document import (
     Closing,
@@ -86,21 +85,10 @@ def text_width(orientation: str) -> float:
 
 def to_docx(parts: list[Part], stamp: datetime = FIXED_STAMP, title: str = "") -> bytes:
     """One section per part, each starting on a new page in its own orientation."""
-    from docx import Document
-    document = Document()
-    _styles(document)
-    props = document.core_properties
-    props.author = props.last_modified_by = "parindex"
-    props.title = clean_text(title)
-    props.language = LANGUAGE
-    props.created = props.modified = stamp
-    props.revision = 1
     if not parts:
-        return stable_archive(_package_entries(document), stamp)
-    body = document.element.body
-    for child in list(body):
-        body.remove(child)
-    stories = _Stories(document)
+        return stable_archive(_package_entries(_document(title, stamp)), stamp)
+    package, relationships = _package(clean_text(title), stamp)
+    stories = _Stories(relationships)
     styles = _CellStyles()
     chunks: list[bytes] = []  # UTF-8 as drawn: the tables' cells are encoded once each (memoised)
     memos: dict = {}
@@ -135,7 +123,7 @@ def to_docx(parts: list[Part], stamp: datetime = FIXED_STAMP, title: str = "") -
             chunks.append(_closing_xml(part.closing, width).encode())
     chunks.append(last.encode())
     ends.append(len(chunks))
-    styles.add_to(document)
+    cell_styles = styles.xml().encode()
 
     def with_body(payload: bytes) -> Iterator[bytes]:
         """python-docx's document part with the body drawn here, a part of the body at a time (tens of megabytes
@@ -148,13 +136,40 @@ def to_docx(parts: list[Part], stamp: datetime = FIXED_STAMP, title: str = "") -
             start = end
         yield b"</w:body>" + tail
 
-    return stable_archive(_package_entries(document) + stories.entries, stamp,
-                          {"word/document.xml": with_body, **stories.rewrite}, store_below=STORE_BELOW)
+    return stable_archive([*package, *stories.entries], stamp,
+                          {"word/document.xml": with_body,
+                           "word/styles.xml": lambda payload: payload.replace(b"</w:styles>", cell_styles + b"</w:styles>"),
+                           **stories.rewrite}, store_below=STORE_BELOW)
 
 
 STORE_BELOW = 1024
 """Archive entries shorter than this are stored, not deflated: setting up a deflate stream costs more than the
 few hundred bytes of a footer save (a province's document has hundreds of footers)."""
+
+
+def _document(title: str, stamp: datetime):
+    """python-docx's document with this writer's styles and properties."""
+    from docx import Document
+    document = Document()
+    _styles(document)
+    props = document.core_properties
+    props.author = props.last_modified_by = "parindex"
+    props.title = clean_text(title)
+    props.language = LANGUAGE
+    props.created = props.modified = stamp
+    props.revision = 1
+    return document
+
+
+@lru_cache(maxsize=8)
+def _package(title: str, stamp: datetime) -> tuple[tuple[tuple[str, bytes], ...], frozenset[str]]:
+    """The package of a document without body, stories or cell styles, and the relationship ids it uses: the same
+    for every document of a title, built once (python-docx takes longer to build it than a plan takes to draw)."""
+    document = _document(title, stamp)
+    body = document.element.body
+    for child in list(body):
+        body.remove(child)
+    return tuple(_package_entries(document)), frozenset(document.part.rels)
 
 
 def _package_entries(document) -> list[tuple[str, bytes]]:
@@ -178,8 +193,8 @@ class _Stories:
     page and the others). Relationship ids are the lowest unused ones, as python-docx picks them.
     """
 
-    def __init__(self, document):
-        self.used = set(document.part.rels)
+    def __init__(self, used: frozenset[str]):
+        self.used = set(used)
         self.candidate = 1
         self.entries: list[tuple[str, bytes]] = []
         self.relationships: list[str] = []
@@ -337,16 +352,13 @@ def _escape(text: str) -> str:
     return xml_text(text)
 
 
-_LOOSE_SPACE = re.compile(r"^\s|\s$|\s\s|[\t\n\r]")
-"""Text whose spaces a reader could drop or fold without xml:space="preserve" (leading, trailing, doubled, tabs,
-line ends); python-docx marks only such text too."""
-
-
 def _text_element(line: str) -> str:
+    """A text element, marked xml:space="preserve" when a reader could drop or fold its spaces otherwise (leading,
+    trailing or doubled spaces, tabs, line ends), as python-docx marks text."""
     if not line:
         return "<w:t/>"
     text = _escape(line)
-    if _LOOSE_SPACE.search(text):
+    if (text[0] == " " or text[-1] == " " or "  " in text or "\t" in text or "\n" in text or "\r" in text):
         return f'<w:t xml:space="preserve">{text}</w:t>'
     return f"<w:t>{text}</w:t>"
 
@@ -356,6 +368,7 @@ def _pieces(lines: list[str]) -> str:
     return "<w:br/>".join([_text_element(line) for line in lines])
 
 
+@lru_cache(maxsize=4096)
 def _run_xml(text: str, size: float, bold: bool = False, italic: bool = False) -> str:
     props = (("<w:b/><w:bCs/>" if bold else "") + ("<w:i/><w:iCs/>" if italic else "")
              + f'<w:sz w:val="{int(size * 2)}"/><w:szCs w:val="{int(size * 2)}"/>')
@@ -363,6 +376,7 @@ def _run_xml(text: str, size: float, bold: bool = False, italic: bool = False) -
     return f"<w:r><w:rPr>{props}</w:rPr>{pieces}</w:r>" if text else ""
 
 
+@lru_cache(maxsize=4096)
 def _ppr_xml(align: str | None = None, keep_next: bool = False, space_before: float = 0, space_after: float = 0,
              indent_cm: tuple[float, float] | None = None, border_bottom: bool = False, exact_pt: float | None = None,
              style: str | None = None) -> str:
@@ -380,11 +394,13 @@ def _ppr_xml(align: str | None = None, keep_next: bool = False, space_before: fl
     return f"<w:pPr>{props}</w:pPr>"
 
 
+@lru_cache(maxsize=4096)
 def _paragraph_xml(text: str, size: float, bold: bool = False, italic: bool = False, align: str | None = None,
                    keep_next: bool = False, space_before: float = 0, space_after: float = 3) -> str:
     return "<w:p>" + _ppr_xml(align, keep_next, space_before, space_after) + _run_xml(text, size, bold, italic) + "</w:p>"
 
 
+@lru_cache(maxsize=4096)
 def _rule_xml(text: str, size: float, bold: bool, cell_cm: float, fraction: float) -> str:
     """A solid line under a centred text: `fraction` of the text's width (the decree: 1/3 to 1/2, or all of the motto)."""
     length = min(cell_cm - 0.2, max(1.0, text_width_cm(text, size, bold) * fraction))
@@ -392,6 +408,7 @@ def _rule_xml(text: str, size: float, bold: bool, cell_cm: float, fraction: floa
     return f"<w:p>{_ppr_xml('center', keep_next=True, indent_cm=(side, side), border_bottom=True, exact_pt=3)}</w:p>"
 
 
+@lru_cache(maxsize=4096)
 def _line_xml(text: str, size: float, bold: bool = False, italic: bool = False, align: str = "center",
               keep_next: bool = True, space_before: float = 0, space_after: float = 0) -> str:
     return (f"<w:p>{_ppr_xml(align, keep_next, space_before, space_after)}"
@@ -486,10 +503,9 @@ class _CellStyles:
                 f"L{indent}" if indent else "")
         return style
 
-    def add_to(self, document) -> None:
-        from docx.oxml import parse_xml
-        from docx.oxml.ns import nsdecls
-        styles = document.styles.element
+    def xml(self) -> str:
+        """The styles used but TABLE_STYLE, for styles.xml (whose root declares the namespace)."""
+        xml = ""
         for (align, bold, indent), style in sorted(self.used.items(), key=lambda item: item[1]):
             if style == TABLE_STYLE:
                 continue
@@ -497,11 +513,10 @@ class _CellStyles:
                              *([f"lề {indent}"] if indent else [])])
             paragraph = (f'<w:ind w:left="{_indent_twips(indent)}"/>' if indent else "") + (
                 f'<w:jc w:val="{align}"/>' if align else "")
-            styles.append(parse_xml(
-                f'<w:style {nsdecls("w")} w:type="paragraph" w:customStyle="1" w:styleId="{style}">'
-                f'<w:name w:val="{name}"/><w:basedOn w:val="{TABLE_STYLE}"/>'
-                + (f"<w:pPr>{paragraph}</w:pPr>" if paragraph else "")
-                + f'<w:rPr>{"<w:b/><w:bCs/>" if bold else ""}{_lang_xml()}</w:rPr></w:style>'))
+            xml += (f'<w:style w:type="paragraph" w:customStyle="1" w:styleId="{style}"><w:name w:val="{name}"/>'
+                    f'<w:basedOn w:val="{TABLE_STYLE}"/>' + (f"<w:pPr>{paragraph}</w:pPr>" if paragraph else "")
+                    + f'<w:rPr>{"<w:b/><w:bCs/>" if bold else ""}{_lang_xml()}</w:rPr></w:style>')
+        return xml
 
 
 _ALIGN_SUFFIX = {None: "", "center": "G", "right": "P", "left": "T", "both": "B"}
