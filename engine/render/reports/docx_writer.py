@@ -87,7 +87,8 @@ def to_docx(parts: list[Part], stamp: datetime = FIXED_STAMP, title: str = "") -
     """One section per part, each starting on a new page in its own orientation."""
     if not parts:
         return stable_archive(_package_entries(_document(title, stamp)), stamp)
-    package, relationships = _package(clean_text(title), stamp)
+    package, relationships = _package(stamp)
+    title_xml = xml_text(clean_text(title), carriage_return="&#13;").encode()  # as lxml writes the title
     stories = _Stories(relationships)
     styles = _CellStyles()
     chunks: list[bytes] = []  # UTF-8 as drawn: the tables' cells are encoded once each (memoised)
@@ -138,6 +139,7 @@ def to_docx(parts: list[Part], stamp: datetime = FIXED_STAMP, title: str = "") -
 
     return stable_archive([*package, *stories.entries], stamp,
                           {"word/document.xml": with_body,
+                           "docProps/core.xml": lambda payload: payload.replace(_TITLE_MARK.encode(), title_xml, 1),
                            "word/styles.xml": lambda payload: payload.replace(b"</w:styles>", cell_styles + b"</w:styles>"),
                            **stories.rewrite}, store_below=STORE_BELOW)
 
@@ -161,11 +163,16 @@ def _document(title: str, stamp: datetime):
     return document
 
 
-@lru_cache(maxsize=8)
-def _package(title: str, stamp: datetime) -> tuple[tuple[tuple[str, bytes], ...], frozenset[str]]:
-    """The package of a document without body, stories or cell styles, and the relationship ids it uses: the same
-    for every document of a title, built once (python-docx takes longer to build it than a plan takes to draw)."""
-    document = _document(title, stamp)
+_TITLE_MARK = "parindex-document-title"
+"""Where the title goes in the core properties of the shared package (see _package)."""
+
+
+@lru_cache(maxsize=4)
+def _package(stamp: datetime) -> tuple[tuple[tuple[str, bytes], ...], frozenset[str]]:
+    """The package of a document without body, stories, cell styles or title, and the relationship ids it uses:
+    the same for every document, built once per process (python-docx takes longer to build it than a plan takes to
+    draw; all_documents draws the province's documents before forking its workers, which inherit it)."""
+    document = _document(_TITLE_MARK, stamp)
     body = document.element.body
     for child in list(body):
         body.remove(child)
