@@ -54,11 +54,11 @@ from engine.model.planning import BudgetPlan, WatchResult, WatchState, WhatIf
 from engine.model.results import Comparison, CriteriaRef, RunResult, UnitProgress, UnitResult
 from engine.render.appraisal import build_round_workbook
 from engine.render.assessment import assessment_table, comparison_text, history_text, progress_table
-from engine.render.data import UnitSpool, run_json_chunks, to_csv, to_json, unit_record, write_atomic
+from engine.render.data import UnitSpool, run_json_chunks, to_csv, to_json, unit_record, write_atomic, write_atomic_set
 from engine.render.exports import inspection_json, inspection_problem_lines, inspection_summary, inspection_table
 from engine.render.inspect import deadline_json, deadline_problems, deadline_table, plan_json, plan_table
 from engine.render.planning import plan_text, watch_table, whatif_text, with_notices
-from engine.render.reports import all_documents, plain_words, plan_document, report_context, report_document
+from engine.render.reports import all_documents, collector_paused, plain_words, plan_document, report_context, report_document
 from engine.render.terminal import terminal_safe
 from engine.render.text import (
     explain_text,
@@ -86,7 +86,7 @@ from engine.score.run import (
     run_head,
     score_run,
 )
-from engine.score.stream import TwoStep, stream_units, streamable, warm_up
+from engine.score.stream import TwoStep, stream_units, streamable, warm_up, whole_unit
 from engine.score.unit import score_unit
 from engine.score.watch import watch as watch_units
 from engine.score.whatif import what_if
@@ -167,18 +167,22 @@ def _score_files(criteria: Path, evidence: list[Path], progress: Callable[[int],
             extra = exc.problems
     if only is not None:
         only = nfc(only).strip()
-    loaded, bundles = load_inputs(criteria, evidence, extra, unit=only)
-    inputs = _criteria_files(criteria, loaded) + [str(p) for p in evidence] + [f for b in bundles for f in b.inputs]
-    everyone = bundles
-    if only is not None:
-        chosen = [b for b in bundles if b.bundle.unit.id == only]
-        if not chosen:
-            raise InputError([Problem(code="args.unknown_unit", file="(tham số)", value=only,
-                                      message="không có đơn vị này trong minh chứng; có: "
-                                      + ", ".join(sorted(b.bundle.unit.id for b in bundles)))])
-        bundles = chosen
-    advance = progress(len(bundles)) if progress is not None else None
-    run = score_run(loaded, bundles, criteria, advance, jobs, block=everyone)
+    streamed = _stream_run(criteria, evidence, progress, jobs) if only is None and not extra else None
+    if streamed is not None:
+        loaded, run, inputs = streamed
+    else:
+        loaded, bundles = load_inputs(criteria, evidence, extra, unit=only)
+        inputs = _criteria_files(criteria, loaded) + [str(p) for p in evidence] + [f for b in bundles for f in b.inputs]
+        everyone = bundles
+        if only is not None:
+            chosen = [b for b in bundles if b.bundle.unit.id == only]
+            if not chosen:
+                raise InputError([Problem(code="args.unknown_unit", file="(tham số)", value=only,
+                                          message="không có đơn vị này trong minh chứng; có: "
+                                          + ", ".join(sorted(b.bundle.unit.id for b in bundles)))])
+            bundles = chosen
+        advance = progress(len(bundles)) if progress is not None else None
+        run = score_run(loaded, bundles, criteria, advance, jobs, block=everyone)
     if earlier is not None:
         run = compare_previous(loaded, run, earlier, display_path(previous))
         inputs.append(str(previous))
@@ -251,6 +255,39 @@ def _stream_json_file(criteria: Path, evidence: list[Path], output: Path,
                             stream_units(loaded, files, _relative, unit_record, workers, inputs), start, inputs)
     except TwoStep:
         return None
+
+
+def _stream_run(criteria: Path, evidence: list[Path], progress: Callable[[int], Callable[[], None]] | None,
+                jobs: int | None) -> tuple[LoadedCriteria, RunResult, list[str]] | None:
+    """A whole run scored one step per file in workers (engine.score.stream), each sending back the unit's results:
+    (the set, the ranked run, the files read); None when the files need the two-step way or one process is used.
+
+    Only with a pool: in one process the two-step way costs the same. Receiving a unit's results costs about half of
+    scoring it (with the collector paused), so the main process keeps up with two workers.
+    """
+    loaded, criteria_problems = check_criteria_file(criteria)
+    if loaded is None or any(p.severity == "error" for p in criteria_problems):
+        return None
+    files, problems = find_bundle_files(evidence)
+    workers = default_workers(len(files)) if jobs is None else max(1, jobs)
+    if problems or workers < 2 or len(files) < 2 or not streamable(loaded, files):
+        return None
+    warm_up(files[0])
+    read: list[str] = []
+    step: Callable[[], None] | None = None
+    units: list[UnitResult] = []
+    try:
+        with collector_paused():
+            for unit in stream_units(loaded, files, _relative, whole_unit, workers, read):
+                units.append(unit)
+                if progress is not None:
+                    step = step or progress(len(files))
+                    step()
+    except TwoStep:
+        return None
+    ranked = rank_units(units)
+    run = run_head(loaded, criteria, ranked).model_copy(update={"units": ranked})
+    return loaded, run, _criteria_files(criteria, loaded) + [str(p) for p in evidence] + read
 
 
 def _criteria_files(path: Path, loaded: LoadedCriteria | None) -> list[str]:
@@ -485,12 +522,12 @@ def statistics(run: RunResult) -> str:
 
 
 def write_outputs(folder: Path, files: dict[str, bytes], inputs: Sequence[str | Path] = ()) -> None:
-    """Write several files into a folder, every path checked against the inputs before the first is written."""
+    """Write several files into a folder as one set (all or none: see write_atomic_set), every path checked against
+    the inputs first."""
     problems = [p for name in files for p in output_problems(folder / name, inputs, "--all")]
     if problems:
         raise InputError(problems[:1])
-    for name, data in files.items():
-        write_atomic(folder / name, data)
+    write_atomic_set({folder / name: data for name, data in files.items()})
 
 
 def write_output(path: Path, data: bytes | str, inputs: Sequence[str | Path] = ()) -> None:

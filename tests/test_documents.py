@@ -188,7 +188,8 @@ def test_pdf_pages_are_a4_landscape_and_within_the_stated_count(pdfs):
 def test_pdf_fonts_are_times_new_roman_or_its_metric_twin(pdfs):
     for name, pdf in pdfs.items():
         fonts = pdf_fonts(pdf)
-        assert fonts and all(f.startswith(FONTS) for f in fonts), (name, fonts)
+        assert fonts and all(f.startswith(FONTS) for f in fonts), (name, fonts, "Liberation 1.x has no Vietnamese "
+                                                                    "letters: install Debian's fonts-liberation2")
 
 
 def _tokens(pages: list[str]) -> set[str]:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
 import yaml
 from docx import Document
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from engine.core.vnformat import format_number
@@ -764,3 +767,83 @@ def test_svg_charts_escape_every_text_and_attribute():
         assert "<script" not in svg and "onload='" not in svg and '"><' not in svg.replace('"><title>', "")
         assert "&#34;&gt;&lt;script&gt;x&lt;/script&gt;&#39; onload=&#39;y" in svg
         assert svg.count("<svg") == 1 and svg.endswith("</svg>\n")
+
+
+_LOST_TEMPLATE = """\
+  {% for i in lost %}
+  <div class="lost st-border-{{ i.status }}">
+    <h5>{{ i.id }} {{ i.title }} — mất {{ i.points|num }} / {{ i.max_points|num }} điểm <span class="badge st-{{ i.status }}">{{ i.status_label }}</span></h5>
+    <dl class="trail">
+      <dt>Quy tắc</dt><dd>{{ i.rule }}</dd>
+      <dt>Yêu cầu</dt><dd>{{ i.expected }}</dd>
+      <dt>Thực tế</dt><dd>{% if i.observed %}<ul>{% for obs in i.observed %}<li>{{ obs.name }}: {{ obs.value }}{% if obs.ref %} <span class="muted">({{ obs.ref }})</span>{% endif %}</li>{% endfor %}</ul>{% else %}không có minh chứng{% endif %}</dd>
+      <dt>Kết luận</dt><dd>{{ i.branch }}</dd>
+      {% for problem in i.problems %}<dt>Lỗi dữ liệu</dt><dd class="problem">{{ problem }}</dd>{% endfor %}
+      {% if i.missing %}<dt>Minh chứng còn thiếu</dt><dd>{{ i.missing|join("; ") }}</dd>{% endif %}
+      <dt>Nhiệm vụ khắc phục</dt><dd>{{ i.task }}{% if i.product %}<br><span class="muted">Sản phẩm:</span> {{ i.product }}{% endif %}{% if i.lead %}<br><span class="muted">Chủ trì:</span> {{ i.lead }}{% endif %}{% if i.cooperating %}; <span class="muted">phối hợp:</span> {{ i.cooperating|join(", ") }}{% endif %}{% if i.deadline %}<br><span class="muted">Thời gian:</span> {{ i.deadline }}{% endif %}</dd>
+    </dl>
+  </div>
+  {% endfor %}
+  {% for i in lost %}
+  <div class="lost st-border-not_due">
+    <h5>{{ i.id }} {{ i.title }} — {{ i.points|num }} điểm chưa chấm <span class="badge st-not_due">{{ i.status_label }}</span></h5>
+    <dl class="trail">
+      <dt>Yêu cầu</dt><dd>{{ i.expected }}</dd>
+      <dt>Hiện trạng</dt><dd>{{ i.branch }}</dd>
+      <dt>Việc cần làm đúng hạn</dt><dd>{{ i.task }}{% if i.lead %}<br><span class="muted">Chủ trì:</span> {{ i.lead }}{% endif %}{% if i.deadline %}<br><span class="muted">Thời gian:</span> {{ i.deadline }}{% endif %}</dd>
+    </dl>
+  </div>
+  {% endfor %}
+"""
+"""The template's own text for lost and not-yet-due criteria before they were written in Python (html._lost_html)."""
+
+_TEXT = st.text(alphabet=st.sampled_from("ađ<>&\"' ;{}%#\n\\éỷ"), max_size=12)
+_MAYBE = st.one_of(st.none(), st.just(""), _TEXT)
+
+
+@given(st.lists(st.fixed_dictionaries({
+    "id": _TEXT, "title": _TEXT, "status": _TEXT, "status_label": _TEXT, "rule": _TEXT, "expected": _TEXT,
+    "branch": _TEXT, "task": _TEXT, "product": _MAYBE, "lead": _MAYBE, "deadline": _MAYBE,
+    "points": st.floats(0, 100, allow_nan=False), "max_points": st.floats(0, 100, allow_nan=False),
+    "problems": st.lists(_TEXT, max_size=2), "missing": st.lists(_TEXT, max_size=2),
+    "cooperating": st.lists(_TEXT, max_size=2),
+    "observed": st.lists(st.fixed_dictionaries({"name": _TEXT, "value": _TEXT, "ref": _MAYBE}), max_size=2)}),
+    max_size=3))
+def test_criteria_trails_written_in_python_are_the_templates_text_every_text_escaped(lost):
+    from engine.render.reports import html
+
+    expected = html._environment().from_string(_LOST_TEMPLATE).render(lost=lost)
+    assert "".join(html._lost_html(i) for i in lost) + "".join(html._due_html(i) for i in lost) == expected
+
+
+def test_xlsx_texts_numbers_and_footer_read_back_as_drawn():
+    """Texts go through the shared strings (each distinct text once), numbers keep a zero's sign, a repeated row is
+    written again the same, and an unusual check code reaches the footer as openpyxl writes it."""
+    from engine.render.reports.document import Column, Part, Row, Table, Total
+    from engine.render.reports.render import to_xlsx
+
+    texts = (" lead", "trail ", "a & b <c> \"d\"", "dòng 1\ndòng 2", "=SUM(A1)", "Tiêu chí lặp lại")
+    columns = (Column(header="Nội dung", width=30), Column(header="Điểm", width=8, kind="number"),
+               Column(header="Tổng", width=8, kind="number"))
+    rows = tuple(Row(cells=(text, value, Total(value=value, formula="ROUND(SUM({0:1}),2)")))
+                 for text, value in zip(texts, (1.0, -0.0, 0.0, 2, 2.0, 0.0)))
+    table = Table(columns=columns, rows=rows + rows[-1:], freeze=True)
+    parts = [Part(name=name, blocks=(table,), check_code=code)
+             for name, code in (("Một", "72B0-085F"), ("Hai", "A&[Page]<x>"))]
+    data = to_xlsx(parts)
+    assert to_xlsx(parts) == data
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    for sheet, code in zip(book.worksheets, ("72B0-085F", "A&[Page]<x>")):
+        values = [[c.value for c in r] for r in sheet.iter_rows(min_row=2, max_row=8)]
+        assert [v[0] for v in values] == [*texts[:4], "'=SUM(A1)", texts[5], texts[5]]
+        assert [v[1] for v in values] == [1, 0, 0, 2, 2, 0, 0]
+        assert all(v[2] == "=ROUND(SUM(B2),2)" for v in values)
+        assert sheet.freeze_panes == "A2" and sheet.print_title_rows == "$1:$1"
+        assert sheet.oddFooter.right.text.endswith(code.replace("&[Page]", "&P"))
+    cached = openpyxl.load_workbook(io.BytesIO(data), data_only=True).worksheets[0]
+    assert [cached.cell(row, 3).value for row in range(2, 9)] == [1, 0, 0, 2, 2, 0, 0]
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode("ascii")
+        shared = archive.read("xl/sharedStrings.xml").decode("utf-8")
+    assert shared.count("Tiêu chí lặp lại") == 1 and '<t xml:space="preserve"> lead</t>' in shared
+    assert '<c r="B3" s="' in sheet and "<v>-0</v>" in sheet and "<v>-0.0</v>" in sheet

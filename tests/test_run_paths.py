@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import ROOT, SAMPLE_CRITERIA, SAMPLE_EVIDENCE
 from hypothesis import given
 from hypothesis import strategies as st
@@ -65,9 +66,11 @@ def test_documents_drawn_in_worker_processes_are_the_bytes_of_the_serial_drawing
             data, _, pid = data.rpartition(b"\0")
             drawn_by[document] = int(pid)
             assert data == serial[document], document
-        assert drawn_by[("report", "html")] != os.getpid()  # drawn by a worker while the parts were built
-        assert drawn_by[("province", "xlsx")] == os.getpid()
-        assert len(set(drawn_by.values()) - {os.getpid(), drawn_by[("report", "html")]}) >= 1
+        main, html = os.getpid(), drawn_by[("report", "html")]
+        assert drawn_by[("report", "xlsx")] == main and html != main  # a worker drew it while the parts were built
+        assert drawn_by[("report", "docx")] not in (main, html)  # a worker forked with the sheet's parts
+        assert drawn_by[("plan", "xlsx")] != main and drawn_by[("province", "xlsx")] != main
+        assert len(set(drawn_by.values())) == (3 if workers == 2 else 4)
 
 
 def test_documents_are_drawn_in_workers_only_for_enough_units_and_cores(monkeypatch):
@@ -274,6 +277,7 @@ def test_workers_can_be_capped(monkeypatch):
 
 def test_a_full_disk_while_spooling_units_is_a_problem_naming_the_output(tmp_path, monkeypatch):
     import errno
+
     import tempfile as tempfile_module
 
     def full(*args, **kwargs):
@@ -312,3 +316,36 @@ def test_jobs_one_means_one_process_for_the_whole_command(tmp_path, monkeypatch)
     result = runner.invoke(cli.app, ["score", str(SAMPLE_EVIDENCE), "-f", "json", "-o", str(tmp_path / "a.json"), "-j", "1"])
     assert result.exit_code == 1, result.output
     assert parallel.default_workers(10_000) == 1
+
+
+def test_every_output_is_written_as_one_set_or_not_at_all(tmp_path, monkeypatch):
+    """A disk that fills while report --all writes leaves the folder as it was: no mix of this run and an earlier one,
+    no temporary file, and the problem names the file in Vietnamese."""
+    import errno
+
+
+    from engine.render import data
+
+    folder = tmp_path / "tat-ca"
+    folder.mkdir()
+    (folder / "a.json").write_bytes(b"old a")
+    (folder / "c.csv").write_bytes(b"old c")
+    mkstemp, made = data.tempfile.mkstemp, []
+
+    def fill_up(*args, **kwargs):
+        if len(made) == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        made.append(mkstemp(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(data.tempfile, "mkstemp", fill_up)
+    with pytest.raises(api.InputError) as got:
+        api.write_outputs(folder, {"a.json": b"new a", "b.xlsx": b"new b", "c.csv": b"new c"})
+    [problem] = got.value.problems
+    assert problem.file == str(folder / "c.csv") and problem.code == "file.disk_full" and "ổ đĩa đã đầy" in problem.message
+    assert sorted(p.name for p in folder.iterdir()) == ["a.json", "c.csv"]
+    assert (folder / "a.json").read_bytes() == b"old a" and (folder / "c.csv").read_bytes() == b"old c"
+    monkeypatch.setattr(data.tempfile, "mkstemp", mkstemp)
+    api.write_outputs(folder, {"a.json": b"new a", "b.xlsx": b"new b", "c.csv": b"new c"})
+    assert [(p.name, p.read_bytes()) for p in sorted(folder.iterdir())] == [
+        ("a.json", b"new a"), ("b.xlsx", b"new b"), ("c.csv", b"new c")]

@@ -52,7 +52,7 @@ def counted(monkeypatch):
 
 
 def _two_step_bytes(criteria: Path, evidence: list[Path]) -> bytes:
-    return api.as_json(api.score_files(criteria, evidence)).encode("utf-8")
+    return api.as_json(api.score_files(criteria, evidence, jobs=1)).encode("utf-8")  # one process: the two-step way
 
 
 def test_clean_bundles_go_one_step_and_give_the_two_step_bytes(tmp_path, monkeypatch, counted):
@@ -229,3 +229,39 @@ def test_a_refused_run_creates_no_folder_and_reports_the_inputs_problems_first(t
     with pytest.raises(api.InputError) as under_a_file:
         api.score_json_file(SAMPLE_CRITERIA, [folder], tmp_path / "tep" / "run.json", jobs=jobs)
     assert under_a_file.value.problems == got.value.problems
+
+
+def test_a_whole_run_in_workers_is_the_two_step_run(tmp_path, monkeypatch, two_cores):
+    """score_files on a province with a pool scores one step per file and gets each unit's results back: the same run
+    (units, ranks, statistics, files read) and the same bytes of every output as the two-step way in one process."""
+    monkeypatch.chdir(tmp_path)
+    folder = _province(Path("tinh"), POOL_MIN_ITEMS + 5)
+    (folder / "zzz.yaml").write_bytes((folder / "004.yaml").read_bytes().replace(b"-004", b"-999"))  # a tie in rank
+    steps: list[int] = []
+    with monkeypatch.context() as one_step_only:
+        one_step_only.setattr(api, "load_inputs", None)  # the two-step way would fail here
+        pooled = api.score_files(SAMPLE_CRITERIA, [folder], progress=lambda total: lambda: steps.append(total))
+    serial = api.score_files(SAMPLE_CRITERIA, [folder], jobs=1)
+    assert steps == [POOL_MIN_ITEMS + 6] * (POOL_MIN_ITEMS + 6)
+    assert pooled == serial and pooled.inputs == serial.inputs
+    assert api.all_outputs(pooled, SAMPLE_CRITERIA) == api.all_outputs(serial, SAMPLE_CRITERIA)
+
+
+def test_a_whole_run_with_a_broken_bundle_reports_what_the_two_step_way_does(tmp_path, two_cores):
+    folder = _province(tmp_path / "tinh", POOL_MIN_ITEMS + 5)
+    path = folder / "033.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("unit:", "unit:\n  id: [", 1), encoding="utf-8")
+    with pytest.raises(api.InputError) as serial:
+        api.score_files(SAMPLE_CRITERIA, [folder], jobs=1)
+    with pytest.raises(api.InputError) as pooled:
+        api.score_files(SAMPLE_CRITERIA, [folder])
+    assert pooled.value.problems == serial.value.problems and {p.file for p in serial.value.problems} == {str(path)}
+
+
+def test_a_whole_run_in_workers_compares_with_a_previous_run(tmp_path, two_cores):
+    folder = _province(tmp_path / "tinh", POOL_MIN_ITEMS + 1)
+    earlier = tmp_path / "truoc.json"
+    earlier.write_text(api.as_json(api.score_files(SAMPLE_CRITERIA, [folder], jobs=1)), encoding="utf-8")
+    pooled = api.score_files(SAMPLE_CRITERIA, [folder], previous=earlier)
+    assert pooled == api.score_files(SAMPLE_CRITERIA, [folder], previous=earlier, jobs=1)
+    assert pooled.previous is not None

@@ -6,7 +6,7 @@ import csv
 import io
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from engine.core.problems import InputError, Problem, os_error_code, os_error_vi
@@ -31,7 +31,32 @@ def write_atomic(path: Path, data: bytes | str | Iterable[bytes]) -> None:
     The file gets the permissions a plain open() would give (0o666 less the umask), not mkstemp's
     owner-only 0600; a failure is an InputError naming the file with a Vietnamese reason.
     """
-    path = Path(path)
+    write_atomic_set({Path(path): data})
+
+
+def write_atomic_set(files: Mapping[Path, bytes | str | Iterable[bytes]]) -> None:
+    """Several files written as one: each to a temporary file beside its target, and only when every one is written
+    are they renamed into place; on any failure (a full disk, say) no target changes and no temporary file stays."""
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, data in files.items():
+            staged.append((_stage(Path(path), data), Path(path)))
+        for tmp, path in staged:
+            try:
+                os.replace(tmp, path)
+            except OSError as exc:
+                raise _not_written(path, exc) from None
+    finally:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+
+
+def _not_written(path: Path, exc: OSError) -> InputError:
+    return InputError([Problem(code=os_error_code(exc), file=str(path), message=f"không ghi được tệp: {os_error_vi(exc)}")])
+
+
+def _stage(path: Path, data: bytes | str | Iterable[bytes]) -> str:
+    """`data` in a new temporary file beside `path`, with a plain file's permissions; its name."""
     if os.path.islink(path) or (os.path.lexists(path) and not os.path.isfile(path) and not os.path.isdir(path)):
         raise InputError([Problem(code="output.not_regular_file", file=str(path),
                                   message="chỗ ghi kết quả là một liên kết hoặc tệp đặc biệt (thiết bị, đường ống); "
@@ -47,12 +72,11 @@ def write_atomic(path: Path, data: bytes | str | Iterable[bytes]) -> None:
             for chunk in chunks:
                 handle.write(chunk)
         os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
+        return tmp
     except OSError as exc:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
-        raise InputError([Problem(code=os_error_code(exc), file=str(path),
-                                  message=f"không ghi được tệp: {os_error_vi(exc)}")]) from None
+        raise _not_written(path, exc) from None
     except BaseException:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)

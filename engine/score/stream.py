@@ -82,6 +82,11 @@ def _score_file(path: Path, loaded: LoadedCriteria, prepare: Callable[[LoadedBun
     return bundle.bundle.unit.id, bundle.inputs, finish(score_unit(loaded, bundle, {}))
 
 
+def whole_unit(unit: UnitResult) -> UnitResult:
+    """A `finish` that keeps the whole result (a worker sends it back pickled)."""
+    return unit
+
+
 def stream_units(loaded: LoadedCriteria, files: list[Path], prepare: Callable[[LoadedBundle], Any],
                  finish: Callable[[UnitResult], Any], workers: int, inputs: list[str]) -> Iterator[Any]:
     """finish(unit) for each file, in file order (`finish` and `prepare` module-level, so workers can run them);

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
-import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Literal
 
@@ -28,7 +26,7 @@ from engine.render.reports.document import Part
 from engine.render.reports.html import html_report, load_template
 from engine.render.reports.plan import Plan, PlanSection, PlanTask, plan_part, plan_rows, unit_plan, unit_plan_parts
 from engine.render.reports.province import ProvinceView, criterion_losses, province_parts, province_plan, province_view
-from engine.render.reports.render import to_docx, to_markdown, to_xlsx
+from engine.render.reports.render import load_libraries, to_docx, to_markdown, to_xlsx
 from engine.render.reports.sheet import scoring_parts, unit_rows
 from engine.render.reports.words import engine_words, plain_words
 
@@ -37,7 +35,7 @@ PlanFormat = Literal["xlsx", "docx", "md"]
 
 __all__ = [
     "Plan", "PlanSection", "PlanTask", "ProvinceView", "ReportContext", "criterion_losses", "engine_words",
-    "all_documents", "html_report", "is_assessment", "overclaim_rows", "plain_words", "plan_document", "plan_part", "plan_rows",
+    "all_documents", "collector_paused", "html_report", "is_assessment", "overclaim_rows", "plain_words", "plan_document", "plan_part", "plan_rows",
     "province_parts", "province_plan", "province_view", "render_parts", "report_context", "report_document",
     "scoring_parts", "unit_gap_rows", "unit_plan", "unit_plan_parts", "unit_rows",
 ]
@@ -107,12 +105,20 @@ MAX_WORKERS = 4
 DRAWING_ORDER: tuple[Document, ...] = (
     ("report", "xlsx"), ("report", "docx"), ("report", "html"), ("plan", "xlsx"), ("plan", "docx"), ("report", "md"),
     ("province", "docx"), ("province", "xlsx"), ("plan", "md"), ("province", "md"))
-"""Every document of a run, the longest to draw first (measured on 200 units), so that workers finish together."""
-IN_MAIN: frozenset[Document] = frozenset({("province", "xlsx"), ("province", "docx"), ("province", "md"),
-                                          ("report", "md"), ("plan", "md")})
-"""With workers, what the main process draws itself: the province's small documents before the workers start (the
-office libraries and the HTML template are then loaded once, inherited by every worker, instead of once per worker),
-the Markdown files while they draw."""
+"""Every document of a run, in the order all_documents returns them."""
+HTML: Document = ("report", "html")
+MAIN_LANE: tuple[Document, ...] = (("report", "xlsx"),)
+"""What the main process draws (after building the scoring sheet's parts and running `meanwhile`)."""
+EARLY_LANES: tuple[tuple[Document, ...], ...] = (
+    (HTML, ("province", "docx"), ("province", "xlsx"), ("province", "md")),
+    (("plan", "xlsx"), ("plan", "docx"), ("plan", "md")))
+"""Lanes of workers forked as soon as the context is built: each builds the parts it needs itself (measured on 200
+units, the HTML report, the plans and the province's documents take about as long as the main lane)."""
+LATE_LANES: tuple[tuple[Document, ...], ...] = ((("report", "docx"),), (("report", "md"),))
+"""Lanes of workers forked once the main process has built the scoring sheet's parts (they inherit them)."""
+
+_PARTS: dict[DocumentKind, Callable[[ReportContext], list[Part]]] = {
+    "report": scoring_parts, "plan": unit_plan_parts, "province": province_parts}
 
 _drawing: tuple[ReportContext, dict[DocumentKind, list[Part]], dict[DocumentKind, str]] | None = None
 
@@ -131,13 +137,33 @@ def _start_drawing(ctx: ReportContext, parts: dict[DocumentKind, list[Part]], ti
 
 
 def _draw(document: Document) -> bytes:
-    """One document from the context and parts set by _start_drawing (inherited by a forked worker)."""
+    """One document from the context set by _start_drawing (inherited by a forked worker); a kind's parts are built
+    the first time one of its documents is drawn in this process."""
     assert _drawing is not None
     ctx, parts, titles = _drawing
     kind, fmt = document
     if fmt == "html":
-        return html_report(ctx).encode("utf-8")
+        with collector_paused():
+            return html_report(ctx).encode("utf-8")
+    if kind not in parts:
+        with collector_paused():
+            parts[kind] = _PARTS[kind](ctx)
     return render_parts(parts[kind], fmt, ctx.run, title=titles[kind])
+
+
+def _draw_lane(lane: tuple[Document, ...]) -> dict[Document, bytes]:
+    return {document: _draw(document) for document in lane}
+
+
+def lanes(workers: int) -> tuple[list[tuple[Document, ...]], list[tuple[Document, ...]]]:
+    """The early and late worker lanes for `workers` processes besides the main one (2 at least): lanes beyond them
+    are merged into the last early or late lane, so every document is drawn once."""
+    early, late = list(EARLY_LANES), list(LATE_LANES)
+    if workers < 4:
+        late = [tuple(d for lane in late for d in lane)]
+    if workers < 3:
+        early = [tuple(d for lane in early for d in lane)]
+    return early, late
 
 
 def all_documents(run: RunResult, bands: Sequence[Band] | None = None, criteria: CriteriaSet | None = None,
@@ -146,77 +172,44 @@ def all_documents(run: RunResult, bands: Sequence[Band] | None = None, criteria:
     """The scoring sheet (and the HTML report), the units' plans and the provincial plan in every format.
 
     The same bytes as report_document and plan_document give one by one, from one context, each
-    document's parts built once and drawn in the three office formats. With workers > 1 (None:
-    default_workers) documents are drawn in forked processes, giving the same bytes: one worker
-    draws the HTML report (which needs no parts) while the main process builds the parts, then the
-    main process and workers - 1 others share the rest, the longest first, the main process also
-    running `meanwhile` (other outputs of the same run). Without workers `meanwhile` runs first.
+    kind's parts built once and drawn in the three office formats. With workers > 1 (None:
+    default_workers) documents are drawn in forked processes in lanes, giving the same bytes:
+    workers forked at once draw the HTML report, the plans and the province's documents (building
+    their own parts) while the main process builds the scoring sheet's parts and runs `meanwhile`
+    (other outputs of the same run); workers forked then draw the sheet in Word and Markdown while
+    the main process draws its workbook. Without workers `meanwhile` runs first.
     """
-    global _drawing
     ctx = report_context(run, bands, criteria, frame)
     workers = default_workers(len(run.units)) if workers is None else max(1, workers)
     titles: dict[DocumentKind, str] = {"report": _sheet_title(run), "plan": _plan_title(run),
                                        "province": _plan_title(run)}
     try:
-        with collector_paused():
-            if workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
-                _start_drawing(ctx, _parts(ctx), titles)
-                if meanwhile is not None:
-                    meanwhile()
-                return {document: _draw(document) for document in DRAWING_ORDER}
-            load_template()
+        if workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
             _start_drawing(ctx, {}, titles)
-            with parallel.pool(1) as first:
-                html = first.submit(_draw, HTML)  # forked now, with the context only
-                _start_drawing(ctx, _parts(ctx), titles)
-                drawn = _share(workers - 1, meanwhile)
-                drawn[HTML] = html.result()
-            return {document: drawn[document] for document in DRAWING_ORDER}
+            if meanwhile is not None:
+                meanwhile()
+            return {document: _draw(document) for document in DRAWING_ORDER}
+        early, late = lanes(workers)
+        load_template()
+        load_libraries()  # forked workers inherit the office libraries instead of each importing them
+        parts: dict[DocumentKind, list[Part]] = {}
+        _start_drawing(ctx, parts, titles)
+        with parallel.pool(len(early)) as first:
+            started = [first.submit(_draw_lane, lane) for lane in early]  # forked now, with the context only
+            with collector_paused():
+                parts["report"] = scoring_parts(ctx)
+            if meanwhile is not None:
+                meanwhile()
+            with parallel.pool(len(late)) as second:
+                following = [second.submit(_draw_lane, lane) for lane in late]  # forked with the sheet's parts
+                drawn = _draw_lane(MAIN_LANE)
+                for future in following + started:
+                    drawn |= future.result()
+        return {document: drawn[document] for document in DRAWING_ORDER}
     finally:
-        _drawing = None
+        _stop_drawing()
 
 
-HTML: Document = ("report", "html")
-
-
-def _parts(ctx: ReportContext) -> dict[DocumentKind, list[Part]]:
-    return {"report": scoring_parts(ctx), "plan": unit_plan_parts(ctx), "province": province_parts(ctx)}
-
-
-def _share(helpers: int, meanwhile: Callable[[], None] | None) -> dict[Document, bytes]:
-    """Every document but the HTML report, drawn by the main process and `helpers` workers forked now.
-
-    The main process first draws the province's small documents (loading the office libraries once,
-    inherited by the workers), then runs `meanwhile` and draws the Markdown files while the workers
-    start; then each process takes the longest document left until none is left.
-    """
-    drawn = {document: _draw(document) for document in DRAWING_ORDER if document in IN_MAIN and document[0] == "province"}
-    queue = [document for document in DRAWING_ORDER if document not in IN_MAIN and document != HTML]
-    lock = threading.Lock()
-
-    def take() -> Document | None:
-        with lock:
-            return queue.pop(0) if queue else None
-
-    def feed(executor: Executor, document: Document, future: Future) -> None:
-        """Hand a worker the longest document left, one at a time, until none is left."""
-        while True:
-            drawn[document] = future.result()
-            if (document := take()) is None:  # type: ignore[assignment]
-                return
-            future = executor.submit(_draw, document)
-
-    helpers = max(1, min(helpers, len(queue)))
-    with parallel.pool(helpers) as executor, ThreadPoolExecutor(helpers) as feeders:
-        # the first documents are submitted here, so that the workers are forked by the main thread
-        started = [(document, executor.submit(_draw, document)) for document in queue[:helpers]]
-        del queue[:helpers]
-        fed = [feeders.submit(feed, executor, document, future) for document, future in started]
-        if meanwhile is not None:
-            meanwhile()
-        drawn |= {document: _draw(document) for document in DRAWING_ORDER if document in IN_MAIN and document not in drawn}
-        while (document := take()) is not None:
-            drawn[document] = _draw(document)
-        for feeder in fed:
-            feeder.result()
-    return drawn
+def _stop_drawing() -> None:
+    global _drawing
+    _drawing = None

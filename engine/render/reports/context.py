@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from engine.kinds.tree import CriteriaSet, catalog_labels, iter_nodes
 from engine.model.criteria import Band
 from engine.model.frame import FrameSettings
 from engine.model.names import BUILTIN_METRICS
-from engine.model.results import NodeResult, RunResult
+from engine.model.results import NodeResult, RunResult, UnitResult
 from engine.render.reports.common import run_stamp
 from engine.render.reports.words import plain_words
+from engine.render.text import lost_points, not_due_points
 
 SURVEY_EXPECTED = "điểm điều tra xã hội học"
 """What the engine writes as the expectation of a survey criterion; used when the set itself is not given."""
@@ -29,10 +31,12 @@ class ReportContext:
     survey: frozenset[str] = frozenset()
     funding: Mapping[str, str] = field(default_factory=dict)
     _plain: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    _gaps: dict[int, tuple[list[NodeResult], list[NodeResult]]] = field(default_factory=dict, compare=False, repr=False)
 
-    @property
+    @cached_property
     def year(self) -> int:
-        """The year the documents are signed in, when the frame does not give a date: that of the latest as-of date."""
+        """The year the documents are signed in, when the frame does not give a date: that of the latest as-of date
+        (worked out once: every part's letterhead asks, and each time it reads every unit)."""
         return run_stamp(self.run).year
 
     def words(self, text: str) -> str:
@@ -41,6 +45,14 @@ class ReportContext:
         if plain is None:
             plain = self._plain[text] = plain_words(text, self.labels)
         return plain
+
+    def gaps(self, unit: UnitResult) -> tuple[list[NodeResult], list[NodeResult]]:
+        """lost_points and not_due_points of a unit of the run, worked out once: the unit's plan and the province's
+        plan and view each ask (the lists are shared: read them, do not change them)."""
+        found = self._gaps.get(id(unit))
+        if found is None:
+            found = self._gaps[id(unit)] = (lost_points(unit), not_due_points(unit))
+        return found
 
     def is_survey(self, node: NodeResult) -> bool:
         if node.rule_kind is not None:

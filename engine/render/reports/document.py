@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from typing import Annotated, Literal, Union
 
 from pydantic import Field
@@ -55,16 +56,25 @@ def clean_text(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
-class Total(Frozen):
+@dataclass(frozen=True, slots=True)
+class Total:
     """A computed cell: XLSX writes `formula` over other cells of the same table, the other writers the value.
 
     In the formula `{n}` is this column at table row n (0-based, header excluded) and `{n:c}` is
-    row n, column c; the value is the engine's own total, so the two must agree.
+    row n, column c; the value is the engine's own total, so the two must agree. `percent`: a
+    percentage (value in %, e.g. 79.44) in a column of points.
+
+    A frozen dataclass, not a model: only the engine makes totals (tens of thousands per run, one per parent
+    criterion, column and unit), and validating what it computed itself cost as much as drawing a document.
     """
 
     value: float
     formula: str
-    percent: bool = Field(False, description="A percentage (value in %, e.g. 79.44) in a column of points")
+    percent: bool = False
+
+    def __post_init__(self) -> None:
+        if type(self.value) is not float:  # an int sum (0 over no items) is written as the float it stands for
+            object.__setattr__(self, "value", float(self.value))
 
 
 Cell = Union[Total, str, float, int, None, tuple[str, ...]]
@@ -79,21 +89,25 @@ class Column(Frozen):
     group: str | None = Field(None, description="A header spanning the adjacent columns of the same group")
 
 
-class Row(Frozen):
-    """A table row. `style` says how it stands out; `span` lets the last filled cell run to the row's end."""
+RowStyle = Literal["normal", "area", "section", "total"]
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """A table row. `style` says how it stands out; `span` lets the last filled cell run to the row's end.
+
+    A frozen dataclass, not a model: the engine makes every row (one per criterion and unit, one per task) from cells
+    of the Cell types, and validating them cost more than drawing them; the writers only read the attributes.
+    """
 
     cells: tuple[Cell, ...]
-    style: Literal["normal", "area", "section", "total"] = "normal"
+    style: RowStyle = "normal"
     indent: int = 0
     span: bool = False
 
-    @classmethod
-    def built(cls, cells: tuple[Cell, ...], style: Literal["normal", "area", "section", "total"],
-              indent: int) -> Row:
-        """A row of cells the engine built with the right types, made without validation (one per criterion
-        and unit)."""
-        assert type(cells) is tuple
-        return cls.model_construct(cells=cells, style=style, indent=indent, span=False)
+    def __post_init__(self) -> None:
+        if type(self.cells) is not tuple:
+            object.__setattr__(self, "cells", tuple(self.cells))
 
 
 class Heading(Frozen):

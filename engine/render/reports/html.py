@@ -4,8 +4,9 @@ Usable on a 390 px phone: tables scroll inside their own box, and each chart is 
 (labels beside the bars) and narrow (labels above them), CSS showing the one that fits, so its
 text stays at reading size. Printed, every unit starts on a new page with a one-page summary
 before its details; the page margin carries the page number and the unit's name (named pages).
-Every text from evidence is written by the jinja2 template with autoescaping on; the unit names
-placed in CSS strings are escaped for CSS.
+Every text from evidence is escaped: by the jinja2 template (autoescaping on), or by markupsafe's
+escape where a part repeated in every unit is written in Python (charts, criteria trails; a property
+test holds these to the template's text); the unit names placed in CSS strings are escaped for CSS.
 """
 
 from __future__ import annotations
@@ -172,6 +173,50 @@ def _item(ctx: ReportContext, node: NodeResult) -> dict:
     }
 
 
+def _lost_html(i: dict) -> str:
+    """A lost criterion's trail, as the template once wrote it; in Python because a province's report has thousands
+    (every text escaped)."""
+    if i["observed"]:
+        observed = "<ul>" + "".join(
+            f'<li>{escape(o["name"])}: {escape(o["value"])}'
+            + (f' <span class="muted">({escape(o["ref"])})</span>' if o["ref"] else "") + "</li>"
+            for o in i["observed"]) + "</ul>"
+    else:
+        observed = "không có minh chứng"
+    status = escape(i["status"])
+    return (f'  <div class="lost st-border-{status}">\n'
+            f'    <h5>{escape(i["id"])} {escape(i["title"])} — mất {escape(points(i["points"]))} / '
+            f'{escape(points(i["max_points"]))} điểm <span class="badge st-{status}">{escape(i["status_label"])}</span>'
+            f'</h5>\n    <dl class="trail">\n'
+            f'      <dt>Quy tắc</dt><dd>{escape(i["rule"])}</dd>\n'
+            f'      <dt>Yêu cầu</dt><dd>{escape(i["expected"])}</dd>\n'
+            f'      <dt>Thực tế</dt><dd>{observed}</dd>\n'
+            f'      <dt>Kết luận</dt><dd>{escape(i["branch"])}</dd>\n'
+            + "".join(f'<dt>Lỗi dữ liệu</dt><dd class="problem">{escape(p)}</dd>' for p in i["problems"])
+            + (f'<dt>Minh chứng còn thiếu</dt><dd>{"; ".join(escape(m) for m in i["missing"])}</dd>'
+               if i["missing"] else "")
+            + f'      <dt>Nhiệm vụ khắc phục</dt><dd>{escape(i["task"])}'
+            + (f'<br><span class="muted">Sản phẩm:</span> {escape(i["product"])}' if i["product"] else "")
+            + (f'<br><span class="muted">Chủ trì:</span> {escape(i["lead"])}' if i["lead"] else "")
+            + (f'; <span class="muted">phối hợp:</span> {", ".join(escape(c) for c in i["cooperating"])}'
+               if i["cooperating"] else "")
+            + (f'<br><span class="muted">Thời gian:</span> {escape(i["deadline"])}' if i["deadline"] else "")
+            + "</dd>\n    </dl>\n  </div>\n")
+
+
+def _due_html(i: dict) -> str:
+    """A criterion not yet due, as the template once wrote it (see _lost_html)."""
+    return (f'  <div class="lost st-border-not_due">\n'
+            f'    <h5>{escape(i["id"])} {escape(i["title"])} — {escape(points(i["points"]))} điểm chưa chấm '
+            f'<span class="badge st-not_due">{escape(i["status_label"])}</span></h5>\n    <dl class="trail">\n'
+            f'      <dt>Yêu cầu</dt><dd>{escape(i["expected"])}</dd>\n'
+            f'      <dt>Hiện trạng</dt><dd>{escape(i["branch"])}</dd>\n'
+            f'      <dt>Việc cần làm đúng hạn</dt><dd>{escape(i["task"])}'
+            + (f'<br><span class="muted">Chủ trì:</span> {escape(i["lead"])}' if i["lead"] else "")
+            + (f'<br><span class="muted">Thời gian:</span> {escape(i["deadline"])}' if i["deadline"] else "")
+            + "</dd>\n    </dl>\n  </div>\n")
+
+
 def _unit_context(ctx: ReportContext, unit: UnitResult, number: int, labels: list[str], area_ids: list[str],
                   averages: dict, many: bool) -> dict:
     own = {a.id: a.index_pct for a in unit.areas}
@@ -182,6 +227,7 @@ def _unit_context(ctx: ReportContext, unit: UnitResult, number: int, labels: lis
     due = [_item(ctx, n) for n in not_due_points(unit)]
     survey = [n for n in unit.nodes if n.is_leaf and ctx.is_survey(n) and survey_pending(n)]
     return {"unit": unit, "number": number, "chart": charts(labels, series), "lost": lost, "not_due": due,
+            "lost_html": Markup("".join(_lost_html(i) for i in lost)), "due_html": Markup("".join(_due_html(i) for i in due)),
             "survey_pending": survey, "warnings": [ctx.words(w) for w in unit.warnings],
             "lost_total": round(sum(i["points"] for i in lost), 6), "due_total": round(sum(i["points"] for i in due), 6)}
 

@@ -21,7 +21,6 @@ from engine.render.reports.common import area_titles, roman
 from engine.render.reports.context import ReportContext
 from engine.render.reports.document import Column, Frozen, Paragraph, Part, Row, Table
 from engine.render.reports.frame import BLANK, Issuer, closing, letterhead, unit_check_code, unit_issuer
-from engine.render.text import lost_points, not_due_points
 
 PLAN_TITLE = "KẾ HOẠCH KHẮC PHỤC CÁC TIÊU CHÍ CHƯA ĐẠT ĐIỂM TỐI ĐA"
 APPENDIX = "PHỤ LỤC"
@@ -99,14 +98,15 @@ def build_sections(tasks: Iterable[PlanTask], areas: Sequence[tuple[str, str]]) 
 
 
 def funding_of(ctx: ReportContext, task: RemediationTask) -> str | None:
-    """The Kinh phí text: the task's own when the results carry it, else the criterion's template."""
-    return getattr(task, "funding", None) or ctx.funding.get(task.criterion)
+    """The Kinh phí text: the task's own when it is a planned task that has one, else the criterion's template."""
+    return (task.funding if isinstance(task, PlanTask) else None) or ctx.funding.get(task.criterion)
 
 
 def unit_plan(ctx: ReportContext, unit: UnitResult) -> Plan:
     """The unit's plan: one task per leaf that lost points (or is not yet due), from its remediation."""
     tasks = []
-    for node in lost_points(unit) + not_due_points(unit):
+    lost, upcoming = ctx.gaps(unit)
+    for node in lost + upcoming:
         rem = node.remediation
         tasks.append(PlanTask(criterion=node.id, criterion_title=node.title, area=rem.area, task=ctx.words(rem.task),
                               product=rem.product, lead=rem.lead, cooperating=list(rem.cooperating),
@@ -137,8 +137,8 @@ def specific_task(task: PlanTask) -> tuple[str, ...]:
 
 
 def _task_row(number: int, task: PlanTask) -> Row:
-    return Row(cells=(str(number), general_task(task), specific_task(task), task.product or "", task.lead or "",
-                      "; ".join(task.cooperating), task.deadline or "", task.funding or ""))
+    return Row((str(number), general_task(task), specific_task(task), task.product or "", task.lead or "",
+                "; ".join(task.cooperating), task.deadline or "", task.funding or ""))
 
 
 def plan_rows(plan: Plan) -> list[Row]:
@@ -146,12 +146,12 @@ def plan_rows(plan: Plan) -> list[Row]:
     rows: list[Row] = []
     number = 0
     for index, section in enumerate(plan.sections, start=1):
-        rows.append(Row(cells=(f"{roman(index)}. {section.area_title}",), style="section", span=True))
+        rows.append(Row((f"{roman(index)}. {section.area_title}",), "section", span=True))
         for task in section.tasks:
             number += 1
             rows.append(_task_row(number, task))
     if plan.upcoming:
-        rows.append(Row(cells=(UPCOMING,), style="section", span=True))
+        rows.append(Row((UPCOMING,), "section", span=True))
         for task in plan.upcoming:
             number += 1
             rows.append(_task_row(number, task))

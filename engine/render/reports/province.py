@@ -59,11 +59,19 @@ class ProvinceView(Frozen):
     unclassified: list[str] = Field(default_factory=list)
 
 
-def _gaps(run: RunResult, due: bool = True) -> dict[str, list[tuple[UnitResult, NodeResult]]]:
-    """Leaves that lost points (or, due=False, are not yet due), grouped by criterion, units in ranking order."""
-    groups: dict[str, list[tuple[UnitResult, NodeResult]]] = {}
+Gaps = dict[str, list[tuple[UnitResult, NodeResult]]]
+
+
+def _gaps(run: RunResult, due: bool = True, ctx: ReportContext | None = None) -> Gaps:
+    """Leaves that lost points (or, due=False, are not yet due), grouped by criterion, units in ranking order (each
+    unit's leaves as the context worked them out, when given)."""
+    groups: Gaps = {}
     for unit in run.units:
-        for node in (lost_points(unit) if due else not_due_points(unit)):
+        if ctx is not None:
+            nodes = ctx.gaps(unit)[0 if due else 1]
+        else:
+            nodes = lost_points(unit) if due else not_due_points(unit)
+        for node in nodes:
             groups.setdefault(node.id, []).append((unit, node))
     return groups
 
@@ -76,11 +84,12 @@ def _area_titles(run: RunResult) -> dict[str, str]:
     return titles
 
 
-def criterion_losses(run: RunResult) -> list[CriterionLoss]:
-    """Criteria losing the most points across units first (ties: more units, then criterion order)."""
+def criterion_losses(run: RunResult, gaps: Gaps | None = None) -> list[CriterionLoss]:
+    """Criteria losing the most points across units first (ties: more units, then criterion order); `gaps`: the
+    run's _gaps when already grouped."""
     areas = _area_titles(run)
     losses = []
-    for criterion, items in _gaps(run).items():
+    for criterion, items in (_gaps(run) if gaps is None else gaps).items():
         first = items[0][1]
         area = first.remediation.area
         units = [UnitGap(name=u.name, points=n.remediation.recoverable_points) for u, n in items]
@@ -113,9 +122,9 @@ def band_lines(run: RunResult, bands: Sequence[Band] = ()) -> list[BandLine]:
     return lines
 
 
-def province_view(run: RunResult, bands: Sequence[Band] = ()) -> ProvinceView:
+def province_view(run: RunResult, bands: Sequence[Band] = (), gaps: Gaps | None = None) -> ProvinceView:
     return ProvinceView(criteria_title=run.criteria_set.title, unit_count=len(run.units),
-                        average_index=average_index(run.units), losses=criterion_losses(run),
+                        average_index=average_index(run.units), losses=criterion_losses(run, gaps),
                         bands=band_lines(run, bands), unclassified=[u.name for u in run.units if u.band is None])
 
 
@@ -158,18 +167,18 @@ def _province_task(ctx: ReportContext, criterion: str, items: list[tuple[UnitRes
         due=first.status != "not_due")
 
 
-def province_plan(ctx: ReportContext) -> Plan:
+def province_plan(ctx: ReportContext, gaps: Gaps | None = None) -> Plan:
     """One task per criterion that lost points anywhere (units whose data must be fixed apart), naming every unit
-    with that gap and its points; the criteria not yet due come last."""
+    with that gap and its points; the criteria not yet due come last. `gaps`: the run's _gaps when already grouped."""
     run = ctx.run
     groups = []
-    for criterion, all_items in _gaps(run).items():
+    for criterion, all_items in (_gaps(run, ctx=ctx) if gaps is None else gaps).items():
         # Units whose gap is a data error need their data fixed, not the target chased: a task of their own.
         data_errors = [(u, n) for u, n in all_items if n.status == "data_error"]
         others = [(u, n) for u, n in all_items if n.status != "data_error"]
         groups += [(criterion, items) for items in (others, data_errors) if items]
     tasks = [_province_task(ctx, criterion, items) for criterion, items in groups]
-    upcoming = [_province_task(ctx, criterion, items) for criterion, items in _gaps(run, due=False).items()]
+    upcoming = [_province_task(ctx, criterion, items) for criterion, items in _gaps(run, False, ctx).items()]
     return Plan(owner=PROVINCE_OWNER, criteria_title=run.criteria_set.title,
                 sections=build_sections(tasks, area_titles(run)),
                 upcoming=sorted(upcoming, key=lambda t: natural_key(t.criterion)))
@@ -232,7 +241,8 @@ def view_part(ctx: ReportContext, view: ProvinceView) -> Part:
 
 def province_parts(ctx: ReportContext) -> list[Part]:
     """The provincial plan first (what gets filed), then the view it was drawn from."""
-    plan = province_plan(ctx)
+    gaps = _gaps(ctx.run, ctx=ctx)  # grouped once for the plan and the view
+    plan = province_plan(ctx, gaps)
     issuer = government_issuer(ctx.frame)
     return [plan_part(ctx, plan, issuer, run_check_code(ctx.run), name=PLAN_NAME),
-            view_part(ctx, province_view(ctx.run, ctx.bands))]
+            view_part(ctx, province_view(ctx.run, ctx.bands, gaps))]

@@ -13,7 +13,13 @@ from engine.render.reports.docx_writer import to_docx
 from engine.render.reports.office import FIXED_STAMP, cell_text
 from engine.render.reports.xlsx_writer import sheet_name, to_xlsx
 
-__all__ = ["FIXED_STAMP", "md_escape", "sheet_name", "to_docx", "to_markdown", "to_xlsx"]
+__all__ = ["FIXED_STAMP", "load_libraries", "md_escape", "sheet_name", "to_docx", "to_markdown", "to_xlsx"]
+
+def load_libraries() -> None:
+    """Import the office libraries the writers use now (before forking workers that draw: they inherit them)."""
+    import docx  # noqa: F401
+    import openpyxl  # noqa: F401
+
 
 _MD_SPECIAL = re.compile(r"([\\`*\[\]|])")
 

@@ -5,7 +5,8 @@ Every string that reaches a cell goes through data.safe_cell, so evidence text s
 with the engine's value cached so that readers which do not calculate see the same number.
 Numbers are stored as numbers with Vietnamese formats (0,00 and 0,00%), percentages as
 fractions. Print setup: A4 in the part's orientation, fit to the page width, the table's header
-rows repeated, the decree's margins, page numbers and the check code in the footer.
+rows repeated, the decree's margins, page numbers and the check code in the footer. Cell texts
+are kept once per workbook in its shared strings (the units' sheets repeat their criteria).
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from engine.render.reports.document import (
     Table,
     Total,
     clean_text,
-    memo_value,
     xml_text,
 )
 from engine.render.reports.office import (
@@ -63,55 +63,128 @@ _TOKEN = re.compile(r"\{(\d+)(?::(\d+))?\}")
 def to_xlsx(parts: list[Part], stamp: datetime = FIXED_STAMP) -> bytes:
     """One worksheet per part; totals as formulas with the engine's values cached.
 
-    openpyxl writes the workbook around the cells (styles, print setup, merged ranges, names);
-    the cells themselves are written here as SpreadsheetML, the way openpyxl would write them,
-    because its cell objects cost far more than the text they carry.
+    openpyxl writes the workbook around the sheets (styles, names, properties) and, once per
+    page setup, the worksheet XML around a sheet's data; the sheets' rows are written here as
+    SpreadsheetML, the way openpyxl would write them but for texts (in the shared strings, which
+    openpyxl does not write), because its worksheet and cell objects cost far more than the text
+    they carry.
     """
     from openpyxl import Workbook
     workbook = Workbook()
-    workbook.remove(workbook.active)
     used: set[str] = set()
     styles = _CellStyles(workbook)
-    grids = []
-    for part in parts:
-        grid = _Grid(workbook.create_sheet(sheet_name(part.name, used)), styles)
-        _part(grid, part, styles)
-        grids.append(grid)
-    sheets = [grid.xml() for grid in grids]
+    entries, sheets = [], []
+    for number, part in enumerate(parts, start=1):
+        title = sheet_name(part.name, used)
+        grid = _Grid(styles)
+        titles = _part(grid, part, styles)
+        entries.append(_sheet_entry()(title, number, titles))
+        sheets.append(grid.xml(part))
+    workbook._sheets = entries
     workbook.properties.creator = "parindex"
     workbook.properties.lastModifiedBy = "parindex"
     workbook.properties.language = "vi-VN"
     workbook.properties.created = workbook.properties.modified = stamp
     workbook.calculation.fullCalcOnLoad = True
-    return stable_archive(_save(workbook, sheets), stamp)
+    return stable_archive(_save(workbook, sheets, styles.shared), stamp)
 
 
-def _save(workbook: Workbook, sheets: list[tuple[bytes, bytes]]) -> list[tuple[str, bytes]]:
-    """openpyxl's writer, with each worksheet written in memory (not through a temporary file) and its cells put in;
-    the archive's entries in openpyxl's order."""
-    from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
-    from openpyxl.worksheet._writer import WorksheetWriter
+@lru_cache(maxsize=1)
+def _sheet_entry() -> type:
+    """What openpyxl's workbook writer reads of a worksheet (name, number, print titles) and nothing else.
+
+    The sheet's XML is written by this module, so the thousand or so attribute sets of a whole
+    openpyxl Worksheet are not worth making per sheet; an entry stands in for one in the
+    workbook's list of sheets, for workbook.xml, its relationships and the content types. Made on
+    first use, so that importing this module does not load openpyxl.
+    """
+    from openpyxl.worksheet.print_settings import PrintTitles, RowRange
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    class SheetEntry(Worksheet):
+        title = None
+        print_titles = None
+        print_area = None
+        sheet_state = "visible"
+        auto_filter = None
+        defined_names: dict = {}
+
+        def __init__(self, title: str, number: int, titles: tuple[int, int] | None):  # noqa: D107
+            self.title = title
+            self._id = number
+            if titles is not None:
+                self.print_titles = str(PrintTitles(rows=RowRange(f"{titles[0]}:{titles[1]}"), title=title))
+
+    return SheetEntry
+
+
+_SHARED_STRINGS = "xl/sharedStrings.xml"
+_SHARED_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+_SHARED_RELATION = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def _save(workbook: Workbook, sheets: list[bytes], shared: list[str]) -> list[tuple[str, bytes]]:
+    """openpyxl's writer with the worksheets and the shared strings (which openpyxl does not write) written here; the
+    archive's entries in openpyxl's order, the shared strings after the worksheets."""
+    from types import SimpleNamespace
+
     from openpyxl.writer.excel import ExcelWriter
 
-    cells = dict(zip(workbook.worksheets, sheets))
-
     class Writer(ExcelWriter):
-        def write_worksheet(self, ws):
-            ws._drawing = SpreadsheetDrawing()
-            ws._drawing.charts = ws._charts
-            ws._drawing.images = ws._images
-            out = io.BytesIO()
-            writer = WorksheetWriter(ws, out)
-            writer.write()
-            ws._rels = writer._rels
-            dimension, data = cells[ws]
-            payload = out.getvalue().replace(b'<dimension ref="A1:A1"/>', dimension, 1)
-            self._archive.writestr(ws.path[1:], payload.replace(b"<sheetData></sheetData>", data, 1))
-            self.manifest.append(ws)
+        def _write_worksheets(self):
+            for entry, payload in zip(self.workbook._sheets, sheets):
+                self._archive.writestr(entry.path[1:], payload)
+                self.manifest.append(entry)
+            self._archive.writestr(_SHARED_STRINGS, f'<sst xmlns="{_MAIN}" uniqueCount="{len(shared)}">'
+                                                    f'{"".join(shared)}</sst>')
+            self.manifest.append(SimpleNamespace(path="/" + _SHARED_STRINGS, mime_type=_SHARED_TYPE))
 
     archive = Entries()
     Writer(workbook, archive).save()
-    return archive.items
+    entries = []
+    for name, payload in archive.items:
+        if name == "xl/_rels/workbook.xml.rels":
+            number = max(int(n) for n in re.findall(rb'Id="rId(\d+)"', payload)) + 1
+            relation = f'<Relationship Type="{_SHARED_RELATION}" Target="sharedStrings.xml" Id="rId{number}"/>'
+            payload = payload.replace(b"</Relationships>", relation.encode() + b"</Relationships>", 1)
+        entries.append((name, payload))
+    return entries
+
+
+_CHECK_MARK = "QQPARINDEXCHECKCODEQQ"
+_PLAIN = re.compile(r"[0-9A-Za-z-]+")
+"""A check code written in place of _CHECK_MARK as it is (others make a frame of their own)."""
+
+
+@lru_cache(maxsize=256)
+def _sheet_frame(widths: tuple[float, ...], freeze: int | None, orientation: str, check_code: str | None,
+                 row_break: int | None) -> tuple[str, str, str, str]:
+    """The worksheet XML around a sheet's data as openpyxl writes it for one page setup, cut where the dimension, the
+    rows (and merged ranges) and the check code (when given as _CHECK_MARK) go. Made once per page setup with
+    openpyxl's own writer, so the frame stays what openpyxl writes."""
+    from openpyxl import Workbook
+    from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet._writer import WorksheetWriter
+    from openpyxl.worksheet.pagebreak import Break
+    sheet = Workbook().active
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    if freeze is not None:
+        sheet.freeze_panes = f"A{freeze}"
+    _print_setup(sheet, orientation, check_code)
+    if row_break is not None:
+        sheet.row_breaks.append(Break(id=row_break))
+    sheet._drawing = SpreadsheetDrawing()
+    out = io.BytesIO()
+    writer = WorksheetWriter(sheet, out)
+    writer.write()
+    xml = out.getvalue().decode("ascii")
+    head, rest = xml.split('<dimension ref="A1:A1"/>')
+    middle, tail = rest.split("<sheetData></sheetData>")
+    before, _, after = tail.partition(_CHECK_MARK)
+    return head, middle, before, after
 
 
 def sheet_name(name: str, used: set[str]) -> str:
@@ -159,6 +232,21 @@ class _CellStyles:
         self.borders: dict[tuple, int] = {}
         self.merges: dict[tuple, tuple] = {}
         self.looks = _Looks(self)
+        self.strings: dict[str, str] = {}
+        """Each distinct text of the workbook's cells: what a cell holds (its number in the shared strings)."""
+        self.shared: list[str] = []
+        """The shared strings' XML, in the order they were numbered."""
+
+    def string(self, text: str) -> str:
+        """A cell's text as its number in the workbook's shared strings, the text added on first use: the units'
+        sheets repeat their criteria and notes, each then escaped and stored once."""
+        content = self.strings.get(text)
+        if content is None:
+            content = self.strings[text] = f"<v>{len(self.shared)}</v>"
+            clipped = text[:32767]
+            space = ' xml:space="preserve"' if clipped != clipped.strip() else ""
+            self.shared.append(f"<si><t{space}>{_escape(clipped)}</t></si>")
+        return content
 
     def __call__(self, *, bold: bool = False, italic: bool = False, size: float = TABLE_PT, fill: str | None = None,
                  wrap: bool = True, horizontal: str = "left", vertical: str = "top", indent: int = 0,
@@ -215,9 +303,12 @@ class _CellStyles:
 
 
 _NO_STYLE = (0,) * 9
+_INFINITE = 1 << 30
 _SKIP = object()
 _EMPTY = ' t="n"'
 _STRING = ' t="inlineStr"'
+"""An empty text, and the recipients' rich text, are written in the cell (as openpyxl writes them)."""
+_SHARED = ' t="s"'
 _ERRORS = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
 
 
@@ -232,27 +323,40 @@ def _ascii(xml: str) -> str:
     return xml if xml.isascii() else xml.encode("ascii", "xmlcharrefreplace").decode("ascii")
 
 
-def _inline(text: str) -> str:
-    """An inline string as openpyxl writes it (at most 32767 characters, spaces kept at either end)."""
-    text = text[:32767]
-    if text != text.strip():
-        return _ascii(f'<is><t xml:space="preserve">{_escape(text)}</t></is>')
-    return _ascii(f"<is><t>{_escape(text)}</t></is>")
-
-
 class _Grid:
-    """The cells of one worksheet, kept as openpyxl keeps them (style array, type, content) and written as XML.
+    """The cells of one worksheet, kept as openpyxl keeps them (style array, type, content) and written as XML (texts
+    as their number in the shared strings).
 
     Merged ranges follow openpyxl: every cell but the top-left one is emptied, and the cells on the
     range's edges take the matching side of the top-left cell's border; rows exist where a cell or a
-    row height was touched.
+    row height was touched (with a signature block kept with the table, every row: its page
+    breaks are worked out from every row's height).
+
+    Rows are written in order as soon as nothing can change them any more (`flush`): the rows above
+    a table when its rows start, a table row when drawn. Styles are numbered in writing order, as
+    openpyxl numbers them, so a written row's XML stays right for every later sheet and a table row
+    seen before is written again from memory.
     """
 
-    def __init__(self, sheet, styles: _CellStyles):
-        self.sheet, self.styles = sheet, styles
+    def __init__(self, styles: _CellStyles):
+        self.styles = styles
         self.cells: dict[tuple[int, int], list] = {}
+        """Cells not written yet."""
         self.heights: dict[int, float | None] = {}
         self.ranges: set[tuple[int, int, int, int]] = set()
+        self.covering: dict[int, list[tuple[int, int, int, int]]] = {}
+        """The merged ranges over each row."""
+        self.rows: list[str] = []
+        """The XML of the rows written."""
+        self.written = 0
+        """The last row written."""
+        self.every_row = False
+        """Every row up to the last one exists (set by _part when the closing is kept with the last table)."""
+        self.bounds = [_INFINITE, _INFINITE, 0, 0]
+        """First row, first column, last row, last column of the cells, written or not (the sheet's dimension)."""
+        self.widths: tuple[float, ...] = ()
+        self.freeze: int | None = None
+        self.row_break: int | None = None
 
     def cell(self, row: int, column: int) -> list:
         cell = self.cells.get((row, column))
@@ -269,7 +373,8 @@ class _Grid:
             elif value in _ERRORS:
                 content = [self.styles.arrays[style], ' t="e"', f"<v>{value}</v>"]
             else:
-                content = [self.styles.arrays[style], _STRING, _inline(value) if value else ""]
+                content = ([self.styles.arrays[style], _SHARED, self.styles.string(value)] if value
+                           else [self.styles.arrays[style], _STRING, ""])
         elif value is None:
             self.cell(row, column)[0] = self.styles.arrays[style]
             return
@@ -279,7 +384,8 @@ class _Grid:
 
     def text(self, row: int, column: int, value: str, style: str) -> None:
         """Text always stored as a string, whatever it starts with."""
-        self.cells[(row, column)] = [self.styles.arrays[style], _STRING, _inline(value) if value else ""]
+        self.cells[(row, column)] = ([self.styles.arrays[style], _SHARED, self.styles.string(value)] if value
+                                     else [self.styles.arrays[style], _STRING, ""])
 
     def rich(self, row: int, column: int, xml: str, style: str) -> None:
         """Rich text, as _rich_recipients writes it."""
@@ -300,11 +406,20 @@ class _Grid:
     def set_height(self, row: int, height: float) -> None:
         self.heights[row] = float(height)
 
+    def add_range(self, first_row: int, first_column: int, last_row: int, last_column: int) -> None:
+        """A merged range, unless a range already there holds it (as openpyxl keeps them)."""
+        covering = self.covering.get(first_row)
+        if covering is not None and any(r[1] <= first_column and last_row <= r[2] and last_column <= r[3]
+                                        for r in covering):
+            return
+        # openpyxl keeps merged ranges in a set of objects hashed as these tuples: the same order when written
+        merged = (first_row, first_column, last_row, last_column)
+        self.ranges.add(merged)
+        for row in range(first_row, last_row + 1):
+            self.covering.setdefault(row, []).append(merged)
+
     def merge(self, first_row: int, first_column: int, last_row: int, last_column: int) -> None:
-        if not any(r[0] <= first_row and r[1] <= first_column and last_row <= r[2] and last_column <= r[3]
-                   for r in self.ranges):
-            # openpyxl keeps merged ranges in a set of objects hashed as these tuples: the same order when written
-            self.ranges.add((first_row, first_column, last_row, last_column))
+        self.add_range(first_row, first_column, last_row, last_column)
         styles, cells = self.styles, self.cells
         start = self.cell(first_row, first_column)
         end = cells.get((last_row, last_column))
@@ -344,43 +459,84 @@ class _Grid:
                                          for column in range(first_column, last_column + 1)
                                          if (row != first_row or column != first_column) and cells[(row, column)][0]})
 
-    def xml(self) -> tuple[bytes, bytes]:
-        """The sheet's dimension element, and its sheetData and mergeCells, with every style numbered in writing order."""
-        if not self.cells:
+    def flush(self, upto: int) -> None:
+        """Write the rows before `upto` that were not written yet; their cells are final."""
+        start = self.written + 1
+        if upto <= start:
+            return
+        cells, heights, bounds, out = self.cells, self.heights, self.bounds, self.rows
+        by_row: dict[int, list] = {}
+        for key in sorted(key for key in cells if key[0] < upto):
+            by_row.setdefault(key[0], []).append(key)
+        index, attributes = self.styles.index, self.styles.attributes
+        for row in range(start, upto):
+            keys = by_row.get(row)
+            if keys is None and row not in heights and not self.every_row:
+                continue
+            height = heights.get(row)
+            out.append(f'<row r="{row}" ht="{height:.16g}" customHeight="1">' if height else f'<row r="{row}">')
+            if keys is not None:
+                if row < bounds[0]:
+                    bounds[0] = row
+                if row > bounds[2]:
+                    bounds[2] = row
+                if keys[0][1] < bounds[1]:
+                    bounds[1] = keys[0][1]
+                if keys[-1][1] > bounds[3]:
+                    bounds[3] = keys[-1][1]
+                for key in keys:
+                    array, kind, content = cells.pop(key)
+                    style = attributes.get(array)
+                    if style is None:
+                        style = attributes[array] = f' s="{index(array)}"' if array is not None and any(array) else ""
+                    if not style and not content:
+                        continue
+                    column = key[1]
+                    out.append(f'<c r="{_LETTERS[column] if column < 703 else _letter(column)}{row}"{style}{kind}>'
+                               f'{content}</c>')
+            out.append("</row>")
+        self.written = upto - 1
+
+    def write_row(self, number: int, xml: str, height: float, first_column: int, last_column: int) -> None:
+        """A table row written before, written again (the rows above it are written)."""
+        self.rows.append(xml)
+        self.heights[number] = height
+        self.written = number
+        bounds = self.bounds
+        if number < bounds[0]:
+            bounds[0] = number
+        if number > bounds[2]:
+            bounds[2] = number
+        if last_column:
+            if first_column < bounds[1]:
+                bounds[1] = first_column
+            if last_column > bounds[3]:
+                bounds[3] = last_column
+
+    def xml(self, part: Part) -> bytes:
+        """The worksheet: openpyxl's frame for the sheet's page setup around the rows and merged ranges."""
+        last = max(max((row for row, _ in self.cells), default=0), max(self.heights, default=0))
+        self.flush(last + 1)
+        first_row, first_column, last_row, last_column = self.bounds
+        if not last_row:
             dimension = "A1:A1"
         else:
-            rows = [r for r, _ in self.cells]
-            columns = [c for _, c in self.cells]
-            dimension = f"{_letter(min(columns))}{min(rows)}:{_letter(max(columns))}{max(rows)}"
-        by_row: dict[int, list] = {}
-        for (row, column), cell in sorted(self.cells.items()):
-            by_row.setdefault(row, []).append((column, cell))
-        for row in self.heights:
-            by_row.setdefault(row, [])
-        index, attributes = self.styles.index, self.styles.attributes
-        out = ["<sheetData>"]
-        for row in sorted(by_row):
-            height = self.heights.get(row)
-            out.append(f'<row r="{row}" ht="{height:.16g}" customHeight="1">' if height
-                       else f'<row r="{row}">')
-            for column, (array, kind, content) in by_row[row]:
-                style = attributes.get(array)
-                if style is None:
-                    style = attributes[array] = f' s="{index(array)}"' if array is not None and any(array) else ""
-                if not style and not content:
-                    continue
-                out.append(f'<c r="{_LETTERS[column] if column < 703 else _letter(column)}{row}"{style}{kind}>'
-                           f'{content}</c>')
-            out.append("</row>")
-        out.append("</sheetData>")
+            dimension = f"{_letter(first_column)}{first_row}:{_letter(last_column)}{last_row}"
+        code = part.check_code
+        plain = code is not None and _PLAIN.fullmatch(code) is not None
+        head, middle, before, after = _sheet_frame(self.widths, self.freeze, part.orientation,
+                                                   _CHECK_MARK if plain else code, self.row_break)
+        out = [head, f'<dimension ref="{dimension}"/>', middle, "<sheetData>", *self.rows, "</sheetData>"]
         if self.ranges:
             out.append(f'<mergeCells count="{len(self.ranges)}">')
             for first_row, first_column, last_row, last_column in self.ranges:
                 first, last = f"{_letter(first_column)}{first_row}", f"{_letter(last_column)}{last_row}"
                 out.append(f'<mergeCell ref="{first if first == last else first + ":" + last}"/>')
             out.append("</mergeCells>")
-        return (f'<dimension ref="{dimension}"/>'.encode(),
-                "".join(out).encode("ascii", "xmlcharrefreplace"))
+        out.append(before)
+        if plain:
+            out += [code, after]
+        return "".join(out).encode("ascii", "xmlcharrefreplace")
 
 
 def _letter(column: int) -> str:
@@ -397,13 +553,11 @@ class _Sheet:
     """A worksheet being filled row by row, with the column widths of its widest table."""
 
     def __init__(self, grid: _Grid, part: Part, styles: _CellStyles):
-        from openpyxl.utils import get_column_letter
-        self.grid, self.sheet, self.part, self.styles = grid, grid.sheet, part, styles
+        self.grid, self.part, self.styles = grid, part, styles
         tables = [b for b in part.blocks if isinstance(b, Table) and "xlsx" in b.formats]
         main = max(tables, key=lambda t: len(t.columns), default=None)
         self.widths = [c.width for c in main.columns] if main else [14.0] * 8
-        for index, width in enumerate(self.widths, start=1):
-            grid.sheet.column_dimensions[get_column_letter(index)].width = width
+        grid.widths = tuple(self.widths)
         self.count = len(self.widths)
         total = sum(self.widths)
         running, split = 0.0, 1
@@ -448,13 +602,14 @@ class _Sheet:
             self.grid.restyle(self.row, column, self.styles(border="rule", size=4))
 
 
-def _part(grid: _Grid, part: Part, styles: _CellStyles) -> None:
+def _part(grid: _Grid, part: Part, styles: _CellStyles) -> tuple[int, int] | None:
+    """Draw a part on its sheet; returns the table header rows to print on every page, if any."""
     page = _Sheet(grid, part, styles)
-    sheet = grid.sheet
+    blocks = [b for b in part.blocks if "xlsx" in b.formats]
+    grid.every_row = part.closing is not None and bool(blocks) and isinstance(blocks[-1], Table)
     if part.letterhead is not None:
         _letterhead(page, part.letterhead)
     header_rows: tuple[int, int] | None = None
-    blocks = [b for b in part.blocks if "xlsx" in b.formats]
     table_end: int | None = None
     for block in blocks:
         if isinstance(block, Heading):
@@ -475,11 +630,10 @@ def _part(grid: _Grid, part: Part, styles: _CellStyles) -> None:
     if part.closing is not None:
         _closing(page, part.closing)
     if header_rows is not None:
-        sheet.freeze_panes = f"A{header_rows[1] + 1}"
-        sheet.print_title_rows = f"{header_rows[0]}:{header_rows[1]}"
-    _print_setup(sheet, part)
+        grid.freeze = header_rows[1] + 1
     if part.closing is not None and table_end is not None:
         _keep_closing_with_table(page, table_end, header_rows, part.orientation)
+    return header_rows
 
 
 def _column_points(width: float) -> float:
@@ -494,30 +648,32 @@ def _keep_closing_with_table(page: _Sheet, table_end: int, titles: tuple[int, in
     the writer set and the fit-to-width scale, with a safety margin, and the break moves the last
     rows together with the closing to a new page (under the repeated header rows).
     """
-    from openpyxl.worksheet.pagebreak import Break
-    sheet = page.sheet
     width_pt, height_pt = (842.0, 595.0) if orientation == "landscape" else (595.0, 842.0)
     printable_width = width_pt - (3.0 + 1.5) / _CM_PER_INCH * 72
     printable_height = (height_pt - 4.0 / _CM_PER_INCH * 72) * 0.96
     scale = min(1.0, printable_width / sum(_column_points(w) for w in page.widths))
     capacity = printable_height / scale
 
+    heights = page.grid.heights
+    heights.setdefault(page.row - 1, None)  # every row exists (_Grid.every_row), up to the last one
+
     def height(row: int) -> float:
-        return page.grid.height(row) or 15.0
+        return heights.get(row) or 15.0
 
     title_height = sum(height(r) for r in range(titles[0], titles[1] + 1)) if titles else 0.0
     keep_from = max(table_end - KEEP_ROWS + 1, (titles[1] + 1) if titles else 1)
     used, page_of = 0.0, {}
     for row in range(1, page.row):
-        if used + height(row) > capacity and used > 0:
+        current = heights.get(row) or 15.0
+        if used + current > capacity and used > 0:
             used = title_height if titles and row > titles[1] else 0.0
-        used += height(row)
+        used += current
         page_of[row] = used
     # Rows are on one page when the running height never restarted between them.
     last_closing = page.row - 1
     restarted = any(page_of[r] < page_of[r - 1] for r in range(keep_from + 1, last_closing + 1))
     if restarted:
-        sheet.row_breaks.append(Break(id=keep_from - 1))
+        page.grid.row_break = keep_from - 1
 
 
 def _letterhead(page: _Sheet, head: Letterhead) -> None:
@@ -627,8 +783,13 @@ def _table(page: _Sheet, table: Table) -> tuple[int, int]:
         grid.set_height(first, LINE_PT * lines + 2)
     top = last + 1
     looks = styles.looks
+    grid.flush(top)  # the rows above are final: from here on, table rows are written as they are drawn
+    columns = table.columns
+    shape = (tuple((c.kind, c.width) for c in columns), table.indent_column, tuple(page.widths))
+    shape_id = looks.shapes.setdefault(shape, len(looks.shapes))
+    narrow = len(columns) < page.count  # a narrower table: its last column runs to the sheet's last column
     for offset, row in enumerate(table.rows):
-        _row(page, table, row, top + offset, top, looks)
+        _row(page, table, row, top + offset, top, looks, shape_id, narrow)
     page.row = top + len(table.rows)
     return first, last
 
@@ -640,7 +801,15 @@ class _Looks:
     def __init__(self, styles: _CellStyles):
         self.styles = styles
         self.known: dict[tuple, str] = {}
-        self.cells: dict[tuple, tuple] = {}
+        self.cells: dict[tuple, list] = {}
+        """Each distinct table cell: style array, type, content, lines its text needs, and (once written in a row
+        of its own) its XML after the cell reference."""
+        self.rows: dict[tuple, tuple[str, float, int, int]] = {}
+        """Each distinct table row written without merged cells: its XML, height, first and last column."""
+        self.merged_rows: dict[tuple, tuple[str, float, int, int, tuple[int, int, int, int] | None]] = {}
+        """Each distinct table row with merged cells: the same and its merged range."""
+        self.shapes: dict[tuple, int] = {}
+        """Tables' columns, indented column and sheet widths, numbered: part of a row's key."""
 
     def __call__(self, bold: bool, fill: str | None, numeric: bool, indent: int, kind: str, percent: bool) -> str:
         key = (bold, fill, numeric, indent, kind, percent)
@@ -661,19 +830,104 @@ def _formula(total: Total, column: int, top: int) -> str:
     return "=" + _TOKEN.sub(ref, total.formula)
 
 
-def _row(page: _Sheet, table: Table, row: Row, number: int, top: int, looks: _Looks) -> None:
+def _entries(cells: tuple, top: int) -> tuple:
+    """A row's cells as part of a memo key. A float zero keeps its sign (-0.0 equals 0.0 but prints "-0"), a total its
+    numbers as memo_value keeps them and the table's first row (its formula refers to it); other cells are their own
+    key (an int equal to a float prints the same)."""
+    return tuple([(v.value if v.value else (v.value, math.copysign(1.0, v.value)), v.percent, v.formula, top)
+                  if type(v) is Total
+                  else (v, math.copysign(1.0, v)) if type(v) is float and not v else v for v in cells])
+
+
+def _last_filled(cells: tuple) -> int:
+    for position in range(len(cells) - 1, 0, -1):
+        value = cells[position]
+        if value is not None and value != "" and value != ():
+            return position
+    return 0
+
+
+def _row(page: _Sheet, table: Table, row: Row, number: int, top: int, looks: _Looks, shape: int,
+         narrow: bool) -> None:
+    """One table row: written at once from memory when the same row (same cells, look, columns and place) was written
+    before, else drawn cell by cell; a row with merged cells goes through the grid."""
+    grid = page.grid
+    cells = row.cells
+    if type(cells) is not tuple:
+        cells = tuple(cells)
+    count = len(table.columns)
+    if narrow or (row.span and _last_filled(cells) < count - 1):
+        key: tuple = (shape, number, top, row.style, row.indent, row.span, _entries(cells, top))
+        drawn = looks.merged_rows.get(key)
+        if drawn is None:
+            drawn = looks.merged_rows[key] = _merged_row(page, table, row, cells, number, top, looks, narrow)
+        else:
+            grid.write_row(number, *drawn[:4])
+        if drawn[4] is not None:
+            grid.add_range(*drawn[4])
+        return
+    types = set(map(type, cells))
+    if Total in types or (float in types and 0.0 in cells):
+        key = (shape, number, top, row.style, row.indent, None, _entries(cells, top))
+    else:
+        key = (shape, number, top, row.style, row.indent, cells)
+    drawn = looks.rows.get(key)
+    if drawn is None:
+        drawn = looks.rows[key] = _written_row(table, row, cells, number, top, looks, count)
+    grid.write_row(number, *drawn)
+
+
+def _written_row(table: Table, row: Row, cells: tuple, number: int, top: int, looks: _Looks,
+                 count: int) -> tuple[str, float, int, int]:
+    """The XML and height of a table row without merged cells, its styles numbered now (in writing order)."""
+    style = row.style
+    bold = style != "normal"
+    fill = FILLS.get(style)
+    memo, styles = looks.cells, looks.styles
+    index_of, attributes = styles.index, styles.attributes
+    indent_column, row_indent = table.indent_column, row.indent
+    entries = _entries(cells, top)
+    filled = len(cells)
+    out = [""]
+    lines = 1
+    for index, column in enumerate(table.columns):
+        indent = row_indent if index == indent_column else 0
+        entry = entries[index] if index < filled else None
+        width = column.width
+        key = (index, column.kind, style, indent, width, entry)
+        drawn = memo.get(key)
+        if drawn is None:
+            value = cells[index] if index < filled else None
+            drawn = memo[key] = [*_cell(looks, column, value, bold, fill, indent, index, top, width), None]
+        written = drawn[4]
+        if written is None:
+            array, kind, content = drawn[0], drawn[1], drawn[2]
+            attribute = attributes.get(array)
+            if attribute is None:
+                attribute = attributes[array] = f' s="{index_of(array)}"' if array is not None and any(array) else ""
+            written = drawn[4] = f"{attribute}{kind}>{content}</c>" if attribute or content else ""
+        if written:
+            out.append(f'<c r="{_LETTERS[index + 1]}{number}"{written}')
+        if drawn[3] > lines:
+            lines = drawn[3]
+    height = float(LINE_PT * lines + 2)
+    out[0] = f'<row r="{number}" ht="{height:.16g}" customHeight="1">'
+    out.append("</row>")
+    return "".join(out), height, min(count, 1), count
+
+
+def _merged_row(page: _Sheet, table: Table, row: Row, cells: tuple, number: int, top: int, looks: _Looks,
+                narrow: bool) -> tuple[str, float, int, int, tuple[int, int, int, int] | None]:
+    """A table row whose last cells are merged (a narrower table, or a row spanning the empty cells after its
+    text), drawn into the grid (the merge changes the cells' borders) and written; returns what writes it again: its
+    XML, height, first and last column, and merged range."""
     grid = page.grid
     columns = table.columns
     style = row.style
     bold = style != "normal"
     fill = FILLS.get(style)
-    cells = row.cells
-    last_filled = 0
-    for position, value in enumerate(cells):
-        if value is not None and value != "" and value != ():
-            last_filled = position
     count = len(columns)
-    narrow = count < page.count  # a narrower table: its last column runs to the sheet's last column
+    last_filled = _last_filled(cells)
     spanned = row.span and last_filled < count - 1
     widths = [c.width for c in columns]
     if narrow:
@@ -683,33 +937,32 @@ def _row(page: _Sheet, table: Table, row: Row, number: int, top: int, looks: _Lo
     lines = 1
     store, memo = grid.cells, looks.cells
     indent_column, row_indent = table.indent_column, row.indent
+    entries = _entries(cells, top)
     filled = len(cells)
     for index, column in enumerate(columns):
-        value: Cell = cells[index] if index < filled else None
-        kind = type(value)
         indent = row_indent if index == indent_column else 0
-        if kind is Total:
-            identity = (memo_value(value.value), memo_value(value.percent), value.formula, top)
-        elif kind is float:
-            identity = (value, math.copysign(1.0, value))  # memo_value: -0.0 prints differently from 0.0
-        else:
-            identity = value
-        key = (index, column.kind, style, indent, widths[index], kind, identity)
+        entry = entries[index] if index < filled else None
+        key = (index, column.kind, style, indent, widths[index], entry)
         drawn = memo.get(key)
         if drawn is None:
-            drawn = memo[key] = _cell(looks, column, value, bold, fill, indent, index, top, widths[index])
+            value = cells[index] if index < filled else None
+            drawn = memo[key] = [*_cell(looks, column, value, bold, fill, indent, index, top, widths[index]), None]
         store[(number, index + 1)] = [drawn[0], drawn[1], drawn[2]]
         needed = drawn[3]
         if needed > lines and (not spanned or index <= last_filled):
             lines = needed
-    if narrow or spanned:
-        styles = page.styles
-        for extra in range(count + 1, page.count + 1):
-            grid.restyle(number, extra, styles(bold=bold, fill=fill))
-        start = last_filled + 1 if spanned else count
-        if start < page.count:
-            grid.merge(number, start, number, page.count)
-    grid.heights[number] = float(LINE_PT * lines + 2)
+    styles = page.styles
+    for extra in range(count + 1, page.count + 1):
+        grid.restyle(number, extra, styles(bold=bold, fill=fill))
+    start = last_filled + 1 if spanned else count
+    merged = (number, start, number, page.count) if start < page.count else None
+    if merged is not None:
+        grid.merge(*merged)
+    height = grid.heights[number] = float(LINE_PT * lines + 2)
+    written = sorted(column for row_number, column in grid.cells if row_number == number)
+    before = len(grid.rows)
+    grid.flush(number + 1)
+    return "".join(grid.rows[before:]), height, written[0], written[-1], merged
 
 
 def _cell(looks: _Looks, column: Column, value: Cell, bold: bool, fill: str | None, indent: int, index: int,
@@ -734,11 +987,13 @@ def _cell(looks: _Looks, column: Column, value: Cell, bold: bool, fill: str | No
     needed = _lines_needed(text, width - indent * 1.5)
     if text in _ERRORS:
         return arrays[look], ' t="e"', f"<v>{text}</v>", needed
-    return arrays[look], _STRING, _inline(text) if text else "", needed
+    if not text:
+        return arrays[look], _STRING, "", needed
+    return arrays[look], _SHARED, looks.styles.string(text), needed
 
 
-def _print_setup(sheet, part: Part) -> None:
-    sheet.page_setup.orientation = part.orientation
+def _print_setup(sheet, orientation: str, check_code: str | None) -> None:
+    sheet.page_setup.orientation = orientation
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
@@ -750,6 +1005,6 @@ def _print_setup(sheet, part: Part) -> None:
     margins.header = margins.footer = 0.8 / _CM_PER_INCH
     footer = sheet.oddFooter
     footer.center.text, footer.center.font, footer.center.size = "Trang &P", f"{FONT},Regular", 10
-    if part.check_code:
-        footer.right.text, footer.right.font, footer.right.size = f"Mã kiểm tra: {part.check_code}", f"{FONT},Italic", 9
+    if check_code:
+        footer.right.text, footer.right.font, footer.right.size = f"Mã kiểm tra: {check_code}", f"{FONT},Italic", 9
     sheet.sheet_view.showGridLines = False
