@@ -87,7 +87,7 @@ def to_docx(parts: list[Part], stamp: datetime = FIXED_STAMP, title: str = "") -
     """One section per part, each starting on a new page in its own orientation."""
     if not parts:
         return stable_archive(_package_entries(_document(title, stamp)), stamp)
-    package, relationships = _package(stamp)
+    package, relationships = _package()
     title_xml = xml_text(clean_text(title), carriage_return="&#13;").encode()  # as lxml writes the title
     stories = _Stories(relationships)
     styles = _CellStyles()
@@ -167,16 +167,21 @@ _TITLE_MARK = "parindex-document-title"
 """Where the title goes in the core properties of the shared package (see _package)."""
 
 
-@lru_cache(maxsize=4)
-def _package(stamp: datetime) -> tuple[tuple[tuple[str, bytes], ...], frozenset[str]]:
+@cache
+def _package() -> tuple[tuple[tuple[str, bytes], ...], frozenset[str]]:
     """The package of a document without body, stories, cell styles or title, and the relationship ids it uses:
-    the same for every document, built once per process (python-docx takes longer to build it than a plan takes to
-    draw; all_documents draws the province's documents before forking its workers, which inherit it)."""
-    document = _document(_TITLE_MARK, stamp)
+    the same for every document (stable_archive sets the dates), built once per process: python-docx takes longer
+    to build it than a plan takes to draw. See prepare."""
+    document = _document(_TITLE_MARK, FIXED_STAMP)
     body = document.element.body
     for child in list(body):
         body.remove(child)
     return tuple(_package_entries(document)), frozenset(document.part.rels)
+
+
+def prepare() -> None:
+    """Build what every Word file shares now (before forking workers that draw: they inherit it)."""
+    _package()
 
 
 def _package_entries(document) -> list[tuple[str, bytes]]:
