@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
 from engine.core.vnformat import format_number
@@ -77,11 +77,14 @@ class Entries:
 
 
 def stable_archive(entries: list[tuple[str, bytes]], stamp: datetime,
-                   rewrite: Mapping[str, Callable[[bytes], bytes]] | None = None) -> bytes:
+                   rewrite: Mapping[str, Callable[[bytes], bytes | Iterable[bytes]]] | None = None,
+                   store_below: int = 0) -> bytes:
     """An Office archive of these entries with fixed entry times and document dates: same input, same bytes.
 
     `rewrite` gives, per entry, a function that completes its content (the DOCX writer puts the
-    body it wrote itself into python-docx's document part).
+    body it wrote itself into python-docx's document part); it may give the content as pieces,
+    compressed as they come (the same bytes as their join, without holding the join). Entries
+    shorter than `store_below` bytes are stored uncompressed.
     """
     iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
     out = io.BytesIO()
@@ -95,7 +98,14 @@ def stable_archive(entries: list[tuple[str, bytes]], stamp: datetime,
             if rewrite and name in rewrite:
                 payload = rewrite[name](payload)
             entry = zipfile.ZipInfo(name, date_time=(max(stamp.year, 1980), stamp.month, stamp.day, 0, 0, 0))
-            entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16
+            if not isinstance(payload, bytes):
+                entry.compress_type = zipfile.ZIP_DEFLATED
+                entry._compresslevel = COMPRESS_LEVEL  # what writestr sets from its compresslevel
+                with target.open(entry, "w") as stream:
+                    for piece in payload:
+                        stream.write(piece)
+                continue
+            entry.compress_type = zipfile.ZIP_DEFLATED if len(payload) >= store_below else zipfile.ZIP_STORED
             target.writestr(entry, payload, compresslevel=COMPRESS_LEVEL)
     return out.getvalue()

@@ -9,16 +9,18 @@ from __future__ import annotations
 import re
 
 from engine.render.reports.document import Cell, Column, Heading, Paragraph, Part, Table, Total, clean_text, memo_value
-from engine.render.reports.docx_writer import to_docx
+from engine.render.reports.docx_writer import prepare as prepare_docx, to_docx
 from engine.render.reports.office import FIXED_STAMP, cell_text
 from engine.render.reports.xlsx_writer import sheet_name, to_xlsx
 
 __all__ = ["FIXED_STAMP", "load_libraries", "md_escape", "sheet_name", "to_docx", "to_markdown", "to_xlsx"]
 
 def load_libraries() -> None:
-    """Import the office libraries the writers use now (before forking workers that draw: they inherit them)."""
+    """Import the office libraries the writers use, and build the package every Word file shares, now (before
+    forking workers that draw: they inherit them)."""
     import docx  # noqa: F401
     import openpyxl  # noqa: F401
+    prepare_docx()
 
 
 _MD_SPECIAL = re.compile(r"([\\`*\[\]|])")
