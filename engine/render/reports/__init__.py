@@ -23,7 +23,7 @@ from engine.render.reports.assessment import is_assessment, overclaim_rows, unit
 from engine.render.reports.common import run_stamp
 from engine.render.reports.context import ReportContext, report_context
 from engine.render.reports.document import Part
-from engine.render.reports.html import html_report, load_template
+from engine.render.reports.html import html_report
 from engine.render.reports.plan import Plan, PlanSection, PlanTask, plan_part, plan_rows, unit_plan, unit_plan_parts
 from engine.render.reports.province import ProvinceView, criterion_losses, province_parts, province_plan, province_view
 from engine.render.reports.render import load_libraries, to_docx, to_markdown, to_xlsx
@@ -107,15 +107,16 @@ DRAWING_ORDER: tuple[Document, ...] = (
     ("province", "docx"), ("province", "xlsx"), ("plan", "md"), ("province", "md"))
 """Every document of a run, in the order all_documents returns them."""
 HTML: Document = ("report", "html")
-MAIN_LANE: tuple[Document, ...] = (("report", "xlsx"),)
+MAIN_LANE: tuple[Document, ...] = (("report", "docx"), ("report", "md"))
 """What the main process draws (after building the scoring sheet's parts and running `meanwhile`)."""
 EARLY_LANES: tuple[tuple[Document, ...], ...] = (
     (HTML, ("province", "docx"), ("province", "xlsx"), ("province", "md")),
     (("plan", "xlsx"), ("plan", "docx"), ("plan", "md")))
-"""Lanes of workers forked as soon as the context is built: each builds the parts it needs itself (measured on 200
-units, the HTML report, the plans and the province's documents take about as long as the main lane)."""
-LATE_LANES: tuple[tuple[Document, ...], ...] = ((("report", "docx"),), (("report", "md"),))
-"""Lanes of workers forked once the main process has built the scoring sheet's parts (they inherit them)."""
+"""Lanes of workers forked as soon as the context is built: each builds the parts it needs itself."""
+LATE_LANES: tuple[tuple[Document, ...], ...] = ((("report", "xlsx"),),)
+"""Lanes of workers forked once the main process has built the scoring sheet's parts (they inherit them). Measured on
+200 units: the main lane (the sheet's parts, the ranking files, the sheet in Word and Markdown) takes about as long as
+the early lanes, and the late lane, starting later, a little less (so that two cores stay busy to the end)."""
 
 _PARTS: dict[DocumentKind, Callable[[ReportContext], list[Part]]] = {
     "report": scoring_parts, "plan": unit_plan_parts, "province": province_parts}
@@ -176,8 +177,8 @@ def all_documents(run: RunResult, bands: Sequence[Band] | None = None, criteria:
     default_workers) documents are drawn in forked processes in lanes, giving the same bytes:
     workers forked at once draw the HTML report, the plans and the province's documents (building
     their own parts) while the main process builds the scoring sheet's parts and runs `meanwhile`
-    (other outputs of the same run); workers forked then draw the sheet in Word and Markdown while
-    the main process draws its workbook. Without workers `meanwhile` runs first.
+    (other outputs of the same run); a worker forked then draws the sheet's workbook while the main
+    process draws it in Word and Markdown. Without workers `meanwhile` runs first.
     """
     ctx = report_context(run, bands, criteria, frame)
     workers = default_workers(len(run.units)) if workers is None else max(1, workers)
@@ -190,12 +191,11 @@ def all_documents(run: RunResult, bands: Sequence[Band] | None = None, criteria:
                 meanwhile()
             return {document: _draw(document) for document in DRAWING_ORDER}
         early, late = lanes(workers)
-        load_template()
-        load_libraries()  # forked workers inherit the office libraries instead of each importing them
         parts: dict[DocumentKind, list[Part]] = {}
         _start_drawing(ctx, parts, titles)
         with parallel.pool(len(early)) as first:
-            started = [first.submit(_draw_lane, lane) for lane in early]  # forked now, with the context only
+            started = [first.submit(_draw_lane, lane) for lane in early]  # forked now: they load what they draw with
+            load_libraries()  # while they start: the late workers inherit the office libraries
             with collector_paused():
                 parts["report"] = scoring_parts(ctx)
             if meanwhile is not None:

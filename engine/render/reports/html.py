@@ -232,12 +232,6 @@ def _unit_context(ctx: ReportContext, unit: UnitResult, number: int, labels: lis
             "lost_total": round(sum(i["points"] for i in lost), 6), "due_total": round(sum(i["points"] for i in due), 6)}
 
 
-def load_template() -> None:
-    """Compile the report's templates now (before forking workers that draw it: they inherit them compiled)."""
-    _environment().get_template("report.html.j2")
-    _environment().get_template("chart.svg.j2")
-
-
 def html_report(ctx: ReportContext) -> str:
     """The whole run as one HTML page: summary, ranking, chart, weak spots, then each unit (summary page, details)."""
     run, bands = ctx.run, ctx.bands
